@@ -1,0 +1,96 @@
+"""Character-level text normalization shared by every parser.
+
+Two forms of a page's text exist:
+
+* the **stored text** (``clean_text``): the published text with invisible characters removed and
+  line breaks unified. Its script and punctuation are kept as published. Every offset in every record
+  points into this string.
+* the **matching view** (``fold``): a string of *exactly the same length* in which full-width and
+  ASCII forms are unified (``，`` -> ``,``, ``（`` -> ``(``, ``０`` -> ``0``) and traditional
+  characters are replaced by simplified ones. Parsers run their patterns on the view and report
+  offsets, which are then valid in the stored text because the mapping is one character to one.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+# Characters that carry no text: zero-width spaces and joiners, BOM, soft hyphen, bidi controls.
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e"
+_CONTROL_RE = re.compile(
+    "[" + re.escape(_INVISIBLE) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+_SPACES_RE = re.compile("[\u00a0\u2002\u2003\u2009\u202f\u205f]")  # kept as a space, not removed
+
+
+def clean_text(text: str) -> str:
+    """The stored form of a page's text: invisible and control characters removed, CRLF/CR -> LF,
+    exotic spaces -> ASCII space. The ideographic space U+3000 is kept (pages indent with it)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _CONTROL_RE.sub("", text)
+    return _SPACES_RE.sub(" ", text)
+
+
+# Full-width punctuation that real pages and scraped copies print either way.
+_PUNCT_FOLD = {
+    "，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "！": "!", "？": "?",
+    "％": "%", "＋": "+", "－": "-", "．": ".", "／": "/", "＝": "=", "［": "[", "］": "]",
+    "﹝": "〔", "﹞": "〕", "\u3000": " ", "＜": "<", "＞": ">", "｜": "|",
+    "～": "~", "＊": "*", "＃": "#", "＆": "&", "＠": "@",
+}
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    # Full-width ASCII block: digits and Latin letters to ASCII.
+    for code in range(0xFF10, 0xFF1A):
+        table[code] = chr(code - 0xFEE0)
+    for code in list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B)):
+        table[code] = chr(code - 0xFEE0)
+    for src, dst in _PUNCT_FOLD.items():
+        table[ord(src)] = dst
+    for src, dst in _traditional_chars().items():
+        table.setdefault(ord(src), dst)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> dict[str, str]:
+    """Traditional -> simplified, single characters only (first candidate), from OpenCC's table.
+
+    Phrase-level conversion would change the length of the text and break offsets; character level
+    is all the matching rules need (陽 -> 阳, 區 -> 区, 復 -> 复)."""
+    import opencc  # the reimplementation ships OpenCC's dictionaries as plain text
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    mapping: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) != 2 or len(parts[0]) != 1:
+            continue
+        target = parts[1].split(" ")[0]
+        if len(target) == 1 and target != parts[0]:
+            mapping[parts[0]] = target
+    return mapping
+
+
+def fold(text: str) -> str:
+    """The matching view of ``text``: same length, width- and script-folded."""
+    return text.translate(_fold_table())
+
+
+def is_traditional(text: str, threshold: float = 0.02) -> bool:
+    """True when a noticeable share of the Han characters are traditional forms."""
+    table = _traditional_chars()
+    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not han:
+        return False
+    return sum(1 for ch in han if ch in table) / len(han) >= threshold
+
+
+def nfkc_compact(text: str) -> str:
+    """Comparison key used by evaluation: NFKC, then all whitespace removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
