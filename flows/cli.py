@@ -1,0 +1,223 @@
+"""The ``fazhi`` command.
+
+Exit status: 0 everything succeeded; 1 the run finished but some items failed (fetch errors,
+quarantined pages, unreadable inputs) — the summary says which; 2 a user error (bad option, invalid
+registry, missing file) with a one-line message; 3 a data check failed (the offending rows are
+printed); 130 interrupted. ``--debug`` shows tracebacks.
+
+Prefect is imported only by the commands that run flows, so ``fazhi parse`` and ``fazhi sql`` start fast.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import RunFailed, UserError
+
+EXIT_OK, EXIT_FAILED, EXIT_USER, EXIT_CHECK, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _years(value: str) -> list[int]:
+    """``2022`` or ``2019-2023`` or ``2021,2022``."""
+    years: list[int] = []
+    for part in value.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                low, high = (int(x) for x in part.split("-", 1))
+                years.extend(range(low, high + 1))
+            else:
+                years.append(int(part))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a year or range of years: {part!r} (use 2022, 2019-2023 or 2021,2022)")
+    if not years or any(y < 1990 or y > 2100 for y in years):
+        raise argparse.ArgumentTypeError(f"years out of range in {value!r}")
+    return sorted(set(years))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fazhi",
+        description="法治 fazhi: open data from Chinese governments' annual rule-of-law-government reports "
+        "(fetch -> normalize -> load -> publish).",
+        epilog="Exit status: 0 ok, 1 some items failed (see the summary), 2 user error, 3 data check failed.",
+    )
+    parser.add_argument("--version", action="version", version=f"fazhi {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and Prefect's logs")
+    parser.add_argument("--root", type=Path, help="project data root holding raw/, warehouse/, releases/ (default: the checkout, or $FAZHI_ROOT)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def stage_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--source", dest="source_ids", action="append", metavar="ID", help="only this source id (repeatable)")
+
+    p = sub.add_parser("run", help="the whole pipeline: fetch -> normalize -> load -> publish (the Prefect flow 'etl')")
+    stage_options(p)
+    p.add_argument("--offline", action="store_true", help="never touch the network: work from what raw/ holds")
+    p.add_argument("--refresh", action="store_true", help="re-fetch every source, not only new ones")
+    p.add_argument("--years", type=_years, help="report years to publish (default: every year loaded)")
+    p.add_argument("--no-publish", dest="publish", action="store_false", help="stop after load")
+    p.add_argument("--allow-drop", action="store_true", help="accept a drop in row counts against the previous run")
+    p.add_argument("--batch-size", type=int, default=200, help="documents per normalize task (default 200)")
+    p.add_argument("--runner", choices=["default", "dask"], default="default", help="task runner for normalize")
+    p.add_argument("--address", help="Dask scheduler address (tcp://host:port); without it a local cluster")
+
+    p = sub.add_parser("fetch", help="download registry urls not yet archived into raw/ (the Prefect flow 'fetch')")
+    stage_options(p)
+    p.add_argument("--offline", action="store_true", help="never touch the network; report what raw/ holds")
+    p.add_argument("--refresh", action="store_true", help="re-fetch every source (conditional GET)")
+
+    p = sub.add_parser("import-text", help="archive a captured text file as a source's snapshot (when the page itself cannot be fetched)")
+    p.add_argument("source_id", help="a source id from raw/sources.yaml")
+    p.add_argument("path", type=Path, help="UTF-8 text file as captured from the page")
+
+    p = sub.add_parser("normalize", help="parse archived snapshots into documents, sections and metrics (the Prefect flow 'normalize')")
+    stage_options(p)
+    p.add_argument("--batch-size", type=int, default=200, help="documents per task (default 200)")
+
+    p = sub.add_parser("load", help="build the Parquet datasets and the DuckDB warehouse (the Prefect flow 'load')")
+    p.add_argument("--allow-drop", action="store_true", help="accept a drop in row counts against the previous run")
+
+    p = sub.add_parser("publish", help="publish versioned CSV releases for report years (the Prefect flow 'publish')")
+    p.add_argument("--year", dest="years", type=_years, help="report year(s): 2022, 2019-2023 (default: every year loaded)")
+
+    p = sub.add_parser("parse", help="print what the parser makes of files or archived urls, as JSON (no Prefect, no writes)")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html/.htm/.txt files, or urls already archived in raw/")
+    p.add_argument("--format", choices=["json", "jsonl"], default="json")
+
+    p = sub.add_parser("evaluate", help="score the parser against the gold corpus")
+    p.add_argument("--corpus", type=Path, help="corpus directory (default: ../shared/corpus beside the checkout)")
+    p.add_argument("--misses", type=int, default=40, help="how many misses to list per field (default 40)")
+
+    p = sub.add_parser("sql", help="query the DuckDB warehouse (read-only)")
+    p.add_argument("query", help='SQL, e.g. "SELECT * FROM coverage"')
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    p = sub.add_parser("serve", help="serve the scheduled deployments on this machine (needs a running Prefect server)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USER
+    if args.root:
+        import os
+
+        os.environ["FAZHI_ROOT"] = str(args.root.resolve())
+    try:
+        return COMMANDS[args.command](args) or EXIT_OK
+    except KeyboardInterrupt:
+        print("fazhi: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # user mistakes are one line; anything else too, unless --debug
+        if args.debug:
+            raise
+        code = _exit_code(exc)
+        kind = "error" if code == EXIT_USER else "failed"
+        print(f"fazhi {args.command}: {kind}: {exc}", file=sys.stderr)
+        if code not in (EXIT_USER, EXIT_FAILED, EXIT_CHECK):
+            print("(run again with --debug for the traceback)", file=sys.stderr)
+        return code
+
+
+def _exit_code(exc: Exception) -> int:
+    if isinstance(exc, (UserError, RunFailed)):
+        return exc.exit_code
+    if type(exc).__name__ == "DataCheckError":
+        return EXIT_CHECK
+    if type(exc).__name__ in ("RegistryError", "CatalogError"):
+        return EXIT_USER
+    return EXIT_FAILED
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .inputs import parse_inputs
+
+    failed = 0
+    outputs = []
+    for name, result, error in parse_inputs(args.inputs):
+        if error:
+            failed += 1
+            print(f"fazhi parse: {name}: {error}", file=sys.stderr)
+            continue
+        outputs.append(result)
+        if args.format == "jsonl":
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+    if args.format == "json":
+        payload = outputs[0] if len(args.inputs) == 1 and outputs else outputs
+        if outputs or len(args.inputs) > 1:
+            print(json.dumps(payload, ensure_ascii=False, indent=2))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .evaluate import evaluate_corpus, format_report
+
+    corpus = args.corpus or load_settings().corpus_dir
+    if not Path(corpus).is_dir():
+        raise UserError(f"corpus directory not found: {corpus} (pass --corpus DIR)")
+    report = evaluate_corpus(Path(corpus))
+    print(format_report(report, misses=args.misses))
+    return EXIT_OK
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from .config import load_settings
+    from .sql import run_query
+
+    db = load_settings().warehouse_dir / "fazhi.duckdb"
+    if not db.exists():
+        raise UserError(f"no warehouse at {db}: run `fazhi run --offline` (or `fazhi load`) first")
+    print(run_query(db, args.query, fmt=args.format))
+    return EXIT_OK
+
+
+def cmd_import_text(args: argparse.Namespace) -> int:
+    from .archive import Archive, import_captured_text
+    from .config import load_settings
+    from .registry import load_registry
+
+    settings = load_settings()
+    sources = {s["source_id"]: s for s in load_registry(settings.registry_path)}
+    if args.source_id not in sources:
+        raise UserError(f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first")
+    if not args.path.is_file():
+        raise UserError(f"{args.path}: file not found")
+    row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path)
+    print(f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}")
+    return EXIT_OK
+
+
+def _flow_command(name: str):
+    def run(args: argparse.Namespace) -> int:
+        from .pipeline import run_command
+
+        return run_command(name, args)
+
+    return run
+
+
+COMMANDS = {
+    "parse": cmd_parse,
+    "evaluate": cmd_evaluate,
+    "sql": cmd_sql,
+    "import-text": cmd_import_text,
+    "run": _flow_command("etl"),
+    "fetch": _flow_command("fetch"),
+    "normalize": _flow_command("normalize"),
+    "load": _flow_command("load"),
+    "publish": _flow_command("publish"),
+    "serve": _flow_command("serve"),
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Prefect flows: ``fetch``, ``normalize``, ``load``, ``publish`` and ``etl`` (all four in order).
+
+Tasks are thin wrappers over ``stages`` and work on batches of documents (never one task per
+document, paragraph or metric: a task run costs milliseconds). Flows take paths and ids as
+parameters, never the data. Without ``PREFECT_API_URL`` Prefect runs in ephemeral mode with a
+project-local ``PREFECT_HOME`` (see ``config.configure_prefect``).
+"""
+from __future__ import annotations
+
+from .config import Settings, configure_prefect, load_settings
+
+configure_prefect()
+
+import uuid  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+
+from prefect import flow, task  # noqa: E402
+
+from . import __version__, stages  # noqa: E402
+from .errors import UserError  # noqa: E402
+
+SUMMARY_ROWS = [
+    ("sources", "sources in the registry selection"),
+    ("new", "documents fetched (new content)"),
+    ("unchanged", "fetched, unchanged"),
+    ("not_modified", "not modified (HTTP 304)"),
+    ("offline", "not fetched (offline)"),
+    ("archived", "already archived"),
+    ("error", "fetch failed"),
+    ("unsupported", "archived, unsupported for parsing (PDF/Word)"),
+    ("parsed", "snapshots parsed"),
+    ("up_to_date", "already normalized (same parser version)"),
+    ("reports", "documents that are reports"),
+    ("sections", "sections"),
+    ("metrics", "metrics"),
+    ("quarantined", "records quarantined"),
+    ("released", "releases published"),
+    ("release_unchanged", "releases unchanged (no-op)"),
+]
+
+
+def _settings(root: str | None) -> Settings:
+    settings = load_settings()
+    return settings.with_root(root) if root else settings
+
+
+def _progress():
+    return stages.terminal_progress
+
+
+# -- tasks ------------------------------------------------------------------------------------
+
+@task(name="fetch-sources")
+def fetch_task(settings: Settings, source_ids, refresh: bool, offline: bool) -> dict:
+    return stages.fetch_stage(settings, source_ids=source_ids, refresh=refresh, offline=offline, progress=_progress())
+
+
+@task(name="plan-normalize")
+def plan_task(settings: Settings, source_ids) -> tuple[list[dict], int]:
+    return stages.plan_normalize(settings, source_ids)
+
+
+@task(name="normalize-batch")
+def normalize_batch_task(settings: Settings, items: list[dict]) -> dict:
+    return stages.normalize_batch(settings, items)
+
+
+@task(name="load-warehouse")
+def load_task(settings: Settings, run: dict, allow_drop: bool) -> dict:
+    return stages.load_stage(settings, run=run, allow_drop=allow_drop, progress=_progress())
+
+
+@task(name="publish-releases")
+def publish_task(settings: Settings, years) -> dict:
+    return stages.publish_stage(settings, years=years, progress=_progress())
+
+
+def _normalize(settings: Settings, source_ids, batch_size: int) -> dict:
+    items, up_to_date = plan_task(settings, source_ids)
+    counts = {"up_to_date": up_to_date}
+    batches = stages.batches(items, batch_size)
+    futures = [normalize_batch_task.submit(settings, batch) for batch in batches]
+    done = 0
+    for batch, future in zip(batches, futures):
+        for key, value in future.result().items():
+            counts[key] = counts.get(key, 0) + value
+        done += len(batch)
+        stages.terminal_progress(f"normalize {done}/{len(items)} documents")
+    return counts
+
+
+def _new_run() -> dict:
+    from .document import PARSER_VERSION
+
+    return {
+        "run_id": uuid.uuid4().hex,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "code_version": __version__,
+        "parser_version": PARSER_VERSION,
+    }
+
+
+# -- flows ------------------------------------------------------------------------------------
+
+@flow(name="fetch", log_prints=False)
+def fetch_flow(root: str | None = None, source_ids: list[str] | None = None, refresh: bool = False, offline: bool = False) -> dict:
+    return _summarise("fetch", fetch_task(_settings(root), source_ids, refresh, offline))
+
+
+@flow(name="normalize")
+def normalize_flow(root: str | None = None, source_ids: list[str] | None = None, batch_size: int = 200) -> dict:
+    return _summarise("normalize", _normalize(_settings(root), source_ids, batch_size))
+
+
+@flow(name="load")
+def load_flow(root: str | None = None, allow_drop: bool = False) -> dict:
+    return _summarise("load", load_task(_settings(root), _new_run(), allow_drop))
+
+
+@flow(name="publish")
+def publish_flow(root: str | None = None, years: list[int] | None = None) -> dict:
+    return _summarise("publish", publish_task(_settings(root), years))
+
+
+@flow(name="etl")
+def etl_flow(
+    root: str | None = None, source_ids: list[str] | None = None, years: list[int] | None = None,
+    refresh: bool = False, offline: bool = False, publish: bool = True, allow_drop: bool = False,
+    batch_size: int = 200,
+) -> dict:
+    if batch_size < 1:
+        raise UserError(f"batch_size must be at least 1, got {batch_size}")
+    settings = _settings(root)
+    run = _new_run()
+    counts = dict(fetch_task(settings, source_ids, refresh, offline))
+    counts.update(_normalize(settings, source_ids, batch_size))
+    run["counts"] = dict(counts)
+    counts.update({f"table_{k}": v for k, v in load_task(settings, run, allow_drop).items()})
+    if publish:
+        counts.update(publish_task(settings, years))
+    return _summarise("etl", counts)
+
+
+def _summarise(name: str, counts: dict) -> dict:
+    """Publish the run's counts as a Prefect table artifact; the CLI prints the same table."""
+    from prefect.artifacts import create_table_artifact
+
+    rows = summary_rows(counts)
+    create_table_artifact(key=f"{name}-summary", table=rows, description=f"fazhi {name}: run summary")
+    return counts
+
+
+def summary_rows(counts: dict) -> list[dict]:
+    rows = [{"what": label, "count": counts[key]} for key, label in SUMMARY_ROWS if key in counts]
+    known = {key for key, _ in SUMMARY_ROWS}
+    rows += [{"what": key, "count": value} for key, value in sorted(counts.items())
+             if key not in known and isinstance(value, (int, float))]
+    return rows
+
+
+def format_summary(name: str, counts: dict) -> str:
+    rows = summary_rows(counts)
+    width = max((len(r["what"]) for r in rows), default=10)
+    lines = [f"fazhi {name}: summary"] + [f"  {r['what']:<{width}}  {r['count']:>8}" for r in rows]
+    return "\n".join(lines)
+
+
+# -- the CLI's entry ----------------------------------------------------------------------------
+
+FLOWS = {"fetch": fetch_flow, "normalize": normalize_flow, "load": load_flow, "publish": publish_flow, "etl": etl_flow}
+
+
+def run_command(name: str, args) -> int:
+    import os
+    import sys
+
+    from .errors import RunFailed
+
+    if name == "serve":
+        from .schedule import serve
+
+        return serve()
+    root = os.environ.get("FAZHI_ROOT")
+    params: dict = {"root": root}
+    if name in ("fetch", "normalize", "etl"):
+        params["source_ids"] = args.source_ids
+    if name in ("fetch", "etl"):
+        params.update(refresh=args.refresh, offline=args.offline)
+    if name in ("normalize", "etl"):
+        params["batch_size"] = args.batch_size
+    if name in ("load", "etl"):
+        params["allow_drop"] = args.allow_drop
+    if name in ("publish", "etl"):
+        params["years"] = args.years
+    if name == "etl":
+        params["publish"] = args.publish
+    flow_fn = FLOWS[name]
+    state = flow_fn(**params, return_state=True)
+    if state.is_failed():
+        exc = _state_exception(state)
+        if exc is not None:
+            raise exc
+        raise RunFailed(f"flow {name} failed: {state.message}")
+    counts = state.result()
+    print(format_summary("run" if name == "etl" else name, counts))
+    failed = counts.get("error", 0) + counts.get("quarantined", 0)
+    if failed:
+        print(f"fazhi: {failed} item(s) failed or were quarantined; see the summary above "
+              f"and the quarantine table (`fazhi sql \"SELECT * FROM quarantine\"`)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _state_exception(state):
+    try:
+        state.result()
+    except BaseException as exc:  # noqa: BLE001 - the flow's own exception, re-raised for the CLI
+        return exc
+    return None

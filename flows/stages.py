@@ -1,0 +1,159 @@
+"""The four stages as plain functions over batches (file I/O, no Prefect).
+
+``pipeline.py`` wraps these in Prefect tasks and flows; benchmarks call them directly to measure
+what Prefect costs. Each stage reads its inputs from the storage roots in ``Settings`` and writes its
+outputs there, so a stage can be rerun on its own.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from typing import Callable, Iterable
+
+from .config import Settings
+
+Progress = Callable[[str], None] | None
+
+
+def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path) -> list[dict]:
+    if not source_ids:
+        return sources
+    from .errors import UserError
+
+    wanted = list(dict.fromkeys(source_ids))
+    known = {s["source_id"] for s in sources}
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise UserError(f"{registry_path}: unknown source id(s): {', '.join(unknown)}")
+    return [s for s in sources if s["source_id"] in set(wanted)]
+
+
+def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) -> list[dict]:
+    from .registry import load_registry
+
+    return _select(load_registry(settings.registry_path), source_ids, settings.registry_path)
+
+
+# -- fetch ------------------------------------------------------------------------------------
+
+def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=False, progress: Progress = None) -> dict:
+    from .archive import Archive
+    from .fetch import FetchOptions, fetch_sources
+
+    sources = load_sources(settings, source_ids)
+    archive = Archive(settings.raw_dir)
+    total = len(sources)
+    done = [0]
+
+    def on_event(event: dict) -> None:
+        done[0] += 1
+        if progress:
+            outcome = event.get("outcome", "?")
+            detail = f" ({event['error']})" if event.get("error") else ""
+            progress(f"fetch {done[0]}/{total}: {event.get('source_id')}: {outcome}{detail}")
+
+    summary = fetch_sources(
+        sources, archive, refresh=refresh, offline=offline,
+        options=FetchOptions(allow_private_addresses=settings.allow_private_addresses), progress=on_event,
+    )
+    counts = dict(summary.counts)
+    counts["sources"] = total
+    return counts
+
+
+# -- normalize --------------------------------------------------------------------------------
+
+def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int]:
+    """Latest snapshot of each selected source that is not yet staged by this parser version.
+
+    Returns (items to parse, number already up to date)."""
+    from .archive import Archive
+    from .document import PARSER_VERSION, doc_id_for
+    from .staging import is_staged
+
+    archive = Archive(settings.raw_dir)
+    items, up_to_date = [], 0
+    for source in load_sources(settings, source_ids):
+        row = archive.latest_snapshot(source["source_id"])
+        if row is None or row.get("outcome") == "unsupported":
+            continue
+        doc_id = doc_id_for(source["source_id"], row["snapshot_sha256"])
+        if is_staged(settings.warehouse_dir, doc_id, PARSER_VERSION):
+            up_to_date += 1
+            continue
+        items.append({
+            "doc_id": doc_id,
+            "source_id": source["source_id"],
+            "snapshot_sha256": row["snapshot_sha256"],
+            "url": source.get("url") or row.get("url"),
+            "content_type": row.get("content_type"),
+            "encoding": row.get("encoding"),
+            "issuer_hint": source.get("issuer"),
+            "region_hint": source.get("region_hint"),
+            "report_year_hint": source.get("report_year_hint"),
+            "is_synthetic": bool(source.get("is_synthetic")),
+        })
+    return items, up_to_date
+
+
+def normalize_batch(settings: Settings, items: list[dict]) -> dict:
+    """Parse a batch of snapshots and stage the results. Never raises for a bad page."""
+    from .archive import Archive
+    from .document import ParseInput, parse_snapshot
+    from .staging import write_staged
+
+    archive = Archive(settings.raw_dir)
+    counts: Counter = Counter()
+    for item in items:
+        fields = {k: item.get(k) for k in ("source_id", "snapshot_sha256", "url", "content_type", "encoding",
+                                           "issuer_hint", "region_hint", "report_year_hint", "is_synthetic")}
+        result = parse_snapshot(ParseInput(data=archive.read(item["snapshot_sha256"]), **fields))
+        write_staged(settings.warehouse_dir, result.staged())
+        counts["parsed"] += 1
+        counts["documents"] += result.document is not None
+        counts["reports"] += bool(result.document and result.document["is_report"])
+        counts["sections"] += len(result.sections)
+        counts["metrics"] += len(result.metrics)
+        counts["quarantined"] += len(result.quarantine)
+    return dict(counts)
+
+
+def batches(items: list, size: int) -> list[list]:
+    size = max(1, int(size))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, progress: Progress = None) -> dict:
+    items, up_to_date = plan_normalize(settings, source_ids)
+    counts: Counter = Counter({"up_to_date": up_to_date})
+    done = 0
+    for batch in batches(items, batch_size):
+        counts.update(normalize_batch(settings, batch))
+        done += len(batch)
+        if progress:
+            progress(f"normalize {done}/{len(items)} documents")
+    return dict(counts)
+
+
+# -- load and publish -------------------------------------------------------------------------
+
+def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
+    from .load import load_warehouse
+
+    return load_warehouse(
+        warehouse_dir=settings.warehouse_dir, raw_dir=settings.raw_dir, run=run,
+        allow_drop=allow_drop, progress=progress,
+    )
+
+
+def publish_stage(settings: Settings, *, years=None, progress: Progress = None) -> dict:
+    from .publish import publish_years
+
+    return publish_years(
+        warehouse_dir=settings.warehouse_dir, releases_dir=settings.releases_dir, years=years, progress=progress,
+    )
+
+
+def terminal_progress(message: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)

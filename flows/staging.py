@@ -1,0 +1,65 @@
+"""Normalized results waiting to be loaded: one JSON file per document under ``warehouse/staging/``.
+
+Normalize writes a document's records here (keyed by ``doc_id``, which is derived from the source and
+the snapshot's sha256, so a new snapshot is a new file); load reads them. A file records the parser
+version that made it, so an unchanged snapshot with the same parser is never parsed twice, and a new
+parser version reprocesses everything.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+def staging_dir(warehouse_dir: Path) -> Path:
+    return Path(warehouse_dir) / "staging"
+
+
+def staged_path(warehouse_dir: Path, doc_id: str) -> Path:
+    return staging_dir(warehouse_dir) / doc_id[:2] / f"{doc_id}.json"
+
+
+def write_staged(warehouse_dir: Path, result: dict) -> Path:
+    """``result``: ``{"doc_id", "source_id", "parser_version", "document", "sections", "metrics",
+    "quarantine"}``. Written atomically (temp file + rename) so a killed run leaves no torn file."""
+    path = staged_path(warehouse_dir, result["doc_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_staged(warehouse_dir: Path, doc_id: str) -> dict | None:
+    path = staged_path(warehouse_dir, doc_id)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return None
+
+
+def is_staged(warehouse_dir: Path, doc_id: str, parser_version: str) -> bool:
+    staged = read_staged(warehouse_dir, doc_id)
+    return staged is not None and staged.get("parser_version") == parser_version
+
+
+def iter_staged(warehouse_dir: Path) -> Iterator[dict]:
+    """Every staged result, in doc_id order (deterministic)."""
+    root = staging_dir(warehouse_dir)
+    if not root.is_dir():
+        return
+    for path in sorted(root.glob("*/*.json")):
+        with path.open(encoding="utf-8") as handle:
+            yield json.load(handle)

@@ -1,0 +1,41 @@
+"""Shared fixtures. The Prefect test harness starts once per session, only if a flow test needs it."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from flows.config import PROJECT_DIR, configure_prefect
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS = Path(os.environ.get("FAZHI_CORPUS_DIR") or FIXTURES / "corpus")
+
+# Tests never touch the user's home or a real Prefect server.
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect" / "tests"))
+configure_prefect()
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not (CORPUS / "seed" / "chaoyang-2022.gold.json").exists():
+        pytest.skip(f"gold corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def seed(corpus_dir):
+    text = (corpus_dir / "seed" / "chaoyang-2022.txt").read_text(encoding="utf-8")
+    gold = json.loads((corpus_dir / "seed" / "chaoyang-2022.gold.json").read_text(encoding="utf-8"))
+    return text, gold
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server for the whole session (starting one costs ~12 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
