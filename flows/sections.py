@@ -1,0 +1,260 @@
+"""The heading tree of a report: numbered headings -> nested section records.
+
+Reports number their headings in four printed styles, one per level:
+
+    level 1  一、   (also the malformed 一) and 一.)
+    level 2  (一)  （一）
+    level 3  1.  1、  １．
+    level 4  (1)  （1）
+
+A marker is a heading only where a heading can start: at the start of a line (after indentation,
+including the ``??`` that garbled full-width spaces become), or, where line breaks were lost, right
+after a sentence end or a whitespace gap. Headings found away from a line start must also continue
+the numbering (一 after nothing, 二 after 一 under the same parent), which is what separates a
+heading run into a paragraph from ``一、二季度`` or ``第一、二批`` in a sentence.
+
+A heading's text runs from its marker to the end of its line, or, for a run-in heading (heading
+and body on one line), to the first ``。`` or ``:``. A heading cut off by the end of the text (a
+truncated capture) is not a heading.
+
+Patterns run on ``textnorm.fold(text)``; every offset is valid in ``text``.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from . import textnorm
+
+_CN_NUMERAL = "[一二三四五六七八九十]{1,3}"
+_MARKER_RE = re.compile(
+    rf"(?P<paren_cn>\((?P<n_paren_cn>{_CN_NUMERAL})\)[、.]?)"
+    r"|(?P<paren_ar>\((?P<n_paren_ar>\d{1,2})\)[、.]?)"
+    rf"|(?P<cn>(?P<n_cn>{_CN_NUMERAL})[、).])"
+    r"|(?P<ar>(?P<n_ar>\d{1,2})[.、](?!\d))"
+)
+_LEVEL_OF_GROUP = {"cn": 1, "paren_cn": 2, "ar": 3, "paren_ar": 4}
+
+# Skipped when looking back from a marker for its boundary: indentation and the "??" that
+# full-width spaces turn into when a page is decoded with the wrong charset.
+_INDENT = " \t?"
+_FULL_STOP = "。!?"
+_CLAUSE_END = ";:"
+# Characters after which a marker is part of a name, quote or reference, never a heading.
+_NOT_BEFORE_HEADING = "“‘\"'《〈<[〔(第"
+_HEADING_END_RE = re.compile("[\n。:]")
+_WHITESPACE_RE = re.compile(r"\s")
+# The text after a marker starts with another numeral of a list: 一、二季度, 一、二、三级, 1、2月.
+_NUMERAL_LIST_RE = re.compile(r"[零〇一二三四五六七八九十百\d]+\s*[、,和及至到或月日季批级类]")
+
+# A line this long holds several paragraphs whose breaks were lost (or no breaks at all), so
+# headings inside it may follow a sentence end without any whitespace.
+_RUN_TOGETHER_LINE = 1000
+# A heading running to its line end is kept whole unless it is longer than this and has a
+# whitespace gap (a flattened page where body text follows the heading after a space).
+_STANDALONE_HEADING_MAX = 60
+# At a line start, a gap this large in a numbering sequence is a different list, not a heading.
+_MAX_NUMBER_GAP = 3
+
+_SECTION_TYPES = (
+    # Checked in this order: a heading naming problems and plans is about problems; plans wording
+    # beats measures wording (2023年主要工作安排).
+    ("leadership_duties", ("第一责任人", "主要负责人履行", "主要负责人切实履行")),
+    ("problems", ("存在的问题", "存在问题", "不足", "短板")),
+    ("plans", ("工作安排", "打算", "思路", "下一步", "努力方向", "工作计划", "展望")),
+    ("measures", ("主要举措", "举措和成效", "举措及成效", "主要工作", "工作情况", "主要做法",
+                  "建设情况", "成效")),
+)
+
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def chinese_number(numeral: str) -> int | None:
+    """Value of a Chinese numeral from 一 to 九十九 (一, 十, 十二, 二十, 二十三); None if malformed."""
+    if "十" not in numeral:
+        return _CN_DIGIT.get(numeral) if len(numeral) == 1 else None
+    tens, _, units = numeral.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return None
+    if (tens and tens not in _CN_DIGIT) or (units and units not in _CN_DIGIT):
+        return None
+    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
+
+
+def section_type(heading: str) -> str:
+    """Kind of a level-1 section from its heading's wording (any script)."""
+    folded = textnorm.fold(heading)
+    for kind, words in _SECTION_TYPES:
+        if any(word in folded for word in words):
+            return kind
+    return "other"
+
+
+@dataclass
+class _Heading:
+    level: int
+    value: int
+    marker_start: int
+    marker_end: int
+    heading_start: int
+    natural_end: int  # first 。/:/line break after the heading start, or the end of the text
+    heading_end: int = 0
+
+
+class _Lines:
+    """Line boundaries of a text, for O(log n) 'which line is this offset on' lookups."""
+
+    def __init__(self, folded: str):
+        self.breaks = [match.start() for match in re.finditer("\n", folded)]
+        self.length = len(folded)
+
+    def span(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_left(self.breaks, offset)
+        start = self.breaks[index - 1] + 1 if index else 0
+        end = self.breaks[index] if index < len(self.breaks) else self.length
+        return start, end
+
+
+def _previous_sibling_number(stack: list[_Heading], level: int) -> int | None:
+    """Number of the open section a new heading at ``level`` would follow; None if it opens a new list."""
+    for open_heading in reversed(stack):
+        if open_heading.level < level:
+            return None
+        if open_heading.level == level:
+            return open_heading.value
+    return None
+
+
+def _find_headings(folded: str) -> list[_Heading]:
+    lines = _Lines(folded)
+    stack: list[_Heading] = []
+    found: list[_Heading] = []
+    for match in _MARKER_RE.finditer(folded):
+        group = match.lastgroup
+        level = _LEVEL_OF_GROUP[group]
+        digits = match.group("n_" + group)
+        value = int(digits) if level in (3, 4) else chinese_number(digits)
+        if not value:
+            continue
+        start, marker_end = match.span()
+
+        before = start
+        while before > 0 and folded[before - 1] in _INDENT:
+            before -= 1
+        line_start, line_end = lines.span(start)
+        at_line_start = before == line_start
+        gap = before < start
+        previous_char = folded[before - 1] if before > 0 else "\n"
+
+        heading_start = marker_end
+        while heading_start < len(folded) and folded[heading_start] in " \t":
+            heading_start += 1
+        if heading_start >= len(folded) or folded[heading_start] in "\n。:,;、.)":
+            continue  # a bare marker
+        if _NUMERAL_LIST_RE.match(folded, heading_start):
+            continue
+
+        sibling = _previous_sibling_number(stack, level)
+        expected = value == (sibling + 1 if sibling is not None else 1)
+        if at_line_start:
+            if sibling is not None:
+                accepted = expected or value == 1 or sibling < value <= sibling + _MAX_NUMBER_GAP
+            else:
+                accepted = value <= _MAX_NUMBER_GAP
+        elif expected and previous_char not in _NOT_BEFORE_HEADING and not (previous_char.isascii() and previous_char.isalnum()):
+            # Away from a line start a heading must continue the numbering and follow a break in
+            # the text: a whitespace gap (blocks joined by spaces), a full stop, or a heading that
+            # has not ended yet (headings run together). Arabic-numbered items after ; or : are
+            # usually an inline list (做法:1.…;2.…), unless the whole body is one run-together line.
+            run_together = line_end - line_start >= _RUN_TOGETHER_LINE
+            inside_open_heading = bool(found) and found[-1].heading_start < start < found[-1].natural_end
+            accepted = (
+                gap
+                or previous_char in _FULL_STOP
+                or (previous_char in _CLAUSE_END and (level <= 2 or run_together))
+                or inside_open_heading
+            )
+        else:
+            accepted = False
+        if not accepted:
+            continue
+
+        end_match = _HEADING_END_RE.search(folded, heading_start)
+        natural_end = end_match.start() if end_match else len(folded)
+        heading = _Heading(level, value, start, marker_end, heading_start, natural_end)
+        while stack and stack[-1].level >= level:
+            stack.pop()
+        stack.append(heading)
+        found.append(heading)
+
+    for current, following in zip(found, found[1:] + [None]):
+        end = current.natural_end
+        if following is not None:
+            end = min(end, following.marker_start)
+        current.heading_end = _trim_heading(folded, current.heading_start, end, current.natural_end)
+    # A heading running into the end of the text without a break or full stop was cut off.
+    if found and found[-1].natural_end == len(folded) and found[-1].heading_end >= len(folded.rstrip()):
+        found.pop()
+    return [heading for heading in found if heading.heading_end > heading.heading_start]
+
+
+def _trim_heading(folded: str, start: int, end: int, natural_end: int) -> int:
+    """End of the heading text in [start, end): trailing space dropped; cut at a whitespace gap when
+    the heading does not stand alone on its line (body text follows it after a space)."""
+    while end > start and folded[end - 1].isspace():
+        end -= 1
+    stands_alone = end <= natural_end and natural_end < len(folded) and folded[natural_end] == "\n"
+    if not stands_alone or end - start > _STANDALONE_HEADING_MAX:
+        gap = _WHITESPACE_RE.search(folded, start, end)
+        if gap:
+            end = gap.start()
+    return end
+
+
+def parse_sections(text: str, doc_id: str) -> list[dict]:
+    """The section tree of a document's stored text: a root section (level 0) covering the whole text,
+    then one section per numbered heading in text order, each spanning from its marker to the next
+    heading of the same or a higher level."""
+    folded = textnorm.fold(text)
+    headings = _find_headings(folded)
+    records = [_record(doc_id, 0, None, 0, None, None, None, None, 0, len(text))]
+    open_sections: list[tuple[int, dict]] = [(0, records[0])]
+    for ordinal, heading in enumerate(headings, start=1):
+        while open_sections[-1][0] >= heading.level:
+            open_sections.pop()[1]["end"] = heading.marker_start
+        parent = open_sections[-1][1]
+        title = text[heading.heading_start:heading.heading_end]
+        record = _record(
+            doc_id, ordinal, parent["section_id"], heading.level,
+            _number_as_printed(text, heading),
+            text[heading.marker_start:heading.marker_end], title,
+            section_type(title) if heading.level == 1 else None,
+            heading.marker_start, len(text),
+        )
+        records.append(record)
+        open_sections.append((heading.level, record))
+    return records
+
+
+def _number_as_printed(text: str, heading: _Heading) -> str:
+    marker = text[heading.marker_start:heading.marker_end]
+    if heading.level in (2, 4):
+        return marker[1:marker.index(")" if ")" in marker else "）")]
+    return marker[:-1]
+
+
+def _record(doc_id, ordinal, parent_id, level, number, marker, heading, kind, start, end) -> dict:
+    return {
+        "section_id": f"{doc_id}-s{ordinal:03d}",
+        "doc_id": doc_id,
+        "parent_id": parent_id,
+        "level": level,
+        "number": number,
+        "marker": marker,
+        "heading": heading,
+        "section_type": kind,
+        "start": start,
+        "end": end,
+        "ordinal": ordinal,
+    }
