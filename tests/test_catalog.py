@@ -1,0 +1,232 @@
+"""The metric catalog: its data validates, its rules map metrics the way an analyst would, and the
+hand-labelled gold metrics are mapped with the precision the project promises."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flows import catalog, contracts
+
+LABELS_PATH = Path(__file__).parent / "fixtures" / "metric_labels.json"
+
+REQUIRED_CODES = {
+    "reconsideration_cases_received", "reconsideration_cases_concluded", "reconsideration_cases_corrected",
+    "reconsideration_correction_rate", "administrative_litigation_cases", "principal_appearance_rate",
+    "normative_documents_reviewed", "normative_documents_kept", "normative_documents_abolished",
+    "normative_documents_amended", "major_decisions_catalogued", "legal_advisers", "public_sector_lawyers",
+    "legality_reviews", "enforcement_bodies_reviewed", "enforcement_case_files_reviewed",
+    "enforcement_officers_trained", "enforcement_officers_certified", "enterprise_inspection_plans_filed",
+    "major_penalty_cases_filed", "mediation_organizations", "mediation_cases", "mediation_success_rate",
+    "legal_aid_cases", "hotline_12348_calls", "hotline_12345_completion_rate", "hotline_12345_satisfaction_rate",
+    "npc_suggestions_handled", "cppcc_proposals_handled", "suggestions_proposals_on_time_rate",
+    "suggestions_proposals_satisfaction_rate", "information_disclosed_proactively", "disclosure_requests_received",
+    "press_conferences", "legislation_plan_items", "regulations_rules_enacted", "legal_education_events",
+}
+
+
+@pytest.fixture(scope="module")
+def labels() -> list[dict]:
+    return json.loads(LABELS_PATH.read_text(encoding="utf-8"))
+
+
+def metric(subject, sentence, span, unit, kind="count"):
+    return {"subject": subject, "sentence": sentence, "span": span, "unit": unit, "kind": kind}
+
+
+# ------------------------------------------------------------------ the catalog as data
+
+def test_catalog_has_the_required_indicators_and_every_row_satisfies_its_schema():
+    cat = catalog.load_catalog()
+    rows = catalog.catalog_rows()
+    assert len(rows) >= 30 and len(rows) == len(cat.indicators)
+    codes = [row["metric_code"] for row in rows]
+    assert len(set(codes)) == len(codes)
+    assert REQUIRED_CODES <= set(codes), REQUIRED_CODES - set(codes)
+    for row in rows:
+        assert contracts.errors(row, "metric_catalog") == [], row["metric_code"]
+        assert isinstance(row["match_rules"], dict) and row["match_rules"]["rules"]
+    assert contracts.load_schema("metric_catalog")["x-primary-key"] == ["metric_code"]
+
+
+def test_catalog_rows_are_copies():
+    rows = catalog.catalog_rows()
+    rows[0]["match_rules"]["units"].append("吨")
+    assert "吨" not in catalog.catalog_rows()[0]["match_rules"]["units"]
+
+
+def _write_catalog(tmp_path, entries) -> Path:
+    import yaml
+
+    path = tmp_path / "metric_catalog.yaml"
+    path.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _entry(**changes):
+    entry = catalog.load_catalog().row("legal_aid_cases")
+    entry.update(changes)
+    return entry
+
+
+def test_an_invalid_entry_is_reported_with_its_code_and_field(tmp_path):
+    path = _write_catalog(tmp_path, [_entry(), _entry(metric_code="press_events", kind="tally")])
+    with pytest.raises(catalog.CatalogError, match=r"entry #2 \(press_events\): kind: 'tally' is not one of"):
+        catalog.load_catalog(path)
+
+
+def test_duplicate_codes_and_unfolded_keywords_are_rejected(tmp_path):
+    with pytest.raises(catalog.CatalogError, match=r"entry #2 \(legal_aid_cases\): metric_code: duplicate"):
+        catalog.load_catalog(_write_catalog(tmp_path, [_entry(), _entry()]))
+
+    traditional = _entry()
+    traditional["match_rules"]["rules"][0]["subject"]["all_of"][0] = ["法律援助", "法律援護"]
+    with pytest.raises(catalog.CatalogError, match=r"rules/0/subject: keyword '法律援護' is not in folded form"):
+        catalog.load_catalog(_write_catalog(tmp_path, [traditional]))
+
+
+def test_the_canonical_unit_must_be_accepted_by_the_rules(tmp_path):
+    path = _write_catalog(tmp_path, [_entry(unit="人次")])
+    with pytest.raises(catalog.CatalogError, match=r"match_rules/units: canonical unit '人次'"):
+        catalog.load_catalog(path)
+
+
+# ------------------------------------------------------------------ specific mappings
+
+RECON = "全年收到行政复议申请326件,依法受理298件,审结281件,其中撤销、变更、确认违法等纠错43件,纠错率15.3%。"
+
+
+@pytest.mark.parametrize("subject, span, unit, kind, code", [
+    ("依法受理行政复议申请", "298件", "件", "count", "reconsideration_cases_received"),
+    ("审结行政复议案件", "281件", "件", "count", "reconsideration_cases_concluded"),
+    ("撤销、变更、确认违法等纠错", "43件", "件", "count", "reconsideration_cases_corrected"),
+    ("行政复议纠错率", "15.3%", "%", "percent", "reconsideration_correction_rate"),
+])
+def test_received_concluded_and_corrected_are_told_apart(subject, span, unit, kind, code):
+    assert catalog.assign_code(metric(subject, RECON, span, unit, kind)) == code
+
+
+def test_concluded_reconsideration_cases_are_not_received():
+    m = metric("办结行政复议案件", "全年办结行政复议案件412件。", "412件", "件")
+    assert catalog.assign_code(m) == "reconsideration_cases_concluded"
+
+
+def test_a_passing_mention_of_reconsideration_is_not_cases_received():
+    sentence = "深化行政复议体制改革,全年受理群众来信来访3400件。"
+    assert catalog.assign_code(metric("受理群众来信来访", sentence, "3400件", "件")) is None
+    service_points = "推进行政复议体制改革,设立行政复议基层服务点32个。"
+    assert catalog.assign_code(metric("行政复议基层服务点", service_points, "32个", "个")) is None
+
+
+def test_a_growth_rate_is_not_the_count_it_describes():
+    sentence = "全市全年受理复议案件518件,同比增长56%。"
+    assert catalog.assign_code(metric("受理复议案件", sentence, "518件", "件")) == "reconsideration_cases_received"
+    assert catalog.assign_code(metric("受理行政复议案件同比增长", sentence, "56%", "%", "change")) is None
+
+
+def test_satisfaction_rates_follow_their_topic():
+    hotline = "12345政务服务便民热线诉求案件办结率99%,群众满意率97%。"
+    assert catalog.assign_code(metric("群众满意率", hotline, "97%", "%", "percent")) == "hotline_12345_satisfaction_rate"
+    assert catalog.assign_code(metric("诉求案件办结率", hotline, "99%", "%", "percent")) == "hotline_12345_completion_rate"
+    deputies = "办理人大代表建议128件、政协委员提案190件,按时办复率100%,满意率98%。"
+    assert catalog.assign_code(metric("满意率", deputies, "98%", "%", "percent")) == "suggestions_proposals_satisfaction_rate"
+    assert catalog.assign_code(metric("按时办复率", deputies, "100%", "%", "percent")) == "suggestions_proposals_on_time_rate"
+    assert catalog.assign_code(metric("人大代表建议", deputies, "128件", "件")) == "npc_suggestions_handled"
+    assert catalog.assign_code(metric("政协委员提案", deputies, "190件", "件")) == "cppcc_proposals_handled"
+
+
+def test_reconsideration_cases_are_not_motions():
+    # 复议案件 contains 议案 (a deputies' motion): the completion rate of reconsideration has no code.
+    sentence = "全年审结行政复议案件412件,办结率98.6%。"
+    assert catalog.assign_code(metric("行政复议办结率", sentence, "98.6%", "%", "percent")) is None
+
+
+def test_traditional_script_maps_like_simplified():
+    sentence = "全年審結行政復議案件412件,12345熱線群眾滿意率達97.5%。"
+    assert catalog.assign_code(metric("審結行政復議案件", sentence, "412件", "件")) == "reconsideration_cases_concluded"
+    assert catalog.assign_code(metric("12345熱線群眾滿意率", sentence, "97.5%", "%", "percent")) == (
+        "hotline_12345_satisfaction_rate")
+    assert catalog.assign_code(metric("辦理法律援助案件", "辦理法律援助案件4010件。", "4010件", "件")) == "legal_aid_cases"
+
+
+def test_units_and_kinds_gate_the_mapping():
+    sentence = "组织11家单位召开新闻发布会9场。"
+    assert catalog.assign_code(metric("新闻发布会", sentence, "9场", "场")) == "press_conferences"
+    assert catalog.assign_code(metric("召开新闻发布会的单位", sentence, "11家", "家")) is None
+    cleanup = "全年开展行政规范性文件清理6次,对全市368件现行行政规范性文件进行清理。"
+    assert catalog.assign_code(metric("行政规范性文件清理", cleanup, "6次", "次")) is None
+    assert catalog.assign_code(metric("清理现行行政规范性文件", cleanup, "368件", "件")) == (
+        "normative_documents_cleaned_up")
+    assert catalog.assign_code(metric("受理复议案件", "受理复议案件518件。", "518件", None)) is None
+
+
+def test_multiplier_prefix_in_a_unit_is_ignored():
+    sentence = "12345热线全年受理群众诉求86.5万件。"
+    assert catalog.normalize_unit("萬件") == "件"
+    assert catalog.assign_code(metric("受理群众诉求", sentence, "86.5万件", "万件")) == "hotline_12345_requests"
+
+
+def test_assign_codes_fills_copies():
+    records = [metric("人大代表建议", "人大代表建议128件。", "128件", "件"), metric("应急预案", "更新应急预案9部。", "9部", "部")]
+    coded = catalog.assign_codes(records)
+    assert [r["metric_code"] for r in coded] == ["npc_suggestions_handled", None]
+    assert "metric_code" not in records[0]
+
+
+# ------------------------------------------------------------------ labelled evaluation
+
+def test_labels_cover_every_gold_metric_with_its_sentence(labels, corpus_dir):
+    real = [label for label in labels if not label["synthetic"]]
+    expected = {}
+    seed = json.loads((corpus_dir / "seed" / "chaoyang-2022.gold.json").read_text(encoding="utf-8"))
+    expected["seed/chaoyang-2022"] = seed["metrics"]
+    for path in sorted((corpus_dir / "dev").glob("d*.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))["gold"]
+        if gold.get("metrics_complete"):
+            expected[f"dev/{path.stem}"] = gold["metrics"]
+    assert len(real) == sum(len(metrics) for metrics in expected.values())
+    for label in real:
+        gold = expected[label["doc"]][label["index"]]
+        assert (label["span"], label["value"], label["unit"], label["subject"]) == (
+            gold["span"], gold["value"], gold["unit"], gold["subject"])
+        assert label["span"] in label["sentence"]
+    seed_text = (corpus_dir / "seed" / "chaoyang-2022.txt").read_text(encoding="utf-8")
+    for label in real:
+        if label["doc"].startswith("seed/"):
+            assert seed_text[label["start"]:label["start"] + len(label["span"])] == label["span"]
+            assert label["sentence"] in seed_text
+
+
+def test_mapping_precision_and_recall_on_real_labels(labels):
+    real = catalog.score_labels(labels)["real"]
+    assert real["labels"] == 105 and real["labelled_codes"] == 36
+    assert real["precision"] >= 0.95, real["misses"]
+    assert real["recall"] >= 0.9, real["misses"]
+
+
+def test_mapping_precision_and_recall_on_synthetic_labels(labels):
+    synthetic = catalog.score_labels(labels)["synthetic"]
+    assert synthetic["labels"] >= 60
+    assert synthetic["precision"] >= 0.95, synthetic["misses"]
+    assert synthetic["recall"] >= 0.9, synthetic["misses"]
+
+
+def test_every_indicator_is_exercised_by_a_label_it_gets_right(labels):
+    cat = catalog.load_catalog()
+    right = {label["expected_code"] for label in labels
+             if label["expected_code"] and cat.assign(label) == label["expected_code"]}
+    assert set(cat.codes) - right == set()
+
+
+def test_score_labels_counts_wrong_and_missing_codes():
+    base = {"sentence": "全年办理法律援助案件4010件。", "span": "4010件", "unit": "件", "kind": "count",
+            "synthetic": False}
+    scored = catalog.score_labels([
+        {**base, "key": "a", "subject": "办理法律援助案件", "expected_code": "legal_aid_cases"},
+        {**base, "key": "b", "subject": "办理法律援助案件", "expected_code": None},
+        {**base, "key": "c", "subject": "援助", "expected_code": "legal_aid_cases"},
+    ])["real"]
+    assert (scored["assigned"], scored["correct"], scored["labelled_codes"]) == (2, 1, 2)
+    assert scored["precision"] == 0.5 and scored["recall"] == 0.5
+    assert [miss["key"] for miss in scored["misses"]] == ["b", "c"]
