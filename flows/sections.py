@@ -41,12 +41,14 @@ _LEVEL_OF_GROUP = {"cn": 1, "paren_cn": 2, "ar": 3, "paren_ar": 4}
 _INDENT = " \t?"
 _FULL_STOP = "。!?"
 _CLAUSE_END = ";:"
+_NOT_HEADING_START = "\n。:,;、.)"
+_HAN_RE = re.compile("[\u4e00-\u9fff]")
 # Characters after which a marker is part of a name, quote or reference, never a heading.
 _NOT_BEFORE_HEADING = "“‘\"'《〈<[〔(第"
 _HEADING_END_RE = re.compile("[\n。:]")
 _WHITESPACE_RE = re.compile(r"\s")
 # The text after a marker starts with another numeral of a list: 一、二季度, 一、二、三级, 1、2月.
-_NUMERAL_LIST_RE = re.compile(r"[零〇一二三四五六七八九十百\d]+\s*[、,和及至到或月日季批级类]")
+_NUMERAL_LIST_RE = re.compile(r"[零〇一二三四五六七八九十百\d]+\s*[、,和及至到或月日季批级类号条款项期届]")
 
 # A line this long holds several paragraphs whose breaks were lost (or no breaks at all), so
 # headings inside it may follow a sentence end without any whitespace.
@@ -54,6 +56,8 @@ _RUN_TOGETHER_LINE = 1000
 # A heading running to its line end is kept whole unless it is longer than this and has a
 # whitespace gap (a flattened page where body text follows the heading after a space).
 _STANDALONE_HEADING_MAX = 60
+# How far after a marker to look for its next sibling's marker within the same sentence.
+_INLINE_LIST_WINDOW = 200
 # At a line start, a gap this large in a numbering sequence is a different list, not a heading.
 _MAX_NUMBER_GAP = 3
 
@@ -82,6 +86,13 @@ def chinese_number(numeral: str) -> int | None:
     return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
 
 
+def chinese_numeral(value: int) -> str:
+    """The Chinese numeral for 1..99, as headings print it (三, 十, 十二, 二十, 二十三)."""
+    tens, units = divmod(value, 10)
+    digits = "一二三四五六七八九"
+    return (digits[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (digits[units - 1] if units else "")
+
+
 def section_type(heading: str) -> str:
     """Kind of a level-1 section from its heading's wording (any script)."""
     folded = textnorm.fold(heading)
@@ -95,6 +106,8 @@ def section_type(heading: str) -> str:
 class _Heading:
     level: int
     value: int
+    number_start: int
+    number_end: int
     marker_start: int
     marker_end: int
     heading_start: int
@@ -103,11 +116,18 @@ class _Heading:
 
 
 class _Lines:
-    """Line boundaries of a text, for O(log n) 'which line is this offset on' lookups."""
+    """Line breaks and heading ends of a text, for O(log n) lookups (keeps parsing linear on pages
+    with thousands of markers and no full stop)."""
 
     def __init__(self, folded: str):
         self.breaks = [match.start() for match in re.finditer("\n", folded)]
+        self.heading_ends = [match.start() for match in _HEADING_END_RE.finditer(folded)]
         self.length = len(folded)
+
+    def heading_end(self, offset: int) -> int:
+        """The first line break, 。 or : at or after ``offset``, else the end of the text."""
+        index = bisect.bisect_left(self.heading_ends, offset)
+        return self.heading_ends[index] if index < len(self.heading_ends) else self.length
 
     def span(self, offset: int) -> tuple[int, int]:
         index = bisect.bisect_left(self.breaks, offset)
@@ -128,70 +148,19 @@ def _previous_sibling_number(stack: list[_Heading], level: int) -> int | None:
 
 def _find_headings(folded: str) -> list[_Heading]:
     lines = _Lines(folded)
-    stack: list[_Heading] = []
+    stack: list[_Heading] = []  # the open sections, outermost first
     found: list[_Heading] = []
     for match in _MARKER_RE.finditer(folded):
-        group = match.lastgroup
-        level = _LEVEL_OF_GROUP[group]
-        digits = match.group("n_" + group)
-        value = int(digits) if level in (3, 4) else chinese_number(digits)
-        if not value:
+        heading = _candidate(folded, lines, match)
+        if heading is None or not _continues_tree(folded, lines, heading, stack, found):
             continue
-        start, marker_end = match.span()
-
-        before = start
-        while before > 0 and folded[before - 1] in _INDENT:
-            before -= 1
-        line_start, line_end = lines.span(start)
-        at_line_start = before == line_start
-        gap = before < start
-        previous_char = folded[before - 1] if before > 0 else "\n"
-
-        heading_start = marker_end
-        while heading_start < len(folded) and folded[heading_start] in " \t":
-            heading_start += 1
-        if heading_start >= len(folded) or folded[heading_start] in "\n。:,;、.)":
-            continue  # a bare marker
-        if _NUMERAL_LIST_RE.match(folded, heading_start):
-            continue
-
-        sibling = _previous_sibling_number(stack, level)
-        expected = value == (sibling + 1 if sibling is not None else 1)
-        if at_line_start:
-            if sibling is not None:
-                accepted = expected or value == 1 or sibling < value <= sibling + _MAX_NUMBER_GAP
-            else:
-                accepted = value <= _MAX_NUMBER_GAP
-        elif expected and previous_char not in _NOT_BEFORE_HEADING and not (previous_char.isascii() and previous_char.isalnum()):
-            # Away from a line start a heading must continue the numbering and follow a break in
-            # the text: a whitespace gap (blocks joined by spaces), a full stop, or a heading that
-            # has not ended yet (headings run together). Arabic-numbered items after ; or : are
-            # usually an inline list (做法:1.…;2.…), unless the whole body is one run-together line.
-            run_together = line_end - line_start >= _RUN_TOGETHER_LINE
-            inside_open_heading = bool(found) and found[-1].heading_start < start < found[-1].natural_end
-            accepted = (
-                gap
-                or previous_char in _FULL_STOP
-                or (previous_char in _CLAUSE_END and (level <= 2 or run_together))
-                or inside_open_heading
-            )
-        else:
-            accepted = False
-        if not accepted:
-            continue
-
-        end_match = _HEADING_END_RE.search(folded, heading_start)
-        natural_end = end_match.start() if end_match else len(folded)
-        heading = _Heading(level, value, start, marker_end, heading_start, natural_end)
-        while stack and stack[-1].level >= level:
+        while stack and stack[-1].level >= heading.level:
             stack.pop()
         stack.append(heading)
         found.append(heading)
 
     for current, following in zip(found, found[1:] + [None]):
-        end = current.natural_end
-        if following is not None:
-            end = min(end, following.marker_start)
+        end = current.natural_end if following is None else min(current.natural_end, following.marker_start)
         current.heading_end = _trim_heading(folded, current.heading_start, end, current.natural_end)
     # A heading running into the end of the text without a break or full stop was cut off.
     if found and found[-1].natural_end == len(folded) and found[-1].heading_end >= len(folded.rstrip()):
@@ -199,12 +168,81 @@ def _find_headings(folded: str) -> list[_Heading]:
     return [heading for heading in found if heading.heading_end > heading.heading_start]
 
 
+def _candidate(folded: str, lines: _Lines, match: re.Match) -> _Heading | None:
+    """The heading a marker would start, or None when what follows the marker cannot be a heading."""
+    group = match.lastgroup
+    level = _LEVEL_OF_GROUP[group]
+    digits = match.group("n_" + group)
+    value = int(digits) if level in (3, 4) else chinese_number(digits)
+    if not value:
+        return None
+    heading_start = match.end()
+    while heading_start < len(folded) and folded[heading_start] in " \t":
+        heading_start += 1
+    if heading_start >= len(folded) or folded[heading_start] in _NOT_HEADING_START:
+        return None
+    if _NUMERAL_LIST_RE.match(folded, heading_start):
+        return None
+    if not _HAN_RE.search(folded, heading_start, heading_start + 12):
+        return None
+    return _Heading(level, value, *match.span("n_" + group), match.start(), match.end(), heading_start,
+                    lines.heading_end(heading_start))
+
+
+def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_Heading],
+                    found: list[_Heading]) -> bool:
+    """Whether a candidate is a heading, given where it stands and the headings before it."""
+    start = heading.marker_start
+    before = start
+    while before > 0 and folded[before - 1] in _INDENT:
+        before -= 1
+    line_start, line_end = lines.span(start)
+    sibling = _previous_sibling_number(stack, heading.level)
+    expected = heading.value == (sibling + 1 if sibling is not None else 1)
+
+    if before == line_start:
+        # At a line start only a jump in the numbering speaks against a heading.
+        if sibling is None:
+            return heading.value <= _MAX_NUMBER_GAP
+        return heading.value == 1 or sibling < heading.value <= sibling + _MAX_NUMBER_GAP
+
+    # Away from a line start a heading must continue the numbering and follow a break in the text:
+    # a whitespace gap (blocks joined by spaces), a full stop, or a heading that has not ended yet
+    # (headings run together). Arabic-numbered items after ; or : are usually an inline list
+    # (做法:1.…;2.…), unless the line is long enough to be a whole body run together.
+    previous_char = folded[before - 1]
+    if not expected or previous_char in _NOT_BEFORE_HEADING or (previous_char.isascii() and previous_char.isalnum()):
+        return False
+    sentence_end = min(heading.natural_end, heading.heading_start + _INLINE_LIST_WINDOW)
+    if _next_marker_re(heading).search(folded, heading.heading_start, sentence_end):
+        return False  # 1.建立制度;2.完善机制。: items of one sentence
+    run_together = line_end - line_start >= _RUN_TOGETHER_LINE
+    inside_open_heading = bool(found) and found[-1].heading_start < start < found[-1].natural_end
+    return (
+        before < start
+        or previous_char in _FULL_STOP
+        or (previous_char in _CLAUSE_END and (heading.level <= 2 or run_together))
+        or inside_open_heading
+    )
+
+
+def _next_marker_re(heading: _Heading) -> re.Pattern:
+    """Pattern of the marker that would number the heading's next sibling."""
+    following = heading.value + 1
+    numeral = str(following) if heading.level in (3, 4) else chinese_numeral(following)
+    if heading.level in (2, 4):
+        return re.compile(re.escape(f"({numeral})"))
+    if heading.level == 3:
+        return re.compile(rf"(?<!\d){numeral}[.、](?!\d)")
+    return re.compile(rf"(?<![一二三四五六七八九十]){numeral}[、).]")
+
+
 def _trim_heading(folded: str, start: int, end: int, natural_end: int) -> int:
     """End of the heading text in [start, end): trailing space dropped; cut at a whitespace gap when
     the heading does not stand alone on its line (body text follows it after a space)."""
     while end > start and folded[end - 1].isspace():
         end -= 1
-    stands_alone = end <= natural_end and natural_end < len(folded) and folded[natural_end] == "\n"
+    stands_alone = natural_end < len(folded) and folded[natural_end] == "\n"
     if not stands_alone or end - start > _STANDALONE_HEADING_MAX:
         gap = _WHITESPACE_RE.search(folded, start, end)
         if gap:
@@ -227,7 +265,7 @@ def parse_sections(text: str, doc_id: str) -> list[dict]:
         title = text[heading.heading_start:heading.heading_end]
         record = _record(
             doc_id, ordinal, parent["section_id"], heading.level,
-            _number_as_printed(text, heading),
+            text[heading.number_start:heading.number_end],
             text[heading.marker_start:heading.marker_end], title,
             section_type(title) if heading.level == 1 else None,
             heading.marker_start, len(text),
@@ -235,13 +273,6 @@ def parse_sections(text: str, doc_id: str) -> list[dict]:
         records.append(record)
         open_sections.append((heading.level, record))
     return records
-
-
-def _number_as_printed(text: str, heading: _Heading) -> str:
-    marker = text[heading.marker_start:heading.marker_end]
-    if heading.level in (2, 4):
-        return marker[1:marker.index(")" if ")" in marker else "）")]
-    return marker[:-1]
 
 
 def _record(doc_id, ordinal, parent_id, level, number, marker, heading, kind, start, end) -> dict:

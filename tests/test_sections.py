@@ -1,0 +1,269 @@
+"""The heading tree: layout variations (own fixtures), offsets and nesting, speed, and accuracy on
+the gold corpus (seed exact, dev precision/recall/F1)."""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows import contracts, sections, textnorm
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sections"
+DOC_ID = "0123456789abcdef"
+
+
+def fixture_text(name: str) -> str:
+    return textnorm.clean_text((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def outline(text: str) -> list[tuple]:
+    """(level, marker, heading) of every heading, in order."""
+    return [(r["level"], r["marker"], r["heading"]) for r in sections.parse_sections(text, DOC_ID)[1:]]
+
+
+def assert_tree_invariants(text: str, records: list[dict]) -> None:
+    root, headings = records[0], records[1:]
+    assert root == {
+        "section_id": f"{DOC_ID}-s000", "doc_id": DOC_ID, "parent_id": None, "level": 0, "number": None,
+        "marker": None, "heading": None, "section_type": None, "start": 0, "end": len(text), "ordinal": 0,
+    }
+    by_id = {r["section_id"]: r for r in records}
+    assert len(by_id) == len(records)
+    for ordinal, record in enumerate(headings, start=1):
+        assert record["ordinal"] == ordinal and record["section_id"] == f"{DOC_ID}-s{ordinal:03d}"
+        assert contracts.errors(record, "section") == []
+        start, end = record["start"], record["end"]
+        assert text[start:].startswith(record["marker"])
+        assert text[start + len(record["marker"]):end].lstrip(" \t\u3000").startswith(record["heading"])
+        assert record["heading"] == record["heading"].strip()
+        assert record["marker"].startswith(("(", "（")) == (record["level"] in (2, 4))
+        parent = by_id[record["parent_id"]]
+        assert parent["level"] < record["level"]
+        assert parent["start"] <= start < end <= parent["end"]
+        assert (record["section_type"] is not None) == (record["level"] == 1)
+    assert contracts.errors(root, "section") == []
+    # Sections at one level never overlap, and each ends where the next heading of its level or above starts.
+    for index, record in enumerate(headings):
+        following = [r for r in headings[index + 1:] if r["level"] <= record["level"]]
+        assert record["end"] == (following[0]["start"] if following else len(text))
+
+
+def innermost(records: list[dict], offset: int) -> dict:
+    return max((r for r in records if r["start"] <= offset < r["end"]), key=lambda r: r["level"])
+
+
+# --- layout variations ------------------------------------------------------------------------
+
+def test_headings_on_their_own_lines_all_levels_and_marker_forms():
+    text = fixture_text("lines.txt")
+    records = sections.parse_sections(text, DOC_ID)
+    assert [(r["level"], r["number"], r["marker"], r["heading"], r["section_type"]) for r in records[1:]] == [
+        (1, "一", "一、", "2022年法治政府建设主要举措和成效", "measures"),
+        (2, "一", "（一）", "依法全面履行政府职能", None),
+        (3, "１", "１．", "深化“放管服”改革", None),
+        (3, "２", "２．", "优化营商环境", None),
+        (2, "二", "（二）", "健全依法决策机制", None),
+        (3, "1", "1、", "严格决策程序", None),
+        (4, "1", "(1)", "公众参与", None),
+        (4, "2", "(2)", "专家论证", None),
+        (3, "2", "2、", "加强合法性审查", None),
+        (1, "二", "二、", "党政主要负责人履行推进法治建设第一责任人职责情况", "leadership_duties"),
+        (1, "三", "三、", "存在的不足", "problems"),
+        (1, "四", "四、", "2023年工作打算", "plans"),
+        (2, "一", "(一)", "加强组织领导", None),
+        (2, "二", "(二)", "强化督察考核", None),
+    ]
+    parents = {r["section_id"]: r for r in records}
+    assert [parents[r["parent_id"]]["marker"] for r in records[1:]] == [
+        None, "一、", "（一）", "（一）", "一、", "（二）", "1、", "1、", "（二）", None, None, None, "四、", "四、",
+    ]
+    assert_tree_invariants(text, records)
+
+
+def test_run_in_headings_stop_at_full_stop_or_colon():
+    assert outline(fixture_text("run_in.txt")) == [
+        (1, "一、", "加强组织领导"),
+        (2, "(一)", "坚持和加强党的领导"),
+        (2, "(二)", "健全推进机制"),  # stops at the full-width colon
+        (3, "1.", "法治政府示范创建取得可喜成绩"),
+        (3, "2.", "深化改革"),
+        (1, "二、", "主要工作情况"),
+    ]
+
+
+def test_several_headings_run_together_on_one_line():
+    text = fixture_text("one_line.txt")
+    records = sections.parse_sections(text, DOC_ID)
+    assert [(r["level"], r["marker"], r["heading"]) for r in records[1:]] == [
+        (1, "一、", "2015年主要工作情况"),
+        (2, "(一)", "推动领导干部学法常态化,领导干部法治思维不断强化"),
+        (2, "(二)", "推进政务公开,权力运行更加透明"),
+        (1, "二、", "2016年工作打算"),
+        (2, "(一)", "加强制度建设"),
+    ]
+    assert [r["section_type"] for r in records[1:] if r["level"] == 1] == ["measures", "plans"]
+    assert_tree_invariants(text, records)
+
+
+def test_page_without_line_breaks():
+    text = fixture_text("no_breaks.txt")
+    assert "\n" not in text
+    records = sections.parse_sections(text, DOC_ID)
+    # 一、二季度 and the inline list 1.建立清单制度;2.完善审查机制 are not headings.
+    assert [(r["level"], r["marker"], r["heading"]) for r in records[1:]] == [
+        (1, "一、", "主要举措和成效"),
+        (2, "(一)", "加强党的领导"),
+        (2, "(二)", "完善制度体系"),
+        (3, "1.", "严格执行决策程序"),
+        (3, "2.", "发挥法律顾问作用"),
+        (1, "二、", "存在的问题"),
+        (1, "三、", "下一步工作安排"),
+    ]
+    assert [r["section_type"] for r in records[1:] if r["level"] == 1] == ["measures", "problems", "plans"]
+    assert_tree_invariants(text, records)
+
+
+def test_malformed_level_one_marker():
+    assert outline(fixture_text("malformed.txt")) == [
+        (1, "一)", "主要举措和成效"), (1, "二)", "存在问题"), (1, "三)", "下一步打算"),
+    ]
+
+
+def test_numbers_in_sentences_lists_and_yishi_are_not_headings():
+    text = fixture_text("false_headings.txt")
+    assert outline(text) == [
+        (1, "一、", "主要工作"),
+        (2, "(一)", "加强领导"),
+        (1, "二、", "存在的问题"),
+        (1, "三、", "下一步工作安排"),
+        (2, "(一)", "深入学习贯彻习"),  # its line ends with a line break: complete
+    ]
+
+
+def test_heading_cut_off_by_the_end_of_a_truncated_capture_is_dropped():
+    text = fixture_text("false_headings.txt").rstrip("\n")
+    assert outline(text)[-1] == (1, "三、", "下一步工作安排")
+    assert outline("一、主要工作\n二、存在问题\n(一)") == [(1, "一、", "主要工作"), (1, "二、", "存在问题")]
+    # Run-in headings before the cut are complete: the full stop ends them.
+    assert outline("一、主要工作\n(一)加强领导。全年召开会议") == [(1, "一、", "主要工作"), (2, "(一)", "加强领导")]
+
+
+def test_headings_indented_by_full_width_spaces_or_garbled_question_marks():
+    text = "　　一、主要工作\n??(一)加强领导\n  1.建立制度\n"
+    records = sections.parse_sections(text, DOC_ID)
+    assert [(r["marker"], r["start"]) for r in records[1:]] == [("一、", 2), ("(一)", 11), ("1.", 21)]
+    assert_tree_invariants(text, records)
+
+
+def test_traditional_script_is_matched_and_printed_as_published():
+    records = sections.parse_sections("一、2022年法治政府建設的主要舉措和成效\n（一）依法全面履行政府職能\n", DOC_ID)
+    assert [(r["heading"], r["section_type"]) for r in records[1:]] == [
+        ("2022年法治政府建設的主要舉措和成效", "measures"), ("依法全面履行政府職能", None),
+    ]
+
+
+@pytest.mark.parametrize("heading, expected", [
+    ("法治政府建设主要举措和成效", "measures"),
+    ("2015年主要工作情况", "measures"),
+    ("党政主要负责人切实履行推进法治建设第一责任人职责", "leadership_duties"),
+    ("存在的问题", "problems"),
+    ("存在的问题和不足及下一步工作打算", "problems"),
+    ("2023年主要工作安排", "plans"),
+    ("下一步工作思路", "plans"),
+    ("今后的努力方向", "plans"),
+    ("坚持党的领导,统筹推进法治政府建设", "other"),
+])
+def test_section_type_from_heading_wording(heading, expected):
+    assert sections.section_type(heading) == expected
+
+
+def test_chinese_numerals():
+    assert [sections.chinese_number(n) for n in ("一", "九", "十", "十二", "二十", "二十三", "十十", "二二")] == [
+        1, 9, 10, 12, 20, 23, None, None,
+    ]
+    assert all(sections.chinese_number(sections.chinese_numeral(v)) == v for v in range(1, 100))
+
+
+# --- offsets, nesting, speed --------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.txt")))
+def test_every_fixture_gives_a_valid_nested_tree(name):
+    text = fixture_text(name)
+    records = sections.parse_sections(text, DOC_ID)
+    assert len(records) > 1
+    assert_tree_invariants(text, records)
+    # Any offset in the text has an innermost section: the root before the first heading.
+    first = records[1]
+    assert innermost(records, 0) is (records[0] if first["start"] > 0 else first)
+    assert innermost(records, first["start"]) is first
+
+
+_FRAGMENTS = st.sampled_from([
+    "一、", "二、", "三、", "(一)", "（二）", "(三)", "1.", "2、", "３．", "(1)", "（2）", "一)", "十一、",
+    "加强领导", "主要工作", "存在的问题", "1.5万件", "一是", "第一、二批", "2021—2025年",
+    "。", ":", ";", "\n", " ", "\u3000", "??", "“", "《",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=40))
+def test_tree_invariants_hold_for_any_text(fragments):
+    text = "".join(fragments)
+    assert_tree_invariants(text, sections.parse_sections(text, DOC_ID))
+
+
+def test_large_texts_parse_fast():
+    body = fixture_text("lines.txt")
+    many_lines = (body * (200_000 // len(body) + 1))[:200_000]
+    assert many_lines.count("\n") > 5000
+    flat = many_lines.replace("\n", "")
+    marker_soup = ("一、二、三、1.2.3.(一)(1)加强" * 20_000)[:200_000]  # no full stop anywhere
+    for text in (many_lines, flat, marker_soup):
+        began = time.perf_counter()
+        records = sections.parse_sections(text, DOC_ID)
+        assert time.perf_counter() - began < 1.0
+        assert records[0]["end"] == len(text)
+    assert len(sections.parse_sections(many_lines, DOC_ID)) > 1000
+
+
+# --- gold corpus ------------------------------------------------------------------------------
+
+def heading_key(level: int, printed: str) -> tuple[int, str]:
+    return level, textnorm.nfkc_compact(printed)
+
+
+def test_seed_headings_exact(seed):
+    text, gold = seed
+    text = textnorm.clean_text(text)
+    records = sections.parse_sections(text, DOC_ID)
+    got = [(r["level"], r["number"], r["heading"], r["section_type"], r["marker"] + r["heading"]) for r in records[1:]]
+    expected = [(h["level"], h["number"], h["heading"], h.get("section_type"), h["text"]) for h in gold["headings"]]
+    assert got == expected
+    assert_tree_invariants(text, records)
+
+
+def test_dev_heading_precision_recall(corpus_dir):
+    true_pos = false_pos = false_neg = 0
+    misses = []
+    for path in sorted((corpus_dir / "dev").glob("*.json")):
+        page = json.loads(path.read_text(encoding="utf-8"))
+        text = textnorm.clean_text(page["text"])
+        got = Counter(heading_key(r["level"], r["marker"] + r["heading"]) for r in sections.parse_sections(text, DOC_ID)[1:])
+        gold = Counter(heading_key(h["level"], h["text"]) for h in page["gold"]["headings"])
+        true_pos += sum((got & gold).values())
+        false_pos += sum((got - gold).values())
+        false_neg += sum((gold - got).values())
+        misses += [f"{path.stem} extra {key}" for key in (got - gold)]
+        misses += [f"{path.stem} missed {key}" for key in (gold - got)]
+    precision = true_pos / max(true_pos + false_pos, 1)
+    recall = true_pos / max(true_pos + false_neg, 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+    print(f"\nsections dev: P={precision:.3f} R={recall:.3f} F1={f1:.3f} (tp={true_pos} fp={false_pos} fn={false_neg})")
+    print("\n".join(misses))
+    assert true_pos > 80
+    assert precision >= 0.99 and recall >= 0.99 and f1 >= 0.99, misses
