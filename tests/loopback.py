@@ -45,7 +45,7 @@ class LoopbackServer:
         self._routes: dict[str, list[Script]] = {}
         self._lock = threading.Lock()
         self.requests: list[Request] = []
-        self.in_flight = 0
+        self.in_flight = 0  # requests received and not yet answered
         self.max_in_flight = 0
         server = self
 
@@ -61,7 +61,7 @@ class LoopbackServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._httpd.handle_error = lambda request, address: None  # clients that time out hang up
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def port(self) -> int:
@@ -99,6 +99,11 @@ class LoopbackServer:
                 reply = step(request) if callable(step) else step
             if reply.delay:
                 time.sleep(reply.delay)
+        finally:
+            # Before answering: once the client has its answer it may send the next request.
+            with self._lock:
+                self.in_flight -= 1
+        try:
             handler.send_response(reply.status)
             for name, value in reply.headers.items():
                 handler.send_header(name, value)
@@ -112,9 +117,6 @@ class LoopbackServer:
             handler.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             handler.close_connection = True
-        finally:
-            with self._lock:
-                self.in_flight -= 1
 
     def __enter__(self) -> "LoopbackServer":
         self._thread.start()
