@@ -28,7 +28,7 @@ REQUIRED_CODES = {
 
 @pytest.fixture(scope="module")
 def labels() -> list[dict]:
-    return json.loads(LABELS_PATH.read_text(encoding="utf-8"))
+    return json.loads(LABELS_PATH.read_text(encoding="utf-8"))["labels"]
 
 
 def metric(subject, sentence, span, unit, kind="count"):
