@@ -228,26 +228,31 @@ def catalog_rows(catalog: Catalog | None = None) -> list[dict]:
     return [copy.deepcopy(row) for row in (catalog or load_catalog()).rows]
 
 
-def score_labels(labels: Iterable[dict], catalog: Catalog | None = None) -> dict:
-    """Mapping accuracy on hand-labelled metrics, real-corpus and synthetic labels apart.
+def score_labels(labels: Iterable[dict] | dict, catalog: Catalog | None = None) -> dict:
+    """Mapping accuracy on hand-labelled metrics (tests/fixtures/metric_labels.json).
 
-    Each label carries a metric's ``subject``, ``sentence``, ``span``, ``unit``, ``kind`` and the
+    ``labels`` is the label list, or the label file's object holding it under ``labels``. Each
+    label carries a metric's ``subject``, ``sentence``, ``span``, ``unit``, ``kind`` and the
     analyst's ``expected_code`` (None = no indicator). precision = correct codes / codes assigned;
-    recall = correct codes / labels with an expected code. ``misses`` lists every disagreement."""
+    recall = correct codes / labels with an expected code; ``misses`` lists every disagreement.
+    The top-level figures are for real-corpus labels; ``synthetic`` holds the same figures for the
+    invented examples, which are kept apart because they were written alongside the rules."""
+    if isinstance(labels, dict):
+        labels = labels["labels"]
     catalog = catalog or load_catalog()
-    groups: dict[str, list[dict]] = {"real": [], "synthetic": []}
+    real, synthetic = [], []
     for label in labels:
-        groups["synthetic" if label.get("synthetic") else "real"].append(label)
-    return {origin: _score(group, catalog) for origin, group in groups.items()}
+        (synthetic if label.get("synthetic") else real).append(label)
+    return {**_score(real, catalog), "synthetic": _score(synthetic, catalog)}
 
 
 def _score(labels: list[dict], catalog: Catalog) -> dict:
-    assigned = correct = expected = 0
+    assigned = correct = labelled = 0
     misses = []
     for label in labels:
         want, got = label.get("expected_code"), catalog.assign(label)
         assigned += got is not None
-        expected += want is not None
+        labelled += want is not None
         if got is not None and got == want:
             correct += 1
         elif got != want:
@@ -255,10 +260,10 @@ def _score(labels: list[dict], catalog: Catalog) -> dict:
                            "subject": label.get("subject")})
     return {
         "labels": len(labels),
-        "labelled_codes": expected,
+        "labelled": labelled,
         "assigned": assigned,
         "correct": correct,
         "precision": correct / assigned if assigned else None,
-        "recall": correct / expected if expected else None,
+        "recall": correct / labelled if labelled else None,
         "misses": misses,
     }

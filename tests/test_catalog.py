@@ -199,8 +199,8 @@ def test_labels_cover_every_gold_metric_with_its_sentence(labels, corpus_dir):
 
 
 def test_mapping_precision_and_recall_on_real_labels(labels):
-    real = catalog.score_labels(labels)["real"]
-    assert real["labels"] == 105 and real["labelled_codes"] == 36
+    real = catalog.score_labels(labels)
+    assert real["labels"] == 105 and real["labelled"] == 36
     assert real["precision"] >= 0.95, real["misses"]
     assert real["recall"] >= 0.9, real["misses"]
 
@@ -226,7 +226,13 @@ def test_score_labels_counts_wrong_and_missing_codes():
         {**base, "key": "a", "subject": "办理法律援助案件", "expected_code": "legal_aid_cases"},
         {**base, "key": "b", "subject": "办理法律援助案件", "expected_code": None},
         {**base, "key": "c", "subject": "援助", "expected_code": "legal_aid_cases"},
-    ])["real"]
-    assert (scored["assigned"], scored["correct"], scored["labelled_codes"]) == (2, 1, 2)
+    ])
+    assert (scored["assigned"], scored["correct"], scored["labelled"]) == (2, 1, 2)
     assert scored["precision"] == 0.5 and scored["recall"] == 0.5
     assert [miss["key"] for miss in scored["misses"]] == ["b", "c"]
+    assert scored["synthetic"]["labels"] == 0 and scored["synthetic"]["precision"] is None
+
+
+def test_score_labels_reads_the_label_file_object():
+    document = json.loads(LABELS_PATH.read_text(encoding="utf-8"))
+    assert catalog.score_labels(document) == catalog.score_labels(document["labels"])
