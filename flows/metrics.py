@@ -1,0 +1,486 @@
+"""Quantitative statements in a report -> metric records (``schemas/metric.schema.json``).
+
+A metric is a number with its measure word or unit (518件, 75万余人次, 91.15%, 2个工作日, 2.3亿元),
+a rank (排名第七, 第21位, 稳居前五), a change (同比增长56%, 前移16位, 提升1倍) or a ratio (1.04:1).
+Everything else that looks like a number is left out: dates and years, periods, document numbers,
+list markers, numbers inside names of laws, plans, campaigns and slogans (《…》, short “…”), ordinal
+names (二十大, 第二批, 十九届六中全会), versions (2.0), hotline numbers, structural labels (四级,
+三调联动) and words that merely contain a numeral (统一, 唯一, 进一步, 一批).
+
+Patterns run on ``textnorm.fold(text)`` (same length), so every offset is valid in ``text``;
+``span`` and ``sentence`` are sliced from the original ``text``.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from .numerals import ARABIC_PATTERN, CN_DIGITS, CN_NUMERAL_CHARS, MULTIPLIERS, is_digit_sequence, parse_number
+from .textnorm import fold
+
+# --- vocabulary ---------------------------------------------------------------------------------
+
+# Measure words of things counted. Longer forms first where one is a prefix of another.
+_COUNT_UNITS = (
+    "人次", "件次", "户次", "场次", "个次", "批次", "班次", "车次", "架次", "部门", "部委",
+    "个", "件", "名", "人", "家", "次", "场", "项", "条", "份", "篇", "期", "批", "户", "起", "部", "种",
+    "处", "所", "位", "支", "座", "本", "册", "套", "台", "辆", "块", "张", "幅", "堂", "轮", "类", "宗",
+    "笔", "款", "组", "栋", "封", "卷",
+)
+# Durations, money and measures: the number is an amount of something, not a count of things.
+_AMOUNT_UNITS = (
+    "个工作日", "工作日", "个小时", "小时", "分钟", "个月", "学时", "课时", "天", "秒",
+    "元", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "千瓦", "米", "亩", "吨",
+)
+_PERCENT_UNITS = ("%", "‰")
+_CHANGE_UNITS = ("个百分点", "百分点")
+_RATIO_UNITS = ("倍",)
+# Administrative areas counted as such (对2市4县开展督察): only after Arabic digits, and only when
+# the area word stands alone (12345市民热线 is a hotline).
+_AREA_UNITS = ("市", "县", "区", "乡", "镇", "村", "省")
+# A score (得分98.5分): Arabic only, because 十分 is an adverb.
+_SCORE_UNITS = ("分",)
+
+_ALL_UNITS = sorted(
+    _COUNT_UNITS + _AMOUNT_UNITS + _PERCENT_UNITS + _CHANGE_UNITS + _RATIO_UNITS + _AREA_UNITS + _SCORE_UNITS,
+    key=len, reverse=True,
+)
+_UNIT_KIND = {
+    **{u: "count" for u in _COUNT_UNITS + _AREA_UNITS},
+    **{u: "amount" for u in _AMOUNT_UNITS + _SCORE_UNITS},
+    **{u: "percent" for u in _PERCENT_UNITS},
+    **{u: "change" for u in _CHANGE_UNITS},
+    **{u: "ratio" for u in _RATIO_UNITS},
+}
+_ARABIC_ONLY_UNITS = frozenset(_AREA_UNITS + _SCORE_UNITS)
+
+# Wording that makes the number a change, and which way; the value itself stays positive.
+_CHANGE_VERBS = {
+    "增长": "increase", "增加": "increase", "上升": "increase", "提高": "increase", "提升": "increase",
+    "上涨": "increase", "增幅": "increase", "涨幅": "increase", "提速": "increase", "前移": "increase",
+    "前进": "increase", "跃升": "increase",
+    "下降": "decrease", "减少": "decrease", "降低": "decrease", "压缩": "decrease", "缩短": "decrease",
+    "缩减": "decrease", "降幅": "decrease", "下滑": "decrease", "回落": "decrease", "后移": "decrease",
+    "后退": "decrease", "减幅": "decrease",
+}
+_CHANGE_VERB_RE = re.compile("(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + r")\Z")
+
+_PREFIX_QUALIFIERS = ("超过", "超", "逾", "约", "近")
+# 最近 / 就近 / 附近 are "recent" / "nearby", not "nearly".
+_NOT_QUALIFYING_BEFORE_JIN = "最就附"
+
+# A Chinese numeral + measure word naming a programme or slogan rather than counting: 三项制度,
+# 八项规定, 十项行动, 四个意识, 两个维护, 三个代表.
+_PROGRAMME_HEADS = (
+    "行动", "工程", "制度", "规定", "禁令", "承诺", "原则", "战略", "意识", "自信", "维护", "确立", "全面",
+    "代表", "务必", "体系", "模式", "格局", "理念", "机制",
+)
+# A 次 that numbers a session: 十九届六次全会, 人大三次会议, 二次、六次全会.
+_SESSION_WORDS = ("全会", "全体会议", "党代会", "代表大会")
+
+_RANK_WORDS = ("排名", "排位", "排在", "排", "位列", "位居", "名列", "居", "列", "跻身", "进入", "入围", "升至", "跃升")
+_WHOLE_AREAS = ("全国", "全省", "全市", "全区", "全县", "全州", "全球")
+
+_CN_RUN = f"[{CN_NUMERAL_CHARS}]+(?:[点點][{''.join(CN_DIGITS)}]+)?"
+_UNIT_FIRST_CHARS = "".join(sorted({u[0] for u in _ALL_UNITS} | {m[0] for m in MULTIPLIERS}))
+# A numeral that may start a metric: after 第/前 (a rank), or followed by what can follow a
+# quantity (a unit, a multiplier, 余/多, or :digit of a ratio). The regex engine drops the rest
+# (一是, 2022年, 二十大) before any Python runs; atomic groups keep it from retrying shorter runs.
+# The leading lookahead lets the engine skip to the next digit quickly (measured 5x faster).
+_TOKEN_RE = re.compile(
+    rf"(?=[\d{CN_NUMERAL_CHARS}])(?:百分之(?>{ARABIC_PATTERN}|{_CN_RUN})"
+    rf"|(?P<ord>(?<=[第前]))?(?:(?P<ar>(?>{ARABIC_PATTERN}))|(?P<cn>(?>{_CN_RUN})))"
+    rf"(?(ord)|(?=[余多]?[{re.escape(_UNIT_FIRST_CHARS)}]|:\d)))"
+)
+_TAIL_RE = re.compile(
+    r"(?P<q1>余|多)?(?P<mult>" + "|".join(MULTIPLIERS) + r")?(?P<q2>余|多)?"
+    r"(?P<unit>" + "|".join(re.escape(u) for u in _ALL_UNITS) + r")?(?P<q3>以上|左右)?"
+)
+_ARABIC_AT_RE = re.compile(ARABIC_PATTERN)
+
+# Named things whose inner numbers are not quantities: titles in 《》, short quoted labels, document
+# number years in 〔〕. Long quotations are prose and keep their numbers.
+_NAME_RES = (
+    re.compile(r"《[^《》\n]{1,100}》"),
+    re.compile(r"〈[^〈〉\n]{1,60}〉"),
+    re.compile(r"“[^“”\n]{1,20}”"),
+    re.compile(r"‘[^‘’\n]{1,20}’"),
+    re.compile(r"「[^「」\n]{1,20}」"),
+    re.compile(r"【[^【】\n]{1,20}】"),
+    re.compile(r"〔[^〔〕\n]{1,12}〕"),
+    re.compile(r"\"[^\"\n]{1,20}\""),
+)
+_SENTENCE_END_RE = re.compile("[。!?\n]")
+_CLAUSE_ENDS = frozenset("。!?\n,;:、()“”《》 \t")
+# A subject may run through quotes and brackets (10个精品“一件事一次办”改革任务, 13家商(协)会).
+_SUBJECT_ENDS = frozenset("。!?\n,;:、 \t")
+# Characters glued to an Arabic number that make it part of a code, date, period, version or label.
+_GLUE_BEFORE = frozenset(".-—–~/+·•_#×*@")
+_GLUE_AFTER = frozenset("-—–~/+·•_#×*@")
+_SUBJECT_LEADS = ("全年", "全市", "全省", "全区", "全县", "其中", "累计", "共计", "合计", "先后", "共", "已", "今年", "当年")
+_SUBJECT_TAILS = ("达到", "共计", "合计", "累计", "达", "为", "共", "计", "超过", "超", "逾", "约", "近", "将近")
+
+
+@dataclass(frozen=True)
+class _Found:
+    start: int
+    end: int
+    value: int | Decimal
+    unit: str | None
+    qualifier: str | None
+    kind: str
+    direction: str | None = None
+    unit_at: int | None = None  # where the unit is printed (None for 百分之N, whose % is implied)
+
+
+class _Page:
+    """The folded text plus lookups computed once per document."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.folded = fold(text)
+        self.names = _merged([m.span() for r in _NAME_RES for m in r.finditer(self.folded)])
+        self.name_starts = [a for a, _ in self.names]
+        self.sentence_ends = [m.start() for m in _SENTENCE_END_RE.finditer(self.folded)]
+
+    def in_name(self, pos: int) -> bool:
+        index = bisect_right(self.name_starts, pos) - 1
+        return index >= 0 and self.names[index][0] < pos < self.names[index][1]
+
+    def char(self, pos: int) -> str:
+        return self.folded[pos] if 0 <= pos < len(self.folded) else ""
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+# --- the grammar --------------------------------------------------------------------------------
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _left_clause(folded: str, pos: int, limit: int = 12) -> str:
+    """The text before ``pos`` back to the last clause delimiter, at most ``limit`` characters."""
+    start = pos
+    while start > 0 and pos - start < limit and folded[start - 1] not in _CLAUSE_ENDS:
+        start -= 1
+    return folded[start:pos]
+
+
+def _glued(page: _Page, start: int, end: int) -> bool:
+    """An Arabic number that is part of a code, date, period, range, version or formula."""
+    before, after = page.char(start - 1), page.char(end)
+    if before.isascii() and before.isalnum() or before in _GLUE_BEFORE:
+        return True
+    if after in _GLUE_AFTER or (after.isascii() and after.isalpha()):
+        return True
+    if after in ".:" and page.char(end + 1).isdigit():
+        return True
+    return False
+
+
+def _plain_chinese_count(numeral: str, page: _Page, start: int) -> bool:
+    """A Chinese numeral that can count things: not a digit string (八五), not a bare 一 / 二 (一批,
+    二次供水), not a bare 百/千/万 (百名法学家, 万所联万会), not the second numeral of an idiom
+    (三番五次)."""
+    if is_digit_sequence(numeral) or numeral in ("一", "二", "壹", "贰", "貳"):
+        return False
+    if numeral[0] in "百千万亿佰仟萬億":
+        return False
+    before, before2 = page.char(start - 1), page.char(start - 2)
+    if _is_cjk(before) and before not in CN_NUMERAL_CHARS and before2 and before2 in CN_NUMERAL_CHARS:
+        return False
+    return True
+
+
+def _prefix_qualifier(page: _Page, start: int) -> str | None:
+    folded = page.folded
+    for word in _PREFIX_QUALIFIERS:
+        if folded.startswith(word, start - len(word)) and start - len(word) >= 0:
+            if word == "近" and page.char(start - 2) in _NOT_QUALIFYING_BEFORE_JIN:
+                return None
+            return word
+    return None
+
+
+def _change(page: _Page, start: int, previous: _Found | None) -> str | None:
+    """The direction when the wording before the number makes it a change (同比增长56%)."""
+    left = _left_clause(page.folded, start).rstrip("了 ")
+    for helper in ("达到", "达"):
+        if left.endswith(helper):
+            left = left[: -len(helper)]
+            break
+    if left.endswith("幅为"):
+        left = left[:-1]
+    verb = _CHANGE_VERB_RE.search(left)
+    if verb:
+        return _CHANGE_VERBS[verb.group()]
+    # 分别增长12%、15%: the second figure continues the first one's change.
+    if previous and previous.kind == "change" and page.folded[previous.end:start] in ("、", "和", "及", ",和"):
+        return previous.direction
+    return None
+
+
+def _rank_after_di(page: _Page, numeral: str, start: int, end: int, arabic: bool) -> _Found | None:
+    """第N: a rank (排名第七, 第21位, 全国第一) or else an ordinal name (第二批, 第一责任人)."""
+    after = page.char(end)
+    unit = after if after in ("位", "名") and page.char(end + 1) != "单" else None
+    stop = end + (1 if unit else 0)
+    closing = page.char(stop)
+    free_after = closing == "" or not _is_cjk(closing) or closing in "的、"
+    left = _left_clause(page.folded, start - 1, limit=10)
+    ranked = any(word in left for word in _RANK_WORDS)
+    whole_area = left.endswith(_WHOLE_AREAS)
+    if not ((ranked and (unit or free_after))
+            or (whole_area and (unit or free_after))
+            or (unit and arabic and page.char(start - 2) not in "在于")):
+        return None
+    try:
+        value = parse_number(numeral)
+    except ValueError:
+        return None
+    return _Found(start - 1, stop, value, unit, None, "rank", unit_at=end if unit else None)
+
+
+def _rank_after_qian(page: _Page, numeral: str, start: int, end: int) -> _Found | None:
+    """前N after a ranking verb: 稳居前五, 进入全国前10名."""
+    left = _left_clause(page.folded, start - 1, limit=10)
+    if not any(word in left for word in _RANK_WORDS):
+        return None
+    after = page.char(end)
+    unit = after if after in ("位", "名") else None
+    stop = end + (1 if unit else 0)
+    if not unit and after and _is_cjk(after) and after not in "的、":
+        return None
+    try:
+        value = parse_number(numeral)
+    except ValueError:
+        return None
+    return _Found(start - 1, stop, value, unit, None, "rank", unit_at=end if unit else None)
+
+
+def _ratio(page: _Page, start: int, end: int) -> _Found | None:
+    """A:B (1.04:1), but not a clock time (17:05, 11:33:28)."""
+    second = _ARABIC_AT_RE.match(page.folded, end + 1)
+    if not second or page.char(second.end()) in ":." or page.char(second.end()).isdigit():
+        return None
+    first_text, second_text = page.folded[start:end], second.group()
+    if "." not in first_text + second_text and len(second_text) == 2:
+        return None
+    a, b = Decimal(first_text.replace(",", "")), Decimal(second_text.replace(",", ""))
+    if b == 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 12
+        value = (a / b).normalize()
+    return _Found(start, second.end(), value, None, None, "ratio")
+
+
+def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
+              previous: _Found | None) -> _Found | None:
+    """A number with its multiplier, qualifiers and unit: 75万余人次, 50多家, 1000人以上, 56%."""
+    folded = page.folded
+    if numeral.startswith("百分之"):
+        tail = re.compile("(?P<q3>以上|左右)?").match(folded, end)
+        unit, multiplier, after_qualifier, stop = "%", 1, tail.group("q3"), tail.end()
+        inner_qualifier, unit_at = None, None
+        if not arabic and not _plain_number(numeral[3:]):
+            return None
+    else:
+        tail = _TAIL_RE.match(folded, end)
+        unit = tail.group("unit")
+        mult = tail.group("mult")
+        if mult and not arabic and not tail.group("q1"):
+            return None  # a Chinese run already holds its own 万/亿
+        multiplier = MULTIPLIERS[mult] if mult else 1
+        inner_qualifier = tail.group("q1") or tail.group("q2")
+        after_qualifier = tail.group("q3")
+        stop = tail.end()
+        unit_at = tail.start("unit") if unit else None
+        if unit is None:
+            # 受访量达36.43万: an Arabic number with a multiplier is a quantity even without a unit.
+            if not (arabic and mult and not after_qualifier):
+                return None
+        elif not _unit_fits(page, numeral, start, end, tail.start("unit"), tail.end("unit"), unit, arabic):
+            return None
+    try:
+        value = parse_number(numeral) * multiplier
+    except ValueError:
+        return None
+    prefix = _prefix_qualifier(page, start)
+    qualifier = prefix or inner_qualifier or after_qualifier
+    span_start = start - len(prefix) if prefix else start
+    kind = _UNIT_KIND.get(unit, "count") if unit else "count"
+    direction = _change(page, span_start, previous)
+    if direction is not None:
+        kind = "change"
+    return _Found(span_start, stop, value, unit, qualifier, kind, direction, unit_at)
+
+
+def _plain_number(numeral: str) -> bool:
+    try:
+        parse_number(numeral)
+    except ValueError:
+        return False
+    return True
+
+
+def _unit_fits(page: _Page, numeral: str, start: int, end: int, unit_start: int, unit_end: int,
+               unit: str, arabic: bool) -> bool:
+    folded = page.folded
+    if unit in _ARABIC_ONLY_UNITS and not arabic:
+        return False
+    after = page.char(unit_end)
+    if unit in _AREA_UNITS:
+        if after and (_is_cjk(after) and after not in CN_NUMERAL_CHARS and after not in "和及与等"):
+            return False
+    if unit in _SCORE_UNITS and page.char(start - 1) in "时点":
+        return False
+    if unit == "次":
+        if page.char(start - 1) == "届" or folded.startswith(_SESSION_WORDS, unit_end):
+            return False
+        if not arabic and page.char(start - 1) in "大会" and folded.startswith("会议", unit_end):
+            return False
+    if not arabic:
+        if after and after in CN_NUMERAL_CHARS:  # 四位一体, 四所一庭, 两个一百年
+            return False
+        if folded.startswith(_PROGRAMME_HEADS, unit_end):
+            return False
+    return True
+
+
+def _read(page: _Page, match: re.Match, previous: _Found | None) -> _Found | None:
+    start, end = match.span()
+    if page.in_name(start):
+        return None
+    numeral = match.group()
+    arabic = match.group("ar") is not None
+    if arabic and page.char(end) == ":" and page.char(end + 1).isdigit():
+        return None if _glued(page, start, start) else _ratio(page, start, end)
+    if arabic and _glued(page, start, end):
+        return None
+    before = page.char(start - 1)
+    if before == "第":
+        return _rank_after_di(page, numeral, start, end, arabic)
+    if before == "前":
+        rank = _rank_after_qian(page, numeral, start, end)
+        if rank:
+            return rank
+    if match.group("cn") is not None and not _plain_chinese_count(numeral, page, start):
+        return None
+    return _quantity(page, numeral, start, end, arabic, previous)
+
+
+def _tokens(page: _Page):
+    """Number tokens; a Chinese run glued to a preceding word's 一 (唯一一个) is re-read without it."""
+    for match in _TOKEN_RE.finditer(page.folded):
+        numeral = match.group()
+        if match.group("cn") and len(numeral) > 1 and numeral[0] == "一" and is_digit_sequence(numeral[:2]) \
+                and _is_cjk(page.char(match.start() - 1)):
+            inner = _TOKEN_RE.match(page.folded, match.start() + 1)
+            if inner:
+                yield inner
+            continue
+        yield match
+
+
+# --- records ------------------------------------------------------------------------------------
+
+def _sentence(page: _Page, start: int, end: int) -> str:
+    ends = page.sentence_ends
+    index = bisect_left(ends, start) - 1
+    left = ends[index] + 1 if index >= 0 else 0
+    index = bisect_left(ends, end)
+    right = ends[index] + 1 if index < len(ends) else len(page.text)
+    if right > left and page.folded[right - 1] == "\n":
+        right -= 1
+    sentence = page.text[left:right]
+    return sentence.strip() or page.text[start:end]
+
+
+def _subject(page: _Page, found: _Found) -> str | None:
+    folded = page.folded
+    following = []
+    pos = found.end
+    while pos < len(folded) and folded[pos] not in _SUBJECT_ENDS and len(following) < 24:
+        following.append(folded[pos])
+        pos += 1
+    if found.kind in ("count", "amount") and len(following) >= 2 and _is_cjk(following[0]) \
+            and following[0] not in "的以左余多":
+        words = page.text[found.end:found.end + len(following)]
+    else:
+        left = _left_clause(folded, found.start, limit=30)
+        words = page.text[found.start - len(left):found.start]
+        for lead in _SUBJECT_LEADS:
+            if words.startswith(lead) and len(words) > len(lead) + 1:
+                words = words[len(lead):]
+        for tail in _SUBJECT_TAILS:
+            if words.endswith(tail) and len(words) > len(tail):
+                words = words[: -len(tail)]
+                break
+    words = words.strip()
+    return words or None
+
+
+def _section_id(sections: list[dict], pos: int) -> str | None:
+    best = None
+    for section in sections:
+        if section["start"] <= pos < section["end"]:
+            if best is None or (section["level"], section["start"]) > (best["level"], best["start"]):
+                best = section
+    return best["section_id"] if best else None
+
+
+def _printed_unit(text: str, found: _Found) -> str | None:
+    """The unit as printed (項 stays 項), full-width ％ read as %."""
+    if found.unit is None or found.unit_at is None:
+        return found.unit
+    return text[found.unit_at:found.unit_at + len(found.unit)].replace("％", "%")
+
+
+def _json_number(value: int | Decimal) -> int | float:
+    if isinstance(value, int):
+        return value
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
+    """Every quantitative statement in ``text`` as a metric record, in text order."""
+    page = _Page(text)
+    records: list[dict] = []
+    previous: _Found | None = None
+    consumed = 0
+    for match in _tokens(page):
+        if match.start() < consumed:
+            continue
+        found = _read(page, match, previous)
+        if found is None:
+            continue
+        previous, consumed = found, found.end
+        records.append({
+            "metric_id": f"{doc_id}-m{found.start:06d}",
+            "doc_id": doc_id,
+            "section_id": _section_id(sections, found.start),
+            "value": _json_number(found.value),
+            "unit": _printed_unit(text, found),
+            "qualifier": found.qualifier,
+            "kind": found.kind,
+            "direction": found.direction,
+            "subject": _subject(page, found),
+            "span": text[found.start:found.end],
+            "start": found.start,
+            "end": found.end,
+            "sentence": _sentence(page, found.start, found.end),
+            "metric_code": None,
+        })
+    return records
