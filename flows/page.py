@@ -345,8 +345,10 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
         warnings.append("no prose line found; body is every text line after the navigation")
         body_index = next((i for i in range(nav_end, len(lines)) if lines[i].kind == TEXT), len(lines))
     for index in range(nav_end, body_index):
+        if lines[index].kind == TEXT:
+            break
         if lines[index].kind == CHROME and "|" in lines[index].folded:
-            nav_end = index + 1  # a site-name bar (中国政府网|重庆市人民政府网) is navigation too
+            nav_end = index + 1  # a site-name bar (中国政府网|重庆市人民政府网) heading the page is navigation
 
     head = lines[nav_end:body_index]
     body_end_index = _body_end(lines, body_index)
@@ -414,8 +416,11 @@ def _body_end(lines: list[_Line], body_index: int) -> int:
         ):
             end = index
             break
-    if end < len(lines):  # trailing page chrome found: page-information lines just above it go too
-        while end - 1 > body_index and lines[end - 1].kind in (BLANK, META):
+    if end < len(lines):  # trailing page chrome found: labelled page-information lines above it go too;
+        # a bare date there is the report's signature date and stays
+        while end - 1 > body_index and (lines[end - 1].kind == BLANK or (
+            lines[end - 1].kind == META and any(f.label for f in parse_meta_line(lines[end - 1].raw) or [])
+        )):
             end -= 1
     return end
 
