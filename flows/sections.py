@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import textnorm
 
@@ -63,12 +64,13 @@ _MAX_NUMBER_GAP = 3
 
 _SECTION_TYPES = (
     # Checked in this order: a heading naming problems and plans is about problems; plans wording
-    # beats measures wording (2023年主要工作安排).
-    ("leadership_duties", ("第一责任人", "主要负责人履行", "主要负责人切实履行")),
-    ("problems", ("存在的问题", "存在问题", "不足", "短板")),
-    ("plans", ("工作安排", "打算", "思路", "下一步", "努力方向", "工作计划", "展望")),
-    ("measures", ("主要举措", "举措和成效", "举措及成效", "主要工作", "工作情况", "主要做法",
-                  "建设情况", "成效")),
+    # beats measures wording (2023年主要工作安排); a heading on "other matters" is other even though
+    # it says 情况 (其他需要报告的情况).
+    ("leadership_duties", ("第一责任人", "履行推进法治建设", "主要负责人履职")),
+    ("problems", ("存在的", "存在问题", "不足", "短板")),
+    ("plans", ("安排", "打算", "思路", "下一步", "努力方向", "工作计划", "下一年度", "今后", "明年", "展望")),
+    ("other", ("其他",)),
+    ("measures", ("主要举措", "主要工作", "主要做法", "成效", "情况")),
 )
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -95,14 +97,17 @@ def chinese_numeral(value: int) -> str:
 
 def section_type(heading: str) -> str:
     """Kind of a level-1 section from its heading's wording (any script)."""
-    folded = textnorm.fold(heading)
+    return _section_type_of_folded(textnorm.fold(heading))
+
+
+def _section_type_of_folded(folded: str) -> str:
     for kind, words in _SECTION_TYPES:
         if any(word in folded for word in words):
             return kind
     return "other"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Heading:
     level: int
     value: int
@@ -150,14 +155,16 @@ def _find_headings(folded: str) -> list[_Heading]:
     lines = _Lines(folded)
     stack: list[_Heading] = []  # the open sections, outermost first
     found: list[_Heading] = []
+    last_value = [0] * 5  # last number seen at each level, for numbering that runs on across parents
     for match in _MARKER_RE.finditer(folded):
         heading = _candidate(folded, lines, match)
-        if heading is None or not _continues_tree(folded, lines, heading, stack, found):
+        if heading is None or not _continues_tree(folded, lines, heading, stack, found, last_value):
             continue
         while stack and stack[-1].level >= heading.level:
             stack.pop()
         stack.append(heading)
         found.append(heading)
+        last_value[heading.level] = heading.value
 
     for current, following in zip(found, found[1:] + [None]):
         end = current.natural_end if following is None else min(current.natural_end, following.marker_start)
@@ -190,7 +197,7 @@ def _candidate(folded: str, lines: _Lines, match: re.Match) -> _Heading | None:
 
 
 def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_Heading],
-                    found: list[_Heading]) -> bool:
+                    found: list[_Heading], last_value: list[int]) -> bool:
     """Whether a candidate is a heading, given where it stands and the headings before it."""
     start = heading.marker_start
     before = start
@@ -198,12 +205,15 @@ def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_
         before -= 1
     line_start, line_end = lines.span(start)
     sibling = _previous_sibling_number(stack, heading.level)
-    expected = heading.value == (sibling + 1 if sibling is not None else 1)
+    if sibling is not None:
+        expected = heading.value == sibling + 1
+    else:  # a new list starts at 1, or runs on from the previous parent's list (… 2. (二) 3.)
+        expected = heading.value in (1, last_value[heading.level] + 1)
 
     if before == line_start:
         # At a line start only a jump in the numbering speaks against a heading.
         if sibling is None:
-            return heading.value <= _MAX_NUMBER_GAP
+            return expected or heading.value <= _MAX_NUMBER_GAP
         return heading.value == 1 or sibling < heading.value <= sibling + _MAX_NUMBER_GAP
 
     # Away from a line start a heading must continue the numbering and follow a break in the text:
@@ -214,7 +224,7 @@ def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_
     if not expected or previous_char in _NOT_BEFORE_HEADING or (previous_char.isascii() and previous_char.isalnum()):
         return False
     sentence_end = min(heading.natural_end, heading.heading_start + _INLINE_LIST_WINDOW)
-    if _next_marker_re(heading).search(folded, heading.heading_start, sentence_end):
+    if _next_marker_re(heading.level, heading.value).search(folded, heading.heading_start, sentence_end):
         return False  # 1.建立制度;2.完善机制。: items of one sentence
     run_together = line_end - line_start >= _RUN_TOGETHER_LINE
     inside_open_heading = bool(found) and found[-1].heading_start < start < found[-1].natural_end
@@ -226,13 +236,13 @@ def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_
     )
 
 
-def _next_marker_re(heading: _Heading) -> re.Pattern:
-    """Pattern of the marker that would number the heading's next sibling."""
-    following = heading.value + 1
-    numeral = str(following) if heading.level in (3, 4) else chinese_numeral(following)
-    if heading.level in (2, 4):
+@lru_cache(maxsize=None)
+def _next_marker_re(level: int, value: int) -> re.Pattern:
+    """Pattern of the marker that would number the next sibling of heading ``value`` at ``level``."""
+    numeral = str(value + 1) if level in (3, 4) else chinese_numeral(value + 1)
+    if level in (2, 4):
         return re.compile(re.escape(f"({numeral})"))
-    if heading.level == 3:
+    if level == 3:
         return re.compile(rf"(?<!\d){numeral}[.、](?!\d)")
     return re.compile(rf"(?<![一二三四五六七八九十]){numeral}[、).]")
 
@@ -267,7 +277,7 @@ def parse_sections(text: str, doc_id: str) -> list[dict]:
             doc_id, ordinal, parent["section_id"], heading.level,
             text[heading.number_start:heading.number_end],
             text[heading.marker_start:heading.marker_end], title,
-            section_type(title) if heading.level == 1 else None,
+            _section_type_of_folded(folded[heading.heading_start:heading.heading_end]) if heading.level == 1 else None,
             heading.marker_start, len(text),
         )
         records.append(record)

@@ -176,6 +176,12 @@ def test_traditional_script_is_matched_and_printed_as_published():
     ("2023年主要工作安排", "plans"),
     ("下一步工作思路", "plans"),
     ("今后的努力方向", "plans"),
+    ("2017年法治政府建设情况", "measures"),
+    ("2022年推进法治政府建设存在的不足和原因", "problems"),
+    ("存在的困难和问题", "problems"),
+    ("2023年推进法治政府建设的主要安排", "plans"),
+    ("區政府主要負責同志履行推進法治建設第一責任人職責情況", "leadership_duties"),
+    ("其他需要报告的情况", "other"),
     ("坚持党的领导,统筹推进法治政府建设", "other"),
 ])
 def test_section_type_from_heading_wording(heading, expected):
@@ -223,10 +229,11 @@ def test_large_texts_parse_fast():
     assert many_lines.count("\n") > 5000
     flat = many_lines.replace("\n", "")
     marker_soup = ("一、二、三、1.2.3.(一)(1)加强" * 20_000)[:200_000]  # no full stop anywhere
-    for text in (many_lines, flat, marker_soup):
+    # Budgets leave room for a loaded machine; a quadratic pass takes tens of seconds on the soup.
+    for text, budget_seconds in ((many_lines, 1.0), (flat, 1.0), (marker_soup, 3.0)):
         began = time.perf_counter()
         records = sections.parse_sections(text, DOC_ID)
-        assert time.perf_counter() - began < 1.0
+        assert time.perf_counter() - began < budget_seconds
         assert records[0]["end"] == len(text)
     assert len(sections.parse_sections(many_lines, DOC_ID)) > 1000
 
