@@ -312,7 +312,7 @@ def sniff_media_type(data: bytes) -> str | None:
         return "application/pdf"
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "application/msword"
-    if data.startswith(b"PK\x03\x04") and b"word/" in data[:4096]:
+    if data.startswith(b"PK\x03\x04") and b"word/document.xml" in data:
         return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<head" in head:
         return "text/html"

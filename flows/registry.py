@@ -71,6 +71,7 @@ def url_problem(url: object) -> str | None:
         return f"{url!r} is not a string"
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number in range)
     except ValueError:
         return f"{url!r} is not a valid URL"
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or url != url.strip():

@@ -1,6 +1,7 @@
 """Fetching over real HTTP on 127.0.0.1 (see loopback.py); no internet."""
 import hashlib
 import shutil
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -188,7 +189,7 @@ def test_oversize_bodies_are_refused_while_streaming(loopback, tmp_path):
     loopback.route("/declared", Reply(200, big, {"Content-Type": "text/html"}))
     loopback.route("/streamed", Reply(200, big, {"Content-Type": "text/html"}, send_length=False))
     archive = Archive(tmp_path)
-    options = FetchOptions(**{**FAST.__dict__, "max_bytes": 64 * 1024})
+    options = replace(FAST, max_bytes=64 * 1024)
     summary = fetch_sources([source(loopback, "/declared"), source(loopback, "/streamed")], archive, options=options)
     for row in summary.rows:
         assert row["outcome"] == "error" and row["error"] == "body exceeds 64 KB limit"
@@ -229,7 +230,7 @@ def test_429_honours_retry_after(loopback, tmp_path):
 def test_at_most_two_requests_per_host_and_spacing(loopback, tmp_path):
     for n in range(6):
         loopback.route(f"/p{n}", Reply(200, html(f"第{n}页").encode(), {"Content-Type": "text/html"}, delay=0.2))
-    options = FetchOptions(**{**FAST.__dict__, "workers": 6, "read_timeout": 2.0, "per_host_delay": 0.05})
+    options = replace(FAST, workers=6, read_timeout=2.0, per_host_delay=0.05)
     summary = fetch_sources([source(loopback, f"/p{n}") for n in range(6)], Archive(tmp_path), options=options)
     assert summary.counts == {"new": 6}
     assert loopback.max_in_flight == 2
@@ -239,7 +240,7 @@ def test_at_most_two_requests_per_host_and_spacing(loopback, tmp_path):
 
 def test_private_addresses_refused_by_default(loopback, tmp_path):
     loopback.route("/page", Reply(200, html().encode(), {"Content-Type": "text/html"}))
-    options = FetchOptions(**{**FAST.__dict__, "allow_private_addresses": False})
+    options = replace(FAST, allow_private_addresses=False)
     (row,) = fetch_sources([source(loopback, "/page")], Archive(tmp_path), options=options).rows
     assert row["error"] == "refused: 127.0.0.1 resolves to 127.0.0.1, a loopback address"
     assert row["final_url"] is None and loopback.hits("/page") == 0
