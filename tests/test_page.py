@@ -334,11 +334,11 @@ def test_seed_page_fields_and_body_exactly():
     for chrome in ("打印本页", "关闭窗口", "信息来源", "您现在的位置", "发布日期"):
         assert chrome not in info.text
     assert text[info.body_start:info.body_start + len(info.text)] == info.text
-    # gold heading offsets point into the captured file: shifted by body_start they land in our body
-    for heading in gold["headings"][:5]:
-        if "start" in heading:
-            start = heading["start"] - info.body_start
-            assert info.text[start:start + len(heading["text"])] == heading["text"]
+    # gold metric offsets point into the captured file: shifted by body_start they land in our body
+    assert gold["metrics"]
+    for metric in gold["metrics"]:
+        start, end = metric["start"] - info.body_start, metric["end"] - info.body_start
+        assert info.text[start:end] == metric["span"]
 
 
 def test_corpus_accuracy_floors(capsys):

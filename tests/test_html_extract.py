@@ -1,0 +1,170 @@
+"""html_extract.extract on div and nested-table layouts in UTF-8, GBK and GB18030, page fields,
+the fallback, and bounded work on hostile pages. Fixtures: tests/fixtures/html (make_fixtures.py)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from flows import html_extract, page
+from flows.textnorm import clean_text
+
+HTML_DIR = Path(__file__).parent / "fixtures" / "html"
+ENCODINGS = ("utf-8", "gbk", "gb18030")
+PLACE = {"utf-8": "㮾梨街道", "gbk": "黄兴镇", "gb18030": "㮾梨街道"}
+
+DIV_BODY = [
+    "2023年,示例市坚持以习近平法治思想为指导,全面推进依法行政,法治政府建设取得新成效。{place}率先完成综合行政执法改革。现将有关情况报告如下。",
+    "一、主要举措和成效",
+    "(一)依法全面履行政府职能。全年取消和下放行政许可事项12项,政务服务事项网上可办率达到98.5%。",
+    "(二)严格规范公正文明执法。开展行政执法案卷评查2次,评查案卷356件。",
+    "二、存在的不足和下一步打算",
+    "下一步,我市将持续深化法治政府建设,为高质量发展提供法治保障。",
+    "中共示例市委 示例市人民政府",
+    "2024年3月10日",
+]
+TABLE_BODY = [
+    "2015年,在市委、市政府的正确领导下,我县认真贯彻《全面推进依法行政实施纲要》,依法行政工作取得明显成效。{place}建成公共法律服务站。现将有关情况报告如下:",
+    "一、2015年主要工作情况",
+    "(一)加强领导干部学法。全年举办法治讲座6期,参训干部420人次。",
+    "(二)规范行政执法行为。",
+    "清理行政执法主体28个,换发执法证件315件。",
+    "二、2016年工作打算",
+    "2016年,我县将继续深入推进依法行政,加快建设法治政府。",
+]
+CHROME = ("首页", "政务公开", "打印", "关闭窗口", "分享到", "版权所有", "ICP", "今天是", "浏览量", "字号", "相关文章", "栏目导航", "当前位置")
+
+
+def load(layout: str, encoding: str) -> str:
+    raw = (HTML_DIR / f"{layout}.{encoding}.html").read_bytes()
+    if encoding == "gb18030":
+        with pytest.raises(UnicodeDecodeError):
+            raw.decode("gbk")  # the fixture really needs GB18030
+    return raw.decode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_div_layout(encoding):
+    extracted = html_extract.extract(load("div_layout", encoding))
+    body = [line.format(place=PLACE[encoding]) for line in DIV_BODY]
+    info = page.read_page(clean_text(extracted.text), page_fields=extracted.fields)
+    assert info.text.split("\n") == body  # paragraphs one per line, headings on their own lines
+    assert info.title == "中共示例市委 示例市人民政府关于2023年法治政府建设情况的报告"  # printed over two lines
+    assert info.publish_date == "2024-03-15"
+    assert info.source_org == "示例市司法局"
+    assert info.breadcrumb == ["首页", "政务公开", "法治政府建设"]
+    assert info.report_year == 2023 and info.is_report is True
+    assert not any(word in extracted.text for word in CHROME)
+    assert extracted.fields == {
+        "title": "中共示例市委 示例市人民政府关于2023年法治政府建设情况的报告",
+        "publish_date": "2024-03-15", "source": "示例市司法局",
+        "breadcrumb": ["首页", "政务公开", "法治政府建设"],
+        "site_name": "示例市人民政府", "column": "法治政府建设",
+    }
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_nested_table_layout_is_not_merged_into_one_row(encoding):
+    extracted = html_extract.extract(load("table_layout", encoding))
+    body = [line.format(place=PLACE[encoding]) for line in TABLE_BODY]
+    info = page.read_page(clean_text(extracted.text), page_fields=extracted.fields)
+    assert info.text.split("\n") == body
+    assert "|" not in extracted.text
+    assert not any(word in extracted.text for word in CHROME)
+    # no ArticleTitle/PubDate metas on this old page: <title> and the printed line give the fields
+    assert extracted.fields["title"] == "示例县人民政府2015年推进依法行政工作情况报告"
+    assert extracted.fields["publish_date"] == "2016-02-25"
+    assert extracted.fields["source"] == "示例县法制办"
+    assert extracted.fields["breadcrumb"] == ["首页", "政务公开", "通知公告"]
+    assert info.title == "示例县人民政府2015年推进依法行政工作情况报告"
+    assert info.report_year == 2015 and info.is_report is True
+
+
+def test_encodings_give_the_same_text_apart_from_the_place_name():
+    texts = {
+        (layout, enc): html_extract.extract(load(layout, enc)).text.replace(PLACE[enc], "{place}")
+        for layout in ("div_layout", "table_layout") for enc in ENCODINGS
+    }
+    for layout in ("div_layout", "table_layout"):
+        assert len({texts[(layout, enc)] for enc in ENCODINGS}) == 1
+
+
+def _page(head: str = "", body: str = "", title: str = "示例") -> str:
+    return f"<html><head><meta charset='utf-8'><title>{title}</title>{head}</head><body>{body}</body></html>"
+
+
+PARAS = "".join(f"<p>第{i}段,法治政府建设取得新成效,依法行政水平不断提升。</p>" for i in range(1, 6))
+
+
+def test_title_prefers_article_title_then_title_without_site_suffix_then_h1():
+    with_meta = _page('<meta name="ArticleTitle" content="关于2022年法治政府建设情况的报告">', PARAS,
+                      title="首页_示例市人民政府")
+    assert html_extract.extract(with_meta).fields["title"] == "关于2022年法治政府建设情况的报告"
+    suffixed = _page("", PARAS, title="关于2022年法治政府建设情况的报告_通知公告_朝阳市人民政府")
+    assert html_extract.extract(suffixed).fields["title"] == "关于2022年法治政府建设情况的报告"
+    h1_only = "<html><body><h1>示例县2022年法治政府建设年度报告</h1>" + PARAS + "</body></html>"
+    assert html_extract.extract(h1_only).fields["title"] == "示例县2022年法治政府建设年度报告"
+
+
+def test_printed_date_is_read_but_a_date_widget_is_not():
+    body = ("<div>今天是:2019年10月31日 星期三</div><div class='info'>发布时间:2023-01-18 13:21 "
+            "信息来源:示例市市场监督管理局 点击数:</div>" + PARAS)
+    fields = html_extract.extract(_page("", body)).fields
+    assert fields["publish_date"] == "2023-01-18"
+    assert fields["source"] == "示例市市场监督管理局"
+    widget_only = html_extract.extract(_page("", "<div>今天是:2019年10月31日 星期三</div>" + PARAS)).fields
+    assert widget_only["publish_date"] is None
+
+
+def test_meta_pubdate_and_content_source():
+    head = '<meta name="PubDate" content="2023-03-07 09:00"><meta name="ContentSource" content="朝阳市司法局">'
+    fields = html_extract.extract(_page(head, PARAS)).fields
+    assert fields["publish_date"] == "2023-03-07"
+    assert fields["source"] == "朝阳市司法局"
+
+
+def test_largest_block_fallback_when_trafilatura_misses_the_body():
+    # trafilatura finds nothing in a body of bare text lines separated by <br> inside deep layout cells
+    html = _page("", "<table><tr><td>" + "<table><tr><td>" * 3 + "<br>".join(
+        f"第{i}条,法治政府建设取得新成效。" for i in range(1, 30)) + "</td></tr></table>" * 3 + "</td></tr></table>"
+        "<div class='nav'><a>首页</a><a>政务公开</a></div>")
+    extracted = html_extract.extract(html)
+    assert extracted.method == "largest_block"
+    lines = extracted.text.split("\n")
+    assert lines[0] == "第1条,法治政府建设取得新成效。" and lines[-1] == "第29条,法治政府建设取得新成效。"
+    assert len(lines) == 29
+
+
+def test_largest_block_keeps_paragraph_breaks_and_skips_navigation():
+    html = _page("", "<div class='nav'><a>首页</a> <a>政务公开</a></div><div class='c'><div>" + PARAS + "</div></div>")
+    tree = html_extract._parse(html)  # the fallback on its own
+    assert html_extract._largest_block_text(tree).split("\n") == [
+        f"第{i}段,法治政府建设取得新成效,依法行政水平不断提升。" for i in range(1, 6)
+    ]
+
+
+def test_deeply_nested_page_is_flattened_quickly_and_keeps_its_paragraphs():
+    depth = 50_000
+    html = "<html><body>" + "<div>" * depth + PARAS + "</div>" * depth + "</body></html>"
+    started = time.perf_counter()
+    extracted = html_extract.extract(html)
+    assert time.perf_counter() - started < 10
+    assert extracted.text.split("\n")[0] == "第1段,法治政府建设取得新成效,依法行政水平不断提升。"
+    assert len(extracted.text.split("\n")) == 5
+    assert any("nested deeper" in w for w in extracted.warnings)
+
+
+def test_oversize_page_is_cut_and_inline_payloads_do_not_count():
+    payload = "<img src='data:image/png;base64," + "A" * (html_extract.MAX_HTML_CHARS + 10) + "'>"
+    extracted = html_extract.extract(_page("", payload + PARAS))
+    assert extracted.text.split("\n")[-1] == "第5段,法治政府建设取得新成效,依法行政水平不断提升。"
+    assert not any("cut at" in w for w in extracted.warnings)
+    huge = _page("", "<p>" + "法治。" * (html_extract.MAX_HTML_CHARS // 3) + "</p>")
+    assert any("cut at" in w for w in html_extract.extract(huge).warnings)
+
+
+def test_empty_and_textless_pages():
+    assert html_extract.extract("").text == ""
+    extracted = html_extract.extract("<html><body><script>var a='<p>x</p>';</script></body></html>")
+    assert extracted.text == "" and extracted.method == "empty"
