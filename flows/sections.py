@@ -52,8 +52,10 @@ _WHITESPACE_RE = re.compile(r"\s")
 _NUMERAL_LIST_RE = re.compile(r"[零〇一二三四五六七八九十百\d]+\s*[、,和及至到或月日季批级类号条款项期届]")
 
 # A line this long holds several paragraphs whose breaks were lost (or no breaks at all), so
-# headings inside it may follow a sentence end without any whitespace.
+# Arabic-numbered headings inside it may follow a sentence end without any whitespace.
 _RUN_TOGETHER_LINE = 1000
+# Lines longer than this are paragraphs rather than titles, headings or page chrome.
+_PARAGRAPH_MIN = 100
 # A heading running to its line end is kept whole unless it is longer than this and has a
 # whitespace gap (a flattened page where body text follows the heading after a space).
 _STANDALONE_HEADING_MAX = 60
@@ -128,6 +130,14 @@ class _Lines:
         self.breaks = [match.start() for match in re.finditer("\n", folded)]
         self.heading_ends = [match.start() for match in _HEADING_END_RE.finditer(folded)]
         self.length = len(folded)
+        bounds = zip([-1] + self.breaks, self.breaks + [self.length])
+        self.paragraph_count = sum(1 for start, end in bounds if end - start > _PARAGRAPH_MIN)
+
+    def is_run_together(self, line_start: int, line_end: int) -> bool:
+        """Whether a line holds a whole body whose paragraph breaks were lost: very long, or the one
+        paragraph-sized line of the text (chrome lines around it are short)."""
+        length = line_end - line_start
+        return length >= _RUN_TOGETHER_LINE or (self.paragraph_count == 1 and length >= 2 * _PARAGRAPH_MIN)
 
     def heading_end(self, offset: int) -> int:
         """The first line break, 。 or : at or after ``offset``, else the end of the text."""
@@ -217,23 +227,22 @@ def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_
         return heading.value == 1 or sibling < heading.value <= sibling + _MAX_NUMBER_GAP
 
     # Away from a line start a heading must continue the numbering and follow a break in the text:
-    # a whitespace gap (blocks joined by spaces), a full stop, or a heading that has not ended yet
-    # (headings run together). Arabic-numbered items after ; or : are usually an inline list
-    # (做法:1.…;2.…), unless the line is long enough to be a whole body run together.
+    # a whitespace gap (blocks joined by spaces), a sentence end, or a heading that has not ended yet
+    # (headings run together). Arabic-numbered items after a sentence end are usually a list inside
+    # a paragraph (做法:1.…;2.… or 。(1)…。(2)…), unless the line is a whole body run together.
     previous_char = folded[before - 1]
     if not expected or previous_char in _NOT_BEFORE_HEADING or (previous_char.isascii() and previous_char.isalnum()):
         return False
     sentence_end = min(heading.natural_end, heading.heading_start + _INLINE_LIST_WINDOW)
     if _next_marker_re(heading.level, heading.value).search(folded, heading.heading_start, sentence_end):
         return False  # 1.建立制度;2.完善机制。: items of one sentence
-    run_together = line_end - line_start >= _RUN_TOGETHER_LINE
-    inside_open_heading = bool(found) and found[-1].heading_start < start < found[-1].natural_end
-    return (
-        before < start
-        or previous_char in _FULL_STOP
-        or (previous_char in _CLAUSE_END and (heading.level <= 2 or run_together))
-        or inside_open_heading
-    )
+    if before < start:
+        return True
+    if found and found[-1].heading_start < start < found[-1].natural_end:
+        return True
+    if heading.level <= 2:
+        return previous_char in _FULL_STOP or previous_char in _CLAUSE_END
+    return (previous_char in _FULL_STOP or previous_char in _CLAUSE_END) and lines.is_run_together(line_start, line_end)
 
 
 @lru_cache(maxsize=None)

@@ -145,6 +145,12 @@ def test_numbers_in_sentences_lists_and_yishi_are_not_headings():
     ]
 
 
+def test_numbering_that_runs_on_across_parents():
+    assert [(level, marker) for level, marker, _ in outline(fixture_text("running_numbers.txt"))] == [
+        (1, "一、"), (2, "(一)"), (3, "1."), (3, "2."), (2, "(二)"), (3, "3."), (3, "4."), (2, "(三)"), (3, "5."),
+    ]
+
+
 def test_heading_cut_off_by_the_end_of_a_truncated_capture_is_dropped():
     text = fixture_text("false_headings.txt").rstrip("\n")
     assert outline(text)[-1] == (1, "三、", "下一步工作安排")
