@@ -1,0 +1,681 @@
+"""Parquet datasets and the DuckDB warehouse, built from staged documents, the registry, the archive
+manifest, the metric catalog and the region code tables.
+
+Layout (``warehouse/``)::
+
+    parquet/<table>/part-0.parquet                        small tables
+    parquet/<table>/report_year=2022/part-0.parquet       documents, sections, metrics
+    parquet/<table>/report_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet   (no report year)
+    fazhi.duckdb
+
+Why directory partitions and not row groups: a year is the unit people ask for and the unit releases
+are cut by, and with one directory per year any reader (DuckDB, pandas, Spark, a file browser)
+finds a year without reading footers; row-group statistics would only help readers that use them.
+``report_year`` stays inside the files as well (sections and metrics get it copied from their
+document), so each file is complete on its own: read with ``hive_partitioning=false`` or let the
+reader take it from the path, the values agree.
+
+Determinism: rows sorted by primary key, one file per partition, fixed names, zstd; file metadata
+holds the table, code version, schema version and primary key, never a clock. The same inputs and
+code give byte-identical files, except ``runs``, the log of loads, whose new row records when the
+load finished. A dataset whose bytes did not change is not rewritten at all.
+
+Atomicity: every dataset is written to ``parquet/.incoming-*/<table>``, the data checks run on
+those files, the DuckDB warehouse is built into a fresh file beside the old one, and only then
+are the datasets swapped in (rename the old one aside, rename the new one in; a load killed
+between the two renames is repaired by the next load) and the new database renamed over the old
+(readers with the old file open keep reading it). A failed check or build replaces nothing.
+
+History: ``documents`` holds the latest parsed snapshot of each source (the one fetched last
+according to the manifest); older snapshots stay in ``raw/`` and ``fetches``. A source removed
+from the registry is not deleted: its row stays in ``sources`` with ``is_in_registry = false``,
+its staged document stays loaded, and every load prints a notice listing such sources.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__
+from .arrow_types import TableSpec, column_from_property, literal, quote, table_spec
+from .config import SCHEMAS_DIR
+from .staging import iter_staged
+from .warehouse_checks import DEFAULT_DROP_THRESHOLD, DataCheckError, run_checks
+from .warehouse_views import create_views
+
+__all__ = [
+    "DataCheckError", "load_specs", "arrow_schema", "assemble_tables", "write_dataset", "build_duckdb",
+    "load_tables", "load_warehouse", "with_source_flags",
+]
+
+DB_NAME = "fazhi.duckdb"
+PARQUET_DIR = "parquet"
+PARTITIONED = ("documents", "sections", "metrics")
+PARTITION_COLUMN = "report_year"
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+PART_NAME = "part-0.parquet"
+ROW_GROUP_ROWS = 100_000
+
+# The one column the loader adds to a schema's own: whether the registry still lists the source.
+IS_IN_REGISTRY = {
+    "title": "Is in the registry",
+    "x-title-zh": "是否仍在登记表中",
+    "description": "False for a source removed from raw/sources.yaml: kept with its last known fields and its "
+                   "documents so that removing an entry never deletes history.",
+    "x-description-zh": "已从 raw/sources.yaml 移除的来源为假：保留其最后已知的字段及文档，移除登记项不会删除历史。",
+    "type": "boolean",
+}
+
+Progress = Callable[[str], None] | None
+
+
+# -- specs ------------------------------------------------------------------------------------
+
+def load_specs(schemas_dir: Path | None = None) -> dict[str, TableSpec]:
+    """Every ``*.schema.json`` with an ``x-table``, by table name, plus the loader's derived columns:
+    ``sources.is_in_registry`` and ``report_year`` copied into the partitioned child tables."""
+    schemas_dir = Path(schemas_dir or SCHEMAS_DIR)
+    specs: dict[str, TableSpec] = {}
+    for path in sorted(schemas_dir.glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        if "x-table" in schema:
+            specs[schema["x-table"]] = table_spec(schema)
+    if "sources" in specs:
+        specs["sources"] = _with_column(specs["sources"], column_from_property("is_in_registry", IS_IN_REGISTRY))
+    year = specs.get("documents") and specs["documents"].schema["properties"].get(PARTITION_COLUMN)
+    for name in PARTITIONED:
+        if year and name in specs and PARTITION_COLUMN not in specs[name].column_names:
+            prop = dict(year)
+            prop["description"] = f"Copied from the document's {PARTITION_COLUMN} (the table is split by it): " + year.get("description", "")
+            prop["x-description-zh"] = f"取自所属文档的 {PARTITION_COLUMN}（本表按其拆分）：" + year.get("x-description-zh", "")
+            specs[name] = _with_column(specs[name], column_from_property(PARTITION_COLUMN, prop))
+    return specs
+
+
+def _with_column(spec: TableSpec, column) -> TableSpec:
+    return replace(spec, columns=spec.columns + (column,))
+
+
+def arrow_schema(name: str, schemas_dir: Path | None = None) -> pa.Schema:
+    """The Arrow schema of table ``name`` (``documents``, ``metrics``, ...) as written to Parquet."""
+    specs = load_specs(schemas_dir)
+    if name not in specs:
+        raise KeyError(f"no schema declares x-table {name!r} (known: {', '.join(sorted(specs))})")
+    return specs[name].arrow_schema()
+
+
+# -- assembling rows ----------------------------------------------------------------------------
+
+@dataclass
+class LoadInputs:
+    staged: list[dict]
+    registry: list[dict]
+    fetches: list[dict] = field(default_factory=list)
+    catalog: list[dict] = field(default_factory=list)
+    region_table: Callable[[int], list[dict]] | None = None
+    extra_quarantine: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Assembled:
+    tables: dict[str, list[dict]]
+    notices: list[str]
+
+
+def with_source_flags(document: dict, source: dict | None) -> dict:
+    """A document from a registry source marked ``is_synthetic`` is synthetic whatever the parser said."""
+    if source and source.get("is_synthetic") and not document.get("is_synthetic"):
+        return {**document, "is_synthetic": True}
+    return document
+
+
+def quarantine_id(row: dict) -> str:
+    parts = [row.get(k) for k in ("stage", "schema", "source_id", "doc_id", "record_id", "reason", "record_json")]
+    joined = "\n".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def _doc_id_for(source_id: str, snapshot_sha256: str) -> str:
+    # The id scheme of docs/DEVELOPING.md (also flows.document.doc_id_for).
+    return hashlib.sha256(f"{source_id}\n{snapshot_sha256}".encode("utf-8")).hexdigest()[:16]
+
+
+def pick_latest(staged: Iterable[dict], fetches: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Per source, the staged result to load (latest snapshot that parsed into a document) and the
+    results whose quarantine rows still matter (that one and newer snapshots that failed to parse).
+
+    "Latest" is the position of the snapshot's last fetch in the append-only manifest; snapshots the
+    manifest does not know rank below every known one, ties by doc_id."""
+    last_seen: dict[str, int] = {}
+    for position, row in enumerate(fetches):
+        if row.get("source_id") and row.get("snapshot_sha256"):
+            last_seen[_doc_id_for(row["source_id"], row["snapshot_sha256"])] = position
+    by_source: dict[str, list[dict]] = defaultdict(list)
+    for result in staged:
+        by_source[result["source_id"]].append(result)
+    loaded, kept = [], []
+    for source_id in sorted(by_source):
+        results = sorted(by_source[source_id], key=lambda r: (last_seen.get(r["doc_id"], -1), r["doc_id"]))
+        parsed = [r for r in results if r.get("document")]
+        chosen = parsed[-1] if parsed else None
+        if chosen is not None:
+            loaded.append(chosen)
+            kept.extend(results[results.index(chosen):])
+        else:
+            kept.extend(results[-1:])
+    return loaded, kept
+
+
+class _Validators:
+    def __init__(self, specs: dict[str, TableSpec]):
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        self._validators = {name: Draft202012Validator(spec.schema, format_checker=FormatChecker())
+                            for name, spec in specs.items()}
+
+    def problems(self, table: str, record: dict) -> list[str]:
+        found = []
+        for error in sorted(self._validators[table].iter_errors(record), key=lambda e: list(e.absolute_path)):
+            where = "/".join(str(p) for p in error.absolute_path) or "(record)"
+            found.append(f"{where}: {error.message[:300]}")
+        return found
+
+
+def _quarantine_row(*, stage: str, schema: str | None, reason: str, source_id=None, doc_id=None,
+                    record_id=None, record=None) -> dict:
+    row = {
+        "stage": stage, "schema": schema, "source_id": source_id, "doc_id": doc_id, "record_id": record_id,
+        "reason": reason,
+        "record_json": json.dumps(record, ensure_ascii=False, sort_keys=True, default=str) if record is not None else None,
+    }
+    return row
+
+
+def _schema_name(spec: TableSpec) -> str:
+    """``document`` for ``https://.../document.schema.json``: the name contracts and quarantine use."""
+    return spec.schema.get("$id", spec.name).rsplit("/", 1)[-1].removesuffix(".schema.json")
+
+
+def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_table) -> list[dict]:
+    """The code-table rows the documents point at, and their ancestors (via the regions table's
+    self-referencing foreign key), from the code table of each document's report year."""
+    if "regions" not in specs or region_table is None:
+        return []
+    spec = specs["regions"]
+    doc_fk = next((fk for fk in specs["documents"].foreign_keys if fk["reference"]["table"] == "regions"),
+                  {"fields": ["region_code"], "reference": {"table": "regions", "fields": ["region_code"]}})
+    doc_fields, region_fields = doc_fk["fields"], doc_fk["reference"]["fields"]
+    parents = [fk for fk in spec.foreign_keys if fk["reference"]["table"] == "regions"]
+    wanted: dict[int, set] = defaultdict(set)
+    years = sorted({d[PARTITION_COLUMN] for d in documents if d.get(PARTITION_COLUMN) is not None})
+    for document in documents:
+        key = tuple(document.get(f) for f in doc_fields)
+        if any(v is None for v in key):
+            continue
+        year = document.get(PARTITION_COLUMN)
+        if year is None and years:
+            year = years[-1]
+        if year is not None:
+            wanted[year].add(key)
+    rows: dict[tuple, dict] = {}
+    for year in sorted(wanted):
+        table = list(region_table(year))
+        index = {tuple(r.get(f) for f in region_fields): r for r in table}
+        todo = list(wanted[year])
+        while todo:
+            row = index.get(todo.pop())
+            if row is None:
+                continue
+            pk = tuple(row.get(k) for k in spec.primary_key)
+            if pk in rows:
+                continue
+            rows[pk] = row
+            for fk in parents:
+                parent_key = tuple(row.get(f) for f in fk["fields"])
+                if all(v is not None for v in parent_key):
+                    parent_index = index if list(fk["reference"]["fields"]) == list(region_fields) else {
+                        tuple(r.get(f) for f in fk["reference"]["fields"]): r for r in table}
+                    parent = parent_index.get(parent_key)
+                    if parent is not None:
+                        todo.append(tuple(parent.get(f) for f in region_fields))
+    return list(rows.values())
+
+
+def assemble_tables(specs: dict[str, TableSpec], inputs: LoadInputs, previous_sources: list[dict] = ()) -> Assembled:
+    """Rows for every table but ``runs``: latest document per source, its sections and metrics
+    validated again (schemas may have moved since the page was parsed), sources including those
+    removed from the registry, the region code rows used, and quarantine with stable ids."""
+    notices: list[str] = []
+    quarantine: list[dict] = list(inputs.extra_quarantine)
+    validators = _Validators({n: specs[n] for n in ("documents", "sections", "metrics") if n in specs})
+
+    registry = {s["source_id"]: {**s, "is_in_registry": True} for s in inputs.registry}
+    removed = {}
+    for row in previous_sources:
+        if row["source_id"] not in registry:
+            removed[row["source_id"]] = {**row, "is_in_registry": False}
+    if removed:
+        notices.append(f"{len(removed)} source(s) no longer in the registry keep their documents and history "
+                       f"(sources.is_in_registry = false): {', '.join(sorted(removed))}")
+    sources = list(registry.values()) + list(removed.values())
+
+    loaded, kept = pick_latest(inputs.staged, inputs.fetches)
+    for result in kept:
+        quarantine.extend(result.get("quarantine") or [])
+    documents, sections, metrics = [], [], []
+    for result in loaded:
+        source_id = result["source_id"]
+        document = with_source_flags(result["document"], registry.get(source_id) or removed.get(source_id))
+        problems = validators.problems("documents", document)
+        if problems:
+            quarantine.append(_quarantine_row(
+                stage="load:document", schema=_schema_name(specs["documents"]), reason="; ".join(problems),
+                source_id=source_id, doc_id=document.get("doc_id"), record_id=document.get("doc_id"), record=document))
+            for table, key in (("sections", "section_id"), ("metrics", "metric_id")):
+                for row in result.get(table) or []:
+                    quarantine.append(_quarantine_row(
+                        stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
+                        reason="document quarantined", source_id=source_id, doc_id=document.get("doc_id"),
+                        record_id=row.get(key), record=row))
+            continue
+        documents.append(document)
+        year = document.get(PARTITION_COLUMN)
+        for table, key, out in (("sections", "section_id", sections), ("metrics", "metric_id", metrics)):
+            for row in result.get(table) or []:
+                problems = validators.problems(table, row)
+                if problems:
+                    quarantine.append(_quarantine_row(
+                        stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
+                        reason="; ".join(problems), source_id=source_id, doc_id=row.get("doc_id"),
+                        record_id=row.get(key), record=row))
+                else:
+                    out.append({**row, PARTITION_COLUMN: year})
+
+    unique_quarantine = {}
+    for row in quarantine:
+        row = {**row, "quarantine_id": quarantine_id(row)}
+        unique_quarantine[row["quarantine_id"]] = row
+    tables = {
+        "sources": sources,
+        "fetches": list(inputs.fetches),
+        "metric_catalog": list(inputs.catalog),
+        "regions": _region_rows(specs, documents, inputs.region_table),
+        "documents": documents,
+        "sections": sections,
+        "metrics": metrics,
+        "quarantine": list(unique_quarantine.values()),
+    }
+    return Assembled(tables={name: rows for name, rows in tables.items() if name in specs}, notices=notices)
+
+
+# -- Parquet ------------------------------------------------------------------------------------
+
+def _sort_key(spec: TableSpec):
+    keys = spec.primary_key or tuple(spec.column_names)
+    return lambda row: tuple((row.get(k) is None, row.get(k) if row.get(k) is not None else 0) for k in keys)
+
+
+def file_metadata(spec: TableSpec, code_version: str) -> dict[str, str]:
+    return {
+        "fazhi.table": spec.name,
+        "fazhi.code_version": code_version,
+        "fazhi.schema_version": spec.schema_version,
+        "fazhi.primary_key": json.dumps(list(spec.primary_key)),
+        "fazhi.description": spec.comment,
+    }
+
+
+def write_dataset(spec: TableSpec, rows: list[dict], directory: Path, *, code_version: str,
+                  partition_by: str | None = None) -> list[Path]:
+    """Write ``rows`` as the dataset ``directory`` (created; must not exist). One file per partition,
+    rows sorted by primary key. An unpartitioned dataset always has its file (schema even when empty)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True)
+    groups: dict = defaultdict(list)
+    for row in rows:
+        groups[row.get(partition_by) if partition_by else None].append(row)
+    if not partition_by and not groups:
+        groups[None] = []
+    metadata = file_metadata(spec, code_version)
+    written = []
+    for key in sorted(groups, key=lambda k: (k is None, k if k is not None else 0)):
+        target = directory
+        if partition_by:
+            target = directory / f"{partition_by}={NULL_PARTITION if key is None else key}"
+            target.mkdir()
+        table = spec.to_arrow(sorted(groups[key], key=_sort_key(spec)), metadata)
+        path = target / PART_NAME
+        pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP_ROWS, write_statistics=True)
+        written.append(path)
+    return written
+
+
+def parquet_files(directory: Path) -> list[Path]:
+    return sorted(Path(directory).rglob("*.parquet")) if Path(directory).is_dir() else []
+
+
+def read_dataset(spec: TableSpec, directory: Path) -> list[dict]:
+    """Rows of an existing dataset as the loader builds them (JSON columns decoded again)."""
+    json_columns = [c.name for c in spec.columns if c.kind == "json"]
+    rows = []
+    for path in parquet_files(directory):
+        for row in pq.ParquetFile(path).read().to_pylist():
+            for name in json_columns:
+                if isinstance(row.get(name), str):
+                    row[name] = json.loads(row[name])
+            rows.append(row)
+    return rows
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    files_a = [p.relative_to(a) for p in parquet_files(a)]
+    files_b = [p.relative_to(b) for p in parquet_files(b)]
+    return files_a == files_b and all((a / p).read_bytes() == (b / p).read_bytes() for p in files_a)
+
+
+def swap_in(new: Path, final: Path) -> bool:
+    """Replace dataset ``final`` by ``new``; False (and ``new`` removed) when the bytes are the same."""
+    if final.is_dir() and _same_files(new, final):
+        shutil.rmtree(new)
+        return False
+    aside = final.with_name(f".old-{final.name}")
+    if aside.exists():
+        shutil.rmtree(aside)
+    if final.exists():
+        os.rename(final, aside)
+    os.rename(new, final)
+    shutil.rmtree(aside, ignore_errors=True)
+    return True
+
+
+def recover_interrupted(parquet_dir: Path) -> None:
+    """Undo what a killed load left: a dataset renamed aside but not replaced comes back; temp dirs go."""
+    if not parquet_dir.is_dir():
+        return
+    for aside in parquet_dir.glob(".old-*"):
+        final = parquet_dir / aside.name.removeprefix(".old-")
+        if final.exists():
+            shutil.rmtree(aside)
+        else:
+            os.rename(aside, final)
+    for incoming in parquet_dir.glob(".incoming-*"):
+        shutil.rmtree(incoming, ignore_errors=True)
+
+
+# -- DuckDB -------------------------------------------------------------------------------------
+
+def _insert_order(specs: dict[str, TableSpec]) -> list[TableSpec]:
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise ValueError(f"foreign keys form a cycle through {name}")
+        visiting.add(name)
+        for fk in specs[name].foreign_keys:
+            parent = fk["reference"]["table"]
+            if parent not in specs:
+                raise ValueError(f"{name}: foreign key references table {parent!r}, which no schema declares")
+            if parent != name:
+                visit(parent)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in sorted(specs):
+        visit(name)
+    return [specs[name] for name in order]
+
+
+def create_table_sql(spec: TableSpec, *, constraints: bool = True) -> str:
+    lines = [
+        f"{quote(c.name)} {c.duckdb_type}" + ("" if c.nullable or not constraints else " NOT NULL")
+        for c in spec.columns
+    ]
+    if constraints and spec.primary_key:
+        lines.append(f"PRIMARY KEY ({', '.join(quote(k) for k in spec.primary_key)})")
+    if constraints:
+        for fk in spec.foreign_keys:
+            lines.append(
+                f"FOREIGN KEY ({', '.join(quote(f) for f in fk['fields'])}) REFERENCES "
+                f"{quote(fk['reference']['table'])} ({', '.join(quote(f) for f in fk['reference']['fields'])})"
+            )
+    return f"CREATE TABLE {quote(spec.name)} (\n  " + ",\n  ".join(lines) + "\n)"
+
+
+def _read_parquet_sql(spec: TableSpec, files: list[Path]) -> str:
+    paths = ", ".join(literal(str(p)) for p in files)
+    columns = ", ".join(quote(c) for c in spec.column_names)
+    return f"SELECT {columns} FROM read_parquet([{paths}], hive_partitioning = false)"
+
+
+def _insert(con, spec: TableSpec, files: list[Path]) -> None:
+    if not files:
+        return
+    source = _read_parquet_sql(spec, files)
+    self_fks = [fk for fk in spec.foreign_keys if fk["reference"]["table"] == spec.name]
+    if not self_fks:
+        con.execute(f"INSERT INTO {quote(spec.name)} {source}")
+        return
+    # DuckDB checks a self-reference against rows present before the statement, so a tree goes in
+    # generation by generation: roots, then rows whose parents are in, until nothing moves.
+    target = quote(spec.name)
+    same_key = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in spec.primary_key)
+    ready = " AND ".join(
+        "(" + " OR ".join(f"s.{quote(f)} IS NULL" for f in fk["fields"]) + " OR EXISTS (SELECT 1 FROM "
+        f"{target} AS p WHERE " + " AND ".join(
+            f"p.{quote(pf)} = s.{quote(f)}" for f, pf in zip(fk["fields"], fk["reference"]["fields"])) + "))"
+        for fk in self_fks
+    )
+    while True:
+        inserted = con.execute(
+            f"INSERT INTO {target} SELECT s.* FROM ({source}) AS s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {same_key}) AND {ready}"
+        ).fetchone()[0]
+        if not inserted:
+            break
+
+
+def _comment(con, spec: TableSpec) -> None:
+    con.execute(f"COMMENT ON TABLE {quote(spec.name)} IS {literal(spec.comment)}")
+    for column in spec.columns:
+        con.execute(f"COMMENT ON COLUMN {quote(spec.name)}.{quote(column.name)} IS {literal(column.comment)}")
+
+
+def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[str, Path]) -> None:
+    """Build the warehouse into a fresh file beside ``db_path`` and rename it into place: tables with
+    the schemas' keys and comments, filled from the Parquet datasets, then the views. On any error
+    the old file is untouched."""
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(building))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for spec in _insert_order(specs):
+                con.execute(create_table_sql(spec))
+                _insert(con, spec, parquet_files(dataset_dirs[spec.name]) if spec.name in dataset_dirs else [])
+                _comment(con, spec)
+            create_views(con, specs)
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(building, db_path)
+    finally:
+        building.unlink(missing_ok=True)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)
+
+
+def check_datasets(specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], **options) -> None:
+    """Run the data checks on written (not yet swapped-in) datasets; raises ``DataCheckError``."""
+    con = duckdb.connect()
+    try:
+        for spec in specs.values():
+            files = parquet_files(dataset_dirs.get(spec.name, Path("/nonexistent")))
+            if files:
+                con.execute(f"CREATE VIEW {quote(spec.name)} AS {_read_parquet_sql(spec, files)}")
+            else:
+                con.execute(create_table_sql(spec, constraints=False))
+        run_checks(con, specs, **options)
+    finally:
+        con.close()
+
+
+# -- runs ---------------------------------------------------------------------------------------
+
+def table_counts(tables: dict[str, list[dict]]) -> dict[str, int]:
+    counts = {name: len(rows) for name, rows in tables.items()}
+    counts["report_documents"] = sum(1 for d in tables.get("documents", []) if d.get("is_report"))
+    counts["canonical_metrics"] = sum(1 for m in tables.get("metrics", []) if m.get("metric_code"))
+    counts["sources_not_in_registry"] = sum(1 for s in tables.get("sources", []) if s.get("is_in_registry") is False)
+    return counts
+
+
+def rows_by_year(tables: dict[str, list[dict]]) -> dict[str, dict[str, int]]:
+    out = {}
+    for name in PARTITIONED:
+        if name in tables:
+            counter = Counter("null" if r.get(PARTITION_COLUMN) is None else str(r[PARTITION_COLUMN]) for r in tables[name])
+            out[name] = dict(sorted(counter.items()))
+    return out
+
+
+def run_row(spec: TableSpec, run: dict, counts: dict[str, int], by_year: dict, *, allow_drop: bool,
+            finished_at: str) -> dict:
+    """The ``runs`` row of this load: what the caller knows about the run, plus the load's counts
+    (each ``<name>_count`` column of the run schema takes ``counts[name]``)."""
+    row = {name: run.get(name) for name in spec.column_names}
+    row["started_at"] = run.get("started_at") or finished_at
+    row["finished_at"] = run.get("finished_at") or finished_at
+    row["code_version"] = run.get("code_version") or __version__
+    row["is_drop_allowed"] = bool(allow_drop)
+    row["stage_counts"] = dict(run.get("counts") or {})
+    row["rows_by_year"] = by_year
+    for name in spec.column_names:
+        if name.endswith("_count"):
+            row[name] = counts.get(name.removesuffix("_count"), 0)
+    return row
+
+
+def _previous_run(runs: list[dict], run_id: str) -> dict | None:
+    earlier = [r for r in runs if r.get("run_id") != run_id]
+    return max(earlier, key=lambda r: (str(r.get("finished_at")), r["run_id"])) if earlier else None
+
+
+# -- the load -----------------------------------------------------------------------------------
+
+class _LoadLock:
+    """One load at a time per warehouse (a second one would race on the renames)."""
+
+    def __init__(self, warehouse_dir: Path):
+        self.path = Path(warehouse_dir) / ".load.lock"
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = self.path.open("w")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise RuntimeError(f"another load is running on {self.path.parent} (lock {self.path})") from None
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_drop: bool = False,
+                progress: Progress = None, specs: dict[str, TableSpec] | None = None,
+                drop_threshold: float = DEFAULT_DROP_THRESHOLD) -> dict:
+    """Assemble, write, check and swap in every dataset and the DuckDB warehouse; counts per table."""
+    say = progress or (lambda message: None)
+    specs = specs or load_specs()
+    warehouse_dir = Path(warehouse_dir)
+    parquet_dir = warehouse_dir / PARQUET_DIR
+    with _LoadLock(warehouse_dir):
+        recover_interrupted(parquet_dir)
+        previous_sources = read_dataset(specs["sources"], parquet_dir / "sources") if "sources" in specs else []
+        previous_runs = read_dataset(specs["runs"], parquet_dir / "runs") if "runs" in specs else []
+
+        assembled = assemble_tables(specs, inputs, previous_sources)
+        for notice in assembled.notices:
+            say(f"load: notice: {notice}")
+        tables = assembled.tables
+        counts = table_counts(tables)
+        by_year = rows_by_year(tables)
+        finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if "runs" in specs:
+            this_run = run_row(specs["runs"], run, counts, by_year, allow_drop=allow_drop, finished_at=finished_at)
+            problems = _Validators({"runs": specs["runs"]}).problems("runs", this_run)
+            if problems:
+                raise ValueError(f"runs row does not match schemas/run.schema.json: {'; '.join(problems)}")
+            tables["runs"] = [r for r in previous_runs if r["run_id"] != this_run["run_id"]] + [this_run]
+            counts["runs"] = len(tables["runs"])
+        previous = _previous_run(previous_runs, run.get("run_id"))
+
+        code_version = run.get("code_version") or __version__
+        incoming = parquet_dir / f".incoming-{os.getpid()}"
+        if incoming.exists():
+            shutil.rmtree(incoming)
+        try:
+            dirs = {}
+            for name, rows in tables.items():
+                say(f"load: writing {name} ({len(rows)} rows)")
+                dirs[name] = incoming / name
+                write_dataset(specs[name], rows, dirs[name], code_version=code_version,
+                              partition_by=PARTITION_COLUMN if name in PARTITIONED else None)
+            say("load: checking")
+            check_datasets(
+                specs, dirs, rows_by_year=by_year,
+                previous_rows_by_year=previous.get("rows_by_year") if previous else None,
+                previous_run_id=previous.get("run_id") if previous else None,
+                allow_drop=allow_drop, drop_threshold=drop_threshold,
+            )
+            say("load: building the DuckDB warehouse")
+            build_duckdb(warehouse_dir / DB_NAME, specs, dirs)
+            for name, directory in dirs.items():
+                swap_in(directory, parquet_dir / name)
+        finally:
+            shutil.rmtree(incoming, ignore_errors=True)
+    say(f"load: {counts.get('documents', 0)} documents, {counts.get('sections', 0)} sections, "
+        f"{counts.get('metrics', 0)} metrics, {counts.get('quarantine', 0)} quarantined")
+    return counts
+
+
+def load_warehouse(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool = False,
+                   progress: Progress = None) -> dict:
+    """Load everything staged under ``warehouse_dir`` plus the registry and manifest under ``raw_dir``,
+    the metric catalog and the region code tables. Returns row counts per table (and
+    ``report_documents``, ``canonical_metrics``, ``sources_not_in_registry``). Raises
+    ``DataCheckError`` (nothing replaced) when a data check fails."""
+    from .archive import Archive
+    from .catalog import catalog_rows
+    from .regions import region_table
+    from .registry import load_registry
+
+    inputs = LoadInputs(
+        staged=list(iter_staged(Path(warehouse_dir))),
+        registry=list(load_registry(Path(raw_dir) / "sources.yaml")),
+        fetches=list(Archive(Path(raw_dir)).rows()),
+        catalog=list(catalog_rows()),
+        region_table=region_table,
+    )
+    return load_tables(inputs, warehouse_dir=warehouse_dir, run=run, allow_drop=allow_drop, progress=progress)
