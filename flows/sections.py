@@ -9,9 +9,12 @@ Reports number their headings in four printed styles, one per level:
 
 A marker is a heading only where a heading can start: at the start of a line (after indentation,
 including the ``??`` that garbled full-width spaces become), or, where line breaks were lost, right
-after a sentence end or a whitespace gap. Headings found away from a line start must also continue
-the numbering (一 after nothing, 二 after 一 under the same parent), which is what separates a
-heading run into a paragraph from ``一、二季度`` or ``第一、二批`` in a sentence.
+after a sentence end, a whitespace gap or a heading that has not ended. Headings found away from a
+line start must also continue the numbering exactly (一 first, 二 after 一 under the same parent, or
+3. running on from the previous parent's 1. 2.), which is what separates a heading run into a
+paragraph from ``一、二季度`` or ``第一、二批`` in a sentence. Arabic-numbered items after a sentence
+end without a gap count only in a body whose paragraph breaks were all lost; elsewhere they are a
+list inside a paragraph.
 
 A heading's text runs from its marker to the end of its line, or, for a run-in heading (heading
 and body on one line), to the first ``。`` or ``:``. A heading cut off by the end of the text (a
@@ -61,7 +64,8 @@ _PARAGRAPH_MIN = 100
 _STANDALONE_HEADING_MAX = 60
 # How far after a marker to look for its next sibling's marker within the same sentence.
 _INLINE_LIST_WINDOW = 200
-# At a line start, a gap this large in a numbering sequence is a different list, not a heading.
+# At a line start, a number further than this ahead of its predecessor (or a first number above it)
+# belongs to something other than the heading sequence.
 _MAX_NUMBER_GAP = 3
 
 _SECTION_TYPES = (
@@ -224,7 +228,8 @@ def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_
         # At a line start only a jump in the numbering speaks against a heading.
         if sibling is None:
             return expected or heading.value <= _MAX_NUMBER_GAP
-        return heading.value == 1 or sibling < heading.value <= sibling + _MAX_NUMBER_GAP
+        # A repeated number is a typo in the page, a smaller one (other than a restart at 1) is not.
+        return heading.value == 1 or sibling <= heading.value <= sibling + _MAX_NUMBER_GAP
 
     # Away from a line start a heading must continue the numbering and follow a break in the text:
     # a whitespace gap (blocks joined by spaces), a sentence end, or a heading that has not ended yet
