@@ -40,6 +40,8 @@ _RATIO_UNITS = ("倍",)
 # Administrative areas counted as such (对2市4县开展督察): only after Arabic digits, and only when
 # the area word stands alone (12345市民热线 is a hotline).
 _AREA_UNITS = ("市", "县", "区", "乡", "镇", "村", "省")
+# After an area word these make it part of another word (市民, 县委, 区级, 市场, 镇政府).
+_NOT_AFTER_AREA = frozenset("民委长级场直属域政辖管内外情容貌里区县")
 # A score (得分98.5分): Arabic only, because 十分 is an adverb.
 _SCORE_UNITS = ("分",)
 
@@ -63,8 +65,9 @@ _CHANGE_VERBS = {
     "前进": "increase", "跃升": "increase",
     "下降": "decrease", "减少": "decrease", "降低": "decrease", "压缩": "decrease", "缩短": "decrease",
     "缩减": "decrease", "降幅": "decrease", "下滑": "decrease", "回落": "decrease", "后移": "decrease",
-    "后退": "decrease", "减幅": "decrease",
+    "后退": "decrease", "减幅": "decrease", "压减": "decrease", "缩小": "decrease",
 }
+_CHANGE_VERB_PREFIXES = tuple(_CHANGE_VERBS)
 _CHANGE_VERB_RE = re.compile("(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + r")\Z")
 
 _PREFIX_QUALIFIERS = ("超过", "超", "逾", "约", "近")
@@ -75,7 +78,7 @@ _NOT_QUALIFYING_BEFORE_JIN = "最就附"
 # 八项规定, 十项行动, 四个意识, 两个维护, 三个代表.
 _PROGRAMME_HEADS = (
     "行动", "工程", "制度", "规定", "禁令", "承诺", "原则", "战略", "意识", "自信", "维护", "确立", "全面",
-    "代表", "务必", "体系", "模式", "格局", "理念", "机制",
+    "代表", "务必", "体系", "模式", "格局", "理念", "机制", "责任",
 )
 # A 次 that numbers a session: 十九届六次全会, 人大三次会议, 二次、六次全会.
 _SESSION_WORDS = ("全会", "全体会议", "党代会", "代表大会")
@@ -94,10 +97,12 @@ _TOKEN_RE = re.compile(
     rf"|(?P<ord>(?<=[第前]))?(?:(?P<ar>(?>{ARABIC_PATTERN}))|(?P<cn>(?>{_CN_RUN})))"
     rf"(?(ord)|(?=[余多]?[{re.escape(_UNIT_FIRST_CHARS)}]|:\d)))"
 )
+# 千 before 米/瓦/克 belongs to the unit (5千米 is 5 km).
 _TAIL_RE = re.compile(
-    r"(?P<q1>余|多)?(?P<mult>" + "|".join(MULTIPLIERS) + r")?(?P<q2>余|多)?"
+    r"(?P<q1>余|多)?(?P<mult>" + "|".join(MULTIPLIERS).replace("|千", "|千(?![米瓦克])") + r")?(?P<q2>余|多)?"
     r"(?P<unit>" + "|".join(re.escape(u) for u in _ALL_UNITS) + r")?(?P<q3>以上|左右)?"
 )
+_PERCENT_TAIL_RE = re.compile("(?P<q3>以上|左右)?")
 _ARABIC_AT_RE = re.compile(ARABIC_PATTERN)
 
 # Named things whose inner numbers are not quantities: titles in 《》, short quoted labels, document
@@ -177,37 +182,49 @@ def _left_clause(folded: str, pos: int, limit: int = 12) -> str:
     return folded[start:pos]
 
 
-def _glued(page: _Page, start: int, end: int) -> bool:
-    """An Arabic number that is part of a code, date, period, range, version or formula."""
-    before, after = page.char(start - 1), page.char(end)
-    if before.isascii() and before.isalnum() or before in _GLUE_BEFORE:
-        return True
+def _glued_before(page: _Page, start: int) -> bool:
+    """Something before an Arabic number that makes it part of a code, date, period, range or
+    formula (l379250-0303, 2021-2025, 1+2+5, 5·15)."""
+    before = page.char(start - 1)
+    return (before.isascii() and before.isalnum()) or before in _GLUE_BEFORE
+
+
+def _glued_after(page: _Page, end: int) -> bool:
+    after = page.char(end)
     if after in _GLUE_AFTER or (after.isascii() and after.isalpha()):
         return True
-    if after in ".:" and page.char(end + 1).isdigit():
-        return True
-    return False
+    return after in ".:" and page.char(end + 1).isdigit()  # 25.02.2016, 17:05
 
 
-def _plain_chinese_count(numeral: str, page: _Page, start: int) -> bool:
-    """A Chinese numeral that can count things: not a digit string (八五), not a bare 一 / 二 (一批,
-    二次供水), not a bare 百/千/万 (百名法学家, 万所联万会), not the second numeral of an idiom
-    (三番五次)."""
-    if is_digit_sequence(numeral) or numeral in ("一", "二", "壹", "贰", "貳"):
+def _is_range_end(page: _Page, start: int) -> bool:
+    """The second number of a range (3至5个工作日): the range is not one figure."""
+    before, before2 = page.char(start - 1), page.char(start - 2)
+    return before in "至到" and (before2.isdigit() or (before2 != "" and before2 in CN_NUMERAL_CHARS))
+
+
+def _countable_chinese(numeral: str, page: _Page, start: int, unit: str | None, approximate: bool) -> bool:
+    """A Chinese numeral that counts rather than names: not read digit by digit (八五), not a bare
+    一/二/零 before a measure word (一批, 一个时期, 二次供水, 零件; 一倍 is fine), not a bare 百/千/万 unless
+    approximate (百名法学家, 万所联万会 are names; 万余人, 近百家 are quantities), not the second
+    numeral of an idiom (三番五次)."""
+    if is_digit_sequence(numeral):
         return False
-    if numeral[0] in "百千万亿佰仟萬億":
+    if numeral in ("一", "壹") and unit != "倍" or numeral in ("二", "贰", "貳", "零", "〇", "○"):
+        return False
+    if numeral[0] in "百千万亿佰仟萬億" and not approximate:
         return False
     before, before2 = page.char(start - 1), page.char(start - 2)
-    if _is_cjk(before) and before not in CN_NUMERAL_CHARS and before2 and before2 in CN_NUMERAL_CHARS:
-        return False
-    return True
+    return not (_is_cjk(before) and before not in CN_NUMERAL_CHARS and before2 != "" and before2 in CN_NUMERAL_CHARS)
 
 
 def _prefix_qualifier(page: _Page, start: int) -> str | None:
     folded = page.folded
     for word in _PREFIX_QUALIFIERS:
-        if folded.startswith(word, start - len(word)) and start - len(word) >= 0:
-            if word == "近" and page.char(start - 2) in _NOT_QUALIFYING_BEFORE_JIN:
+        at = start - len(word)
+        if at >= 0 and folded.startswith(word, at):
+            if page.char(at - 1) == "不":  # 不超过 is a ceiling, not an approximation
+                return None
+            if word == "近" and page.char(at - 1) in _NOT_QUALIFYING_BEFORE_JIN:
                 return None
             return word
     return None
@@ -291,60 +308,51 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
     """A number with its multiplier, qualifiers and unit: 75万余人次, 50多家, 1000人以上, 56%."""
     folded = page.folded
     if numeral.startswith("百分之"):
-        tail = re.compile("(?P<q3>以上|左右)?").match(folded, end)
-        unit, multiplier, after_qualifier, stop = "%", 1, tail.group("q3"), tail.end()
-        inner_qualifier, unit_at = None, None
-        if not arabic and not _plain_number(numeral[3:]):
-            return None
+        tail = _PERCENT_TAIL_RE.match(folded, end)
+        unit, unit_at, multiplier, inner_qualifier = "%", None, 1, None
+        numeral_proper = numeral[len("百分之"):]
     else:
         tail = _TAIL_RE.match(folded, end)
-        unit = tail.group("unit")
-        mult = tail.group("mult")
+        unit, mult = tail.group("unit"), tail.group("mult")
         if mult and not arabic and not tail.group("q1"):
-            return None  # a Chinese run already holds its own 万/亿
+            return None  # a Chinese run holds its own 万/亿; what follows is another word
         multiplier = MULTIPLIERS[mult] if mult else 1
         inner_qualifier = tail.group("q1") or tail.group("q2")
-        after_qualifier = tail.group("q3")
-        stop = tail.end()
         unit_at = tail.start("unit") if unit else None
+        numeral_proper = numeral
         if unit is None:
             # 受访量达36.43万: an Arabic number with a multiplier is a quantity even without a unit.
-            if not (arabic and mult and not after_qualifier):
+            if not (arabic and mult and not tail.group("q3")):
                 return None
-        elif not _unit_fits(page, numeral, start, end, tail.start("unit"), tail.end("unit"), unit, arabic):
+        elif not _unit_fits(page, start, tail.end("unit"), unit, arabic):
             return None
+    prefix = _prefix_qualifier(page, start)
+    if not arabic and not _countable_chinese(numeral_proper, page, start, unit, bool(prefix or inner_qualifier)):
+        return None
     try:
         value = parse_number(numeral) * multiplier
     except ValueError:
         return None
-    prefix = _prefix_qualifier(page, start)
-    qualifier = prefix or inner_qualifier or after_qualifier
     span_start = start - len(prefix) if prefix else start
-    kind = _UNIT_KIND.get(unit, "count") if unit else "count"
+    kind = _UNIT_KIND[unit] if unit else "count"
     direction = _change(page, span_start, previous)
     if direction is not None:
         kind = "change"
-    return _Found(span_start, stop, value, unit, qualifier, kind, direction, unit_at)
+    qualifier = prefix or inner_qualifier or tail.group("q3")
+    return _Found(span_start, tail.end(), value, unit, qualifier, kind, direction, unit_at)
 
 
-def _plain_number(numeral: str) -> bool:
-    try:
-        parse_number(numeral)
-    except ValueError:
-        return False
-    return True
-
-
-def _unit_fits(page: _Page, numeral: str, start: int, end: int, unit_start: int, unit_end: int,
-               unit: str, arabic: bool) -> bool:
+def _unit_fits(page: _Page, start: int, unit_end: int, unit: str, arabic: bool) -> bool:
+    """Whether the measure word really measures this number, judged by what surrounds it."""
     folded = page.folded
+    after = page.char(unit_end)
     if unit in _ARABIC_ONLY_UNITS and not arabic:
         return False
-    after = page.char(unit_end)
-    if unit in _AREA_UNITS:
-        if after and (_is_cjk(after) and after not in CN_NUMERAL_CHARS and after not in "和及与等"):
-            return False
+    if unit in _AREA_UNITS and (after in _NOT_AFTER_AREA or len(folded[start:unit_end]) > 4):
+        return False  # 12345市民热线, 2市场
     if unit in _SCORE_UNITS and page.char(start - 1) in "时点":
+        return False
+    if unit == "位" and after == "数":  # 两位数增长
         return False
     if unit == "次":
         if page.char(start - 1) == "届" or folded.startswith(_SESSION_WORDS, unit_end):
@@ -352,7 +360,7 @@ def _unit_fits(page: _Page, numeral: str, start: int, end: int, unit_start: int,
         if not arabic and page.char(start - 1) in "大会" and folded.startswith("会议", unit_end):
             return False
     if not arabic:
-        if after and after in CN_NUMERAL_CHARS:  # 四位一体, 四所一庭, 两个一百年
+        if after != "" and after in CN_NUMERAL_CHARS:  # 四位一体, 四所一庭, 两个一百年
             return False
         if folded.startswith(_PROGRAMME_HEADS, unit_end):
             return False
@@ -365,10 +373,13 @@ def _read(page: _Page, match: re.Match, previous: _Found | None) -> _Found | Non
         return None
     numeral = match.group()
     arabic = match.group("ar") is not None
-    if arabic and page.char(end) == ":" and page.char(end + 1).isdigit():
-        return None if _glued(page, start, start) else _ratio(page, start, end)
-    if arabic and _glued(page, start, end):
-        return None
+    if arabic:
+        if _glued_before(page, start):
+            return None
+        if page.char(end) == ":" and page.char(end + 1).isdigit():
+            return _ratio(page, start, end)
+        if _glued_after(page, end):
+            return None
     before = page.char(start - 1)
     if before == "第":
         return _rank_after_di(page, numeral, start, end, arabic)
@@ -376,7 +387,7 @@ def _read(page: _Page, match: re.Match, previous: _Found | None) -> _Found | Non
         rank = _rank_after_qian(page, numeral, start, end)
         if rank:
             return rank
-    if match.group("cn") is not None and not _plain_chinese_count(numeral, page, start):
+    if _is_range_end(page, start):
         return None
     return _quantity(page, numeral, start, end, arabic, previous)
 
@@ -408,19 +419,23 @@ def _sentence(page: _Page, start: int, end: int) -> str:
     return sentence.strip() or page.text[start:end]
 
 
-def _subject(page: _Page, found: _Found) -> str | None:
+def _subject(page: _Page, found: _Found, floor: int) -> str | None:
+    """What is counted: the noun phrase right after the unit (18名政府法律顾问), else the clause
+    before the number (受理复议案件518件), never reaching back past the previous metric."""
     folded = page.folded
-    following = []
-    pos = found.end
-    while pos < len(folded) and folded[pos] not in _SUBJECT_ENDS and len(following) < 24:
-        following.append(folded[pos])
-        pos += 1
+    stop = found.end
+    while stop < len(folded) and folded[stop] not in _SUBJECT_ENDS and not folded[stop].isdigit() \
+            and stop - found.end < 24:
+        stop += 1
+    following = folded[found.end:stop]
+    if following.startswith("的"):
+        following = following[1:]
     if found.kind in ("count", "amount") and len(following) >= 2 and _is_cjk(following[0]) \
-            and following[0] not in "的以左余多":
-        words = page.text[found.end:found.end + len(following)]
+            and following[0] not in "以左余多" and not following.startswith(_CHANGE_VERB_PREFIXES):
+        words = page.text[stop - len(following):stop]
     else:
         left = _left_clause(folded, found.start, limit=30)
-        words = page.text[found.start - len(left):found.start]
+        words = page.text[max(found.start - len(left), floor):found.start]
         for lead in _SUBJECT_LEADS:
             if words.startswith(lead) and len(words) > len(lead) + 1:
                 words = words[len(lead):]
@@ -428,7 +443,7 @@ def _subject(page: _Page, found: _Found) -> str | None:
             if words.endswith(tail) and len(words) > len(tail):
                 words = words[: -len(tail)]
                 break
-    words = words.strip()
+    words = words.strip(" \t\u3000、,，")
     return words or None
 
 
@@ -466,6 +481,7 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
         found = _read(page, match, previous)
         if found is None:
             continue
+        floor = previous.end if previous else 0
         previous, consumed = found, found.end
         records.append({
             "metric_id": f"{doc_id}-m{found.start:06d}",
@@ -476,7 +492,7 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
             "qualifier": found.qualifier,
             "kind": found.kind,
             "direction": found.direction,
-            "subject": _subject(page, found),
+            "subject": _subject(page, found, floor),
             "span": text[found.start:found.end],
             "start": found.start,
             "end": found.end,

@@ -151,7 +151,7 @@ def parse_chinese(s: str) -> Number:
                 multiplier, rest = CN_BIG_UNITS[rest[-1]], rest[:-1]
             if not rest or not all(ch in CN_DIGITS for ch in rest):
                 raise ValueError(f"bad decimal part in {s!r}")
-            integer = _parse_chinese_integer(integer_part) if integer_part else 0
+            integer = _parse_chinese_integer(integer_part)
             fraction = "".join(str(CN_DIGITS[ch]) for ch in rest)
             return _exact(Decimal(f"{integer}.{fraction}") * multiplier)
     return _parse_chinese_integer(s)

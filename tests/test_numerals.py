@@ -1,0 +1,145 @@
+"""The number grammar: fixed examples, malformed numerals, and generated numbers of every form."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from flows.numerals import is_digit_sequence, parse_arabic, parse_chinese, parse_number
+
+# --- an independent renderer: int -> Chinese numeral as reports print it -------------------------
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _section(n: int, liang: bool, short_ten: bool) -> str:
+    """0 < n < 10000 in positional form; 零 marks skipped places between non-zero digits."""
+    out, gap = [], False
+    for place, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // place % 10
+        if d == 0:
+            gap = gap or bool(out)
+            continue
+        if gap:
+            out.append("零")
+            gap = False
+        if place == 10 and d == 1 and short_ten and not out:
+            out.append("十")  # 十二, not 一十二, at the head of a number
+            continue
+        out.append(("两" if d == 2 and liang and place >= 100 else _DIGITS[d]) + unit)
+    return "".join(out)
+
+
+def to_chinese(n: int, liang: bool = False, short_ten: bool = True) -> str:
+    if n == 0:
+        return "零"
+    yi, wan, rest = n // 10**8, n // 10**4 % 10**4, n % 10**4
+    out = []
+    if yi:
+        out.append(_section(yi, liang, short_ten) + "亿")
+    if wan:
+        if yi and wan < 1000:
+            out.append("零")
+        out.append(_section(wan, liang, short_ten and not yi) + "万")
+    if rest:
+        if (yi or wan) and (rest < 1000 or not wan):
+            out.append("零")
+        out.append(_section(rest, liang, short_ten and not (yi or wan)))
+    return "".join(out)
+
+
+def to_full_width(s: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if ch.isdigit() else ch for ch in s)
+
+
+def test_renderer_matches_printed_forms():
+    # The generator itself must produce what reports print, or the properties below prove nothing.
+    assert to_chinese(108) == "一百零八"
+    assert to_chinese(2400, liang=True) == "两千四百"
+    assert to_chinese(12) == "十二"
+    assert to_chinese(30500) == "三万零五百"
+    assert to_chinese(120_000_000) == "一亿二千万"
+    assert to_chinese(100_000_005) == "一亿零五"
+
+
+# --- fixed examples -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("printed, value", [
+    ("一百零八", 108), ("两千四百", 2400), ("十二", 12), ("十", 10), ("一十五", 15), ("二十", 20),
+    ("三万零五百", 30500), ("二十万", 200_000), ("一亿二千万", 120_000_000), ("两亿三千万", 230_000_000),
+    ("一千零四十", 1040), ("两千四", 2400), ("一万五", 15000), ("一万零五", 10005),
+    ("〇", 0), ("零", 0), ("二〇二二", 2022), ("壹佰贰拾叁", 123), ("兩千", 2000), ("三萬", 30000),
+])
+def test_chinese_numerals(printed, value):
+    assert parse_chinese(printed) == value
+
+
+def test_chinese_decimals_are_exact():
+    assert parse_chinese("十二点五") == Decimal("12.5")
+    assert parse_chinese("三点五万") == 35000
+    assert parse_chinese("零点零五") == Decimal("0.05")
+
+
+@pytest.mark.parametrize("printed, value", [
+    ("27,383", 27383), ("１２３", 123), ("１，２３４", 1234), ("91.15", Decimal("91.15")), ("0.5", Decimal("0.5")),
+    ("1.5万", 15000), ("36.43萬", 364300), ("36.43万", 364300), ("2.3亿", 230_000_000), ("3千", 3000),
+    ("1.2千万", 12_000_000), ("百分之五十", 50), ("百分之十二点五", Decimal("12.5")), ("百分之12.5", Decimal("12.5")),
+    ("百分之百", 100), ("一百零八", 108),
+])
+def test_parse_number(printed, value):
+    assert parse_number(printed) == value
+
+
+def test_integral_values_come_back_as_int():
+    assert type(parse_number("1.5万")) is int
+    assert type(parse_arabic("1,000")) is int
+    assert type(parse_number("91.15")) is Decimal
+
+
+@pytest.mark.parametrize("printed", [
+    "十四五",  # a plan's name: 十四 then another digit
+    "二十大", "一百十", "十零", "千百", "一二三十", "", "12,34", "1,2345", "3.", "万万", "百分之", "点五",
+])
+def test_malformed_numerals_raise(printed):
+    with pytest.raises(ValueError):
+        parse_number(printed)
+
+
+def test_digit_sequences_are_recognised():
+    assert is_digit_sequence("八五") and is_digit_sequence("二〇二二")
+    assert not is_digit_sequence("五") and not is_digit_sequence("十五")
+
+
+# --- generated numbers ----------------------------------------------------------------------------
+
+@settings(max_examples=400)
+@given(st.integers(min_value=0, max_value=10**12 - 1), st.booleans(), st.booleans())
+def test_generated_chinese_numbers_parse_to_their_value(n, liang, short_ten):
+    assert parse_chinese(to_chinese(n, liang, short_ten)) == n
+
+
+@settings(max_examples=300)
+@given(st.integers(min_value=0, max_value=10**15), st.booleans())
+def test_generated_arabic_numbers_parse_to_their_value(n, full_width):
+    printed = f"{n:,}"
+    if full_width:
+        printed = to_full_width(printed)
+    assert parse_number(printed) == n
+    assert parse_number(str(n)) == n
+
+
+@settings(max_examples=300)
+@given(st.integers(min_value=1, max_value=10**9), st.integers(min_value=0, max_value=4),
+       st.sampled_from([("万", 10**4), ("亿", 10**8), ("萬", 10**4)]))
+def test_generated_numbers_with_multipliers(n, scale, multiplier):
+    word, factor = multiplier
+    printed = str(Decimal(n).scaleb(-scale)) + word  # e.g. 36.43万
+    assert parse_number(printed) == Decimal(n).scaleb(-scale) * factor
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=3))
+def test_generated_decimals_are_exact(n, places):
+    value = Decimal(n).scaleb(-places)
+    assert parse_number(f"{value:f}") == value
