@@ -47,7 +47,10 @@ OTHER_LABELS = (
 )
 _ALL_LABELS = sorted(set(DATE_LABEL_RANK) | set(SOURCE_LABELS) | set(OTHER_LABELS), key=len, reverse=True)
 # A label must not be the tail of a longer word (资金来源: is prose, not a page field).
-_LABEL_RE = re.compile(rf"(?<![{HAN}])(?P<label>{'|'.join(_ALL_LABELS)})\s*[:]")
+# Info-disclosure tables space their labels out (索 引 号: / 标　　题:), hence the optional spaces.
+_LABEL_RE = re.compile(
+    rf"(?<![{HAN}])(?P<label>{'|'.join(r'[ ]*'.join(map(re.escape, label)) for label in _ALL_LABELS)})\s*[:]"
+)
 
 # Dates as pages print them (on the folded view: full-width digits are ASCII there).
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
@@ -115,10 +118,12 @@ _STRONG_CHROME_RE = re.compile(
     r"在手机打开当前页|手机打开|我要纠错|纠错|相关文章|相关链接|相关新闻|相关阅读|相关稿件|视力保护色|繁体|简体|无障碍|长者模式"
 )
 _WEAK_CHROME_RE = re.compile(r"[【】\[\]()|:,:\s\d大中小默认标准TtAa+\-次人微信博QQ空间新浪腾讯朋友圈]")
-_WIDGET_RE = re.compile(r"今天是|星期[一二三四五六日天]|礼拜[一二三四五六日天]")
+_WIDGET_RE = re.compile(r"今天是|现在是|当前时间")
+_WEEKDAY_RE = re.compile(r"星期[一二三四五六日天]|礼拜[一二三四五六日天]")
 _FOOTER_RE = re.compile(
-    r"^(?:上一篇|下一篇|上一条|下一条|版权所有|copyright|©|主办单位|主办|承办单位|承办|协办|技术支持|运维|网站标识码|网站地图|联系我们|"
-    r"责任编辑|编辑|审核|校对|扫一扫)|ICP备|公网安备|网站标识码|版权所有",
+    r"^(?:上一篇|下一篇|上一条|下一条|网站地图|联系我们|扫一扫)"
+    r"|^(?:主办单位|主办|承办单位|承办|协办|技术支持|运维单位|责任编辑|编辑|审核|校对)\s*:"
+    r"|ICP备|公网安备|网站标识码|版权所有|copyright|©",
     re.IGNORECASE,
 )
 _SITE_BAR_PART_RE = re.compile(r"(?:网|网站|门户|政府|平台|APP|客户端)$", re.IGNORECASE)
@@ -158,8 +163,8 @@ def _is_chrome(folded: str) -> bool:
     if not folded:
         return False
     if _WIDGET_RE.search(folded):
-        residual = _WIDGET_RE.sub("", folded)
-        residual = _YMD_RE.sub("", residual)
+        residual = _WEEKDAY_RE.sub("", _WIDGET_RE.sub("", folded))
+        residual = _TIME_RE.sub("", _YMD_RE.sub("", residual))
         if len(re.sub(r"[\s:,]", "", residual)) <= 3:
             return True
     if _STRONG_CHROME_RE.search(folded):
@@ -211,7 +216,7 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
         return None
     for index, match in enumerate(labels):
         stop = labels[index + 1].start() if index + 1 < len(labels) else len(folded)
-        fields.append(MetaField(match["label"], _clean_value(stripped[match.end():stop])))
+        fields.append(MetaField(match["label"].replace(" ", ""), _clean_value(stripped[match.end():stop])))
     return fields
 
 
@@ -363,7 +368,11 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
             if blocks[-1]:
                 blocks.append([])
             if line.kind == META:
-                meta_head.extend(parse_meta_line(line.raw) or [])
+                fields = parse_meta_line(line.raw) or []
+                if len(blocks) == 1 and not blocks[0] and _WEEKDAY_RE.search(line.folded):
+                    # a bare date with its weekday above the title is a site date widget
+                    fields = [f for f in fields if f.label]
+                meta_head.extend(fields)
     header_lines, seen = [], set()
     for block in blocks:  # a header block printed twice (page title + document head) counts once
         key = nfkc_compact("".join(block))
@@ -373,6 +382,8 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
     meta_tail = [f for line in tail if line.kind == META for f in (parse_meta_line(line.raw) or [])]
 
     title = _pick_title(blocks)
+    if title is None:
+        title = next((f.value for f in meta_head if f.label in ("标题", "名称") and f.value), None)
     if title is None and page_fields.get("title"):
         title = clean_site_title(page_fields["title"])
         if title:

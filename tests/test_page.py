@@ -369,3 +369,31 @@ def test_corpus_accuracy_floors(capsys):
     assert len(docs) >= 27 and len(negatives) >= 4
     for name, _ in FIELDS:
         assert hits[name] / len(docs) >= 0.97, (name, misses)
+
+
+def test_spaced_out_info_table_labels_and_title_field():
+    text = (
+        "索 引 号：000014349/2023-00012\n发文机关：示例市人民政府\n"
+        "标　　题：示例市人民政府关于2022年法治政府建设情况的报告\n发布日期：2023-03-01\n" + BODY
+    )
+    info = read(text)
+    assert info.title == "示例市人民政府关于2022年法治政府建设情况的报告"
+    assert info.publish_date == "2023-03-01"
+    assert info.meta["索引号"] == "000014349/2023-00012" and info.meta["发文机关"] == "示例市人民政府"
+    assert info.text == BODY
+
+
+def test_weekday_date_above_the_title_is_a_widget_below_it_a_publish_date():
+    above = read(f"2019年10月31日 星期四\n关于2022年法治政府建设情况的报告\n{BODY}")
+    below = read(f"关于2022年法治政府建设情况的报告\n2023年03月07日 星期二\n{BODY}")
+    assert above.publish_date is None
+    assert below.publish_date == "2023-03-07"
+
+
+def test_report_year_from_dated_national_events_as_a_last_resort():
+    body = "一、深入学习贯彻习近平法治思想\n(一)将习近平法治思想作为主题教育的重要内容,推动法治政府建设走深走实。"
+    info = read(body)
+    assert info.report_year == 2023
+    assert any("dated national event" in w for w in info.warnings)
+    older = read("一、加强组织领导\n(一)开展“不忘初心、牢记使命”主题教育,推进法治政府建设。")
+    assert older.report_year == 2019
