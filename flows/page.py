@@ -59,7 +59,9 @@ _YMD_RE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.�
 _DMY_RE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d{2})(?!\d)")
 _CN_YMD_RE = re.compile(r"(?P<y>[〇○零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月(?P<d>[一二三四五六七八九十]{1,3})日")
 _TIME_RE = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2})?")
-_DATE_AT_START_RE = re.compile(rf"^\s*(?:{_YMD_RE.pattern}|{_DMY_RE.pattern.replace('?P<', '?P<x')})")
+_DATE_AT_START_RE = re.compile(
+    r"^\s*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?|\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}(?!\d))"
+)
 
 
 @dataclass

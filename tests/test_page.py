@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows import page
 from flows.config import load_settings
@@ -397,3 +399,19 @@ def test_report_year_from_dated_national_events_as_a_last_resort():
     assert any("dated national event" in w for w in info.warnings)
     older = read("一、加强组织领导\n(一)开展“不忘初心、牢记使命”主题教育,推进法治政府建设。")
     assert older.report_year == 2019
+
+
+PIECES = ["\n", " ", "??", "首页 > ", "来源:", "发布时间:", "2023-02-30", "2023年3月7日", "今天是", "星期三", "打印本页",
+          "关于2022年法治政府建设情况的报告", "一、", "(一)", "。", ",", ":", "区人大常委会:", "25.02.2016", "|", "【字体:",
+          "法治政府建设", "现将2022年度法治政府建设情况报告如下", "English text."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=5), max_size=40))
+def test_any_text_reads_without_error_and_the_body_is_a_slice(parts):
+    text = clean_text("".join(parts))
+    info = page.read_page(text)
+    original = text[info.body_start:info.body_start + len(info.text)]
+    assert len(original) == len(info.text)
+    assert all(a == b or (a in "?？" and b == "\u3000") for a, b in zip(original, info.text))
+    assert info.publish_date is None or len(info.publish_date) == 10
