@@ -313,3 +313,18 @@ def _record(doc_id, ordinal, parent_id, level, number, marker, heading, kind, st
         "end": end,
         "ordinal": ordinal,
     }
+
+
+def section_locator(records: list[dict]):
+    """A function mapping a text offset to the section_id of the innermost section containing it
+    (records as returned by ``parse_sections``: in text order, nested, the root first)."""
+    starts = [record["start"] for record in records]
+    by_id = {record["section_id"]: record for record in records}
+
+    def innermost(offset: int) -> str:
+        record = records[max(bisect.bisect_right(starts, offset) - 1, 0)]
+        while record["parent_id"] is not None and not record["start"] <= offset < record["end"]:
+            record = by_id[record["parent_id"]]
+        return record["section_id"]
+
+    return innermost

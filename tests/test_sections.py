@@ -215,6 +215,17 @@ def test_every_fixture_gives_a_valid_nested_tree(name):
     assert innermost(records, first["start"]) is first
 
 
+def test_section_locator_finds_the_innermost_section():
+    text = fixture_text("lines.txt")
+    records = sections.parse_sections(text, DOC_ID)
+    locate = sections.section_locator(records)
+    for offset in list(range(len(text))) + [len(text)]:
+        expected = innermost(records, offset)["section_id"] if offset < len(text) else records[0]["section_id"]
+        assert locate(offset) == expected
+    assert locate(text.index("1.5万件")) == next(r["section_id"] for r in records if r["heading"] == "深化“放管服”改革")
+    assert locate(text.index("县委、县政府主要负责人")) == next(r["section_id"] for r in records if r["marker"] == "二、")
+
+
 _FRAGMENTS = st.sampled_from([
     "一、", "二、", "三、", "(一)", "（二）", "(三)", "1.", "2、", "３．", "(1)", "（2）", "一)", "十一、",
     "加强领导", "主要工作", "存在的问题", "1.5万件", "一是", "第一、二批", "2021—2025年",
