@@ -436,9 +436,12 @@ def _subject(page: _Page, found: _Found, floor: int) -> str | None:
     else:
         left = _left_clause(folded, found.start, limit=30)
         words = page.text[max(found.start - len(left), floor):found.start]
-        for lead in _SUBJECT_LEADS:
-            if words.startswith(lead) and len(words) > len(lead) + 1:
-                words = words[len(lead):]
+        stripped = True
+        while stripped:  # 全市全年受理… -> 受理…
+            stripped = False
+            for lead in _SUBJECT_LEADS:
+                if words.startswith(lead) and len(words) > len(lead) + 1:
+                    words, stripped = words[len(lead):], True
         for tail in _SUBJECT_TAILS:
             if words.endswith(tail) and len(words) > len(tail):
                 words = words[: -len(tail)]

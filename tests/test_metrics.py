@@ -1,0 +1,314 @@
+"""Metric extraction: each grammar case (positive and negative), record shape, properties, the gold
+corpus figures, and speed."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from flows import contracts
+from flows.metrics import extract_metrics
+
+from test_numerals import to_chinese  # the same independent renderer
+
+DOC = "0123456789abcdef"
+
+
+def metrics(text: str) -> list[tuple]:
+    """(span, value, unit, qualifier, kind, direction) for every metric found."""
+    return [(m["span"], m["value"], m["unit"], m["qualifier"], m["kind"], m["direction"])
+            for m in extract_metrics(text, DOC, [])]
+
+
+# --- what is a metric -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    # counts with measure words
+    ("今年共调解纠纷518件。", [("518件", 518, "件", None, "count", None)]),
+    ("聘请12名法律顾问,走访企业37家。", [("12名", 12, "名", None, "count", None), ("37家", 37, "家", None, "count", None)]),
+    ("接待群众506人次,处理申请58件次,举办讲座615场次。", [
+        ("506人次", 506, "人次", None, "count", None), ("58件次", 58, "件次", None, "count", None),
+        ("615场次", 615, "场次", None, "count", None)]),
+    ("对2市4县6个单位开展督察。", [
+        ("2市", 2, "市", None, "count", None), ("4县", 4, "县", None, "count", None), ("6个", 6, "个", None, "count", None)]),
+    ("全省仅两个县获此称号,举办十二场培训,办理一百零八件,两千四百人次参加。", [
+        ("两个", 2, "个", None, "count", None), ("十二场", 12, "场", None, "count", None),
+        ("一百零八件", 108, "件", None, "count", None), ("两千四百人次", 2400, "人次", None, "count", None)]),
+    ("共办理27,383件,另有１２３件待办。", [("27,383件", 27383, "件", None, "count", None), ("１２３件", 123, "件", None, "count", None)]),
+    # traditional script: the unit stays as printed
+    ("實現182項涉企經營事項。", [("182項", 182, "項", None, "count", None)]),
+    # qualifiers before and after the number
+    ("收到来信近3000件,组织50多家单位,开展活动70余次。", [
+        ("近3000件", 3000, "件", "近", "count", None), ("50多家", 50, "家", "多", "count", None),
+        ("70余次", 70, "次", "余", "count", None)]),
+    ("服务超8000余人,参训1000人以上,用时约4.2天,覆盖率逾90%,受理超过200件,需30天左右。", [
+        ("超8000余人", 8000, "人", "超", "count", None), ("1000人以上", 1000, "人", "以上", "count", None),
+        ("约4.2天", 4.2, "天", "约", "amount", None), ("逾90%", 90, "%", "逾", "percent", None),
+        ("超过200件", 200, "件", "超过", "count", None), ("30天左右", 30, "天", "左右", "amount", None)]),
+    ("培训干部万余人次,走访近百家企业。", [
+        ("万余人次", 10000, "人次", "余", "count", None), ("近百家", 100, "家", "近", "count", None)]),
+    # multipliers applied, unit without the multiplier
+    ("受访量达到75万余人次,惠及36.43萬人次。", [
+        ("75万余人次", 750000, "人次", "余", "count", None), ("36.43萬人次", 364300, "人次", None, "count", None)]),
+    ("投入资金1.5万元,总投资2.3亿元,挽回损失3000余万元。", [
+        ("1.5万元", 15000, "元", None, "amount", None), ("2.3亿元", 230_000_000, "元", None, "amount", None),
+        ("3000余万元", 30_000_000, "元", "余", "amount", None)]),
+    ("线上浏览量达12.6万。", [("12.6万", 126000, None, None, "count", None)]),
+    # percents
+    ("按时办结率100%,满意度达98.5%,百分之九十五的事项可网上办。", [
+        ("100%", 100, "%", None, "percent", None), ("98.5%", 98.5, "%", None, "percent", None),
+        ("百分之九十五", 95, "%", None, "percent", None)]),
+    ("出庭率提高到95%。", [("95%", 95, "%", None, "percent", None)]),
+    # durations and time limits are amounts
+    ("办理时限由20个工作日压减为5个工作日,平均2小时响应。", [
+        ("20个工作日", 20, "个工作日", None, "amount", None), ("5个工作日", 5, "个工作日", None, "amount", None),
+        ("2小时", 2, "小时", None, "amount", None)]),
+    # ranks
+    ("在全省考评中排名第七。", [("第七", 7, None, None, "rank", None)]),
+    ("跃居第21位,位列全国第81位。", [("第21位", 21, "位", None, "rank", None), ("第81位", 81, "位", None, "rank", None)]),
+    ("连续三年稳居全省前五,考核位列全市第一。", [("前五", 5, None, None, "rank", None), ("第一", 1, None, None, "rank", None)]),
+    ("进入全国前10名。", [("前10名", 10, "名", None, "rank", None)]),
+    # changes: positive value, direction in the wording
+    ("案件量同比增长56%,败诉率较上年下降12.3个百分点。", [
+        ("56%", 56, "%", None, "change", "increase"), ("12.3个百分点", 12.3, "个百分点", None, "change", "decrease")]),
+    ("审批时间压缩72%,排名前移16位,分值权重提升1倍,收案数减少了30件。", [
+        ("72%", 72, "%", None, "change", "decrease"), ("16位", 16, "位", None, "change", "increase"),
+        ("1倍", 1, "倍", None, "change", "increase"), ("30件", 30, "件", None, "change", "decrease")]),
+    ("收案和结案分别增长12%、15%。", [
+        ("12%", 12, "%", None, "change", "increase"), ("15%", 15, "%", None, "change", "increase")]),
+    ("受理量增长近一倍。", [("近一倍", 1, "倍", "近", "change", "increase")]),
+    # ratios
+    ("男女比例为1.04:1,经费是上年的2倍。", [("1.04:1", 1.04, None, None, "ratio", None), ("2倍", 2, "倍", None, "ratio", None)]),
+    ("得分98.5分。", [("98.5分", 98.5, "分", None, "amount", None)]),
+])
+def test_metrics_found(text, expected):
+    assert metrics(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # dates, years, periods
+    "2022年11月1日起施行,3月29日印发,1月份召开,二〇二二年。",
+    "规划期为2021—2025年,方案(2022-2026年),两年以来,近五年,连续15年,上午9:30开会。",
+    "发布时间:2023-03-27 17:05:33,日期25.02.2016。",
+    # document numbers, section numbers, list markers
+    "根据〔2024〕3号文件和厅字〔2019〕28号通知。",
+    "一、总体情况\n(一)加强领导\n1.健全制度\n(1)完善机制\n一是强化学习,二是狠抓落实。",
+    # numbers inside names of laws, plans, campaigns and slogans
+    "印发《2022年法治为民办实事十项任务》,推进“八五”普法,构建“1+2+5”体系和3+X模式。",
+    "落实一规划两纲要,谋划十四五,实现“十二连升”,开展七进活动,推行六多合一,建设五型政府。",
+    "开展十项行动,落实三项制度,遵守八项规定,增强四个意识,坚决做到两个维护。",
+    # ordinal names
+    "学习党的二十大精神,第六届论坛,第二批示范,第二十届排名,十九届六中全会,省第十二次党代会。",
+    "市委八届二次、六次全会,十四届人大三次会议。",
+    # versions and hotlines
+    "综窗2.0上线,升级至3.0版本,清单(2022版),畅通12345热线和12348法律服务热线,12345市民热线。",
+    # structural labels
+    "推进四级联动,建成市县乡三级平台,市县两级,三调联动,四位一体,四所一庭。",
+    # words that contain numerals
+    "进一步统一标准,唯一一个,一网通办,一件事一次办,第一责任人,一批,一系列,首个,第一时间,放在第一位。",
+    "三番五次强调,百名法学家百场报告会,万所联万会,千家万户,零件,十分重要,两位数增长。",
+    # dates written with dots, ranges and codes
+    "举办5·15政务公开日和12·4宪法日活动,办理时限3-5个工作日,编号l379250-0303。",
+])
+def test_not_metrics(text):
+    assert metrics(text) == []
+
+
+def test_name_in_quotes_or_title_marks_only_hides_its_own_numbers():
+    found = metrics("组建“村(居)民评理说事点”1588个,录制《民法典与您同行》栏目267期。")
+    assert [(m[0], m[1]) for m in found] == [("1588个", 1588), ("267期", 267)]
+
+
+def test_no_ceiling_qualifier_read_as_approximation():
+    assert metrics("办理时限不超过15天。") == [("15天", 15, "天", None, "amount", None)]
+
+
+# --- record shape and provenance ------------------------------------------------------------------
+
+SECTIONS = [
+    {"section_id": f"{DOC}-s000", "level": 0, "start": 0, "end": 60},
+    {"section_id": f"{DOC}-s001", "level": 1, "start": 5, "end": 60},
+    {"section_id": f"{DOC}-s002", "level": 2, "start": 10, "end": 30},
+]
+
+
+def test_record_fields_ids_sections_and_sentences():
+    text = "总体情况。\n一、成效\n(一)复议\n全市全年受理复议案件518件,同比增长56%。办结率99%。\n二、问题"
+    records = extract_metrics(text, DOC, SECTIONS)
+    assert [r["span"] for r in records] == ["518件", "56%", "99%"]
+    first = records[0]
+    assert first["metric_id"] == f"{DOC}-m{first['start']:06d}"
+    assert text[first["start"]:first["end"]] == "518件"
+    assert first["doc_id"] == DOC and first["metric_code"] is None
+    assert first["subject"] == "受理复议案件"
+    assert first["sentence"] == "全市全年受理复议案件518件,同比增长56%。"
+    assert records[2]["sentence"] == "办结率99%。"
+    # innermost section containing the start: s002 ends at 30, so later metrics fall back to s001
+    assert first["start"] < 30 and first["section_id"] == f"{DOC}-s002"
+    assert records[2]["start"] >= 30 and records[2]["section_id"] == f"{DOC}-s001"
+    for record in records:
+        assert contracts.errors(record, "metric") == []
+
+
+def test_subject_after_the_unit():
+    [record] = extract_metrics("选优配强18名政府法律顾问。", DOC, [])
+    assert record["subject"] == "政府法律顾问"
+
+
+def test_no_sections_leaves_section_id_null():
+    [record] = extract_metrics("办理案件3件。", DOC, [])
+    assert record["section_id"] is None and contracts.errors(record, "metric") == []
+
+
+def test_patterns_run_on_the_folded_text_but_slices_come_from_the_original():
+    text = "受理複議案件５１８件，同比增長５６％。"
+    records = extract_metrics(text, DOC, [])
+    assert [(r["span"], r["value"], r["unit"], r["kind"]) for r in records] == [
+        ("５１８件", 518, "件", "count"), ("５６％", 56, "%", "change")]
+    assert records[0]["sentence"] == text
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+@settings(max_examples=200)
+@given(st.integers(min_value=3, max_value=10**8 - 1), st.booleans())
+def test_generated_chinese_counts_are_read_with_their_value(n, liang):
+    text = f"全年共办理{to_chinese(n, liang)}件行政复议案件。"
+    assert [(m[1], m[2], m[4]) for m in metrics(text)] == [(n, "件", "count")]
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=0, max_value=10**9), st.booleans())
+def test_generated_arabic_counts_are_read_with_their_value(n, grouped):
+    text = f"全年共办理{n:,}件行政复议案件。" if grouped else f"全年共办理{n}件行政复议案件。"
+    assert [(m[1], m[2]) for m in metrics(text)] == [(n, "件")]
+
+
+_FRAGMENTS = [
+    "1", "23", "2022", "3.5", "27,383", "１２", "一", "两", "十二", "百", "万", "亿", "零", "二十", "第", "前", "年", "月",
+    "日", "个", "件", "人次", "%", "％", "个百分点", "倍", "位", "名", "元", "余", "多", "近", "超过", "以上", "左右", ":",
+    ".", "-", "—", "·", "+", "、", ",", "。", "\n", "“", "”", "《", "》", "〔", "〕", "(", ")", "同比增长", "下降", "排名",
+    "稳居", "全国", "百分之", "届", "全会", "市", "县", "a", "G", " ", "　", "受理案件", "的", "增",
+]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map("".join), st.text(max_size=200)))
+def test_any_text_gives_valid_records_whose_offsets_slice_to_the_span(text):
+    records = extract_metrics(text, DOC, [{"section_id": f"{DOC}-s000", "level": 0, "start": 0, "end": len(text)}])
+    starts = [r["start"] for r in records]
+    assert starts == sorted(set(starts))
+    previous_end = 0
+    for record in records:
+        assert text[record["start"]:record["end"]] == record["span"]
+        assert record["start"] >= previous_end  # metrics never overlap
+        previous_end = record["end"]
+        assert record["span"] in record["sentence"]
+        assert record["value"] >= 0
+        assert contracts.errors(record, "metric") == []
+
+
+# --- the gold corpus ------------------------------------------------------------------------------
+
+def _key(metric: dict) -> tuple:
+    return (f"{float(metric['value']):.6g}", metric["unit"])
+
+
+def _match_in_order(gold: list[dict], predicted: list[dict]) -> list[tuple[int, int]]:
+    """Longest common subsequence on (value, unit), as the project's evaluation matches."""
+    n, m = len(gold), len(predicted)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = (table[i + 1][j + 1] + 1 if _key(gold[i]) == _key(predicted[j])
+                           else max(table[i + 1][j], table[i][j + 1]))
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if _key(gold[i]) == _key(predicted[j]):
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _misses(name: str, gold: list[dict], predicted: list[dict], pairs) -> list[str]:
+    matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
+    return ([f"{name} missed {g['span']!r}" for i, g in enumerate(gold) if i not in matched_g]
+            + [f"{name} extra {p['span']!r} in {p['sentence'][:40]!r}" for j, p in enumerate(predicted) if j not in matched_p])
+
+
+def test_seed_report_against_gold(seed):
+    text, gold = seed
+    predicted = extract_metrics(text, DOC, [])
+    expected = gold["metrics"]
+    pairs = [(i, j) for i, j in _match_in_order(expected, predicted)
+             if (expected[i]["start"], expected[i]["end"]) == (predicted[j]["start"], predicted[j]["end"])]
+    precision, recall = len(pairs) / len(predicted), len(pairs) / len(expected)
+    kind = sum(expected[i]["kind"] == predicted[j]["kind"] for i, j in pairs) / len(pairs)
+    qualifier = sum(expected[i]["qualifier"] == predicted[j]["qualifier"] for i, j in pairs) / len(pairs)
+    print(f"\nseed: precision {precision:.3f} recall {recall:.3f} kind {kind:.3f} qualifier {qualifier:.3f} "
+          f"({len(pairs)} matched of {len(expected)} gold, {len(predicted)} found)")
+    for line in _misses("seed", expected, predicted, pairs):
+        print("  " + line)
+    assert precision >= 0.98 and recall >= 0.98
+    assert kind >= 0.98 and qualifier >= 0.98
+
+
+def test_seed_not_metrics_are_left_out(seed):
+    text, gold = seed
+    predicted = extract_metrics(text, DOC, [])
+    for phrase in gold["not_metrics"]:
+        at = text.find(phrase)
+        assert at >= 0, phrase
+        while at >= 0:
+            overlapping = [m["span"] for m in predicted if m["start"] < at + len(phrase) and at < m["end"]]
+            assert overlapping == [], f"{phrase!r} read as {overlapping}"
+            at = text.find(phrase, at + 1)
+
+
+def test_dev_reports_against_gold(corpus_dir):
+    matched = found = expected_total = 0
+    kind_ok = qualifier_ok = 0
+    misses = []
+    for path in sorted((corpus_dir / "dev").glob("d*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        gold = doc["gold"]
+        if not gold.get("metrics_complete"):
+            continue
+        predicted = extract_metrics(doc["text"], DOC, [])
+        expected = gold.get("metrics") or []
+        pairs = _match_in_order(expected, predicted)
+        matched, found, expected_total = matched + len(pairs), found + len(predicted), expected_total + len(expected)
+        kind_ok += sum(expected[i]["kind"] == predicted[j]["kind"] for i, j in pairs)
+        qualifier_ok += sum(expected[i]["qualifier"] == predicted[j]["qualifier"] for i, j in pairs)
+        misses += _misses(path.stem, expected, predicted, pairs)
+    precision, recall = matched / found, matched / expected_total
+    f1 = 2 * precision * recall / (precision + recall)
+    print(f"\ndev: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} kind {kind_ok / matched:.3f} "
+          f"qualifier {qualifier_ok / matched:.3f} ({matched} matched of {expected_total} gold, {found} found)")
+    for line in misses:
+        print("  " + line)
+    assert f1 >= 0.95
+
+
+# --- speed ----------------------------------------------------------------------------------------
+
+def test_a_100_kb_report_is_fast(seed):
+    text, _ = seed
+    report = "\n".join([text] * 5)  # ~100 KB of UTF-8, ~300 metrics
+    assert len(report.encode("utf-8")) >= 99_000
+    extract_metrics(report, DOC, [])  # tables and regexes warm
+    best = min(_timed(report) for _ in range(5))
+    print(f"\n100 KB report: {best * 1000:.1f} ms")
+    assert best < 0.25  # typically ~30 ms; the bound leaves room for a loaded machine
+
+
+def _timed(report: str) -> float:
+    started = time.perf_counter()
+    extract_metrics(report, DOC, [])
+    return time.perf_counter() - started
