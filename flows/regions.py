@@ -6,10 +6,11 @@ the last table uses the last table; a year before the first uses the first.
 
 How the issuer is found, strongest evidence first:
 
-1. printed issuers: ``issuer_hint`` (sources registry), the 发布机构 field, header lines that are an organ
-   name (``杨陵区人民政府``), and the organs leading the title (``中共朝阳市委 朝阳市人民政府 关于…``).
-   ``issuers`` keep the script as printed; a printed ``X政府`` is replaced by a printed ``X人民政府`` of
-   the same jurisdiction (the 发布机构 field is the formal name).
+1. printed issuers: the organs leading the title (``中共朝阳市委 朝阳市人民政府 关于…``), else a header
+   line that is an organ name (``杨陵区人民政府``; a 主送 line such as ``区人大常委会:`` is skipped), else
+   the registry's ``issuer_hint`` unless the body's self-reference contradicts it (a department hint for
+   a body speaking as a government, a 区 for ``我县``). ``issuers`` keep the script as printed; a printed
+   ``X政府`` becomes the 发布机构 field's ``X人民政府`` when the page has one (the formal name).
 2. otherwise the body's own words: the subject of the opening sentence (``2022年,区政府坚持…``,
    ``南昌县全面贯彻…``, ``司法厅坚持…``, ``现将省政府2023年度…``) or, failing that, the balance of
    self-references (``我县``, ``本市``, ``全省``, ``X政府``, ``我局``). References to superiors inside
@@ -371,7 +372,7 @@ class _Organ:
     department: str | None = None  # folded, for departments
 
 
-_GOV_RE = re.compile(r"人民政府|政府")
+_GOV_RE = re.compile(r"人民政府|政府|行政公署")
 _DEPT_RE = re.compile(rf"[{_HAN}]{{1,14}}?(?:委员会|办公室|办公厅|管理局|局|厅|委|办|署|中心)")
 _OTHER_ORGANS = ("人大常委会", "人民代表大会常务委员会", "政协", "人民法院", "人民检察院")
 _SEPARATORS = " \u3000、·,"
@@ -464,7 +465,7 @@ _SYSTEM_SUBJECT_RE = re.compile(rf"^全?(?P<char>[{_SUFFIXES}])?(?P<system>[{_HA
 class _Self:
     """What the body says about its own author."""
     kind: str | None = None  # government / party / department
-    char: str | None = None  # suffix character of the jurisdiction (区 of 区政府)
+    char: str | None = None  # how the jurisdiction's name ends (区 of 区政府, 自治区 of 自治区政府)
     names: list[str] = field(default_factory=list)  # named jurisdiction (chain), folded
     printed_gov: str | None = None  # 东城区 when the body printed 東城區政府 (folded)
     department: str | None = None
@@ -494,7 +495,9 @@ def _read_subject(subject: str) -> _Self | None:
         return found
     gov = re.fullmatch(rf"(?P<name>[{_HAN}]*?)(?P<char>[{_SUFFIXES}])(?:人民)?政府", subject)
     if gov:
-        found.kind, found.char = "government", gov.group("char")
+        # 自治区政府 names the kind of unit, not a place: only a 自治区 can be meant
+        autonomous = gov.group("name").endswith("自治")
+        found.kind, found.char = "government", "自治" + gov.group("char") if autonomous else gov.group("char")
         if gov.group("name"):
             chain, end = _parse_chain(gov.group("name") + gov.group("char"))
             if chain and end == len(gov.group("name")) + 1:
@@ -672,15 +675,16 @@ def resolve_issuer(
     year = _table_year(report_year)
     folded_text = fold(text or "")
 
-    # 1. printed issuers: header lines, then the title
+    # 1. printed issuers: the organs leading the title, else a header line that is an organ name
     printed: list[_Organ] = []
     title_chain: list[str] = []
-    for line in header_lines:
+    if title:
+        printed, title_chain, _ = _parse_organs(title.strip())
+    for line in header_lines if not printed else ():
         printed = _is_whole_organ_line(line)
         if printed:
+            title_chain = []
             break
-    if not printed and title:
-        printed, title_chain, _ = _parse_organs(title.strip())
 
     # 2. the body's own words
     self_ref = _read_self(folded_text)
@@ -728,13 +732,13 @@ def resolve_issuer(
     else:
         chain, char = self_ref.names, self_ref.char
     if kind is None:
-        kind = {"party": "party_and_government" if self_ref.joint else "other"}.get(
-            self_ref.kind or "", self_ref.kind or None)
-        if title_chain and self_ref.kind not in ("department",):
-            kind = kind if kind == "party_and_government" else "government"
+        if self_ref.kind == "party":
+            kind = "party_and_government" if self_ref.joint else "other"
+        elif title_chain and self_ref.kind != "department":
+            kind = "government"  # 广东省2022年度法治政府建设情况的报告: the jurisdiction reports
+        else:
+            kind = self_ref.kind
         department = department or self_ref.department
-    if anchor is None and not chain and not char and hint_regions:
-        chain = [_table(year).by_code[code].name for code in sorted(hint_regions)][:1]
 
     # 4. candidates and choice
     region, table_year = None, year
@@ -743,7 +747,9 @@ def resolve_issuer(
         if not regions:
             warnings.append(f"{''.join(chain)} names no unit of the GB/T 2260 tables")
     else:
-        regions = _mentioned_regions(context, year, char)
+        regions = _mentioned_regions(_mask(context, _SUPERIOR_CLAUSE_RE), year, char)
+        if not regions and hint_regions:
+            regions = [_units(year)[code] for code in sorted(hint_regions)]
         if not regions:
             warnings.append("no jurisdiction named on the page" + (f" (self-reference {char})" if char else ""))
     region, tied = _pick(regions, score)
@@ -866,9 +872,11 @@ def _issuer_id(region: Region | None, kind: str, department: str | None, anchor:
             return f"{region.lineage}-gov"
         if kind == "department" and department:
             return f"{region.lineage}-dept-{fold(department)}"
-        if anchor is not None:
+        if kind == "other" and anchor is not None:
             organ = _slug(anchor.printed)[len("".join(anchor.chain)):] or _slug(anchor.printed)
             return f"{region.lineage}-other-{organ}"
+        warnings.append("no issuer id: the organ within the region is not named")
+        return None
     name = next((i for i in issuers if fold(i).endswith("政府")), issuers[0] if issuers else None)
     if not name:
         warnings.append("no issuer id: neither a region code nor an issuer name")

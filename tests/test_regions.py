@@ -159,6 +159,25 @@ def test_superiors_in_a_leadership_clause_are_not_the_issuer():
     assert info.issuers == ["南昌县人民政府"] and info.region_name == "江西省南昌市南昌县"
 
 
+def test_county_level_city_is_told_from_its_superior_city():
+    text = ("2022年,在金华市委、市政府的坚强领导下,我市坚持依法行政。义乌市持续推进改革,"
+            "义乌市市场主体增长,金华市考核优秀。")
+    info = resolve(text=text)
+    assert info.issuers == ["义乌市人民政府"]
+    assert (info.region_name, info.region_code, info.region_level) == ("浙江省金华市义乌市", "330782", "county")
+
+
+def test_autonomous_region_speaking_as_qu_is_a_province():
+    info = resolve(text=BODY.format(year=2022, subject="自治区人民政府", extra="全区推进法治广西建设,南宁市青秀区。"))
+    assert info.issuers == ["广西壮族自治区人民政府"]
+    assert (info.region_name, info.region_level) == ("广西壮族自治区", "province")
+
+
+def test_region_hint_alone_when_the_page_names_no_place():
+    info = resolve(text=BODY.format(year=2022, subject="区政府", extra=""), region_hint="110101")
+    assert info.issuers == ["北京市东城区人民政府"] and info.region_code == "110101"
+
+
 def test_short_government_name_in_title_yields_to_the_formal_publisher_field():
     text = "发布机构: 南昌县人民政府 生成日期: 2021-03-15\n" + BODY.format(year=2020, subject="我县", extra="")
     info = resolve(title="南昌县政府2020年度法治政府建设工作报告", text=text, year=2020)
