@@ -529,10 +529,9 @@ def check_datasets(specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], *
     try:
         for spec in specs.values():
             files = parquet_files(dataset_dirs.get(spec.name, Path("/nonexistent")))
+            con.execute(create_table_sql(spec, constraints=False))
             if files:
-                con.execute(f"CREATE VIEW {quote(spec.name)} AS {_read_parquet_sql(spec, files)}")
-            else:
-                con.execute(create_table_sql(spec, constraints=False))
+                con.execute(f"INSERT INTO {quote(spec.name)} {_read_parquet_sql(spec, files)}")
         run_checks(con, specs, **options)
     finally:
         con.close()

@@ -83,7 +83,7 @@ def format_table(columns: list[str], rows: list[tuple], max_cell_width: int = MA
     cells = [[_cut(_cell(v).replace("\r", " ").replace("\n", "⏎"), max_cell_width) for v in row] for row in rows]
     widths = [max([display_width(c)] + [display_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
     lines = [
-        "  ".join(_pad(c, w, False) for c, w in zip(columns, widths)).rstrip(),
+        "  ".join(_pad(c, w, right) for c, w, right in zip(columns, widths, numeric)).rstrip(),
         "  ".join("-" * w for w in widths),
     ]
     for row in cells:

@@ -57,12 +57,14 @@ def _show(value) -> str:
 
 
 def _rows(con, sql: str, limit: int) -> tuple[list[dict], int]:
-    total = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
-    if not total:
-        return [], 0
-    cursor = con.execute(f"{sql} LIMIT {int(limit)}")
+    """The first ``limit`` rows of ``sql`` and how many there are in all (one query)."""
+    cursor = con.execute(f"SELECT *, count(*) OVER () AS __total FROM ({sql}) LIMIT {int(limit)}")
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()], total
+    found = [dict(zip(names, row)) for row in cursor.fetchall()]
+    total = found[0].pop("__total") if found else 0
+    for row in found[1:]:
+        row.pop("__total")
+    return found, total
 
 
 def check_primary_key(con, spec: TableSpec, limit: int = MAX_ROWS_SHOWN) -> list[CheckFailure]:

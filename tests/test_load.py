@@ -172,8 +172,15 @@ def world(tmp_path, specs) -> World:
     return World(tmp_path, specs)
 
 
-def test_counts_keys_and_partitions(world):
-    counts = world.load()
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, specs) -> tuple[World, dict]:
+    """One loaded warehouse shared by the tests that only read it."""
+    world = World(tmp_path_factory.mktemp("built"), specs)
+    return world, world.load()
+
+
+def test_counts_keys_and_partitions(built):
+    world, counts = built
     assert counts["documents"] == 6 and counts["report_documents"] == 5
     assert counts["sections"] == 12
     assert counts["metrics"] == 6 * 3 + 1  # cases (one doc twice), win rate, uncoded training count
@@ -201,7 +208,8 @@ def test_counts_keys_and_partitions(world):
         .column(0).compression == "ZSTD"
 
 
-def test_arrow_types_from_schema(world, specs):
+def test_arrow_types_from_schema(built, specs):
+    world, _ = built
     schema = specs["documents"].arrow_schema()
     assert schema.field("issuers").type == pa.list_(pa.string())
     assert schema.field("report_year").type == pa.int64()
@@ -212,15 +220,14 @@ def test_arrow_types_from_schema(world, specs):
     assert specs["metric_catalog"].column("match_rules").duckdb_type == "JSON"
     assert specs["runs"].column("rows_by_year").duckdb_type == "JSON"
     assert not schema.field("doc_id").nullable and schema.field("title").nullable
-    world.load()
     types = dict(world.query("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'fetches'"))
     assert types["fetched_at"] == "TIMESTAMP WITH TIME ZONE" and types["response_headers"] == "JSON"
     assert world.query("SELECT response_headers->>'content-type' FROM fetches LIMIT 1") == [("text/html",)]
     assert world.query("SELECT rows_by_year->'metrics'->>'2021', stage_counts->>'parsed' FROM runs") == [("7", "6")]
 
 
-def test_every_table_view_and_column_is_commented(world):
-    world.load()
+def test_every_table_view_and_column_is_commented(built):
+    world, _ = built
     tables = world.query("SELECT table_name, comment FROM duckdb_tables()")
     views = world.query("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal")
     assert {t for t, _ in tables} == {"sources", "fetches", "documents", "sections", "metrics", "metric_catalog",
@@ -238,8 +245,8 @@ def test_every_table_view_and_column_is_commented(world):
     assert comment[("metric_yoy", "rel_change")].startswith("相对变化")
 
 
-def test_views_yoy_coverage_and_latest(world):
-    world.load()
+def test_views_yoy_coverage_and_latest(built):
+    world, _ = built
     yoy = world.query(
         "SELECT report_year, value, prev_year, prev_value, abs_change, rel_change, span, prev_doc_id "
         "FROM metric_yoy WHERE issuer_id = 'synthetic-jia' AND metric_code = 'cases_received'")
