@@ -433,7 +433,8 @@ def _is_whole_organ_line(line: str) -> list[_Organ]:
     if not text or text.endswith((":", "：")):
         return []  # 主送机关 (区人大常委会:) is the addressee, not the issuer
     organs, _, end = _parse_organs(text)
-    return organs if organs and not text[end:].strip() else []
+    # a red-header document head prints 朝阳市人民政府文件
+    return organs if organs and text[end:].strip() in ("", "文件") else []
 
 
 _PUBLISHER_RE = re.compile(r"(?:发布机构|发文机关|发文单位)\s*:\s*([^\s:]{4,30})")

@@ -189,6 +189,9 @@ def test_header_line_issuer_and_addressee():
                    header_lines=["杨陵区人民政府", "关于2025年法治政府建设情况的报告", "区人大常委会:"],
                    text=BODY.format(year=2025, subject="区政府", extra=""))
     assert info.issuers == ["杨陵区人民政府"] and info.region_code == "610403"
+    red_header = resolve(title="关于2022年法治政府建设情况的报告", header_lines=["朝阳市人民政府文件"],
+                         text=BODY.format(year=2022, subject="市政府", extra=""))
+    assert red_header.issuers == ["朝阳市人民政府"] and red_header.region_code == "211300"
 
 
 def test_issuer_hint_is_used_unless_the_body_contradicts_it():
