@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import yaml
 
 from . import contracts, textnorm
 from .config import SCHEMAS_DIR
@@ -188,8 +187,7 @@ def _compile(entry: dict) -> Indicator:
 
 @lru_cache(maxsize=None)
 def _load(path: Path) -> Catalog:
-    with path.open(encoding="utf-8") as handle:
-        entries = yaml.safe_load(handle)
+    entries = contracts.read_yaml(path)
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{path.name}: expected a non-empty list of catalog entries")
     seen: dict[str, int] = {}

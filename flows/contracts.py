@@ -94,3 +94,12 @@ def split_valid(records: Iterable[dict], name: str, *, stage: str, id_field: str
 
 def field_names(name: str) -> list[str]:
     return list(load_schema(name)["properties"])
+
+
+def read_yaml(path) -> Any:
+    """Parse a YAML data file with libyaml when available (ten times faster than pure Python)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=loader)

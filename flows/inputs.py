@@ -74,7 +74,7 @@ def parse_inputs(names: list[str]) -> Iterator[tuple[str, dict | None, str | Non
             continue
         result = parse_snapshot(item)
         if result.document is None:
-            reasons = "; ".join(q["reason"] for q in result.quarantine[:3]) or "no document"
+            reasons = "; ".join(dict.fromkeys(q["reason"] for q in result.quarantine)) or "no document"
             yield name, None, f"could not be parsed: {reasons}"
             continue
         yield name, {
