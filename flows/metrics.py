@@ -24,7 +24,8 @@ from .textnorm import fold
 
 # Measure words of things counted. Longer forms first where one is a prefix of another.
 _COUNT_UNITS = (
-    "人次", "件次", "户次", "场次", "个次", "批次", "班次", "车次", "架次", "部门", "部委",
+    "人次", "件次", "户次", "场次", "个次", "批次", "班次", "车次", "架次", "家次", "条次", "台次", "项次",
+    "起次", "篇次", "期次", "轮次", "部门", "部委",
     "个", "件", "名", "人", "家", "次", "场", "项", "条", "份", "篇", "期", "批", "户", "起", "部", "种",
     "处", "所", "位", "支", "座", "本", "册", "套", "台", "辆", "块", "张", "幅", "堂", "轮", "类", "宗",
     "笔", "款", "组", "栋", "封", "卷",
@@ -78,7 +79,7 @@ _NOT_QUALIFYING_BEFORE_JIN = "最就附"
 # 八项规定, 十项行动, 四个意识, 两个维护, 三个代表.
 _PROGRAMME_HEADS = (
     "行动", "工程", "制度", "规定", "禁令", "承诺", "原则", "战略", "意识", "自信", "维护", "确立", "全面",
-    "代表", "务必", "体系", "模式", "格局", "理念", "机制", "责任",
+    "代表", "务必", "体系", "模式", "格局", "理念", "机制", "责任", "清单",
 )
 # A 次 that numbers a session: 十九届六次全会, 人大三次会议, 二次、六次全会.
 _SESSION_WORDS = ("全会", "全体会议", "党代会", "代表大会")
@@ -393,15 +394,22 @@ def _read(page: _Page, match: re.Match, previous: _Found | None) -> _Found | Non
 
 
 def _tokens(page: _Page):
-    """Number tokens; a Chinese run glued to a preceding word's 一 (唯一一个) is re-read without it."""
-    for match in _TOKEN_RE.finditer(page.folded):
+    """Number tokens in text order. Two repairs: a Chinese run glued to a preceding word's 一
+    (唯一一个) is re-read without it, and a full-width comma in the original splits a number
+    (审结1，100件 is 1 and 100, never 1100; only an ASCII comma groups thousands)."""
+    folded, pos = page.folded, 0
+    while (match := _TOKEN_RE.search(folded, pos)) is not None:
+        start, end = match.span()
+        pos = end
+        if match.group("ar") and "，" in page.text[start:end]:
+            pos = page.text.index("，", start) + 1
+            continue
         numeral = match.group()
         if match.group("cn") and len(numeral) > 1 and numeral[0] == "一" and is_digit_sequence(numeral[:2]) \
-                and _is_cjk(page.char(match.start() - 1)):
-            inner = _TOKEN_RE.match(page.folded, match.start() + 1)
-            if inner:
-                yield inner
-            continue
+                and _is_cjk(page.char(start - 1)):
+            match = _TOKEN_RE.match(folded, start + 1)
+            if match is None:
+                continue
         yield match
 
 

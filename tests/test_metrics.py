@@ -37,6 +37,9 @@ def metrics(text: str) -> list[tuple]:
         ("两个", 2, "个", None, "count", None), ("十二场", 12, "场", None, "count", None),
         ("一百零八件", 108, "件", None, "count", None), ("两千四百人次", 2400, "人次", None, "count", None)]),
     ("共办理27,383件,另有１２３件待办。", [("27,383件", 27383, "件", None, "count", None), ("１２３件", 123, "件", None, "count", None)]),
+    # a full-width comma separates numbers; it never groups thousands
+    ("分两批审结1，100件。", [("100件", 100, "件", None, "count", None)]),
+    ("检查企业2.1万家次,统一三个窗口。", [("2.1万家次", 21000, "家次", None, "count", None), ("三个", 3, "个", None, "count", None)]),
     # traditional script: the unit stays as printed
     ("實現182項涉企經營事項。", [("182項", 182, "項", None, "count", None)]),
     # qualifiers before and after the number
@@ -98,7 +101,7 @@ def test_metrics_found(text, expected):
     # numbers inside names of laws, plans, campaigns and slogans
     "印发《2022年法治为民办实事十项任务》,推进“八五”普法,构建“1+2+5”体系和3+X模式。",
     "落实一规划两纲要,谋划十四五,实现“十二连升”,开展七进活动,推行六多合一,建设五型政府。",
-    "开展十项行动,落实三项制度,遵守八项规定,增强四个意识,坚决做到两个维护。",
+    "开展十项行动,落实三项制度,遵守八项规定,增强四个意识,坚决做到两个维护,公布四张清单。",
     # ordinal names
     "学习党的二十大精神,第六届论坛,第二批示范,第二十届排名,十九届六中全会,省第十二次党代会。",
     "市委八届二次、六次全会,十四届人大三次会议。",
