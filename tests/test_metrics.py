@@ -38,7 +38,7 @@ def metrics(text: str) -> list[tuple]:
         ("一百零八件", 108, "件", None, "count", None), ("两千四百人次", 2400, "人次", None, "count", None)]),
     ("共办理27,383件,另有１２３件待办。", [("27,383件", 27383, "件", None, "count", None), ("１２３件", 123, "件", None, "count", None)]),
     # a full-width comma separates numbers; it never groups thousands
-    ("分两批审结1，100件。", [("100件", 100, "件", None, "count", None)]),
+    ("本季度审结1，100件。", [("100件", 100, "件", None, "count", None)]),
     ("检查企业2.1万家次,统一三个窗口。", [("2.1万家次", 21000, "家次", None, "count", None), ("三个", 3, "个", None, "count", None)]),
     # traditional script: the unit stays as printed
     ("實現182項涉企經營事項。", [("182項", 182, "項", None, "count", None)]),
