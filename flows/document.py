@@ -122,9 +122,13 @@ def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: d
 
     info = page.read_page(text, url=item.url, page_fields=page_fields)
     report_year = info.report_year if info.report_year is not None else item.report_year_hint
+    # Labelled page fields (发布机构: 南昌县人民政府) name the issuer formally; the regions module
+    # reads them as header lines.
+    publisher_lines = [f"{key}: {value}" for key, value in (info.meta or {}).items()
+                       if key in ("发布机构", "发文机关", "发文单位") and value]
     issuer = regions.resolve_issuer(
         title=info.title, text=info.text, url=item.url, source_org=info.source_org,
-        report_year=report_year, header_lines=list(info.header_lines),
+        report_year=report_year, header_lines=list(info.header_lines) + publisher_lines,
         issuer_hint=item.issuer_hint, region_hint=item.region_hint,
     )
     body = info.text
