@@ -32,7 +32,7 @@ _COUNT_UNITS = (
 )
 # Durations, money and measures: the number is an amount of something, not a count of things.
 _AMOUNT_UNITS = (
-    "个工作日", "工作日", "个小时", "小时", "分钟", "个月", "学时", "课时", "天", "秒",
+    "个工作日", "工作日", "个小时", "小时", "分钟", "个月", "学时", "课时", "天", "日", "秒",
     "元", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "千瓦", "米", "亩", "吨",
 )
 _PERCENT_UNITS = ("%", "‰")
@@ -278,8 +278,8 @@ def _rank_after_qian(page: _Page, numeral: str, start: int, end: int) -> _Found 
     after = page.char(end)
     unit = after if after in ("位", "名") else None
     stop = end + (1 if unit else 0)
-    if not unit and after and _is_cjk(after) and after not in "的、":
-        return None
+    if not unit and after and (_is_cjk(after) and after not in "的、" or after in "%‰"):
+        return None  # 前三季度; 排名前10% is a percent
     try:
         value = parse_number(numeral)
     except ValueError:
@@ -355,6 +355,10 @@ def _unit_fits(page: _Page, start: int, unit_end: int, unit: str, arabic: bool) 
         return False
     if unit == "位" and after == "数":  # 两位数增长
         return False
+    if unit == "日":  # 在15日内 is a time limit; 3月29日, 于5日 are dates
+        before = page.char(start - 1)
+        if after not in ("内", "以", "左") or before == "月" or (after != "内" and before in "于在至到"):
+            return False
     if unit == "次":
         if page.char(start - 1) == "届" or folded.startswith(_SESSION_WORDS, unit_end):
             return False
@@ -439,7 +443,7 @@ def _subject(page: _Page, found: _Found, floor: int) -> str | None:
     if following.startswith("的"):
         following = following[1:]
     if found.kind in ("count", "amount") and len(following) >= 2 and _is_cjk(following[0]) \
-            and following[0] not in "以左余多" and not following.startswith(_CHANGE_VERB_PREFIXES):
+            and following[0] not in "以左余多内" and not following.startswith(_CHANGE_VERB_PREFIXES):
         words = page.text[stop - len(following):stop]
     else:
         left = _left_clause(folded, found.start, limit=30)
@@ -458,13 +462,22 @@ def _subject(page: _Page, found: _Found, floor: int) -> str | None:
     return words or None
 
 
-def _section_id(sections: list[dict], pos: int) -> str | None:
-    best = None
-    for section in sections:
-        if section["start"] <= pos < section["end"]:
-            if best is None or (section["level"], section["start"]) > (best["level"], best["start"]):
-                best = section
-    return best["section_id"] if best else None
+class _SectionIndex:
+    """Innermost section containing an offset. Sections nest, so walking back from the last one
+    starting at or before the offset, the first that has not ended is the innermost."""
+
+    def __init__(self, sections: list[dict]):
+        self.sections = sorted(sections, key=lambda s: (s["start"], s["level"]))
+        self.starts = [s["start"] for s in self.sections]
+
+    def at(self, pos: int) -> str | None:
+        index = bisect_right(self.starts, pos) - 1
+        while index >= 0:
+            section = self.sections[index]
+            if pos < section["end"]:
+                return section["section_id"]
+            index -= 1
+        return None
 
 
 def _printed_unit(text: str, found: _Found) -> str | None:
@@ -483,6 +496,7 @@ def _json_number(value: int | Decimal) -> int | float:
 def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
     """Every quantitative statement in ``text`` as a metric record, in text order."""
     page = _Page(text)
+    section_index = _SectionIndex(sections)
     records: list[dict] = []
     previous: _Found | None = None
     consumed = 0
@@ -497,7 +511,7 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
         records.append({
             "metric_id": f"{doc_id}-m{found.start:06d}",
             "doc_id": doc_id,
-            "section_id": _section_id(sections, found.start),
+            "section_id": section_index.at(found.start),
             "value": _json_number(found.value),
             "unit": _printed_unit(text, found),
             "qualifier": found.qualifier,

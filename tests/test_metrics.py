@@ -68,11 +68,17 @@ def metrics(text: str) -> list[tuple]:
     ("办理时限由20个工作日压减为5个工作日,平均2小时响应。", [
         ("20个工作日", 20, "个工作日", None, "amount", None), ("5个工作日", 5, "个工作日", None, "amount", None),
         ("2小时", 2, "小时", None, "amount", None)]),
+    ("依法在60日内作出决定,十五日内答复。", [
+        ("60日", 60, "日", None, "amount", None), ("十五日", 15, "日", None, "amount", None)]),
     # ranks
     ("在全省考评中排名第七。", [("第七", 7, None, None, "rank", None)]),
     ("跃居第21位,位列全国第81位。", [("第21位", 21, "位", None, "rank", None), ("第81位", 81, "位", None, "rank", None)]),
     ("连续三年稳居全省前五,考核位列全市第一。", [("前五", 5, None, None, "rank", None), ("第一", 1, None, None, "rank", None)]),
     ("进入全国前10名。", [("前10名", 10, "名", None, "rank", None)]),
+    ("获评全市第一名,居全省第二,由第15位上升至第8位。", [
+        ("第一名", 1, "名", None, "rank", None), ("第二", 2, None, None, "rank", None),
+        ("第15位", 15, "位", None, "rank", None), ("第8位", 8, "位", None, "rank", None)]),
+    ("排名前10%的单位。", [("10%", 10, "%", None, "percent", None)]),
     # changes: positive value, direction in the wording
     ("案件量同比增长56%,败诉率较上年下降12.3个百分点。", [
         ("56%", 56, "%", None, "change", "increase"), ("12.3个百分点", 12.3, "个百分点", None, "change", "decrease")]),
@@ -92,7 +98,7 @@ def test_metrics_found(text, expected):
 
 @pytest.mark.parametrize("text", [
     # dates, years, periods
-    "2022年11月1日起施行,3月29日印发,1月份召开,二〇二二年。",
+    "2022年11月1日起施行,3月29日印发,1月份召开,二〇二二年,于5日召开,截至12月31日以来。",
     "规划期为2021—2025年,方案(2022-2026年),两年以来,近五年,连续15年,上午9:30开会。",
     "发布时间:2023-03-27 17:05:33,日期25.02.2016。",
     # document numbers, section numbers, list markers
@@ -111,6 +117,7 @@ def test_metrics_found(text, expected):
     "推进四级联动,建成市县乡三级平台,市县两级,三调联动,四位一体,四所一庭。",
     # words that contain numerals
     "进一步统一标准,唯一一个,一网通办,一件事一次办,第一责任人,一批,一系列,首个,第一时间,放在第一位。",
+    "成为全国第一个试点,位居全省第一方阵,前三季度,第2条第3款,2022年第3期。",
     "三番五次强调,百名法学家百场报告会,万所联万会,千家万户,零件,十分重要,两位数增长。",
     # dates written with dots, ranges and codes
     "举办5·15政务公开日和12·4宪法日活动,办理时限3-5个工作日,编号l379250-0303。",
@@ -153,6 +160,21 @@ def test_record_fields_ids_sections_and_sentences():
     assert records[2]["start"] >= 30 and records[2]["section_id"] == f"{DOC}-s001"
     for record in records:
         assert contracts.errors(record, "metric") == []
+
+
+def test_innermost_section_when_headings_nest_and_siblings_follow():
+    text = "甲" * 100
+    sections = [
+        {"section_id": f"{DOC}-s000", "level": 0, "start": 0, "end": 100},
+        {"section_id": f"{DOC}-s001", "level": 1, "start": 0, "end": 50},
+        {"section_id": f"{DOC}-s002", "level": 2, "start": 10, "end": 20},
+        {"section_id": f"{DOC}-s003", "level": 2, "start": 20, "end": 50},
+        {"section_id": f"{DOC}-s004", "level": 1, "start": 50, "end": 90},
+    ]
+    for pos, expected in [(0, "s001"), (15, "s002"), (20, "s003"), (49, "s003"), (50, "s004"), (95, "s000")]:
+        record_text = text[:pos] + "3件" + text[pos + 2:]
+        [record] = extract_metrics(record_text, DOC, sections)
+        assert record["section_id"] == f"{DOC}-{expected}", pos
 
 
 def test_subject_after_the_unit():
