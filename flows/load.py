@@ -26,6 +26,12 @@ are the datasets swapped in (rename the old one aside, rename the new one in; a 
 between the two renames is repaired by the next load) and the new database renamed over the old
 (readers with the old file open keep reading it). A failed check or build replaces nothing.
 
+Keys: every table is created with the primary key, NOT NULL columns and the foreign keys of its
+schema. DuckDB can only enforce a foreign key that references the other table's whole primary key;
+one that does not (a region code against ``regions`` keyed by code and validity years) is checked
+by the data checks but not declared. A self-reference (``sections.parent_id``) is inserted
+generation by generation, since DuckDB checks it against rows present before each statement.
+
 History: ``documents`` holds the latest parsed snapshot of each source (the one fetched last
 according to the manifest); older snapshots stay in ``raw/`` and ``fetches``. A source removed
 from the registry is not deleted: its row stays in ``sources`` with ``is_in_registry = false``,
@@ -210,7 +216,9 @@ def _schema_name(spec: TableSpec) -> str:
 
 def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_table) -> list[dict]:
     """The code-table rows the documents point at, and their ancestors (via the regions table's
-    self-referencing foreign key), from the code table of each document's report year."""
+    self-referencing foreign key, when its schema declares one), from the code table of each
+    document's report year; a code that table lacks (a year outside the tables' range) is taken from
+    its latest run in ``region_table(None)``."""
     if "regions" not in specs or region_table is None:
         return []
     spec = specs["regions"]
@@ -218,38 +226,39 @@ def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_tabl
                   {"fields": ["region_code"], "reference": {"table": "regions", "fields": ["region_code"]}})
     doc_fields, region_fields = doc_fk["fields"], doc_fk["reference"]["fields"]
     parents = [fk for fk in spec.foreign_keys if fk["reference"]["table"] == "regions"]
-    wanted: dict[int, set] = defaultdict(set)
-    years = sorted({d[PARTITION_COLUMN] for d in documents if d.get(PARTITION_COLUMN) is not None})
+    wanted: dict[int | None, set] = defaultdict(set)
     for document in documents:
         key = tuple(document.get(f) for f in doc_fields)
-        if any(v is None for v in key):
-            continue
-        year = document.get(PARTITION_COLUMN)
-        if year is None and years:
-            year = years[-1]
-        if year is not None:
-            wanted[year].add(key)
+        if all(v is not None for v in key):
+            wanted[document.get(PARTITION_COLUMN)].add(key)
+
+    def index_of(rows: list[dict], fields) -> dict[tuple, dict]:
+        return {tuple(r.get(f) for f in fields): r for r in rows}  # later rows (newer runs) win
+
+    fallback: dict[tuple, dict] | None = None
     rows: dict[tuple, dict] = {}
-    for year in sorted(wanted):
-        table = list(region_table(year))
-        index = {tuple(r.get(f) for f in region_fields): r for r in table}
+    for year in sorted(wanted, key=lambda y: (y is None, y or 0)):
+        table = list(region_table(year)) if year is not None else []
+        by_key = index_of(table, region_fields)
+        by_parent_key = [index_of(table, fk["reference"]["fields"]) for fk in parents]
         todo = list(wanted[year])
         while todo:
-            row = index.get(todo.pop())
+            key = todo.pop()
+            row = by_key.get(key)
+            if row is None:
+                fallback = index_of(list(region_table(None)), region_fields) if fallback is None else fallback
+                row = fallback.get(key)
             if row is None:
                 continue
             pk = tuple(row.get(k) for k in spec.primary_key)
             if pk in rows:
                 continue
             rows[pk] = row
-            for fk in parents:
+            for fk, index in zip(parents, by_parent_key):
                 parent_key = tuple(row.get(f) for f in fk["fields"])
-                if all(v is not None for v in parent_key):
-                    parent_index = index if list(fk["reference"]["fields"]) == list(region_fields) else {
-                        tuple(r.get(f) for f in fk["reference"]["fields"]): r for r in table}
-                    parent = parent_index.get(parent_key)
-                    if parent is not None:
-                        todo.append(tuple(parent.get(f) for f in region_fields))
+                parent = index.get(parent_key) if all(v is not None for v in parent_key) else None
+                if parent is not None:
+                    todo.append(tuple(parent.get(f) for f in region_fields))
     return list(rows.values())
 
 
@@ -440,7 +449,15 @@ def _insert_order(specs: dict[str, TableSpec]) -> list[TableSpec]:
     return [specs[name] for name in order]
 
 
-def create_table_sql(spec: TableSpec, *, constraints: bool = True) -> str:
+def declarable_foreign_keys(spec: TableSpec, specs: dict[str, TableSpec]) -> list[dict]:
+    """The foreign keys DuckDB can enforce: those referencing the other table's whole primary key.
+    Others (e.g. a code against a table keyed by code and validity years) are only checked."""
+    return [fk for fk in spec.foreign_keys
+            if fk["reference"]["table"] in specs
+            and set(fk["reference"]["fields"]) == set(specs[fk["reference"]["table"]].primary_key)]
+
+
+def create_table_sql(spec: TableSpec, *, foreign_keys: list[dict] | None = None, constraints: bool = True) -> str:
     lines = [
         f"{quote(c.name)} {c.duckdb_type}" + ("" if c.nullable or not constraints else " NOT NULL")
         for c in spec.columns
@@ -448,7 +465,7 @@ def create_table_sql(spec: TableSpec, *, constraints: bool = True) -> str:
     if constraints and spec.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(quote(k) for k in spec.primary_key)})")
     if constraints:
-        for fk in spec.foreign_keys:
+        for fk in spec.foreign_keys if foreign_keys is None else foreign_keys:
             lines.append(
                 f"FOREIGN KEY ({', '.join(quote(f) for f in fk['fields'])}) REFERENCES "
                 f"{quote(fk['reference']['table'])} ({', '.join(quote(f) for f in fk['reference']['fields'])})"
@@ -462,11 +479,11 @@ def _read_parquet_sql(spec: TableSpec, files: list[Path]) -> str:
     return f"SELECT {columns} FROM read_parquet([{paths}], hive_partitioning = false)"
 
 
-def _insert(con, spec: TableSpec, files: list[Path]) -> None:
+def _insert(con, spec: TableSpec, files: list[Path], foreign_keys: list[dict]) -> None:
     if not files:
         return
     source = _read_parquet_sql(spec, files)
-    self_fks = [fk for fk in spec.foreign_keys if fk["reference"]["table"] == spec.name]
+    self_fks = [fk for fk in foreign_keys if fk["reference"]["table"] == spec.name]
     if not self_fks:
         con.execute(f"INSERT INTO {quote(spec.name)} {source}")
         return
@@ -509,8 +526,10 @@ def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[
         try:
             con.execute("BEGIN TRANSACTION")
             for spec in _insert_order(specs):
-                con.execute(create_table_sql(spec))
-                _insert(con, spec, parquet_files(dataset_dirs[spec.name]) if spec.name in dataset_dirs else [])
+                foreign_keys = declarable_foreign_keys(spec, specs)
+                con.execute(create_table_sql(spec, foreign_keys=foreign_keys))
+                files = parquet_files(dataset_dirs[spec.name]) if spec.name in dataset_dirs else []
+                _insert(con, spec, files, foreign_keys)
                 _comment(con, spec)
             create_views(con, specs)
             con.execute("COMMIT")

@@ -26,12 +26,12 @@ ISSUERS = {  # issuer_id -> (name, region code)
     "synthetic-jia": ("示例市甲县人民政府", "990101"),
     "synthetic-yi": ("示例市乙县人民政府", "990102"),
 }
-REGIONS = [
-    {"region_code": "990000", "name": "示例省", "level": "province", "parent_code": None},
-    {"region_code": "990100", "name": "示例市", "level": "city", "parent_code": "990000"},
-    {"region_code": "990101", "name": "甲县", "level": "county", "parent_code": "990100"},
-    {"region_code": "990102", "name": "乙县", "level": "county", "parent_code": "990100"},
-    {"region_code": "990200", "name": "无关市", "level": "city", "parent_code": "990000"},
+REGIONS = [  # keyed by code and validity like the real code tables, so code references are check-only
+    {"region_code": "990000", "name": "示例省", "level": "province", "parent_code": None, "valid_from_year": 1990},
+    {"region_code": "990100", "name": "示例市", "level": "city", "parent_code": "990000", "valid_from_year": 1990},
+    {"region_code": "990101", "name": "甲县", "level": "county", "parent_code": "990100", "valid_from_year": 1990},
+    {"region_code": "990102", "name": "乙县", "level": "county", "parent_code": "990100", "valid_from_year": 1990},
+    {"region_code": "990200", "name": "无关市", "level": "city", "parent_code": "990000", "valid_from_year": 1990},
 ]
 CATALOG = [
     {"metric_code": "cases_received", "name_zh": "受理案件数", "name_en": "Cases received", "kind": "count",
@@ -146,10 +146,10 @@ class World:
         self.fetches.append(fetch_row(result, len(self.fetches)))
         return result
 
-    def load(self, run_id: str = "run-1", **options) -> dict:
+    def load(self, run_id: str = "run-1", region_table=lambda year: REGIONS, **options) -> dict:
         inputs = load.LoadInputs(
             staged=list(iter_staged(self.warehouse)), registry=list(self.registry), fetches=list(self.fetches),
-            catalog=CATALOG, region_table=lambda year: REGIONS,
+            catalog=CATALOG, region_table=region_table,
         )
         run = {"run_id": run_id, "started_at": "2024-01-02T00:00:00+00:00", "code_version": "test-code",
                "parser_version": "test", "counts": {"parsed": 6}}
@@ -196,6 +196,8 @@ def test_counts_keys_and_partitions(built):
         "WHERE constraint_type = 'FOREIGN KEY'")}
     assert {("metrics", ("section_id",), "sections"), ("sections", ("parent_id",), "sections"),
             ("sections", ("doc_id",), "documents")} <= fks
+    # a code referencing a table keyed by (code, valid_from_year) cannot be declared, only checked
+    assert not [fk for fk in fks if fk[2] == "regions"]
     # one directory per report year; sections carry their document's year inside the file too
     assert sorted(p.name for p in world.parquet("sections").iterdir()) == [f"report_year={y}" for y in YEARS]
     table = pq.read_table(world.parquet("sections") / "report_year=2021" / "part-0.parquet")
@@ -325,6 +327,29 @@ def test_orphan_metric_is_named(world):
     assert "metrics(section_id) -> sections(section_id): 1 row(s) point at nothing" in message
     assert f"metric_id='{orphan['metric_id']}'" in message and f"section_id='{orphan['section_id']}'" in message
     assert not (world.warehouse / "fazhi.duckdb").exists()
+
+
+def test_region_codes_outside_the_tables_years_come_from_their_latest_run(world):
+    asked = []
+
+    def region_table(year):  # code tables that end before 2022, like real ones end before the newest reports
+        asked.append(year)
+        return REGIONS if year is None or year < 2022 else []
+
+    counts = world.load(region_table=region_table)
+    assert counts["regions"] == 4 and asked == [2020, 2021, 2022, None]
+    assert world.query("SELECT region_code FROM regions ORDER BY 1") == [
+        ("990000",), ("990100",), ("990101",), ("990102",)]
+
+
+def test_check_only_foreign_key_is_checked(world):
+    result = staged_result("synthetic-jia", 2020)
+    result["document"]["region_code"] = "990199"
+    write_staged(world.warehouse, result)
+    with pytest.raises(DataCheckError) as caught:
+        world.load()
+    assert "documents(region_code) -> regions(region_code): 1 row(s) point at nothing" in str(caught.value)
+    assert f"doc_id='{result['doc_id']}'  region_code='990199'" in str(caught.value)
 
 
 def test_row_drop_over_threshold_needs_allow_drop(world):
