@@ -111,20 +111,24 @@ _ARABIC_AT_RE = re.compile(ARABIC_PATTERN)
 _NAME_RES = (
     re.compile(r"《[^《》\n]{1,100}》"),
     re.compile(r"〈[^〈〉\n]{1,60}〉"),
-    re.compile(r"“[^“”\n]{1,20}”"),
+    re.compile(r"“[^“”。\n]{1,20}”"),
     re.compile(r"‘[^‘’\n]{1,20}’"),
     re.compile(r"「[^「」\n]{1,20}」"),
     re.compile(r"【[^【】\n]{1,20}】"),
     re.compile(r"〔[^〔〕\n]{1,12}〕"),
-    re.compile(r"\"[^\"\n]{1,20}\""),
+    # Undirected ASCII quotes can pair the wrong way round ("a"上线,共100件,"b"): no clause inside.
+    re.compile(r"\"[^\"\n,;:。!?]{1,20}\""),
 )
 _SENTENCE_END_RE = re.compile("[。!?\n]")
 _CLAUSE_ENDS = frozenset("。!?\n,;:、()“”《》 \t")
 # A subject may run through quotes and brackets (10个精品“一件事一次办”改革任务, 13家商(协)会).
 _SUBJECT_ENDS = frozenset("。!?\n,;:、 \t")
 # Characters glued to an Arabic number that make it part of a code, date, period, version or label.
-_GLUE_BEFORE = frozenset(".-—–~/+·•_#×*@")
+_GLUE_BEFORE = frozenset("./+·•_#×*@")
 _GLUE_AFTER = frozenset("-—–~/+·•_#×*@")
+# A dash joins numbers only between digits or letters (2021—2025, l379250-0303); after words it is
+# punctuation (成效显著——全年办理500件).
+_DASHES = frozenset("-—–~")
 _SUBJECT_LEADS = ("全年", "全市", "全省", "全区", "全县", "其中", "累计", "共计", "合计", "先后", "共", "已", "今年", "当年")
 _SUBJECT_TAILS = ("达到", "共计", "合计", "累计", "达", "为", "共", "计", "超过", "超", "逾", "约", "近", "将近")
 
@@ -187,6 +191,9 @@ def _glued_before(page: _Page, start: int) -> bool:
     """Something before an Arabic number that makes it part of a code, date, period, range or
     formula (l379250-0303, 2021-2025, 1+2+5, 5·15)."""
     before = page.char(start - 1)
+    if before in _DASHES:
+        before2 = page.char(start - 2)
+        return before2.isascii() and before2.isalnum()
     return (before.isascii() and before.isalnum()) or before in _GLUE_BEFORE
 
 

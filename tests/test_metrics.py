@@ -131,6 +131,16 @@ def test_name_in_quotes_or_title_marks_only_hides_its_own_numbers():
     assert [(m[0], m[1]) for m in found] == [("1588个", 1588), ("267期", 267)]
 
 
+def test_ascii_quotes_never_pair_across_a_clause():
+    found = metrics('"一网通办"上线,共办理100件,"十项任务"全部落实。')
+    assert [(m[0], m[1]) for m in found] == [("100件", 100)]
+
+
+def test_a_dash_after_words_is_punctuation_but_between_digits_a_period():
+    assert [m[0] for m in metrics("成效显著——500件。")] == ["500件"]
+    assert metrics("时限为3—5个工作日,2021—2025年。") == []
+
+
 def test_no_ceiling_qualifier_read_as_approximation():
     assert metrics("办理时限不超过15天。") == [("15天", 15, "天", None, "amount", None)]
 
