@@ -315,10 +315,10 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
               previous: _Found | None) -> _Found | None:
     """A number with its multiplier, qualifiers and unit: 75万余人次, 50多家, 1000人以上, 56%."""
     folded = page.folded
-    if numeral.startswith("百分之"):
+    percent_words = numeral.startswith("百分之")
+    if percent_words:  # 百分之百, 百分之一 are percents whatever their numeral
         tail = _PERCENT_TAIL_RE.match(folded, end)
         unit, unit_at, multiplier, inner_qualifier = "%", None, 1, None
-        numeral_proper = numeral[len("百分之"):]
     else:
         tail = _TAIL_RE.match(folded, end)
         unit, mult = tail.group("unit"), tail.group("mult")
@@ -327,7 +327,6 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
         multiplier = MULTIPLIERS[mult] if mult else 1
         inner_qualifier = tail.group("q1") or tail.group("q2")
         unit_at = tail.start("unit") if unit else None
-        numeral_proper = numeral
         if unit is None:
             # 受访量达36.43万: an Arabic number with a multiplier is a quantity even without a unit.
             if not (arabic and mult and not tail.group("q3")):
@@ -335,7 +334,8 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
         elif not _unit_fits(page, start, tail.end("unit"), unit, arabic):
             return None
     prefix = _prefix_qualifier(page, start)
-    if not arabic and not _countable_chinese(numeral_proper, page, start, unit, bool(prefix or inner_qualifier)):
+    if not (arabic or percent_words) and not _countable_chinese(numeral, page, start, unit,
+                                                                 bool(prefix or inner_qualifier)):
         return None
     try:
         value = parse_number(numeral) * multiplier

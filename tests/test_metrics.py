@@ -64,6 +64,8 @@ def metrics(text: str) -> list[tuple]:
         ("100%", 100, "%", None, "percent", None), ("98.5%", 98.5, "%", None, "percent", None),
         ("百分之九十五", 95, "%", None, "percent", None)]),
     ("出庭率提高到95%。", [("95%", 95, "%", None, "percent", None)]),
+    ("做到百分之百覆盖,抽查比例百分之一。", [
+        ("百分之百", 100, "%", None, "percent", None), ("百分之一", 1, "%", None, "percent", None)]),
     # durations and time limits are amounts
     ("办理时限由20个工作日压减为5个工作日,平均2小时响应。", [
         ("20个工作日", 20, "个工作日", None, "amount", None), ("5个工作日", 5, "个工作日", None, "amount", None),
