@@ -21,7 +21,7 @@ the sha256 of its CSVs with the year's latest version and either discards it ("u
 is never a new version, whatever the timestamps) or renames it into place as the next version (a
 rename is atomic, so a killed publish leaves at most a hidden ``.tmp-*`` directory that the next
 publish removes, never half a release). An existing version directory is never written again. One
-publish at a time (a lock file in ``releases/``).
+publish at a time (the hidden lock file ``releases/.publish.lock``).
 
 CSV format, the same for every file:
 
@@ -144,7 +144,12 @@ def publish_years(
 
     db_path = _warehouse_db(warehouse_dir)
     with _connect(db_path) as con:
-        wanted = sorted(set(years)) if years else report_years(con)
+        present = report_years(con)
+        wanted = sorted(set(years)) if years else present
+        missing = [y for y in wanted if y not in present]
+        if missing:
+            raise PublishError(f"no report documents for year(s) {', '.join(map(str, missing))} in {db_path} "
+                               f"(years present: {', '.join(map(str, present)) or 'none'})")
         for year in wanted:
             check_not_synthetic(con, year)
     releases_dir = Path(releases_dir)

@@ -481,6 +481,8 @@ def diff_table(key: list[str], old: tuple[list[str], list[list[str]]], new: tupl
     """Rows added, removed and changed between two versions of one CSV, by primary key."""
     old_header, old_rows = old
     new_header, new_rows = new
+    if not set(key) <= set(old_header):  # the key itself changed: every row is new
+        old_header, old_rows = list(new_header), []
     common = [c for c in new_header if c in old_header]
 
     def keyed(header, rows):

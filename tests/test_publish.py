@@ -24,19 +24,6 @@ CSVS = ["documents.csv", "documents_text.csv", "sections.csv", "metrics.csv", "m
 CREATED = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def schemas(tmp_path_factory):
-    """Point the contracts at the project's schemas (plus fixture stand-ins for any not landed yet)."""
-    patch = pytest.MonkeyPatch()
-    patch.setattr(contracts, "SCHEMAS_DIR", pw.schemas_dir(tmp_path_factory.mktemp("schemas")))
-    contracts.load_schema.cache_clear()
-    contracts._validator.cache_clear()
-    yield
-    patch.undo()
-    contracts.load_schema.cache_clear()
-    contracts._validator.cache_clear()
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     return pw.build_warehouse(tmp_path_factory.mktemp("wh") / "warehouse", pw.standard_reports())
@@ -349,5 +336,8 @@ def test_a_killed_publish_leaves_no_version_and_is_cleaned_up(warehouse, tmp_pat
 def test_a_year_without_reports_is_an_error(warehouse, tmp_path):
     with pytest.raises(publish.PublishError, match="2019"):
         publish.publish_year(2019, warehouse_dir=warehouse, releases_dir=tmp_path / "releases")
+    with pytest.raises(publish.PublishError, match="2019"):
+        publish.publish_years(warehouse_dir=warehouse, releases_dir=tmp_path / "releases", years=[2019, 2022])
+    assert not (tmp_path / "releases" / "2022").exists()  # checked before anything is published
     with pytest.raises(publish.PublishError, match="no warehouse"):
         publish.publish_year(2022, warehouse_dir=tmp_path / "nowhere", releases_dir=tmp_path / "releases")

@@ -19,25 +19,13 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from flows import contracts, publish, release_page
+from flows import publish, release_page
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def schemas(tmp_path_factory):
-    patch = pytest.MonkeyPatch()
-    patch.setattr(contracts, "SCHEMAS_DIR", pw.schemas_dir(tmp_path_factory.mktemp("schemas")))
-    contracts.load_schema.cache_clear()
-    contracts._validator.cache_clear()
-    yield
-    patch.undo()
-    contracts.load_schema.cache_clear()
-    contracts._validator.cache_clear()
 
 
 @pytest.fixture(scope="module")
