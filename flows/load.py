@@ -3,17 +3,20 @@ manifest, the metric catalog and the region code tables.
 
 Layout (``warehouse/``)::
 
-    parquet/<table>/part-0.parquet                        small tables
-    parquet/<table>/report_year=2022/part-0.parquet       documents, sections, metrics
-    parquet/<table>/report_year=__HIVE_DEFAULT_PARTITION__/part-0.parquet   (no report year)
+    parquet/<table>/part-0.parquet                 small tables
+    parquet/<table>/2022/part-0.parquet            documents, sections, metrics: one directory per report year
+    parquet/<table>/unknown/part-0.parquet         rows whose document has no report year
     fazhi.duckdb
 
-Why directory partitions and not row groups: a year is the unit people ask for and the unit releases
-are cut by, and with one directory per year any reader (DuckDB, pandas, Spark, a file browser)
-finds a year without reading footers; row-group statistics would only help readers that use them.
-``report_year`` stays inside the files as well (sections and metrics get it copied from their
-document), so each file is complete on its own: read with ``hive_partitioning=false`` or let the
-reader take it from the path, the values agree.
+Why directories per year and not row groups: a year is the unit people ask for and the unit releases
+are cut by, and a directory per year lets anyone take one year's files without reading footers.
+Why plain ``2022/`` and not hive-style ``report_year=2022/``: ``report_year`` stays inside every
+file (sections and metrics get it copied from their document) so each file is complete on its own,
+and then hive names break the default readers: pyarrow and pandas refuse a path key that is also a
+file column (int32 from the path vs int64 in the file) and cannot read a null hive partition.
+With plain names ``pandas.read_parquet(dir)``, ``pyarrow.dataset``, and DuckDB's
+``read_parquet('<table>/*/*.parquet')`` all work with their defaults, and since each file holds
+one year its min/max statistics let DuckDB and pyarrow skip the other years anyway.
 
 Determinism: rows sorted by primary key, one file per partition, fixed names, zstd; file metadata
 holds the table, code version, schema version and primary key, never a clock. The same inputs and
@@ -42,6 +45,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections import Counter, defaultdict
@@ -70,7 +74,7 @@ DB_NAME = "fazhi.duckdb"
 PARQUET_DIR = "parquet"
 PARTITIONED = ("documents", "sections", "metrics")
 PARTITION_COLUMN = "report_year"
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+NULL_PARTITION = "unknown"
 PART_NAME = "part-0.parquet"
 ROW_GROUP_ROWS = 100_000
 
@@ -85,6 +89,7 @@ IS_IN_REGISTRY = {
 }
 
 Progress = Callable[[str], None] | None
+log = logging.getLogger(__name__)
 
 
 # -- specs ------------------------------------------------------------------------------------
@@ -201,12 +206,11 @@ class _Validators:
 
 def _quarantine_row(*, stage: str, schema: str | None, reason: str, source_id=None, doc_id=None,
                     record_id=None, record=None) -> dict:
-    row = {
+    return {
         "stage": stage, "schema": schema, "source_id": source_id, "doc_id": doc_id, "record_id": record_id,
         "reason": reason,
         "record_json": json.dumps(record, ensure_ascii=False, sort_keys=True, default=str) if record is not None else None,
     }
-    return row
 
 
 def _schema_name(spec: TableSpec) -> str:
@@ -362,7 +366,7 @@ def write_dataset(spec: TableSpec, rows: list[dict], directory: Path, *, code_ve
     for key in sorted(groups, key=lambda k: (k is None, k if k is not None else 0)):
         target = directory
         if partition_by:
-            target = directory / f"{partition_by}={NULL_PARTITION if key is None else key}"
+            target = directory / (NULL_PARTITION if key is None else str(key))
             target.mkdir()
         table = spec.to_arrow(sorted(groups[key], key=_sort_key(spec)), metadata)
         path = target / PART_NAME
@@ -635,6 +639,7 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
 
         assembled = assemble_tables(specs, inputs, previous_sources)
         for notice in assembled.notices:
+            log.warning("%s", notice)
             say(f"load: notice: {notice}")
         tables = assembled.tables
         counts = table_counts(tables)

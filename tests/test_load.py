@@ -199,14 +199,14 @@ def test_counts_keys_and_partitions(built):
     # a code referencing a table keyed by (code, valid_from_year) cannot be declared, only checked
     assert not [fk for fk in fks if fk[2] == "regions"]
     # one directory per report year; sections carry their document's year inside the file too
-    assert sorted(p.name for p in world.parquet("sections").iterdir()) == [f"report_year={y}" for y in YEARS]
-    table = pq.read_table(world.parquet("sections") / "report_year=2021" / "part-0.parquet")
+    assert sorted(p.name for p in world.parquet("sections").iterdir()) == [str(y) for y in YEARS]
+    table = pq.read_table(world.parquet("sections") / "2021" / "part-0.parquet")
     assert set(table.column("report_year").to_pylist()) == {2021} and table.num_rows == 4
     assert table.column("section_id").to_pylist() == sorted(table.column("section_id").to_pylist())
-    meta = pq.read_metadata(world.parquet("documents") / "report_year=2020" / "part-0.parquet").metadata
+    meta = pq.read_metadata(world.parquet("documents") / "2020" / "part-0.parquet").metadata
     assert meta[b"fazhi.code_version"] == b"test-code"
     assert meta[b"fazhi.schema_version"].startswith(b"sha256:")
-    assert pq.ParquetFile(world.parquet("documents") / "report_year=2020" / "part-0.parquet").metadata.row_group(0) \
+    assert pq.ParquetFile(world.parquet("documents") / "2020" / "part-0.parquet").metadata.row_group(0) \
         .column(0).compression == "ZSTD"
 
 
@@ -291,12 +291,12 @@ def test_rerun_is_byte_identical(world):
     world.load("run-1")
     before = _dataset_bytes(world, DATA_TABLES)
     views_before = [world.query(f"SELECT * FROM {v}") for v in ("metric_yoy", "coverage", "metrics_canonical")]
-    mtime = (world.parquet("metrics") / "report_year=2020" / "part-0.parquet").stat().st_mtime_ns
+    mtime = (world.parquet("metrics") / "2020" / "part-0.parquet").stat().st_mtime_ns
     world.load("run-2")
     assert _dataset_bytes(world, DATA_TABLES) == before
     assert [world.query(f"SELECT * FROM {v}") for v in ("metric_yoy", "coverage", "metrics_canonical")] == views_before
     # unchanged datasets are not even rewritten
-    assert (world.parquet("metrics") / "report_year=2020" / "part-0.parquet").stat().st_mtime_ns == mtime
+    assert (world.parquet("metrics") / "2020" / "part-0.parquet").stat().st_mtime_ns == mtime
     assert world.query("SELECT run_id FROM runs ORDER BY run_id") == [("run-1",), ("run-2",)]
     assert not [p for p in (world.warehouse / "parquet").iterdir() if p.name.startswith(".")]
 
@@ -453,7 +453,7 @@ def test_killed_swap_is_repaired(world):
     os.rename(parquet / "metrics", parquet / ".old-metrics")  # killed between the two renames
     (parquet / ".incoming-1234" / "metrics").mkdir(parents=True)
     world.load("run-2")
-    assert (parquet / "metrics" / "report_year=2022" / "part-0.parquet").is_file()
+    assert (parquet / "metrics" / "2022" / "part-0.parquet").is_file()
     assert sorted(p.name for p in parquet.iterdir() if p.name.startswith(".")) == []
 
 
@@ -505,3 +505,21 @@ def test_spec_of_a_small_schema():
     row = table.to_pylist()[0]
     assert row["seen_at"].isoformat() == "2024-05-01T00:00:00+00:00"
     assert row["parts"] == '[{"a":"甲","b":1}]' and row["either"] == "3"
+
+
+def test_year_directories_read_with_default_readers(world):
+    page = staged_result("synthetic-yi", 2022, version="no-year")
+    page["source_id"] = page["document"]["source_id"] = "synthetic-yi-page"
+    page["document"].update(report_year=None, is_report=False)
+    write_staged(world.warehouse, page)
+    world.registry.append(dict(registry_entry("synthetic-yi", 2022), source_id="synthetic-yi-page"))
+    world.load()
+    import pandas as pd
+
+    frame = pd.read_parquet(world.parquet("metrics"))
+    assert len(frame) == 19 + 3 and frame["report_year"].isna().sum() == 3
+    assert (world.parquet("metrics") / "unknown" / "part-0.parquet").is_file()
+    by_year = duckdb.sql(f"SELECT report_year, count(*) FROM read_parquet('{world.parquet('documents')}/*/*.parquet') "
+                         "GROUP BY ALL ORDER BY ALL").fetchall()
+    assert by_year == [(2020, 2), (2021, 2), (2022, 2), (None, 1)]
+    assert world.query("SELECT count(*) FROM coverage WHERE NOT has_report") == [(1,)]
