@@ -202,6 +202,7 @@ def run_command(name: str, args) -> int:
             raise exc
         raise RunFailed(f"flow {name} failed: {state.message}")
     counts = state.result()
+    _wait_until_recorded(state)
     print(format_summary("run" if name == "etl" else name, counts))
     failed = counts.get("error", 0) + counts.get("quarantined", 0)
     if failed:
@@ -209,6 +210,37 @@ def run_command(name: str, args) -> int:
               f"and the quarantine table (`fazhi sql \"SELECT * FROM quarantine\"`)", file=sys.stderr)
         return 1
     return 0
+
+
+def _wait_until_recorded(state, timeout: float = 20.0) -> None:
+    """Wait until the server has recorded every task run of the flow run in a final state.
+
+    The server records task runs from events, asynchronously and in batches; an ephemeral server
+    stops when this process exits, and task runs still in its queue would be lost (and it logs
+    errors). Two consecutive identical, all-final readings mean the queue is drained."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    flow_run_id = state.state_details.flow_run_id
+    if flow_run_id is None:
+        return
+    deadline = time.monotonic() + timeout
+    previous = None
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs, page = [], None
+            while page is None or len(page) == 200:  # the API's page size cap
+                page = client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=200, offset=len(runs),
+                )
+                runs += page
+            reading = (len(runs), all(run.state is not None and run.state.is_final() for run in runs))
+            if reading[1] and reading == previous:
+                return
+            previous = reading
+            time.sleep(0.25)
 
 
 def _state_exception(state):
