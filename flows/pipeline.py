@@ -29,11 +29,16 @@ SUMMARY_ROWS = [
     ("error", "fetch failed"),
     ("unsupported", "archived, unsupported for parsing (PDF/Word)"),
     ("parsed", "snapshots parsed"),
+    ("documents", "documents parsed"),
     ("up_to_date", "already normalized (same parser version)"),
     ("reports", "documents that are reports"),
     ("sections", "sections"),
     ("metrics", "metrics"),
     ("quarantined", "records quarantined"),
+    ("warehouse_documents", "warehouse: documents"),
+    ("warehouse_sections", "warehouse: sections"),
+    ("warehouse_metrics", "warehouse: metrics"),
+    ("warehouse_quarantine", "warehouse: quarantine rows"),
     ("released", "releases published"),
     ("release_unchanged", "releases unchanged (no-op)"),
 ]
@@ -135,7 +140,8 @@ def etl_flow(
     counts = dict(fetch_task(settings, source_ids, refresh, offline))
     counts.update(_normalize(settings, source_ids, batch_size))
     run["counts"] = dict(counts)
-    counts.update({f"table_{k}": v for k, v in load_task(settings, run, allow_drop).items()})
+    loaded = load_task(settings, run, allow_drop)
+    counts.update({f"warehouse_{k}": loaded[k] for k in ("documents", "sections", "metrics", "quarantine") if k in loaded})
     if publish:
         counts.update(publish_task(settings, years))
     return _summarise("etl", counts)
