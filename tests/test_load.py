@@ -146,10 +146,10 @@ class World:
         self.fetches.append(fetch_row(result, len(self.fetches)))
         return result
 
-    def load(self, run_id: str = "run-1", region_table=lambda year: REGIONS, **options) -> dict:
+    def load(self, run_id: str = "run-1", region_table=lambda year: REGIONS, prevalidated=(), **options) -> dict:
         inputs = load.LoadInputs(
             staged=list(iter_staged(self.warehouse)), registry=list(self.registry), fetches=list(self.fetches),
-            catalog=CATALOG, region_table=region_table,
+            catalog=CATALOG, region_table=region_table, prevalidated=set(prevalidated),
         )
         run = {"run_id": run_id, "started_at": "2024-01-02T00:00:00+00:00", "code_version": "test-code",
                "parser_version": "test", "counts": {"parsed": 6}}
@@ -434,6 +434,26 @@ def test_invalid_record_is_quarantined_at_load(world):
     assert rows == [("load:metric", "metric", "value: 'three' is not of type 'number'")]
     ids = world.query("SELECT quarantine_id FROM quarantine ORDER BY 1")
     assert all(len(i) == 16 for (i,) in ids)
+
+
+def test_only_files_staged_before_a_schema_change_are_validated_again(world, specs, tmp_path):
+    result = staged_result("synthetic-yi", 2022)
+    result["metrics"][-1]["bogus"] = 1  # breaks the schema (additionalProperties), not the Arrow types
+    write_staged(world.warehouse, result)
+    staged = list(iter_staged(world.warehouse))
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    for stem in ("section", "metric"):
+        shutil.copy(FIXTURE_SCHEMAS / f"{stem}.schema.json", schemas)
+        os.utime(schemas / f"{stem}.schema.json", (1, 1))  # schemas older than every staged file
+    assert load.staged_since_schemas(world.warehouse, staged, specs, schemas) == {r["doc_id"] for r in staged}
+    os.utime(schemas / "metric.schema.json")  # edited now: everything staged before goes through validation
+    path = world.warehouse / "staging" / result["doc_id"][:2] / f"{result['doc_id']}.json"
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 60))  # ... except a file staged after the edit
+    assert load.staged_since_schemas(world.warehouse, staged, specs, schemas) == {result["doc_id"]}
+    # a prevalidated file is trusted: its records are not validated again
+    assert world.load("run-1", prevalidated={result["doc_id"]})["metrics"] == 19
+    assert world.load("run-2")["metrics"] == 18
 
 
 def test_all_null_column_fails(world):
