@@ -60,7 +60,7 @@ _DMY_RE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d{2})(?!\
 _CN_YMD_RE = re.compile(r"(?P<y>[〇○零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月(?P<d>[一二三四五六七八九十]{1,3})日")
 _TIME_RE = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2})?")
 _DATE_AT_START_RE = re.compile(
-    r"^\s*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?|\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}(?!\d))"
+    r"\s*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?|\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}(?!\d))"
 )
 
 
@@ -203,7 +203,9 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
         return None
     fields: list[MetaField] = []
     labels = list(_LABEL_RE.finditer(folded))
-    lead = _DATE_AT_START_RE.match(folded)
+    # pages box their fields in brackets: 【发布时间:…】【来源:…】, [ 2017-03-06 ] [ 来源:… ]
+    opening = _OPEN_BRACKETS_RE.match(folded).end()
+    lead = _DATE_AT_START_RE.match(folded, opening)
     if lead:
         end = lead.end()
         time = _TIME_RE.match(folded, end)
@@ -214,7 +216,7 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
         if _leftover(folded[end: labels[0].start()] if labels else folded[end:]):
             return None
         fields.append(MetaField("", stripped[:end].strip()))
-    elif not labels or labels[0].start() != 0:
+    elif not labels or labels[0].start() != opening:
         return None
     for index, match in enumerate(labels):
         stop = labels[index + 1].start() if index + 1 < len(labels) else len(folded)
@@ -229,7 +231,8 @@ def _leftover(rest: str) -> bool:
     return len(residual) > 8 or bool(_SENTENCE_PUNCT_RE.search(rest))
 
 
-_VALUE_STOP_RE = re.compile(r"【|\[|\s{2,}|\||打印|关闭|字体|字号|分享")
+_OPEN_BRACKETS_RE = re.compile(r"[【\[\s]*")
+_VALUE_STOP_RE = re.compile(r"【|】|\[|\]|\s{2,}|\||打印|关闭|字体|字号|分享")
 
 
 def _clean_value(raw: str) -> str:
@@ -258,7 +261,7 @@ def classify(line: str) -> str:
 _CN_NUM = "一二三四五六七八九十"
 _HEADING_RE = re.compile(rf"^(?:[{_CN_NUM}]+[、.]|[(][{_CN_NUM}]+[)]|第[{_CN_NUM}]+(?:部分|章|节)|\d{{1,2}}[、.](?!\d))")
 _TITLE_END_RE = re.compile(
-    r"(?:报告|情况|打算|总结|通知|方案|要点|计划|安排|意见|决定|办法|规定|纲要|规划|汇报|通报|讲话|公告|批复|说明|解读|综述|年报)"
+    r"(?:报告|情况|打算|总结|通知|方案|要点|计划|安排|意见|决定|办法|规定|纲要|规划|汇报|通报|讲话|公告|批复|说明|解读|综述|年报|材料)"
     r"(?:\s*[(][^()]{1,20}[)])?$"
 )
 _DOC_NUMBER_RE = re.compile(r"^[\w]{1,8}[〔\[(【]\s*(?:19|20)\d{2}\s*[〕\])】]\s*\d+\s*号$")
@@ -321,10 +324,52 @@ def _lines(text: str) -> list[_Line]:
     lines, pos = [], 0
     for raw in text.split("\n"):
         end = pos + len(raw)
-        folded = folded_text[pos:end]
-        lines.append(_Line(pos, end, raw, _strip_line(folded), classify(raw)))
+        for start, stop in _flattened_parts(folded_text, pos, end, len(text)):
+            piece = text[start:stop]
+            lines.append(_Line(start, stop, piece, _strip_line(folded_text[start:stop]), classify(piece)))
         pos = end + 1
     return lines
+
+
+# A line holding most of a page whose line breaks were lost (breadcrumb, title, page fields and body
+# joined by spaces) is read as the lines it was: it is cut at the whitespace gaps before its first
+# sentence, except inside brackets (【字体:大 中 小】) and around breadcrumb separators, and the rest is
+# one line. Kept only when a cut-off piece is page structure (breadcrumb, page field, chrome).
+_FLATTENED_MIN = 200
+_GAP_RE = re.compile(r"\s+")
+_CRUMB_SIDE = ">›»→/\\≫"
+
+
+def _flattened_parts(folded_text: str, start: int, end: int, total: int) -> list[tuple[int, int]]:
+    if end - start < _FLATTENED_MIN or end - start < total // 2:
+        return [(start, end)]
+    sentence = _SENTENCE_PUNCT_RE.search(folded_text, start, end)
+    limit = sentence.start() if sentence else end
+    cuts, depth, scanned = [], 0, start
+    for gap in _GAP_RE.finditer(folded_text, start, limit):
+        depth, scanned = _bracket_depth(folded_text, scanned, gap.start(), depth), gap.start()
+        before, after = folded_text[gap.start() - 1:gap.start()], folded_text[gap.end():gap.end() + 1]
+        if depth == 0 and gap.start() > start and before not in _CRUMB_SIDE and after not in _CRUMB_SIDE:
+            cuts.append((gap.start(), gap.end()))
+    if not cuts:
+        return [(start, end)]
+    parts, pos = [], start
+    for gap_start, gap_end in cuts:
+        parts.append((pos, gap_start))
+        pos = gap_end
+    parts.append((pos, end))
+    if not any(classify(folded_text[a:b]) in (BREADCRUMB, META, CHROME) for a, b in parts[:-1]):
+        return [(start, end)]
+    return parts
+
+
+def _bracket_depth(folded: str, start: int, stop: int, depth: int) -> int:
+    for char in folded[start:stop]:
+        if char in "【[":
+            depth += 1
+        elif char in "】]" and depth:
+            depth -= 1
+    return depth
 
 
 def read_page(text: str, *, url: str | None = None, page_fields: dict | None = None) -> PageInfo:
@@ -473,12 +518,17 @@ def _pick_title(blocks: list[list[str]]) -> str | None:
 
 
 def _block_title(block: list[str]) -> str | None:
-    usable = []
+    usable: list[str] = []
+    joinable: list[bool] = []  # whether the line may continue the title printed on the line above
+    cut = False
     for raw in block:
         folded = fold(raw).strip()
         if _is_addressee(folded) or _DOC_NUMBER_RE.match(folded) or parse_date(raw) and len(folded) <= 16:
+            cut = True  # a document number or date line separates a red header from the title
             continue
-        usable.append(raw)
+        usable.append(_unwrap_title(raw.strip()))
+        joinable.append(not cut)
+        cut = False
     last = None
     for index, raw in enumerate(usable):
         folded = fold(raw).strip()
@@ -487,7 +537,7 @@ def _block_title(block: list[str]) -> str | None:
     if last is None:
         return None
     first = last
-    while first > 0 and _title_part(fold(usable[first - 1]).strip()):
+    while first > 0 and joinable[first] and _title_part(fold(usable[first - 1]).strip()):
         first -= 1
     parts = [re.sub(r"\s+", " ", usable[i].strip()) for i in range(first, last + 1)]
     return "".join(parts)
@@ -495,11 +545,19 @@ def _block_title(block: list[str]) -> str | None:
 
 def _title_part(folded: str) -> bool:
     """A printed line that can open a multi-line title: an issuer line (``中共海南省委 海南省人民政府``)
-    or a title fragment, not a sentence and not a site name (``XX市人民政府网``)."""
+    or a title fragment, not a sentence, not a site name (``XX市人民政府网``) and not a red document
+    header (``XX县人民政府文件``)."""
     return (
         len(folded) <= 60 and not _SENTENCE_PUNCT_RE.search(folded) and "," not in folded
-        and not re.search(r"(?:网|网站|门户|平台)$", folded)
+        and not re.search(r"(?:网|网站|门户|平台|文件)$", folded)
     )
+
+
+def _unwrap_title(line: str) -> str:
+    """A title printed inside book-title marks (《…的报告》) is the title without them."""
+    if line.startswith("《") and line.endswith("》") and line.count("《") == 1 and line.count("》") == 1:
+        return line[1:-1].strip()
+    return line
 
 
 _SITE_TITLE_SEP_RE = re.compile(r"\s*(?:_|\||--| - | — |——)\s*")
@@ -604,7 +662,7 @@ _SUBJECT_RE = re.compile(r"法治政府|依法行政|法治建设")
 _TITLE_REPORT_RE = re.compile(r"报告|情况|总结|工作打算|年报")
 _TITLE_NOT_REPORT_RE = re.compile(
     r"(?:通知|方案|要点|计划|安排|意见|决定|办法|规定|讲话|解读|答记者问|问答|一图读懂|图解|通报|发布会|批复|函)(?:\s*[(][^()]*[)])?$"
-    r"|关于印发|召开|举行|审议|听取|部署|通过了|新闻|述职|述法"
+    r"|关于印发|召开|举行|审议|听取|部署|通过了|新闻|述职|述法|申报|评估报告|自查报告"
 )
 _NEGATIVE_CUES = (
     (re.compile(r"小编|供大家参考|供您参考|公文范文|(?<!示)范文|网友投稿|文秘|精选\d*篇"), "template essay site"),

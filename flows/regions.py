@@ -370,11 +370,21 @@ class _Organ:
     chain: list[str]  # unit names it starts with (folded)
     kind: str  # government / party / department / other
     department: str | None = None  # folded, for departments
+    # a township or street office (和平镇人民政府): below the county its chain names, so it has no
+    # jurisdiction of its own in the code tables
+    below_unit: bool = False
 
 
 _GOV_RE = re.compile(r"人民政府|政府|行政公署")
 _DEPT_RE = re.compile(rf"[{_HAN}]{{1,14}}?(?:委员会|办公室|办公厅|管理局|局|厅|委|办|署|中心)")
 _OTHER_ORGANS = ("人大常委会", "人民代表大会常务委员会", "政协", "人民法院", "人民检察院")
+# Townships and street offices under a county: 和平镇人民政府, 城关街道办事处, 乌兰苏木人民政府.
+_TOWNSHIP_RE = re.compile(rf"[{_HAN}]{{1,8}}?(?:镇|乡|街道|苏木)(?:人民政府|政府|办事处)")
+# Zones run by an administrative committee of the city government (合肥经济技术开发区管委会,
+# 两江新区管理委员会): agencies of their city, not units of the code tables.
+_ZONE_COMMITTEE_RE = re.compile(
+    rf"[{_HAN}]{{0,16}}?(?:开发区|新区|园区|示范区|试验区|实验区|合作区|保税区|自贸区|功能区)(?:管理委员会|管委会)"
+)
 _SEPARATORS = " \u3000、·,"
 
 
@@ -385,10 +395,20 @@ def _parse_organ(raw: str, folded: str, start: int) -> _Organ | None:
         if folded.startswith(prefix, pos):
             party_prefix, pos = True, pos + len(prefix)
             break
+    zone = None if party_prefix else _ZONE_COMMITTEE_RE.match(folded, pos)
+    if zone and not re.search(r"关于|\d|年", zone.group(0)):
+        # the zone's name starts with its city's name or short name (合肥经济技术开发区)
+        chain, end = _parse_chain(folded, pos)
+        if not chain:
+            chain, end = _city_short_chain(folded, pos)
+        return _Organ(raw[start:zone.end()], chain, "department", folded[end:zone.end()])
     chain, pos = _parse_chain(folded, pos)
     if not chain:
         return None
     rest = folded[pos:]
+    township = None if party_prefix else _TOWNSHIP_RE.match(rest)
+    if township:
+        return _Organ(raw[start:pos + township.end()], chain, "other", below_unit=True)
     if party_prefix and (rest.startswith("委员会") or rest.startswith("委")):
         end = pos + (3 if rest.startswith("委员会") else 1)
         return _Organ(raw[start:end], chain, "party")
@@ -405,6 +425,25 @@ def _parse_organ(raw: str, folded: str, start: int) -> _Organ | None:
         name = dept.group(0)
         return _Organ(raw[start:pos + len(name)], chain, "department", name)
     return None
+
+
+def _city_short_chain(folded: str, pos: int) -> tuple[list[str], int]:
+    """[the city] whose short name (合肥 of 合肥市) starts ``folded`` at ``pos``, when one city has it,
+    and the offset after the short name."""
+    for length in (4, 3, 2):
+        names = _city_shorts().get(folded[pos:pos + length])
+        if names and len(names) == 1:
+            return [next(iter(names))], pos + length
+    return [], pos
+
+
+@lru_cache(maxsize=1)
+def _city_shorts() -> dict[str, frozenset[str]]:
+    shorts: dict[str, set[str]] = defaultdict(set)
+    for region in _units(LAST_TABLE_YEAR).values():
+        if region.level == "city" and len(region.short) >= 2:
+            shorts[region.short].add(region.name)
+    return {short: frozenset(names) for short, names in shorts.items()}
 
 
 def _parse_organs(raw: str) -> tuple[list[_Organ], list[str], int]:
@@ -458,7 +497,7 @@ _REPORT_OPENER_RE = re.compile(r"现将(?P<subject>[^,。;:\n]{1,24}?)(?:\d{4}\s
 _SELF_CHAR_RE = re.compile(rf"(?P<mark>[我本全])(?P<char>[{_SUFFIXES}])(?![委直级属])")
 _GOV_MENTION_RE = re.compile(rf"(?P<char>[{_SUFFIXES}])(?:人民)?政府")
 _DEPT_SELF_RE = re.compile(r"我(?:局|厅|委|办)|本(?:局|厅)|(?:厅|局)(?:党委|党组|主要负责|长办公会|务会)")
-_DEPT_SUBJECT_RE = re.compile(rf"^(?P<dept>[{_HAN}]{{1,12}}?(?:厅|局))$")
+_DEPT_SUBJECT_RE = re.compile(rf"^(?![我本该])(?P<dept>[{_HAN}]{{1,12}}?(?:厅|局))$")
 _SYSTEM_SUBJECT_RE = re.compile(rf"^全?(?P<char>[{_SUFFIXES}])?(?P<system>[{_HAN}]{{2,8}})系统")
 
 
@@ -701,6 +740,9 @@ def resolve_issuer(
             printed, title_chain = hinted, []
     publishers = [m.group(1) for source in list(header_lines) + [text or ""]
                   for m in _PUBLISHER_RE.finditer(fold(source))]
+    if not printed and self_ref.kind == "department":
+        printed = _department_publisher(title, [source_org or ""] + publishers)
+        title_chain = [] if printed else title_chain
     printed = _prefer_formal_names(printed, publishers)
 
     # region evidence shared by every path
@@ -784,10 +826,30 @@ def resolve_issuer(
     tied_levels = {r.level for r in tied}
     unit_level = region.level if region else (tied_levels.pop() if len(tied_levels) == 1 else _level_from_char(chain, char))
     level = "department" if kind == "department" else unit_level
+    if anchor is not None and anchor.below_unit:
+        level = None
+        warnings.append(f"{anchor.printed} is below the county level; region is the county it belongs to")
     region_name = region.full_name if region else None
     region_code = region.code if region else None
     issuer_id = _issuer_id(region, kind, department, anchor, issuers, warnings)
     return IssuerInfo(issuers, kind, issuer_id, region_name, region_code, level, warnings)
+
+
+def _department_publisher(title: str | None, publishers: list[str]) -> list[_Organ]:
+    """The department that published a report written as ``我局`` (来源/发布机构: 长丰县市场监督管理局),
+    when the title names no organ or names the same department without its jurisdiction
+    (县市场监督管理局2023年度…)."""
+    relative = re.match(rf"[{_SUFFIXES}]?(?P<dept>[{_HAN}]{{2,14}}?(?:委员会|管理局|局|厅|委))", fold(title or ""))
+    for publisher in publishers:
+        organs = _is_whole_organ_line(publisher)
+        if len(organs) != 1 or organs[0].kind != "department":
+            continue
+        if title and _parse_organs(title.strip())[1]:
+            continue  # the title names a bare jurisdiction (XX县2023年…): not the publisher's report
+        own, named = organs[0].department or "", relative.group("dept") if relative else ""
+        if relative is None or own.endswith(named) or named.endswith(own):
+            return organs
+    return []
 
 
 def _contradicts(organs: list[_Organ], self_ref: _Self) -> bool:
@@ -850,7 +912,7 @@ def _inferred_issuers(region: Region | None, kind: str | None, department: str |
     if kind == "department":
         if region is None or department is None:
             return [department] if department else []
-        return [_jurisdiction_prefix(region) + department]
+        return [_jurisdiction_prefix(region) + _without_level_char(department, region)]
     if region is None:
         return []
     government = (self_ref.printed_gov + "人民政府") if self_ref.printed_gov and self_ref.names == chain \
@@ -858,6 +920,16 @@ def _inferred_issuers(region: Region | None, kind: str | None, department: str |
     if kind == "party_and_government":
         return ["中共" + _jurisdiction_prefix(region) + "委", government]
     return [government]
+
+
+def _without_level_char(department: str, region: Region) -> str:
+    """市交通运输局 -> 交通运输局 under a 市 (the body names its department relative to its own level);
+    市场监督管理局 stays whole."""
+    char = region.name[-1]
+    if department.startswith(char) and len(department) > 3 and not (
+            department.startswith("市场") and not department.startswith("市市场")):
+        return department[1:]
+    return department
 
 
 def _level_from_char(chain: list[str], char: str | None) -> str | None:
