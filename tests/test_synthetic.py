@@ -157,7 +157,7 @@ def test_server_serves_pages_for_fetch_and_answers_304(tmp_path):
         synthetic.write_registry(path, corpus, server.base_url)
         sources = load_registry(path)
         archive = Archive(tmp_path / "raw")
-        options = FetchOptions(allow_private_addresses=True)
+        options = FetchOptions(allow_private_addresses=True, per_host_delay=0.0)
         first = fetch_sources(sources, archive, options=options)
         assert first.counts.get("new") == 4
         assert [archive.read(r["snapshot_sha256"]) for r in first.rows] == [p.data for p in corpus.pages()]
