@@ -335,7 +335,7 @@ def _lines(text: str) -> list[_Line]:
 # joined by spaces) is read as the lines it was: it is cut at the whitespace gaps before its first
 # sentence, except inside brackets (【字体:大 中 小】) and around breadcrumb separators, and the rest is
 # one line. Kept only when a cut-off piece is page structure (breadcrumb, page field, chrome).
-_FLATTENED_MIN = 200
+_FLATTENED_MIN = 100
 _GAP_RE = re.compile(r"\s+")
 _CRUMB_SIDE = ">›»→/\\≫"
 

