@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, help="project data root holding raw/, warehouse/, releases/ (default: the checkout, or $FAZHI_ROOT)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    def runner_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--runner", choices=["default", "process", "dask"], default="default",
+                       help="where normalize batches run: threads in this process (default), a local process pool, "
+                            "or a Dask cluster")
+        p.add_argument("--address", help="Dask scheduler address (tcp://host:port); without it a local 2-worker cluster")
+
     def stage_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--source", dest="source_ids", action="append", metavar="ID", help="only this source id (repeatable)")
 
@@ -61,8 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-publish", dest="publish", action="store_false", help="stop after load")
     p.add_argument("--allow-drop", action="store_true", help="accept a drop in row counts against the previous run")
     p.add_argument("--batch-size", type=int, default=200, help="documents per normalize task (default 200)")
-    p.add_argument("--runner", choices=["default", "dask"], default="default", help="task runner for normalize")
-    p.add_argument("--address", help="Dask scheduler address (tcp://host:port); without it a local cluster")
+    runner_options(p)
 
     p = sub.add_parser("fetch", help="download registry urls not yet archived into raw/ (the Prefect flow 'fetch')")
     stage_options(p)
@@ -76,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("normalize", help="parse archived snapshots into documents, sections and metrics (the Prefect flow 'normalize')")
     stage_options(p)
     p.add_argument("--batch-size", type=int, default=200, help="documents per task (default 200)")
+    runner_options(p)
 
     p = sub.add_parser("load", help="build the Parquet datasets and the DuckDB warehouse (the Prefect flow 'load')")
     p.add_argument("--allow-drop", action="store_true", help="accept a drop in row counts against the previous run")

@@ -80,18 +80,58 @@ def publish_task(settings: Settings, years) -> dict:
     return stages.publish_stage(settings, years=years, progress=_progress())
 
 
-def _normalize(settings: Settings, source_ids, batch_size: int) -> dict:
+RUNNERS = ("default", "process", "dask")
+
+
+def _task_runner(runner: str, address: str | None):
+    """The task runner for normalize batches, or None for the flow's own (threads)."""
+    if runner not in RUNNERS:
+        raise UserError(f"unknown runner {runner!r}: choose one of {', '.join(RUNNERS)}")
+    if address and runner != "dask":
+        raise UserError("--address is only meaningful with --runner dask")
+    if runner == "process":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner()
+    if runner == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError:
+            raise UserError("--runner dask needs prefect-dask: pip install -e '.[dask]'") from None
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+    return None
+
+
+def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "default", address: str | None = None) -> dict:
+    """Plan in the flow, parse in batch tasks on the chosen runner, add up the counts in order."""
+    task_runner = _task_runner(runner, address)
     items, up_to_date = plan_task(settings, source_ids)
     counts = {"up_to_date": up_to_date}
     batches = stages.batches(items, batch_size)
-    futures = [normalize_batch_task.submit(settings, batch) for batch in batches]
-    done = 0
-    for batch, future in zip(batches, futures):
-        for key, value in future.result().items():
+    if not batches:
+        return counts
+    if task_runner is None:
+        results = _collect([normalize_batch_task.submit(settings, batch) for batch in batches], batches, len(items))
+    else:
+        with task_runner:
+            futures = [task_runner.submit(normalize_batch_task, parameters={"settings": settings, "items": batch})
+                       for batch in batches]
+            results = _collect(futures, batches, len(items))
+    for result in results:
+        for key, value in result.items():
             counts[key] = counts.get(key, 0) + value
-        done += len(batch)
-        stages.terminal_progress(f"normalize {done}/{len(items)} documents")
     return counts
+
+
+def _collect(futures, batches, total: int) -> list[dict]:
+    results, done = [], 0
+    for batch, future in zip(batches, futures):
+        results.append(future.result())
+        done += len(batch)
+        stages.terminal_progress(f"normalize {done}/{total} documents")
+    return results
 
 
 def _new_run() -> dict:
@@ -113,8 +153,11 @@ def fetch_flow(root: str | None = None, source_ids: list[str] | None = None, ref
 
 
 @flow(name="normalize")
-def normalize_flow(root: str | None = None, source_ids: list[str] | None = None, batch_size: int = 200) -> dict:
-    return _summarise("normalize", _normalize(_settings(root), source_ids, batch_size))
+def normalize_flow(
+    root: str | None = None, source_ids: list[str] | None = None, batch_size: int = 200,
+    runner: str = "default", dask_address: str | None = None,
+) -> dict:
+    return _summarise("normalize", _normalize(_settings(root), source_ids, batch_size, runner, dask_address))
 
 
 @flow(name="load")
@@ -131,14 +174,14 @@ def publish_flow(root: str | None = None, years: list[int] | None = None) -> dic
 def etl_flow(
     root: str | None = None, source_ids: list[str] | None = None, years: list[int] | None = None,
     refresh: bool = False, offline: bool = False, publish: bool = True, allow_drop: bool = False,
-    batch_size: int = 200,
+    batch_size: int = 200, runner: str = "default", dask_address: str | None = None,
 ) -> dict:
     if batch_size < 1:
         raise UserError(f"batch_size must be at least 1, got {batch_size}")
     settings = _settings(root)
     run = _new_run()
     counts = dict(fetch_task(settings, source_ids, refresh, offline))
-    counts.update(_normalize(settings, source_ids, batch_size))
+    counts.update(_normalize(settings, source_ids, batch_size, runner, dask_address))
     run["counts"] = dict(counts)
     loaded = load_task(settings, run, allow_drop)
     counts.update({f"warehouse_{k}": loaded[k] for k in ("documents", "sections", "metrics", "quarantine") if k in loaded})
@@ -193,7 +236,7 @@ def run_command(name: str, args) -> int:
     if name in ("fetch", "etl"):
         params.update(refresh=args.refresh, offline=args.offline)
     if name in ("normalize", "etl"):
-        params["batch_size"] = args.batch_size
+        params.update(batch_size=args.batch_size, runner=args.runner, dask_address=args.address)
     if name in ("load", "etl"):
         params["allow_drop"] = args.allow_drop
     if name in ("publish", "etl"):
