@@ -9,6 +9,8 @@ written Parquet (views) or on a built warehouse. What they check, all derived fr
 * no all-null column in the tables the pipeline derives (``ALL_NULL_CHECKED``), except properties
   marked ``x-allow-all-null: true``. Tables typed by people or written as logs (the registry, the
   fetch manifest, runs, quarantine) legitimately leave optional fields empty, so they are exempt;
+  and a table smaller than ``ALL_NULL_MIN_ROWS`` is not judged (in a few dozen metrics, none with a
+  qualifier is normal; in thousands it means a parser step stopped working);
 * row counts per report year against the previous run: a fall of more than ``drop_threshold``
   (default 20 %) is an error unless ``allow_drop`` (a parser regression or a lost year looks exactly
   like this).
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from .arrow_types import TableSpec, quote
 
 ALL_NULL_CHECKED = ("documents", "sections", "metrics", "metric_catalog", "regions")
+ALL_NULL_MIN_ROWS = 100
 DEFAULT_DROP_THRESHOLD = 0.2
 MAX_ROWS_SHOWN = 10
 
@@ -135,7 +138,7 @@ def check_all_null_columns(con, spec: TableSpec) -> list[CheckFailure]:
     counts = ", ".join(f"count({quote(c.name)})" for c in columns)
     total, *non_null = con.execute(f"SELECT count(*), {counts} FROM {quote(spec.name)}").fetchone()
     empty = [c.name for c, n in zip(columns, non_null) if n == 0]
-    if not total or not empty:
+    if total < ALL_NULL_MIN_ROWS or not empty:
         return []
     return [CheckFailure(
         "all-null column",

@@ -456,7 +456,10 @@ def test_only_files_staged_before_a_schema_change_are_validated_again(world, spe
     assert world.load("run-2")["metrics"] == 18
 
 
-def test_all_null_column_fails(world):
+def test_all_null_column_fails(world, monkeypatch):
+    from flows import warehouse_checks
+
+    monkeypatch.setattr(warehouse_checks, "ALL_NULL_MIN_ROWS", 10)
     for issuer in ISSUERS:
         for year in YEARS:
             result = staged_result(issuer, year)
@@ -465,6 +468,16 @@ def test_all_null_column_fails(world):
             write_staged(world.warehouse, result)
     with pytest.raises(DataCheckError, match=r"metrics: direction null in all 19 row\(s\)"):
         world.load()
+
+
+def test_all_null_column_is_not_judged_on_a_small_table(world):
+    for issuer in ISSUERS:
+        for year in YEARS:
+            result = staged_result(issuer, year)
+            for metric in result["metrics"]:
+                metric["direction"] = None
+            write_staged(world.warehouse, result)
+    assert world.load()["metrics"] == 19
 
 
 def test_killed_swap_is_repaired(world):

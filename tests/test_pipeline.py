@@ -86,3 +86,22 @@ def test_deployment_problems_are_reported():
     assert deployment_problems({"name": "y", "entrypoint": "flows/pipeline.py:nothing"})[0].startswith("y: entrypoint")
     wrong_type = {"name": "z", "entrypoint": "flows/pipeline.py:etl_flow", "parameters": {"batch_size": "many"}}
     assert any("invalid parameters" in p for p in deployment_problems(wrong_type))
+
+
+def test_dask_runner_gives_byte_identical_outputs(prefect_harness, tmp_path, corpus_dir):
+    pytest.importorskip("prefect_dask")
+    from corpus_root import build_corpus_root
+    from flows.pipeline import etl_flow
+
+    outputs = {}
+    names = ["d01", "d02", "d03", "d12", "d16", "d22", "d24", "d26"]
+    for runner in ("default", "dask"):
+        root = tmp_path / runner
+        build_corpus_root(root, corpus_dir, names)
+        counts = etl_flow(root=str(root), offline=True, publish=False, batch_size=2, runner=runner)
+        assert counts["parsed"] == len(names)
+        outputs[runner] = {k: v for k, v in _snapshot(root).items() if "/runs/" not in k}
+        staged = sorted((root / "warehouse" / "staging").rglob("*.json"))
+        outputs[runner].update({str(p.relative_to(root)): p.read_bytes() for p in staged})
+    assert len(outputs["default"]) > 10
+    assert outputs["dask"] == outputs["default"]
