@@ -68,7 +68,8 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        # Counts are stored as DOUBLE (one value column for counts, rates and amounts): show 518, not 518.0.
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(_plain(value), ensure_ascii=False)
     return str(_plain(value))
