@@ -32,7 +32,7 @@ CSV format, the same for every file:
   English snake_case column names (the schema property names); values as published (Chinese).
 * Null is the empty cell (the schemas never allow an empty string where null is allowed).
   Booleans ``true``/``false``; dates ``YYYY-MM-DD``; timestamps ISO 8601 UTC with ``Z``; numbers as
-  Python's shortest round-trip ``repr`` (``85.0``, ``0.125``); lists (issuers, warnings,
+  Python's shortest round-trip ``repr``, whole numbers without a decimal point (``85``, ``0.125``); lists (issuers, warnings,
   breadcrumb) and objects as compact JSON text (``["中共朝阳市委","朝阳市人民政府"]``): ``;`` occurs
   inside warnings and names, JSON does not need a rule for it.
 * Rows ordered by the primary key: the same data gives byte-identical files.
@@ -356,7 +356,9 @@ def format_cell(value, column: Column) -> str:
     if kind == "integer":
         return str(int(value))
     if kind == "number":
-        return repr(float(value))
+        # Shortest exact form; a whole number without ".0" (518 cases, not 518.0), as published.
+        number = float(value)
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
     if kind == "date":
         return value.isoformat() if isinstance(value, date) else str(value)
     if kind == "date-time":
