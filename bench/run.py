@@ -303,7 +303,7 @@ def machine_info() -> dict:
     commit = subprocess.run(["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     return {"cpus": os.cpu_count(), "cpu_model": model, "ram_gb": round(mem_kb / 2**20, 1),
             "python": platform.python_version(), "platform": platform.platform(), "packages": versions,
-            "commit": commit, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "commit": commit, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def bench_size(size: int, work: Path, args, env: dict) -> dict:
@@ -365,6 +365,8 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
         "",
         f"- CPU: {info['cpu_model']}, {info['cpus']} logical CPUs; RAM {info['ram_gb']} GB",
         f"- Python {info['python']} on {info['platform']}",
+        f"- Load average when the run started: {info.get('load_average_at_start', '?')} (the machine is shared: other "
+        "processes compete for the CPUs, so absolute times are pessimistic; ratios within one run are comparable)",
         "- Packages: " + ", ".join(f"{k} {v}" for k, v in info["packages"].items()),
         "",
         "## Stages without Prefect (plain functions from `flows/stages.py`, one fresh process per size)",
@@ -480,6 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated roots")
     parser.add_argument("--notes", help="a markdown file appended to RESULTS.md (analysis of the run)")
     parser.add_argument("--output", default=str(RESULTS_PATH))
+    parser.add_argument("--from-json", help="re-render RESULTS.md from a results.json of an earlier run (e.g. with --notes)")
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
@@ -492,6 +495,11 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, default=str))
         return 0
 
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        args.seed, args.batch_size = saved.get("seed", args.seed), saved.get("batch_size", args.batch_size)
+        Path(args.output).write_text(render(saved["info"], saved["runs"], saved["trivial"], saved["fetch"], args), encoding="utf-8")
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     work = Path(args.workdir or tempfile.mkdtemp(prefix="fazhi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -509,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for size in sizes:
         runs.append(bench_size(size, work, args, env))
-        (work / "results.json").write_text(json.dumps({"info": info, "runs": runs, "trivial": trivial, "fetch": fetch}, default=str))
+        (work / "results.json").write_text(json.dumps({"info": info, "runs": runs, "trivial": trivial, "fetch": fetch, "seed": args.seed,
+                                                            "batch_size": args.batch_size, "load_average": os.getloadavg()}, default=str))
         Path(args.output).write_text(render(info, runs, trivial, fetch, args), encoding="utf-8")
     print(f"wrote {args.output}; raw numbers in {work / 'results.json'}", file=sys.stderr)
     if not args.keep and not args.workdir:

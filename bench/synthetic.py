@@ -519,12 +519,13 @@ def manifest_row(page: SyntheticPage, url: str, fetched_at: str) -> dict:
 
 
 def write_archive(root: Path, corpus: SyntheticCorpus, *, base_url: str = ARCHIVE_BASE_URL,
-                  fetched_at: str = "2024-06-01T00:00:00.000000Z", validate_every: int = 1) -> dict:
+                  fetched_at: str = "2024-06-01T00:00:00.000000Z", validate_every: int = 100) -> dict:
     """Write ``root/raw/``: objects, manifest and registry, as if every page had been fetched.
 
     Streams page by page (memory stays flat). Objects use the archive's layout (``flows.archive``)
     but skip its per-object fsync: this is regenerable test data, and 50,000 fsyncs would dominate.
-    Every ``validate_every``-th manifest row is checked against ``schemas/fetch.schema.json``.
+    Every ``validate_every``-th manifest row is checked against ``schemas/fetch.schema.json`` (all
+    rows come from one function; checking each costs 0.5 ms, a third of the time at 50,000 pages).
     Refuses a root whose ``raw/`` already has a registry or manifest."""
     from flows import contracts
     from flows.archive import MANIFEST_NAME, OBJECTS_DIR, extension_for
