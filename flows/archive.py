@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import contracts
+from .lock import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ class Archive:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(temp_name, 0o444)
+            crash_point("archive-object")
             # Same digest means same bytes, so a concurrent writer's rename is harmless.
             os.replace(temp_name, final)
         except BaseException:
@@ -188,6 +190,7 @@ class Archive:
         if row["snapshot_sha256"] is not None and self.find_object(row["snapshot_sha256"]) is None:
             raise ArchiveError(f"row {row['fetch_id']}: object {row['snapshot_sha256']} is not stored")
         line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        crash_point("manifest-append")  # the object is stored, its row not yet written
         self.raw_dir.mkdir(parents=True, exist_ok=True)
         with self._append_lock:
             fd = os.open(self.manifest_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)

@@ -42,7 +42,6 @@ its staged document stays loaded, and every load prints a notice listing such so
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -61,6 +60,7 @@ import pyarrow.parquet as pq
 from . import __version__
 from .arrow_types import TableSpec, column_from_property, literal, quote, table_spec
 from .config import SCHEMAS_DIR
+from .lock import crash_point, run_lock
 from .staging import iter_staged, staged_path
 from .warehouse_checks import DEFAULT_DROP_THRESHOLD, DataCheckError, run_checks
 from .warehouse_views import create_views
@@ -412,6 +412,7 @@ def swap_in(new: Path, final: Path) -> bool:
         shutil.rmtree(aside)
     if final.exists():
         os.rename(final, aside)
+    crash_point("load-swap")
     os.rename(new, final)
     shutil.rmtree(aside, ignore_errors=True)
     return True
@@ -527,7 +528,8 @@ def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    for leftover in (building, building.with_name(building.name + ".wal")):
+    # Ours, or a killed load's: callers hold the run lock, so no other load is building.
+    for leftover in db_path.parent.glob(f".{db_path.name}.building-*"):
         leftover.unlink(missing_ok=True)
     try:
         con = duckdb.connect(str(building))
@@ -544,6 +546,7 @@ def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        crash_point("load-db-rename")
         os.replace(building, db_path)
     finally:
         building.unlink(missing_ok=True)
@@ -607,27 +610,6 @@ def _previous_run(runs: list[dict], run_id: str) -> dict | None:
 
 # -- the load -----------------------------------------------------------------------------------
 
-class _LoadLock:
-    """One load at a time per warehouse (a second one would race on the renames)."""
-
-    def __init__(self, warehouse_dir: Path):
-        self.path = Path(warehouse_dir) / ".load.lock"
-
-    def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = self.path.open("w")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.close()
-            raise RuntimeError(f"another load is running on {self.path.parent} (lock {self.path})") from None
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
 def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_drop: bool = False,
                 progress: Progress = None, specs: dict[str, TableSpec] | None = None,
                 drop_threshold: float = DEFAULT_DROP_THRESHOLD) -> dict:
@@ -636,7 +618,7 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
     specs = specs or load_specs()
     warehouse_dir = Path(warehouse_dir)
     parquet_dir = warehouse_dir / PARQUET_DIR
-    with _LoadLock(warehouse_dir):
+    with run_lock(warehouse_dir):  # one load at a time: a second one would race on the renames
         recover_interrupted(parquet_dir)
         previous_sources = read_dataset(specs["sources"], parquet_dir / "sources") if "sources" in specs else []
         previous_runs = read_dataset(specs["runs"], parquet_dir / "runs") if "runs" in specs else []

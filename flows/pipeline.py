@@ -3,7 +3,9 @@
 Tasks are thin wrappers over ``stages`` and work on batches of documents (never one task per
 document, paragraph or metric: a task run costs milliseconds). Flows take paths and ids as
 parameters, never the data. Without ``PREFECT_API_URL`` Prefect runs in ephemeral mode with a
-project-local ``PREFECT_HOME`` (see ``config.configure_prefect``).
+project-local ``PREFECT_HOME`` (see ``config.configure_prefect``). One run at a time per warehouse:
+``run_command`` takes the run lock before Prefect starts and the multi-task flows hold it across their
+tasks (``lock.py``).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from prefect import flow, task  # noqa: E402
 
 from . import __version__, stages  # noqa: E402
 from .errors import UserError  # noqa: E402
+from .lock import run_lock  # noqa: E402
 
 SUMMARY_ROWS = [
     ("sources", "sources in the registry selection"),
@@ -157,7 +160,9 @@ def normalize_flow(
     root: str | None = None, source_ids: list[str] | None = None, batch_size: int = 200,
     runner: str = "default", dask_address: str | None = None,
 ) -> dict:
-    return _summarise("normalize", _normalize(_settings(root), source_ids, batch_size, runner, dask_address))
+    settings = _settings(root)
+    with run_lock(settings.warehouse_dir):
+        return _summarise("normalize", _normalize(settings, source_ids, batch_size, runner, dask_address))
 
 
 @flow(name="load")
@@ -180,13 +185,14 @@ def etl_flow(
         raise UserError(f"batch_size must be at least 1, got {batch_size}")
     settings = _settings(root)
     run = _new_run()
-    counts = dict(fetch_task(settings, source_ids, refresh, offline))
-    counts.update(_normalize(settings, source_ids, batch_size, runner, dask_address))
-    run["counts"] = dict(counts)
-    loaded = load_task(settings, run, allow_drop)
-    counts.update({f"warehouse_{k}": loaded[k] for k in ("documents", "sections", "metrics", "quarantine") if k in loaded})
-    if publish:
-        counts.update(publish_task(settings, years))
+    with run_lock(settings.warehouse_dir):
+        counts = dict(fetch_task(settings, source_ids, refresh, offline))
+        counts.update(_normalize(settings, source_ids, batch_size, runner, dask_address))
+        run["counts"] = dict(counts)
+        loaded = load_task(settings, run, allow_drop)
+        counts.update({f"warehouse_{k}": loaded[k] for k in ("documents", "sections", "metrics", "quarantine") if k in loaded})
+        if publish:
+            counts.update(publish_task(settings, years))
     return _summarise("etl", counts)
 
 
@@ -244,7 +250,8 @@ def run_command(name: str, args) -> int:
     if name == "etl":
         params["publish"] = args.publish
     flow_fn = FLOWS[name]
-    state = flow_fn(**params, return_state=True)
+    with run_lock(_settings(root).warehouse_dir):  # fail before Prefect starts if another run holds it
+        state = flow_fn(**params, return_state=True)
     if state.is_failed():
         exc = _state_exception(state)
         if exc is not None:

@@ -55,7 +55,6 @@ refused with an error naming the documents, before anything is written.
 from __future__ import annotations
 
 import csv
-import fcntl
 import hashlib
 import io
 import json
@@ -70,6 +69,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import UserError
+from .lock import crash_point, hold
 
 Progress = Callable[[str], None] | None
 
@@ -215,6 +215,7 @@ def _publish_year_locked(db_path: Path, releases_dir: Path, year: int, created: 
     try:
         for name, data in csv_bytes.items():
             (temp_dir / name).write_bytes(data)
+            crash_point("publish-file")
         previous_year_dir = releases_dir / str(year - 1)
         previous_year_version = latest_version(previous_year_dir)
         docs = release_docs.render_documents(
@@ -228,6 +229,7 @@ def _publish_year_locked(db_path: Path, releases_dir: Path, year: int, created: 
         _fsync_tree(temp_dir)
         os.rename(temp_dir, final_dir)
         _fsync_dir(year_dir)
+        crash_point("publish-rename")  # published, latest.json not yet updated
     except BaseException:
         shutil.rmtree(temp_dir, ignore_errors=True)
         raise
@@ -519,12 +521,8 @@ def _fsync_dir(directory: Path) -> None:
 
 @contextmanager
 def _publish_lock(releases_dir: Path) -> Iterator[None]:
-    with (releases_dir / ".publish.lock").open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PublishError(f"another publish is running on {releases_dir} (lock {handle.name}); try again when it ends")
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """One publish at a time per releases tree (``lock.hold``: a busy lock raises ``LockBusy`` naming
+    its holder); the holder removes what a killed publish left at the top of the tree."""
+    with hold(releases_dir / ".publish.lock"):
+        _remove_stale_temp_dirs(releases_dir)
+        yield

@@ -2,18 +2,30 @@
 
 ``pipeline.py`` wraps these in Prefect tasks and flows; benchmarks call them directly to measure
 what Prefect costs. Each stage reads its inputs from the storage roots in ``Settings`` and writes its
-outputs there, so a stage can be rerun on its own.
+outputs there, so a stage can be rerun on its own. Each stage holds the warehouse's run lock
+(``lock.run_lock``: one run at a time; re-entrant, so free inside a flow that already holds it).
 """
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections import Counter
 from typing import Callable, Iterable
 
 from .config import Settings
+from .lock import run_lock
 
 Progress = Callable[[str], None] | None
+
+
+def _under_run_lock(stage: Callable) -> Callable:
+    @functools.wraps(stage)
+    def locked(settings: Settings, *args, **kwargs):
+        with run_lock(settings.warehouse_dir):
+            return stage(settings, *args, **kwargs)
+
+    return locked
 
 
 def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path) -> list[dict]:
@@ -37,12 +49,14 @@ def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) ->
 
 # -- fetch ------------------------------------------------------------------------------------
 
+@_under_run_lock
 def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=False, progress: Progress = None) -> dict:
     from .archive import Archive
     from .fetch import FetchOptions, fetch_sources
 
     sources = load_sources(settings, source_ids)
     archive = Archive(settings.raw_dir)
+    archive.remove_stale_temp_files()  # a killed run's; no other run writes while we hold the lock
     total = len(sources)
     done = [0]
 
@@ -70,8 +84,9 @@ def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int
     Returns (items to parse, number already up to date)."""
     from .archive import Archive
     from .document import PARSER_VERSION, doc_id_for
-    from .staging import is_staged
+    from .staging import is_staged, remove_stale_temp_files
 
+    remove_stale_temp_files(settings.warehouse_dir)  # a killed run's; callers hold the run lock
     archive = Archive(settings.raw_dir)
     items, up_to_date = [], 0
     for source in load_sources(settings, source_ids):
@@ -124,6 +139,7 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+@_under_run_lock
 def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, progress: Progress = None) -> dict:
     items, up_to_date = plan_normalize(settings, source_ids)
     counts: Counter = Counter({"up_to_date": up_to_date})
@@ -138,6 +154,7 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, prog
 
 # -- load and publish -------------------------------------------------------------------------
 
+@_under_run_lock
 def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
     from .load import load_warehouse
 
@@ -147,6 +164,7 @@ def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Pro
     )
 
 
+@_under_run_lock
 def publish_stage(settings: Settings, *, years=None, progress: Progress = None) -> dict:
     from .publish import publish_years
 

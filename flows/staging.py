@@ -4,6 +4,10 @@ Normalize writes a document's records here (keyed by ``doc_id``, which is derive
 the snapshot's sha256, so a new snapshot is a new file); load reads them. A file records the parser
 version that made it, so an unchanged snapshot with the same parser is never parsed twice, and a new
 parser version reprocesses everything.
+
+A write goes to a hidden ``.tmp-*`` file first and is renamed into place; readers skip hidden files,
+so a run killed between the two never shows a torn or doubled document, and the next normalize
+(holding the run lock) removes the leftover.
 """
 from __future__ import annotations
 
@@ -12,6 +16,10 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from .lock import crash_point
+
+_TEMP_PREFIX = ".tmp-"
 
 
 def staging_dir(warehouse_dir: Path) -> Path:
@@ -28,12 +36,13 @@ def write_staged(warehouse_dir: Path, result: dict) -> Path:
     path = staged_path(warehouse_dir, result["doc_id"])
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        crash_point("staging-rename")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -61,5 +70,15 @@ def iter_staged(warehouse_dir: Path) -> Iterator[dict]:
     if not root.is_dir():
         return
     for path in sorted(root.glob("*/*.json")):
+        if path.name.startswith("."):  # a write in progress, or one a killed run left
+            continue
         with path.open(encoding="utf-8") as handle:
             yield json.load(handle)
+
+
+def remove_stale_temp_files(warehouse_dir: Path) -> int:
+    """Delete temp files left by killed writes. Only while holding the run lock (no writer running)."""
+    stale = list(staging_dir(warehouse_dir).glob(f"*/{_TEMP_PREFIX}*"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
