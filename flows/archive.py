@@ -228,6 +228,15 @@ class Archive:
                 return row
         return None
 
+    def latest_snapshots(self, rows: list[dict] | None = None) -> dict[str, dict]:
+        """``source_id`` -> its latest row that names a snapshot, in one pass over the manifest
+        (asking ``latest_snapshot`` per source would read the manifest once per source)."""
+        latest: dict[str, dict] = {}
+        for row in self.rows() if rows is None else rows:
+            if row.get("snapshot_sha256"):
+                latest[row["source_id"]] = row
+        return latest
+
 
 def import_captured_text(
     archive: Archive, source: dict, path_or_bytes: str | os.PathLike | bytes, fetched_at: str | None = None,

@@ -41,8 +41,48 @@ def _validator(name: str):
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
+def _is_date(value: Any) -> bool:
+    from datetime import date
+
+    if not isinstance(value, str) or len(value) != 10:
+        return True  # only strings are format-checked, as in JSON Schema
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(value: Any) -> bool:
+    from datetime import datetime
+
+    if not isinstance(value, str):
+        return True
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return False
+    return "T" in value.upper() and parsed.tzinfo is not None
+
+
+@lru_cache(maxsize=None)
+def _fast_validator(name: str):
+    """A compiled validator (fastjsonschema, ~80x faster than jsonschema) for the common case that a
+    record is valid; jsonschema stays the authority and words the reasons when it is not."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(load_schema(name), formats={"date": _is_date, "date-time": _is_date_time})
+
+
 def errors(record: Any, name: str) -> list[str]:
     """Every violation of schema ``name`` by ``record``, as ``path: message`` strings (empty = valid)."""
+    import fastjsonschema
+
+    try:
+        _fast_validator(name)(record)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     found = []
     for error in sorted(_validator(name).iter_errors(record), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(part) for part in error.absolute_path) or "(record)"

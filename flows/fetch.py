@@ -447,7 +447,8 @@ def fetch_sources(
     ``{"source_id", "url", "outcome", "error", "snapshot_sha256", "has_snapshot", "done", "total"}``
     where outcome is the row's, or ``archived`` / ``offline`` for a source not fetched."""
     rows_before = archive.rows()
-    previous = {source["source_id"]: archive.latest_snapshot(source["source_id"], rows_before) for source in sources}
+    latest = archive.latest_snapshots(rows_before)
+    previous = {source["source_id"]: latest.get(source["source_id"]) for source in sources}
     to_fetch = [] if offline else [s for s in sources if refresh or previous[s["source_id"]] is None]
     fetching = {source["source_id"] for source in to_fetch}
     skipped = [source["source_id"] for source in sources if source["source_id"] not in fetching]

@@ -87,10 +87,10 @@ def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int
     from .staging import is_staged, remove_stale_temp_files
 
     remove_stale_temp_files(settings.warehouse_dir)  # a killed run's; callers hold the run lock
-    archive = Archive(settings.raw_dir)
+    latest = Archive(settings.raw_dir).latest_snapshots()
     items, up_to_date = [], 0
     for source in load_sources(settings, source_ids):
-        row = archive.latest_snapshot(source["source_id"])
+        row = latest.get(source["source_id"])
         if row is None or row.get("outcome") == "unsupported":
             continue
         doc_id = doc_id_for(source["source_id"], row["snapshot_sha256"])

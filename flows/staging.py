@@ -47,7 +47,27 @@ def write_staged(warehouse_dir: Path, result: dict) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _write_version_marker(path, result["parser_version"])
     return path
+
+
+def _version_marker(path: Path) -> Path:
+    return path.with_suffix(".version")
+
+
+def _write_version_marker(path: Path, parser_version: str) -> None:
+    """A few bytes beside the staged file naming the parser version that made it, so that asking
+    "is this document up to date?" does not read and parse the whole file. Written after the file:
+    a run killed in between leaves an old or missing marker, and the document is simply parsed again."""
+    marker = _version_marker(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".version")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(parser_version)
+        os.replace(tmp, marker)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_staged(warehouse_dir: Path, doc_id: str) -> dict | None:
@@ -60,8 +80,11 @@ def read_staged(warehouse_dir: Path, doc_id: str) -> dict | None:
 
 
 def is_staged(warehouse_dir: Path, doc_id: str, parser_version: str) -> bool:
-    staged = read_staged(warehouse_dir, doc_id)
-    return staged is not None and staged.get("parser_version") == parser_version
+    try:
+        marker = _version_marker(staged_path(warehouse_dir, doc_id)).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return marker == parser_version and staged_path(warehouse_dir, doc_id).is_file()
 
 
 def iter_staged(warehouse_dir: Path) -> Iterator[dict]:

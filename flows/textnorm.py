@@ -77,8 +77,12 @@ def _traditional_chars() -> dict[str, str]:
     return mapping
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """The matching view of ``text``: same length, width- and script-folded."""
+    """The matching view of ``text``: same length, width- and script-folded.
+
+    Cached: every parsing module folds the same body and the catalog folds each metric's sentence,
+    so one document asks for the same view hundreds of times."""
     return text.translate(_fold_table())
 
 
