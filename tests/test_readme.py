@@ -30,3 +30,13 @@ def test_readme_queries_print_what_the_readme_shows(tmp_path):
                                       "code_version": "test", "parser_version": "test"})
     assert len(blocks(README)) >= 5
     assert render(settings.warehouse_dir / "fazhi.duckdb", README) == README
+
+
+def test_data_dictionary_is_generated_from_the_current_schemas():
+    from flows.dictionary import DICTIONARY_PATH, render
+
+    text = render()
+    assert DICTIONARY_PATH.read_text(encoding="utf-8") == text, "run: python -m flows.dictionary --write"
+    for table in ("documents", "sections", "metrics", "metric_catalog", "quarantine", "runs"):
+        assert f"## `{table}`" in text
+    assert "`reconsideration_cases_received`" in text
