@@ -66,6 +66,9 @@ class LockBusy(UserError):
 # lock path -> [owner pid, fd, depth]; the owner pid tells a forked child that it holds nothing
 _held: dict[str, list] = {}
 _held_guard = threading.Lock()
+# Two threads of one process taking a free lock at once: the second waits for the first and then
+# shares it, instead of failing against its own process.
+_acquire_guard = threading.Lock()
 
 
 def run_lock_path(warehouse_dir: str | os.PathLike) -> Path:
@@ -85,17 +88,17 @@ def hold(path: str | os.PathLike, *, command: str | None = None, timeout: float 
     else 0), then raises ``LockBusy`` naming the holder."""
     path = Path(path).absolute()
     key = str(path)
-    with _held_guard:
-        entry = _held.get(key)
-        if entry is not None and entry[0] == os.getpid():
-            entry[2] += 1
-            reentered = True
-        else:
-            reentered = False
-    if not reentered:
-        fd = _acquire(path, command, lock_timeout() if timeout is None else timeout)
+    with _acquire_guard:
         with _held_guard:
-            _held[key] = [os.getpid(), fd, 1]
+            entry = _held.get(key)
+            if entry is not None and entry[0] == os.getpid():
+                entry[2] += 1
+            else:
+                entry = None
+        if entry is None:
+            fd = _acquire(path, command, lock_timeout() if timeout is None else timeout)
+            with _held_guard:
+                _held[key] = [os.getpid(), fd, 1]
     try:
         yield path
     finally:

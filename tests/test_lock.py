@@ -199,3 +199,25 @@ def test_cli_run_fails_before_prefect_with_a_one_line_message(tmp_path, holder_c
                                     f"pid {holder.pid} on host {socket.gethostname()}, command `fazhi run --offline`")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not list(prefect_home.rglob("*.db")) and time.monotonic() - started < 20  # no flow run started
+
+
+def test_threads_taking_a_free_lock_at_once_share_it(tmp_path):
+    inside, errors = [], []
+    start = threading.Barrier(4)
+
+    def task(n):
+        start.wait()
+        try:
+            with run_lock(tmp_path, timeout=0):
+                inside.append(n)
+                time.sleep(0.2)
+        except LockBusy as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=task, args=(n,)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    assert errors == [] and sorted(inside) == [0, 1, 2, 3]
+    assert read_holder(run_lock_path(tmp_path)) is None and lock._held == {}
