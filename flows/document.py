@@ -6,17 +6,124 @@ steps; each step lives in its own module (see docs/DEVELOPING.md).
 from __future__ import annotations
 
 import hashlib
+import re
 import traceback
 from dataclasses import dataclass, field
 
 from . import contracts
-from .textnorm import clean_text, is_traditional
+from .textnorm import clean_text, fold, is_traditional
 
 # Bump whenever parsing output can change: staged results made by another version are reparsed.
 PARSER_VERSION = "0.1.0"
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
+
+# Bounds on hostile input (HTML is also cut by html_extract). Fetch caps bodies at 20 MB and local
+# files are refused over 50 MB, so a larger snapshot came from elsewhere and is not parsed.
+MAX_SNAPSHOT_BYTES = 50 * 2**20
+MAX_TEXT_CHARS = 1_500_000
+# A decoded page with more control or undecodable characters than this share is binary data.
+MAX_BINARY_SHARE = 0.05
+# A page with fewer letters (Han, Latin, digits) than this beyond its title has no body.
+MIN_BODY_CHARS = 20
+
+# Attachments are archived by fetch as "unsupported"; recognized here too when handed over anyway.
+_ATTACHMENT_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/msword"),
+    (b"PK\x03\x04", "application/zip (Word .docx or another archive)"),
+)
+_ATTACHMENT_TYPES = ("application/pdf", "application/msword", "application/vnd.openxmlformats-officedocument")
+_NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
+_LETTER_RE = re.compile("[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+
+# Pages that stand in for content: error pages served with HTTP 200 and login walls. Only a short
+# page is judged (a report quoting "404" is still a report).
+SOFT_ERROR_MAX_CHARS = 300
+_SOFT_ERROR_RE = re.compile(
+    r"页面不存在|页面未找到|找不到(?:该|此|您要访问的|您访问的|相关)?(?:页面|网页|信息|内容)|(?:页面|网页|信息|文章|内容|稿件)(?:已被?|已经被?)?(?:删除|撤下|下线|过期)"
+    r"|(?:页面|网页|信息|文章|内容)不存在|无法(?:找到|访问)(?:该|此)?(?:页面|网页)|访问(?:出错|错误|受限)|服务器(?:错误|繁忙)|系统繁忙"
+    r"|\b(?:HTTP\s*)?[45]0\d\s*(?:错误|error|not\s+found|forbidden|bad\s+request|internal|bad\s+gateway|service|页面|$)"
+    r"|(?:错误|error)\s*(?:代码|code)?\s*:?\s*[45]0\d\b|not\s+found|forbidden|access\s+denied"
+    r"|internal\s+server\s+error|bad\s+gateway|service\s+unavailable",
+    re.IGNORECASE,
+)
+_LOGIN_RE = re.compile(r"请(?:先)?登录|登录后(?:查看|浏览|访问|阅读)|用户登录|统一身份认证|账号登录|密码登录|log\s?in\b|sign\s?in\b", re.IGNORECASE)
+_PASSWORD_INPUT_RE = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password", re.IGNORECASE)
+_TAG_COUNT_RES = {
+    "images": re.compile(r"<img\b", re.IGNORECASE),
+    "scripts": re.compile(r"<script\b", re.IGNORECASE),
+    "frames": re.compile(r"<i?frame\b", re.IGNORECASE),
+    "embedded objects": re.compile(r"<(?:embed|object)\b", re.IGNORECASE),
+}
+
+
+class NotContent(Exception):
+    """The snapshot holds no page content to parse; the message is the quarantine reason."""
+
+
+def letters(text: str) -> int:
+    return len(_LETTER_RE.findall(text))
+
+
+def soft_error_reason(title: str | None, text: str, html: str | None = None) -> str | None:
+    """Why a short page is an error page or a login wall rather than content, or None.
+
+    ``title`` and ``text`` are the page's title and visible text; ``html`` (optional) its markup,
+    where a password field marks a login form. Long pages are never judged: they are content."""
+    visible = " ".join(part for part in (title or "", text) if part)
+    if letters(visible) > SOFT_ERROR_MAX_CHARS:
+        return None
+    folded = fold(" ".join(visible.split()))
+    match = _SOFT_ERROR_RE.search(folded)
+    if match:
+        return f"error page served as content: {_quote(folded, match)}"
+    match = _LOGIN_RE.search(folded)
+    if match or (html is not None and _PASSWORD_INPUT_RE.search(html)):
+        found = _quote(folded, match) if match else "a password field"
+        return f"login wall: the page asks to log in ({found})"
+    return None
+
+
+def _quote(text: str, match: re.Match) -> str:
+    """The start of the page's text, or the words around the match when it is further on."""
+    start = 0 if match.end() <= 40 else match.start() - 10
+    snippet = text[start:start + 40]
+    return repr(snippet + ("..." if start + 40 < len(text) else ""))
+
+
+def _sniff_attachment(data: bytes, content_type: str | None) -> str | None:
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind.startswith(_ATTACHMENT_TYPES):
+        return kind
+    for magic, name in _ATTACHMENT_MAGIC:
+        if data.startswith(magic):
+            return name
+    return None
+
+
+def _binary_share(text: str) -> float:
+    sample = text[:100_000]
+    return len(_NOT_TEXT_RE.findall(sample)) / len(sample) if sample else 0.0
+
+
+def _markup_hint(html: str | None) -> str:
+    """What a page without text holds instead, for the quarantine reason."""
+    if not html:
+        return ""
+    counts = {name: len(regex.findall(html)) for name, regex in _TAG_COUNT_RES.items()}
+    held = [f"{n} {name if n != 1 else name[:-1]}" for name, n in counts.items() if n]
+    if not held:
+        return ""
+    guess = ""
+    if counts["images"] and not counts["scripts"]:
+        guess = "; published as images?"
+    elif counts["scripts"]:
+        guess = "; rendered by JavaScript?"
+    elif counts["frames"] or counts["embedded objects"]:
+        guess = "; content in a frame or plug-in?"
+    return f" (markup holds {', '.join(held)}{guess})"
 
 
 def doc_id_for(source_id: str, snapshot_sha256: str) -> str:
@@ -87,24 +194,56 @@ def decode(data: bytes, content_type: str | None, encoding: str | None) -> tuple
 
 
 def parse_snapshot(item: ParseInput) -> ParseResult:
-    """Never raises for bad input: a failure becomes a quarantine row naming the stage."""
+    """Never raises for bad input: a failure becomes a quarantine row naming the stage.
+
+    A snapshot without page content (empty, oversize, an attachment, binary data, no visible
+    text, only a title, an error page or a login wall) is quarantined with the reason, not made
+    into a document."""
     doc_id = doc_id_for(item.source_id, item.snapshot_sha256)
     result = ParseResult(doc_id=doc_id, source_id=item.source_id)
     stage = "decode"
     try:
-        text, _, warnings = decode(item.data, item.content_type, item.encoding)
+        data = item.data
+        if not data:
+            raise NotContent("empty snapshot (0 bytes)")
+        if len(data) > MAX_SNAPSHOT_BYTES:
+            raise NotContent(f"snapshot is {len(data)} bytes, over the {MAX_SNAPSHOT_BYTES // 2**20} MB limit")
+        attachment = _sniff_attachment(data, item.content_type)
+        if attachment:
+            raise NotContent(f"unsupported for parsing: {attachment} (an attachment, not a web page)")
+        text, _, warnings = decode(data, item.content_type, item.encoding)
+        share = _binary_share(text)
+        if share > MAX_BINARY_SHARE:
+            raise NotContent(
+                f"not text: {share:.0%} of the decoded characters are control or undecodable characters "
+                f"(binary data served as {item.content_type or 'no content type'})")
         stage = "extract"
         page_fields: dict = {}
+        html = None
         is_html = (item.content_type or "").split(";")[0].strip().lower() in HTML_TYPES or (
             not (item.content_type or "").startswith(TEXT_TYPES) and looks_like_html(text)
         )
         if is_html:
             from .html_extract import extract
 
+            html = text
             extracted = extract(text)
             text, page_fields = extracted.text, dict(extracted.fields)
+            warnings.extend(extracted.warnings)
+        elif len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS]
+            warnings.append(f"text cut at {MAX_TEXT_CHARS} characters")
+        text = clean_text(text)
+        if not letters(text):
+            raise NotContent("no text in the page" + _markup_hint(html))
         stage = "page"
-        _parse_text(result, clean_text(text), item, page_fields, warnings)
+        _parse_text(result, text, item, page_fields, warnings, html)
+    except NotContent as exc:
+        result.document, result.sections, result.metrics = None, [], []
+        result.quarantine.append(contracts.quarantine_record(
+            stage=f"normalize:{stage}", schema=None, source_id=item.source_id, doc_id=doc_id, reason=str(exc),
+            record={"url": item.url, "content_type": item.content_type, "bytes": len(item.data)},
+        ))
     except Exception as exc:  # one bad page never stops the batch; the reason is kept
         result.document, result.sections, result.metrics = None, [], []
         result.quarantine.append(contracts.quarantine_record(
@@ -115,12 +254,19 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
     return result
 
 
-def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: dict, warnings: list[str]) -> None:
+def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: dict, warnings: list[str],
+                html: str | None) -> None:
     from . import metrics as metrics_mod
     from . import page, regions, sections as sections_mod
     from .catalog import assign_codes
 
     info = page.read_page(text, url=item.url, page_fields=page_fields)
+    stand_in = soft_error_reason(info.title or page_fields.get("title"), info.text, html)
+    if stand_in:
+        raise NotContent(stand_in)
+    if letters(info.text.replace(info.title, "") if info.title else info.text) < MIN_BODY_CHARS:
+        title = f" {info.title!r}" if info.title else ""
+        raise NotContent(f"no body text: the page holds only its title{title}" + _markup_hint(html))
     report_year = info.report_year if info.report_year is not None else item.report_year_hint
     # Labelled page fields (发布机构: 南昌县人民政府) name the issuer formally; the regions module
     # reads them as header lines.

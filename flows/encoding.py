@@ -1,13 +1,18 @@
 """Which character encoding a fetched page is in, from its bytes and its HTTP Content-Type.
 
 Order of evidence (first that holds wins): a byte-order mark; the HTTP ``charset``; a ``<meta>``
-charset (or XML declaration) in the first few KB; the bytes being valid UTF-8; charset-normalizer.
+charset (or XML declaration) in the first few KB; the bytes being valid UTF-8; UTF-8 with pasted
+GBK runs (``MIXED_UTF8_GB``); charset-normalizer.
 
 Chinese government sites commonly label GBK (and GB18030-only characters such as ``·`` U+00B7 and
 ``—`` U+2014) as ``gb2312``, so every GB label is read as GB18030, its superset, as browsers do.
 A declared label is only trusted when it decodes the bytes (a site that says ``utf-8`` but serves
 GBK is common), and Latin-1/ASCII labels, the usual unconfigured server default, are weaker than
 the bytes themselves.
+
+A UTF-8 page into which an editor pasted GBK text decodes cleanly in neither; it is read as UTF-8
+with each invalid sequence re-read as one GB18030 character, the codec ``MIXED_UTF8_GB`` that this
+module registers with Python (``data.decode("utf-8-gb18030")`` once ``flows.encoding`` is imported).
 
 Pure: bytes in, names out.
 """
@@ -17,7 +22,11 @@ import codecs
 import re
 
 # Returned encodings are Python codec names; ``source`` says which evidence decided.
-SOURCES = ("bom", "http", "meta", "utf8", "detector", "fallback")
+SOURCES = ("bom", "http", "meta", "utf8", "mixed", "detector", "fallback")
+
+MIXED_UTF8_GB = "utf-8-gb18030"
+# Mixed only when the UTF-8 part is real Chinese text, and most of it.
+_MIXED_MIN_UTF8_HAN = 20
 
 META_SCAN_BYTES = 8192
 
@@ -105,6 +114,104 @@ def _is_utf8(data: bytes) -> bool:
         return error.reason == "unexpected end of data" and error.start >= len(data) - 3
 
 
+_HAN_RE = re.compile("[\u4e00-\u9fff]")
+
+
+def _gb_char(data: bytes, pos: int) -> tuple[str, int] | None:
+    """The one GB18030 character at ``pos`` (two or four bytes) and its size, if there is one."""
+    for size in (2, 4):
+        try:
+            char = data[pos:pos + size].decode("gb18030")
+        except UnicodeDecodeError:
+            continue
+        if len(char) == 1:
+            return char, size
+    return None
+
+
+def _gb_han(pair: bytes) -> str | None:
+    """A two-byte UTF-8 character (U+0080..U+07FF, Latin to Arabic) re-read as a GB Han character:
+    inside a GBK run such pairs are GBK by accident of the byte values (应 is D3 A6, also Ӧ)."""
+    try:
+        char = pair.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    return char if len(char) == 1 and _HAN_RE.match(char) else None
+
+
+def _is_two_byte_utf8(pair: bytes) -> bool:
+    return len(pair) == 2 and 0xC2 <= pair[0] <= 0xDF and 0x80 <= pair[1] <= 0xBF
+
+
+def _utf8_with_gb_runs(data: bytes, give_up_after: int | None = None) -> tuple[str, int, int, int] | None:
+    """``data`` read as UTF-8, each invalid sequence re-read as one GB18030 character where it is
+    one: ``(text, utf8_han, gb_chars, bad_bytes)``. Two-byte UTF-8 characters touching a GB run
+    are re-read as GB Han characters. With ``give_up_after``, None as soon as the GB characters
+    outnumber the UTF-8 Han characters by that many (the page is simply GBK)."""
+    view = memoryview(data)
+    parts: list[str] = []
+    pos = utf8_han = gb_chars = bad = 0
+    while pos < len(data):
+        try:
+            text = codecs.utf_8_decode(view[pos:], "strict", True)[0]
+            stop = len(data)
+        except UnicodeDecodeError as error:
+            stop = pos + error.start
+            text = codecs.utf_8_decode(view[pos:stop], "strict", True)[0]
+        pos = stop
+        if pos < len(data):  # a GB run starts here: take back two-byte characters just before it
+            taken = []
+            while text and "\x80" <= text[-1] < "\u0800" and (han := _gb_han(text[-1].encode("utf-8"))):
+                taken.append(han)
+                text = text[:-1]
+            parts.append(text)
+            parts.extend(reversed(taken))
+            gb_chars += len(taken)
+        else:
+            parts.append(text)
+        utf8_han += len(_HAN_RE.findall(text))
+        if pos == len(data):
+            break
+        found = _gb_char(data, pos)
+        if found is None:
+            parts.append("\ufffd")
+            bad += 1
+            pos += 1
+        else:
+            parts.append(found[0])
+            gb_chars += 1
+            pos += found[1]
+            while _is_two_byte_utf8(data[pos:pos + 2]) and (han := _gb_han(data[pos:pos + 2])):
+                parts.append(han)
+                gb_chars += 1
+                pos += 2
+        if give_up_after is not None and gb_chars + bad - utf8_han > give_up_after:
+            return None
+    return "".join(parts), utf8_han, gb_chars, bad
+
+
+def _is_mixed_utf8_gb(data: bytes) -> bool:
+    read = _utf8_with_gb_runs(data, give_up_after=200)
+    if read is None:
+        return False
+    _, utf8_han, gb_chars, bad = read
+    return gb_chars > 0 and utf8_han >= max(_MIXED_MIN_UTF8_HAN, gb_chars) and bad <= len(data) // 1024
+
+
+def _decode_mixed(data, errors: str = "strict") -> tuple[str, int]:
+    data = bytes(data)
+    return _utf8_with_gb_runs(data)[0], len(data)
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if name.replace("-", "_") != MIXED_UTF8_GB.replace("-", "_"):
+        return None
+    return codecs.CodecInfo(name=MIXED_UTF8_GB, encode=codecs.utf_8_encode, decode=_decode_mixed)
+
+
+codecs.register(_find_codec)
+
+
 def _detect(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
@@ -114,7 +221,7 @@ def _detect(data: bytes) -> str | None:
 
 def detect_encoding(data: bytes, content_type_header: str | None = None) -> tuple[str, str]:
     """``(encoding, source)``: the Python codec for ``data`` and which evidence decided it
-    (``bom``, ``http``, ``meta``, ``utf8``, ``detector``, or ``fallback`` when nothing did)."""
+    (``bom``, ``http``, ``meta``, ``utf8``, ``mixed``, ``detector``, or ``fallback`` when nothing did)."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name, "bom"
@@ -134,6 +241,8 @@ def detect_encoding(data: bytes, content_type_header: str | None = None) -> tupl
 
     if _is_utf8(data):
         return "utf-8", "utf8"
+    if _is_mixed_utf8_gb(data):
+        return MIXED_UTF8_GB, "mixed"
     detected = _detect(data)
     if detected is not None:
         return detected, "detector"

@@ -120,6 +120,9 @@ _NAME_RES = (
     re.compile(r"\"[^\"\n,;:。!?]{1,20}\""),
 )
 _SENTENCE_END_RE = re.compile("[。!?\n]")
+# A metric's sentence is cut to whole clauses around its span beyond this length.
+MAX_SENTENCE_CHARS = 300
+_CLAUSE_BREAK_RE = re.compile("[,;、]")
 _CLAUSE_ENDS = frozenset("。!?\n,;:、()“”《》 \t")
 # A subject may run through quotes and brackets (10个精品“一件事一次办”改革任务, 13家商(协)会).
 _SUBJECT_ENDS = frozenset("。!?\n,;:、 \t")
@@ -434,8 +437,25 @@ def _sentence(page: _Page, start: int, end: int) -> str:
     right = ends[index] + 1 if index < len(ends) else len(page.text)
     if right > left and page.folded[right - 1] == "\n":
         right -= 1
+    if right - left > MAX_SENTENCE_CHARS:
+        left, right = _clause_window(page.folded, start, end, left, right)
     sentence = page.text[left:right]
     return sentence.strip() or page.text[start:end]
+
+
+def _clause_window(folded: str, start: int, end: int, left: int, right: int) -> tuple[int, int]:
+    """The whole clauses around a span that fit in ``MAX_SENTENCE_CHARS``, most of them before it
+    (a value's topic is announced before it). A run-on "sentence" (a table flattened into one line,
+    a page without full stops) would otherwise repeat the whole paragraph in every metric."""
+    low = max(left, start - MAX_SENTENCE_CHARS * 2 // 3)
+    cut = _CLAUSE_BREAK_RE.search(folded, low, start)
+    if cut is not None and low > left:
+        low = cut.end()
+    high = min(right, max(end, low + MAX_SENTENCE_CHARS))
+    if high < right:
+        breaks = [m.end() for m in _CLAUSE_BREAK_RE.finditer(folded, end, high)]
+        high = breaks[-1] if breaks else high
+    return low, high
 
 
 def _subject(page: _Page, found: _Found, floor: int) -> str | None:
