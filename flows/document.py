@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 import traceback
 from dataclasses import dataclass, field
 
@@ -57,6 +58,52 @@ _TAG_COUNT_RES = {
     "frames": re.compile(r"<i?frame\b", re.IGNORECASE),
     "embedded objects": re.compile(r"<(?:embed|object)\b", re.IGNORECASE),
 }
+
+
+# Paragraphs this long printed twice are one paragraph shown twice (a print view, a pasted copy).
+MIN_REPEATED_PARAGRAPH_CHARS = 30
+_REPORT_TITLE_LINE_RE = re.compile(r"(?:法治政府|依法行政|法治建设)[^。;]{0,30}报告(?:\s*[(][^()]{0,20}[)])?$")
+_HEADING_MARK_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(][一二三四五六七八九十\d]+[)]|\d+[、.])")
+
+
+def repeated_paragraphs(body: str) -> list[tuple[int, int, int]]:
+    """``(start, end, first_start)`` of every line that repeats an earlier line of the body verbatim
+    (at least ``MIN_REPEATED_PARAGRAPH_CHARS`` letters; short lines such as headings repeat)."""
+    seen: dict[str, int] = {}
+    found, pos = [], 0
+    for line in body.split("\n"):
+        key = line.strip()
+        if letters(key) >= MIN_REPEATED_PARAGRAPH_CHARS:
+            if key in seen:
+                found.append((pos, pos + len(line), seen[key]))
+            else:
+                seen[key] = pos
+        pos += len(line) + 1
+    return found
+
+
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}")
+_TITLE_NOISE_RE = re.compile(r"\s|[的之]|[(][^()]*[)]|(?:19|20)\d{2}年度?")
+
+
+def _same_title(line: str, title: str) -> bool:
+    """The report's own title printed again (with or without its year, 的, a bracketed note)."""
+    years = set(_YEAR_RE.findall(line))
+    return (_TITLE_NOISE_RE.sub("", line) == _TITLE_NOISE_RE.sub("", title)
+            and (not years or years == set(_YEAR_RE.findall(title))))
+
+
+def second_report_titles(body: str, title: str | None) -> list[tuple[int, str]]:
+    """Lines of the body that read as another report's title: (offset, line)."""
+    own = fold(title or "").strip()
+    found, pos = [], 0
+    for line in body.split("\n"):
+        folded = fold(line).strip()
+        if (len(folded) <= 80 and _REPORT_TITLE_LINE_RE.search(folded) and not _same_title(folded, own)
+                and not _HEADING_MARK_RE.match(folded) and not folded.startswith("《")):
+            found.append((pos, line.strip()))
+        pos += len(line) + 1
+    return found
 
 
 class NotContent(Exception):
@@ -306,7 +353,15 @@ def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: d
     sections = sections_mod.parse_sections(body, result.doc_id)
     if not [s for s in sections if s["level"] > 0]:
         document["warnings"].append("no numbered headings found")
+    for offset, line in second_report_titles(body, info.title):
+        document["warnings"].append(
+            f"another report title inside the body at offset {offset} ({line[:60]!r}): "
+            "figures after it may belong to another report")
     metrics = assign_codes(metrics_mod.extract_metrics(body, result.doc_id, sections))
+    repeats = repeated_paragraphs(body)
+    if repeats:
+        document["warnings"].append(
+            f"{len(repeats)} paragraph(s) printed again verbatim; their metrics are quarantined as duplicates")
 
     problems = contracts.errors(document, "document")
     if problems:
@@ -327,8 +382,17 @@ def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: d
     bad_ids = {row["record_id"] for row in bad_sections}
     metrics_ok, bad_metrics = contracts.split_valid(metrics, "metric", stage="normalize:metric", id_field="metric_id")
     result.metrics = []
+    repeat_starts = [start for start, _, _ in repeats]
     for metric in metrics_ok:
-        if metric.get("section_id") in bad_ids:
+        at = bisect_right(repeat_starts, metric["start"]) - 1
+        repeat = repeats[at] if at >= 0 and metric["start"] < repeats[at][1] else None
+        if repeat is not None:
+            bad_metrics.append(contracts.quarantine_record(
+                stage="normalize:metric", schema="metric", source_id=item.source_id, doc_id=result.doc_id,
+                record_id=metric["metric_id"], record=metric,
+                reason=f"duplicate: its paragraph at offset {repeat[0]} repeats the paragraph at offset "
+                       f"{repeat[2]} verbatim"))
+        elif metric.get("section_id") in bad_ids:
             bad_metrics.append(contracts.quarantine_record(
                 stage="normalize:metric", schema="metric", source_id=item.source_id, doc_id=result.doc_id,
                 record_id=metric["metric_id"], reason=f"its section {metric['section_id']} was quarantined", record=metric,

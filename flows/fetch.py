@@ -1,8 +1,9 @@
 """Fetch registry urls over HTTP into the ``raw/`` archive.
 
 Every attempt ends as exactly one manifest row, and one bad url never stops the others: network
-failures, HTTP errors, oversize bodies and non-text responses become ``error`` rows with a one-line
-reason; PDF and Word attachments are archived as ``unsupported`` rather than dropped.
+failures, HTTP errors, oversize bodies, non-text responses and error pages or login walls served
+with a 2xx status (``soft_error``) become ``error`` rows with a one-line reason; PDF and Word
+attachments are archived as ``unsupported`` rather than dropped.
 
 Retries (timeouts, dropped connections, 5xx, 429 with Retry-After) live here; callers must not
 retry again. Politeness: at most ``per_host_concurrency`` requests in flight per host and
@@ -17,6 +18,7 @@ answers differently the second time (DNS rebinding) is not caught.
 from __future__ import annotations
 
 import email.utils
+import html as html_lib
 import ipaddress
 import logging
 import random
@@ -319,6 +321,27 @@ def sniff_media_type(data: bytes) -> str | None:
     return None
 
 
+_SOFT_ERROR_SCAN_BYTES = 256 * 1024
+_INVISIBLE_RE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.S | re.I)
+_ANY_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def soft_error(data: bytes, encoding: str) -> str | None:
+    """Why a 2xx page is an error page or a login wall (``document.soft_error_reason``), judged on
+    its title and visible text with the markup stripped; None for content. Large pages are content."""
+    from .document import soft_error_reason
+
+    if len(data) > _SOFT_ERROR_SCAN_BYTES:
+        return None
+    markup = data.decode(encoding, errors="replace")
+    title_match = _TITLE_RE.search(markup)
+    title = html_lib.unescape(_ANY_TAG_RE.sub(" ", title_match.group(1))) if title_match else None
+    body = _TITLE_RE.sub(" ", _INVISIBLE_RE.sub(" ", markup))
+    text = html_lib.unescape(_ANY_TAG_RE.sub(" ", body))
+    return soft_error_reason(title, text, markup)
+
+
 def _headers_object(headers: httpx.Headers | None) -> dict | None:
     if headers is None:
         return None
@@ -408,6 +431,10 @@ def _archive_body(archive: Archive, source: dict, data: bytes, previous: dict | 
             described["content_type"] = sniffed
     if kind in PARSEABLE_TYPES:
         encoding, encoding_source = detect_encoding(data, described["content_type"])
+        stand_in = soft_error(data, encoding)
+        if stand_in:
+            # Not archived as a snapshot: it would supersede the source's last good page.
+            return _row(source, error=_one_line(f"HTTP {described['http_status']} but {stand_in}"), **described)
         sha256, _ = archive.put(data, described["content_type"])
         unchanged = previous is not None and previous["snapshot_sha256"] == sha256
         return _row(source, outcome="unchanged" if unchanged else "new", encoding=encoding,
