@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -98,6 +98,17 @@ class Indicator:
 class Catalog:
     rows: tuple[dict, ...]
     indicators: tuple[Indicator, ...]
+    # Indicators by each (kind, unit) they accept, in catalog order: a metric only meets the keyword
+    # rules of indicators that take its kind and unit.
+    by_kind_unit: dict[tuple, tuple[Indicator, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pairs: dict[tuple, list[Indicator]] = {}
+        for indicator in self.indicators:
+            for kind in sorted(indicator.kinds):
+                for unit in sorted(indicator.units):
+                    pairs.setdefault((kind, unit), []).append(indicator)
+        object.__setattr__(self, "by_kind_unit", {pair: tuple(found) for pair, found in pairs.items()})
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -113,9 +124,12 @@ class Catalog:
         """Every indicator whose rules accept ``metric`` (before priorities are applied)."""
         kind = metric.get("kind")
         unit = normalize_unit(metric.get("unit"))
+        candidates = self.by_kind_unit.get((kind, unit))
+        if not candidates:  # no indicator takes this kind and unit: no keyword needs to run
+            return []
         subject = textnorm.fold(metric.get("subject") or "")
         sentence = _sentence_view(metric, subject)
-        return [ind for ind in self.indicators if ind.accepts(kind, unit, subject, sentence)]
+        return [ind for ind in candidates if ind.accepts(kind, unit, subject, sentence)]
 
     def assign(self, metric: dict) -> str | None:
         found = self.matching(metric)
@@ -136,12 +150,22 @@ def _sentence_view(metric: dict, folded_subject: str) -> str:
     span = textnorm.fold(metric.get("span") or "")
     end = len(sentence)
     if span:
-        starts = [m.start() for m in re.finditer(re.escape(span), sentence)]
+        starts = _occurrences(span, sentence)
         if starts:
             at = sentence.find(folded_subject) if folded_subject else -1
             after = [s for s in starts if at >= 0 and s >= at]
             end = (after[0] if after else starts[0]) + len(span)
     return sentence[:end] + "\n" + folded_subject
+
+
+def _occurrences(needle: str, text: str) -> list[int]:
+    """Starts of the non-overlapping occurrences of ``needle`` in ``text``, left to right (what
+    ``re.finditer(re.escape(needle), text)`` finds, without compiling a pattern per metric)."""
+    starts, at = [], text.find(needle)
+    while at >= 0:
+        starts.append(at)
+        at = text.find(needle, at + len(needle))
+    return starts
 
 
 def _entry_name(index: int, entry) -> str:
