@@ -68,9 +68,15 @@ def plan_task(settings: Settings, source_ids) -> tuple[list[dict], int]:
     return stages.plan_normalize(settings, source_ids)
 
 
+# The default runner's batch tasks are threads of the flow's process; they hand the parsing to this
+# pool of worker processes (``stages.batch_pool``) so that a run uses every CPU, as the plain
+# ``normalize_stage`` does. Set by ``_normalize`` for the duration of the batches; None: in-thread.
+_batch_pool = None
+
+
 @task(name="normalize-batch")
 def normalize_batch_task(settings: Settings, items: list[dict]) -> dict:
-    return stages.normalize_batch(settings, items)
+    return stages.run_batch(_batch_pool, settings, items)
 
 
 @task(name="load-warehouse")
@@ -116,7 +122,14 @@ def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "d
     if not batches:
         return counts
     if task_runner is None:
-        results = _collect([normalize_batch_task.submit(settings, batch) for batch in batches], batches, len(items))
+        global _batch_pool
+        with stages.batch_pool(batch_count=len(batches)) as pool:
+            _batch_pool = pool
+            try:
+                results = _collect([normalize_batch_task.submit(settings, batch) for batch in batches],
+                                   batches, len(items))
+            finally:
+                _batch_pool = None
     else:
         with task_runner:
             futures = [task_runner.submit(normalize_batch_task, parameters={"settings": settings, "items": batch})

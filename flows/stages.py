@@ -8,9 +8,13 @@ outputs there, so a stage can be rerun on its own. Each stage holds the warehous
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Callable, Iterable
 
 from .config import Settings
@@ -139,16 +143,53 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def default_workers() -> int:
+    """Worker processes for normalize: the CPUs this process may run on (parsing is CPU-bound
+    Python, so threads would share one core under the GIL)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def batch_pool(workers: int | None = None, batch_count: int = 2):
+    """A process pool that parses normalize batches, or None when one process is enough (one CPU, or
+    a single batch). Workers are spawned, not forked: the parent may hold threads (Prefect, the run
+    lock's owner) that a fork would copy mid-state."""
+    workers = min(default_workers() if workers is None else max(1, int(workers)), batch_count)
+    if workers <= 1:
+        yield None
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
+
+
+def run_batch(pool, settings: Settings, items: list[dict]) -> dict:
+    """``normalize_batch`` in ``pool`` (a ``batch_pool``), or in this process when the pool is None."""
+    if pool is None:
+        return normalize_batch(settings, items)
+    return pool.submit(normalize_batch, settings, items).result()
+
+
 @_under_run_lock
-def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, progress: Progress = None) -> dict:
+def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, workers: int | None = None,
+                    progress: Progress = None) -> dict:
+    """Plan, then parse the batches on ``workers`` processes (default: one per CPU). Each document
+    is its own staged file, so the outputs do not depend on the number of workers."""
     items, up_to_date = plan_normalize(settings, source_ids)
     counts: Counter = Counter({"up_to_date": up_to_date})
     done = 0
-    for batch in batches(items, batch_size):
-        counts.update(normalize_batch(settings, batch))
-        done += len(batch)
-        if progress:
-            progress(f"normalize {done}/{len(items)} documents")
+    todo = batches(items, batch_size)
+    with batch_pool(workers, len(todo)) as pool:
+        results = pool.map(normalize_batch, [settings] * len(todo), todo) if pool else (
+            normalize_batch(settings, batch) for batch in todo)
+        for batch, result in zip(todo, results):
+            counts.update(result)
+            done += len(batch)
+            if progress:
+                progress(f"normalize {done}/{len(items)} documents")
     return dict(counts)
 
 
