@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
+from itertools import islice
 import traceback
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ MAX_SNAPSHOT_BYTES = 50 * 2**20
 MAX_TEXT_CHARS = 1_500_000
 # A decoded page with more control or undecodable characters than this share is binary data.
 MAX_BINARY_SHARE = 0.05
+MIN_BINARY_CHARS = 32
 # A page with fewer letters (Han, Latin, digits) than this beyond its title has no body.
 MIN_BODY_CHARS = 20
 
@@ -41,7 +43,7 @@ _LETTER_RE = re.compile("[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
 
 # Pages that stand in for content: error pages served with HTTP 200 and login walls. Only a short
 # page is judged (a report quoting "404" is still a report).
-SOFT_ERROR_MAX_CHARS = 300
+SOFT_ERROR_MAX_CHARS = 200
 _SOFT_ERROR_RE = re.compile(
     r"页面不存在|页面未找到|找不到(?:该|此|您要访问的|您访问的|相关)?(?:页面|网页|信息|内容)|(?:页面|网页|信息|文章|内容|稿件)(?:已被?|已经被?)?(?:删除|撤下|下线|过期)"
     r"|(?:页面|网页|信息|文章|内容)不存在|无法(?:找到|访问)(?:该|此)?(?:页面|网页)|访问(?:出错|错误|受限)|服务器(?:错误|繁忙)|系统繁忙"
@@ -110,8 +112,11 @@ class NotContent(Exception):
     """The snapshot holds no page content to parse; the message is the quarantine reason."""
 
 
-def letters(text: str) -> int:
-    return len(_LETTER_RE.findall(text))
+def letters(text: str, enough: int | None = None) -> int:
+    """How many Han, Latin and digit characters ``text`` holds, counting no further than ``enough``."""
+    if enough is None:
+        return len(_LETTER_RE.findall(text))
+    return sum(1 for _ in islice(_LETTER_RE.finditer(text), enough))
 
 
 def soft_error_reason(title: str | None, text: str, html: str | None = None) -> str | None:
@@ -120,7 +125,7 @@ def soft_error_reason(title: str | None, text: str, html: str | None = None) -> 
     ``title`` and ``text`` are the page's title and visible text; ``html`` (optional) its markup,
     where a password field marks a login form. Long pages are never judged: they are content."""
     visible = " ".join(part for part in (title or "", text) if part)
-    if letters(visible) > SOFT_ERROR_MAX_CHARS:
+    if letters(visible, SOFT_ERROR_MAX_CHARS + 1) > SOFT_ERROR_MAX_CHARS:
         return None
     folded = fold(" ".join(visible.split()))
     match = _SOFT_ERROR_RE.search(folded)
@@ -150,9 +155,11 @@ def _sniff_attachment(data: bytes, content_type: str | None) -> str | None:
     return None
 
 
-def _binary_share(text: str) -> float:
+def _binary_share(text: str) -> tuple[float, int]:
+    """Share and number of control or undecodable characters in the first 100,000 characters."""
     sample = text[:100_000]
-    return len(_NOT_TEXT_RE.findall(sample)) / len(sample) if sample else 0.0
+    count = len(_NOT_TEXT_RE.findall(sample))
+    return (count / len(sample) if sample else 0.0), count
 
 
 def _markup_hint(html: str | None) -> str:
@@ -259,8 +266,8 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
         if attachment:
             raise NotContent(f"unsupported for parsing: {attachment} (an attachment, not a web page)")
         text, _, warnings = decode(data, item.content_type, item.encoding)
-        share = _binary_share(text)
-        if share > MAX_BINARY_SHARE:
+        share, count = _binary_share(text)
+        if share > MAX_BINARY_SHARE and count >= MIN_BINARY_CHARS:
             raise NotContent(
                 f"not text: {share:.0%} of the decoded characters are control or undecodable characters "
                 f"(binary data served as {item.content_type or 'no content type'})")
@@ -281,7 +288,7 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
             text = text[:MAX_TEXT_CHARS]
             warnings.append(f"text cut at {MAX_TEXT_CHARS} characters")
         text = clean_text(text)
-        if not letters(text):
+        if not letters(text, 1):
             raise NotContent("no text in the page" + _markup_hint(html))
         stage = "page"
         _parse_text(result, text, item, page_fields, warnings, html)
@@ -308,10 +315,11 @@ def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: d
     from .catalog import assign_codes
 
     info = page.read_page(text, url=item.url, page_fields=page_fields)
-    stand_in = soft_error_reason(info.title or page_fields.get("title"), info.text, html)
+    stand_in = None if info.is_report else soft_error_reason(info.title or page_fields.get("title"), info.text, html)
     if stand_in:
         raise NotContent(stand_in)
-    if letters(info.text.replace(info.title, "") if info.title else info.text) < MIN_BODY_CHARS:
+    body_letters = letters(info.text.replace(info.title, "") if info.title else info.text, MIN_BODY_CHARS)
+    if body_letters < MIN_BODY_CHARS:
         title = f" {info.title!r}" if info.title else ""
         raise NotContent(f"no body text: the page holds only its title{title}" + _markup_hint(html))
     report_year = info.report_year if info.report_year is not None else item.report_year_hint

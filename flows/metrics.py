@@ -319,6 +319,8 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
     """A number with its multiplier, qualifiers and unit: 75万余人次, 50多家, 1000人以上, 56%."""
     folded = page.folded
     percent_words = numeral.startswith("百分之")
+    if percent_words and numeral[3:4] in "千仟万萬亿億":
+        return None  # 百分之亿 is no share of anything
     if percent_words:  # 百分之百, 百分之一 are percents whatever their numeral
         tail = _PERCENT_TAIL_RE.match(folded, end)
         unit, unit_at, multiplier, inner_qualifier = "%", None, 1, None
