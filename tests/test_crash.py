@@ -90,8 +90,8 @@ CASES = [
          lambda r: len(_glob(r, "warehouse/staging/*/.tmp-*.json")) == 1
          and len(list(iter_staged(r / "warehouse"))) == 1, ("raw", "staging", "warehouse")),
     Case("load: database built, not renamed", "normalized", ("load",), "load-db-rename:1",
-         lambda r: bool(_glob(r, "warehouse/.fazhi.duckdb.building-*")) and bool(_glob(r, "warehouse/parquet/.incoming-*"))
-         and not (r / "warehouse/fazhi.duckdb").exists(), ("staging", "warehouse")),
+         lambda r: bool(_glob(r, "warehouse/.fazhi.duckdb.building-*"))
+         and bool(_glob(r, "warehouse/parquet/.incoming-*")) and not (r / "warehouse/fazhi.duckdb").exists(), ("staging", "warehouse")),
     Case("load: datasets half swapped in", "normalized", ("load",), "load-swap:4",
          lambda r: (r / "warehouse/fazhi.duckdb").exists() and len(_glob(r, "warehouse/parquet/[!.]*")) == 3
          and bool(_glob(r, "warehouse/parquet/.incoming-*")), ("staging", "warehouse")),

@@ -195,7 +195,8 @@ def test_cli_run_fails_before_prefect_with_a_one_line_message(tmp_path, holder_c
                             cwd=PROJECT_DIR, env=_env(PREFECT_HOME=str(prefect_home)), capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith(f"fazhi run: error: another fazhi run holds {tmp_path / 'warehouse' / '.fazhi.lock'}: "
+    lock_file = tmp_path / "warehouse" / ".fazhi.lock"
+    assert result.stderr.startswith(f"fazhi run: error: another fazhi run holds {lock_file}: "
                                     f"pid {holder.pid} on host {socket.gethostname()}, command `fazhi run --offline`")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not list(prefect_home.rglob("*.db")) and time.monotonic() - started < 20  # no flow run started
