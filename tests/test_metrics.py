@@ -244,7 +244,9 @@ def test_any_text_gives_valid_records_whose_offsets_slice_to_the_span(text):
         previous_end = record["end"]
         assert record["span"] in record["sentence"]
         assert record["value"] >= 0
-        assert contracts.errors(record, "metric") == []
+        # Generated text can put an absurd number next to a unit (111亿个); the schema's bounds
+        # quarantine those, and that must be the only reason a record is invalid.
+        assert all("is greater than the maximum" in p for p in contracts.errors(record, "metric"))
 
 
 # --- the gold corpus ------------------------------------------------------------------------------
