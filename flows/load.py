@@ -620,6 +620,8 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
     parquet_dir = warehouse_dir / PARQUET_DIR
     with run_lock(warehouse_dir):  # one load at a time: a second one would race on the renames
         recover_interrupted(parquet_dir)
+        # Tables about to change: the inputs digest of the last load no longer describes them.
+        (warehouse_dir / FINGERPRINT_NAME).unlink(missing_ok=True)
         previous_sources = read_dataset(specs["sources"], parquet_dir / "sources") if "sources" in specs else []
         previous_runs = read_dataset(specs["runs"], parquet_dir / "runs") if "runs" in specs else []
 
@@ -687,18 +689,129 @@ def staged_since_schemas(warehouse_dir: Path, staged: list[dict], specs: dict[st
     return fresh
 
 
+# -- the no-change fast path ---------------------------------------------------------------------
+
+FINGERPRINT_NAME = ".load-inputs.json"
+
+
+def inputs_fingerprint(warehouse_dir: Path, raw_dir: Path, *, code_version: str, allow_drop: bool) -> str:
+    """A digest of everything a load reads: the staged files (name, size, mtime), the registry and
+    manifest bytes, the catalog, the schemas, the region index and the code version. Equal digests
+    mean a rebuild would write the same tables."""
+    from .catalog import CATALOG_PATH
+    from .staging import staging_dir
+
+    digest = hashlib.sha256(f"{code_version}\n{bool(allow_drop)}\n".encode())
+    files = [Path(raw_dir) / "sources.yaml", Path(raw_dir) / "manifest.jsonl", Path(CATALOG_PATH)]
+    files += sorted(Path(SCHEMAS_DIR).glob("*.json"))
+    files += sorted((Path(__file__).parent / "data").glob("*"))
+    for path in files:
+        digest.update(f"{path.name}\n".encode())
+        if path.is_file():
+            with path.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+    root = staging_dir(Path(warehouse_dir))
+    for entry in sorted(root.glob("*/*.json")) if root.is_dir() else []:
+        if not entry.name.startswith("."):
+            stat = entry.stat()
+            digest.update(f"{entry.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _read_fingerprint(warehouse_dir: Path) -> dict | None:
+    try:
+        return json.loads((Path(warehouse_dir) / FINGERPRINT_NAME).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _write_fingerprint(warehouse_dir: Path, fingerprint: str, counts: dict) -> None:
+    path = Path(warehouse_dir) / FINGERPRINT_NAME
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"fingerprint": fingerprint, "counts": counts}, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _warehouse_complete(warehouse_dir: Path, specs: dict[str, TableSpec]) -> bool:
+    parquet_dir = Path(warehouse_dir) / PARQUET_DIR
+    return (Path(warehouse_dir) / DB_NAME).is_file() and all(
+        parquet_files(parquet_dir / name) for name in specs if name not in PARTITIONED)
+
+
+def record_unchanged_run(*, warehouse_dir: Path, run: dict, allow_drop: bool, saved: dict,
+                         specs: dict[str, TableSpec], progress: Progress = None) -> dict:
+    """A load whose inputs are those of the last successful one: the tables stay as they are; only
+    this run's row is added to ``runs`` (its Parquet dataset, and the warehouse's table in one
+    transaction). Returns the counts of that load."""
+    say = progress or (lambda message: None)
+    warehouse_dir = Path(warehouse_dir)
+    parquet_dir = warehouse_dir / PARQUET_DIR
+    counts = dict(saved["counts"])
+    if "runs" not in specs:
+        return counts
+    previous_runs = read_dataset(specs["runs"], parquet_dir / "runs")
+    previous = _previous_run(previous_runs, run.get("run_id"))  # the last load: same tables, same counts
+    finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    this_run = run_row(specs["runs"], run, counts, previous.get("rows_by_year") if previous else {},
+                       allow_drop=allow_drop, finished_at=finished_at)
+    problems = _Validators({"runs": specs["runs"]}).problems("runs", this_run)
+    if problems:
+        raise ValueError(f"runs row does not match schemas/run.schema.json: {'; '.join(problems)}")
+    runs = [r for r in previous_runs if r["run_id"] != this_run["run_id"]] + [this_run]
+    counts["runs"] = len(runs)
+    incoming = parquet_dir / f".incoming-{os.getpid()}"
+    if incoming.exists():
+        shutil.rmtree(incoming)
+    try:
+        write_dataset(specs["runs"], runs, incoming / "runs", code_version=run.get("code_version") or __version__)
+        con = duckdb.connect(str(warehouse_dir / DB_NAME))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"DELETE FROM {quote('runs')}")
+            con.execute(f"INSERT INTO {quote('runs')} {_read_parquet_sql(specs['runs'], parquet_files(incoming / 'runs'))}")
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        swap_in(incoming / "runs", parquet_dir / "runs")
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+    say(f"load: inputs unchanged since the last load: tables kept, run recorded "
+        f"({counts.get('documents', 0)} documents)")
+    return counts
+
+
 def load_warehouse(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool = False,
                    progress: Progress = None) -> dict:
     """Load everything staged under ``warehouse_dir`` plus the registry and manifest under ``raw_dir``,
     the metric catalog and the region code tables. Returns row counts per table (and
     ``report_documents``, ``canonical_metrics``, ``sources_not_in_registry``). Raises
-    ``DataCheckError`` (nothing replaced) when a data check fails."""
+    ``DataCheckError`` (nothing replaced) when a data check fails.
+
+    When nothing the load reads has changed since the last successful load (``inputs_fingerprint``)
+    the tables are kept and only the run is recorded."""
+    specs = load_specs()
+    with run_lock(Path(warehouse_dir)):
+        recover_interrupted(Path(warehouse_dir) / PARQUET_DIR)
+        fingerprint = inputs_fingerprint(warehouse_dir, raw_dir, code_version=run.get("code_version") or __version__,
+                                         allow_drop=allow_drop)
+        saved = _read_fingerprint(warehouse_dir)
+        if saved and saved.get("fingerprint") == fingerprint and _warehouse_complete(warehouse_dir, specs):
+            return record_unchanged_run(warehouse_dir=warehouse_dir, run=run, allow_drop=allow_drop, saved=saved,
+                                        specs=specs, progress=progress)
+        counts = _load_all(warehouse_dir=warehouse_dir, raw_dir=raw_dir, run=run, allow_drop=allow_drop,
+                           progress=progress, specs=specs)
+        _write_fingerprint(warehouse_dir, fingerprint, {k: v for k, v in counts.items() if k != "runs"})
+        return counts
+
+
+def _load_all(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool, progress: Progress,
+              specs: dict[str, TableSpec]) -> dict:
     from .archive import Archive
     from .catalog import catalog_rows
     from .regions import region_table
     from .registry import load_registry
 
-    specs = load_specs()
     staged = list(iter_staged(Path(warehouse_dir)))
     inputs = LoadInputs(
         staged=staged,
