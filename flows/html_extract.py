@@ -32,7 +32,13 @@ MAX_TREE_ELEMENTS = 30_000
 # trafilatura's text is kept unless it holds less than this share of the largest block's Han text.
 MIN_TRAFILATURA_SHARE = 0.5
 
-_HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_NOT_HAN_RUN_RE = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbf]+")
+
+
+def _han_count(text: str) -> int:
+    """Han characters in ``text`` (unified ideographs and extension A). Deleting the runs of other
+    characters and measuring what is left costs a fraction of listing every Han match."""
+    return len(_NOT_HAN_RUN_RE.sub("", text))
 
 
 @dataclass
@@ -50,8 +56,8 @@ def extract(html: str) -> Extracted:
     block_text = _largest_block_text(tree) if tree is not None else ""
     fields = _fields(tree) if tree is not None else {}
     main = _tidy(_trafilatura_text(html))
-    block_han = len(_HAN_RE.findall(block_text))
-    if main and len(_HAN_RE.findall(main)) >= MIN_TRAFILATURA_SHARE * block_han:
+    block_han = _han_count(block_text)
+    if main and _han_count(main) >= MIN_TRAFILATURA_SHARE * block_han:
         return Extracted(main, fields, "trafilatura", warnings)
     if block_text:
         if main:
@@ -204,7 +210,7 @@ def _largest_block_text(tree) -> str:
         while child is not None:
             tag = child.tag
             if tag == "-text":
-                total += len(_HAN_RE.findall(child.text_content or ""))
+                total += _han_count(child.text_content or "")
             elif tag == "a" or tag in _SKIP_TAGS or tag.startswith("-"):
                 pass  # link text is navigation, not content
             else:
