@@ -197,7 +197,10 @@ def cmd_import_text(args: argparse.Namespace) -> int:
         raise UserError(f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first")
     if not args.path.is_file():
         raise UserError(f"{args.path}: file not found")
-    row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path)
+    from .lock import run_lock
+
+    with run_lock(settings.warehouse_dir, command="fazhi import-text"):
+        row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path)
     print(f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}")
     return EXIT_OK
 
