@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
 from .numerals import ARABIC_PATTERN, CN_DIGITS, CN_NUMERAL_CHARS, MULTIPLIERS, is_digit_sequence, parse_number
@@ -38,23 +38,26 @@ _AMOUNT_UNITS = (
 _PERCENT_UNITS = ("%", "‰")
 _CHANGE_UNITS = ("个百分点", "百分点")
 _RATIO_UNITS = ("倍",)
-# Administrative areas counted as such (对2市4县开展督察): only after Arabic digits, and only when
-# the area word stands alone (12345市民热线 is a hotline).
-_AREA_UNITS = ("市", "县", "区", "乡", "镇", "村", "省")
+# 翻一番 / 翻两番: a doubling, counted in 番 only after 翻 (三番五次 is an idiom).
+_DOUBLING_UNITS = ("番",)
+# Administrative areas counted as such (对2市4县开展督察, 全州8县市): only after Arabic digits, and
+# only when the area word stands alone (12345市民热线 is a hotline).
+_AREA_UNITS = ("县市区", "县市", "市县", "县区", "区县", "乡镇", "市", "县", "区", "乡", "镇", "村", "省")
 # After an area word these make it part of another word (市民, 县委, 区级, 市场, 镇政府).
 _NOT_AFTER_AREA = frozenset("民委长级场直属域政辖管内外情容貌里区县")
 # A score (得分98.5分): Arabic only, because 十分 is an adverb.
 _SCORE_UNITS = ("分",)
 
 _ALL_UNITS = sorted(
-    _COUNT_UNITS + _AMOUNT_UNITS + _PERCENT_UNITS + _CHANGE_UNITS + _RATIO_UNITS + _AREA_UNITS + _SCORE_UNITS,
+    _COUNT_UNITS + _AMOUNT_UNITS + _PERCENT_UNITS + _CHANGE_UNITS + _RATIO_UNITS + _DOUBLING_UNITS + _AREA_UNITS
+    + _SCORE_UNITS,
     key=len, reverse=True,
 )
 _UNIT_KIND = {
     **{u: "count" for u in _COUNT_UNITS + _AREA_UNITS},
     **{u: "amount" for u in _AMOUNT_UNITS + _SCORE_UNITS},
     **{u: "percent" for u in _PERCENT_UNITS},
-    **{u: "change" for u in _CHANGE_UNITS},
+    **{u: "change" for u in _CHANGE_UNITS + _DOUBLING_UNITS},
     **{u: "ratio" for u in _RATIO_UNITS},
 }
 _ARABIC_ONLY_UNITS = frozenset(_AREA_UNITS + _SCORE_UNITS)
@@ -66,10 +69,16 @@ _CHANGE_VERBS = {
     "前进": "increase", "跃升": "increase",
     "下降": "decrease", "减少": "decrease", "降低": "decrease", "压缩": "decrease", "缩短": "decrease",
     "缩减": "decrease", "降幅": "decrease", "下滑": "decrease", "回落": "decrease", "后移": "decrease",
-    "后退": "decrease", "减幅": "decrease", "压减": "decrease", "缩小": "decrease",
+    "后退": "decrease", "减幅": "decrease", "压减": "decrease", "缩小": "decrease", "翻": "increase",
 }
 _CHANGE_VERB_PREFIXES = tuple(_CHANGE_VERBS)
-_CHANGE_VERB_RE = re.compile("(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + r")\Z")
+_CHANGE_VERB_ALTERNATION = "(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + ")"
+_CHANGE_VERB_RE = re.compile(_CHANGE_VERB_ALTERNATION + r"\Z")
+# A percent right after a change verb and its short object is a change too (减少材料60%,
+# 压缩审批时间50%); an object holding 率/比/至/到/为/占/的 makes the figure a level (提高到95%).
+_CHANGE_VERB_OBJECT_RE = re.compile(f"(?P<verb>{_CHANGE_VERB_ALTERNATION})" + r"(?:(?![率比至到为占的])[\u4e00-\u9fff]){1,6}\Z")
+# After 个 these make the number a period (连续4个季度), not a count.
+_PERIOD_WORDS = ("季度", "年度", "年头", "学期", "星期", "周")
 
 _PREFIX_QUALIFIERS = ("超过", "超", "逾", "约", "近")
 # 最近 / 就近 / 附近 are "recent" / "nearby", not "nearly".
@@ -105,6 +114,10 @@ _TAIL_RE = re.compile(
 )
 _PERCENT_TAIL_RE = re.compile("(?P<q3>以上|左右)?")
 _ARABIC_AT_RE = re.compile(ARABIC_PATTERN)
+# An Arabic number ending where a search's endpos is (the head of 6.5和4.2个百分点).
+_ARABIC_BEFORE_RE = re.compile(rf"(?:{ARABIC_PATTERN})\Z")
+# What joins the figures of a list that prints its unit once (分别提升6.5和4.2个百分点).
+_LIST_JOINERS = "、和及与"
 
 # Named things whose inner numbers are not quantities: titles in 《》, short quoted labels, document
 # number years in 〔〕. Long quotations are prose and keep their numbers.
@@ -124,16 +137,29 @@ _SENTENCE_END_RE = re.compile("[。!?\n]")
 MAX_SENTENCE_CHARS = 300
 _CLAUSE_BREAK_RE = re.compile("[,;、]")
 _CLAUSE_ENDS = frozenset("。!?\n,;:、()“”《》 \t")
-# A subject may run through quotes and brackets (10个精品“一件事一次办”改革任务, 13家商(协)会).
+# A subject may run through quotes and brackets (10个精品“一件事一次办”改革任务, 13家商(协)会), and
+# through a list's 、 inside brackets (18个县(市、区)); before the number it takes the whole list
+# (学习宪法、民法典等法律法规11次), up to a clause break.
 _SUBJECT_ENDS = frozenset("。!?\n,;:、 \t")
+_SUBJECT_LEFT_ENDS = frozenset("。!?\n,;: \t")
+_OPENING_BRACKETS, _CLOSING_BRACKETS = "(“《[【", ")”》]】"
+# The predicate after a counted noun phrase (10个县市区全部建立…, 400名干部参加考试).
+_PREDICATE_STARTS = ("全部", "均", "都", "已", "实现", "参加", "参与")
+_LIST_CONNECTORS = frozenset(["和", "及", "与", "、", "以及"])
 # Characters glued to an Arabic number that make it part of a code, date, period, version or label.
 _GLUE_BEFORE = frozenset("./+·•_#×*@")
 _GLUE_AFTER = frozenset("-—–~/+·•_#×*@")
 # A dash joins numbers only between digits or letters (2021—2025, l379250-0303); after words it is
 # punctuation (成效显著——全年办理500件).
 _DASHES = frozenset("-—–~")
-_SUBJECT_LEADS = ("全年", "全市", "全省", "全区", "全县", "其中", "累计", "共计", "合计", "先后", "共", "已", "今年", "当年")
-_SUBJECT_TAILS = ("达到", "共计", "合计", "累计", "达", "为", "共", "计", "超过", "超", "逾", "约", "近", "将近")
+_SUBJECT_LEADS = ("全年", "全市", "全省", "全区", "全县", "全州", "其中", "累计", "共计", "合计", "先后", "共有", "现有",
+                  "共", "已", "今年", "当年")
+_SUBJECT_TAILS = tuple(sorted((
+    "达到", "共计", "合计", "累计", "达", "为", "共", "计", "超过", "超", "逾", "约", "近", "将近", "保持", "的",
+    "分别", "均", "由", "由原来的", "由平均",
+), key=len, reverse=True))
+# 下降至 / 提高到 / 压减为 before a level: the verb says how the level was reached, not what it is.
+_TO_WORDS = "至到为"
 
 
 @dataclass(frozen=True)
@@ -220,7 +246,7 @@ def _countable_chinese(numeral: str, page: _Page, start: int, unit: str | None, 
     numeral of an idiom (三番五次)."""
     if is_digit_sequence(numeral):
         return False
-    if numeral in ("一", "壹") and unit != "倍" or numeral in ("二", "贰", "貳", "零", "〇", "○"):
+    if numeral in ("一", "壹") and unit not in ("倍", "番") or numeral in ("二", "贰", "貳", "零", "〇", "○"):
         return False
     if numeral[0] in "百千万亿佰仟萬億" and not approximate:
         return False
@@ -241,8 +267,9 @@ def _prefix_qualifier(page: _Page, start: int) -> str | None:
     return None
 
 
-def _change(page: _Page, start: int, previous: _Found | None) -> str | None:
-    """The direction when the wording before the number makes it a change (同比增长56%)."""
+def _change(page: _Page, start: int, previous: _Found | None, unit: str | None = None) -> str | None:
+    """The direction when the wording before the number makes it a change (同比增长56%, and for a
+    percent also 减少材料60%)."""
     left = _left_clause(page.folded, start).rstrip("了 ")
     for helper in ("达到", "达"):
         if left.endswith(helper):
@@ -253,6 +280,10 @@ def _change(page: _Page, start: int, previous: _Found | None) -> str | None:
     verb = _CHANGE_VERB_RE.search(left)
     if verb:
         return _CHANGE_VERBS[verb.group()]
+    if unit in _PERCENT_UNITS:
+        verb = _CHANGE_VERB_OBJECT_RE.search(left)
+        if verb:
+            return _CHANGE_VERBS[verb.group("verb")]
     # 分别增长12%、15%: the second figure continues the first one's change.
     if previous and previous.kind == "change" and page.folded[previous.end:start] in ("、", "和", "及", ",和"):
         return previous.direction
@@ -348,7 +379,7 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
         return None
     span_start = start - len(prefix) if prefix else start
     kind = _UNIT_KIND[unit] if unit else "count"
-    direction = _change(page, span_start, previous)
+    direction = _change(page, span_start, previous, unit)
     if direction is not None:
         kind = "change"
     qualifier = prefix or inner_qualifier or tail.group("q3")
@@ -361,8 +392,12 @@ def _unit_fits(page: _Page, start: int, unit_end: int, unit: str, arabic: bool) 
     after = page.char(unit_end)
     if unit in _ARABIC_ONLY_UNITS and not arabic:
         return False
-    if unit in _AREA_UNITS and (after in _NOT_AFTER_AREA or len(folded[start:unit_end]) > 4):
+    if unit in _AREA_UNITS and (after in _NOT_AFTER_AREA or unit_end - len(unit) - start > 3):
         return False  # 12345市民热线, 2市场
+    if unit in _DOUBLING_UNITS and page.char(start - 1) != "翻":
+        return False
+    if unit == "个" and folded.startswith(_PERIOD_WORDS, unit_end):
+        return False  # 连续4个季度 is a period
     if unit in _SCORE_UNITS and page.char(start - 1) in "时点":
         return False
     if unit == "位" and after == "数":  # 两位数增长
@@ -382,6 +417,30 @@ def _unit_fits(page: _Page, start: int, unit_end: int, unit: str, arabic: bool) 
         if folded.startswith(_PROGRAMME_HEADS, unit_end):
             return False
     return True
+
+
+def _shared_unit_heads(page: _Page, found: _Found, floor: int, previous: _Found | None) -> list[_Found]:
+    """Bare Arabic figures that share ``found``'s unit, printed once at the end of a 分别 list
+    (分别提升6.5和4.2个百分点, 分别为3、5、8件): one metric each, in text order."""
+    if found.unit is None or found.kind == "rank" or found.qualifier:
+        return []
+    spans, end = [], found.start
+    while end - 1 > floor and page.char(end - 1) in _LIST_JOINERS:
+        head = _ARABIC_BEFORE_RE.search(page.folded, max(floor, end - 17), end - 1)
+        if head is None or head.start() < floor or _glued_before(page, head.start()):
+            break
+        spans.append(head.span())
+        end = head.start()
+    if not spans or "分别" not in _left_clause(page.folded, end):
+        return []
+    heads = []
+    for start, stop in reversed(spans):
+        direction = _change(page, start, previous) if found.kind == "change" else None
+        head = _Found(start, stop, parse_number(page.folded[start:stop]), found.unit, None, found.kind,
+                      direction or found.direction)
+        heads.append(head)
+        previous = head
+    return heads
 
 
 def _read(page: _Page, match: re.Match, previous: _Found | None) -> _Found | None:
@@ -460,34 +519,57 @@ def _clause_window(folded: str, start: int, end: int, left: int, right: int) -> 
     return low, high
 
 
-def _subject(page: _Page, found: _Found, floor: int) -> str | None:
-    """What is counted: the noun phrase right after the unit (18名政府法律顾问), else the clause
-    before the number (受理复议案件518件), never reaching back past the previous metric."""
-    folded = page.folded
-    stop = found.end
-    while stop < len(folded) and folded[stop] not in _SUBJECT_ENDS and not folded[stop].isdigit() \
-            and stop - found.end < 24:
+def _following_phrase_end(folded: str, begin: int) -> int:
+    """Where the noun phrase after a unit ends: a clause break or digit outside brackets, a
+    predicate (全部, 均, 参加…), or 24 characters."""
+    stop, depth = begin, 0
+    while stop < len(folded) and stop - begin < 24:
+        ch = folded[stop]
+        if ch in _OPENING_BRACKETS:
+            depth += 1
+        elif ch in _CLOSING_BRACKETS:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and (ch in _SUBJECT_ENDS or ch.isdigit() or folded.startswith(_PREDICATE_STARTS, stop)):
+            break
         stop += 1
-    following = folded[found.end:stop]
-    if following.startswith("的"):
-        following = following[1:]
+    return stop
+
+
+def _subject(page: _Page, found: _Found, floor: int, previous: _Found | None = None,
+             previous_subject: str | None = None) -> str | None:
+    """What is counted: the noun phrase right after the unit (18名政府法律顾问), else the clause
+    before the number (受理复议案件518件), never reaching back past the previous metric. A level
+    reached from an earlier one (由20个工作日压缩至3个工作日) has the earlier one's subject."""
+    folded = page.folded
+    stop = _following_phrase_end(folded, found.end)
+    begin = found.end + 1 if folded.startswith("的", found.end) else found.end
+    following = folded[begin:stop]
     if found.kind in ("count", "amount") and len(following) >= 2 and _is_cjk(following[0]) \
             and following[0] not in "以左余多内" and not following.startswith(_CHANGE_VERB_PREFIXES):
-        words = page.text[stop - len(following):stop]
-    else:
-        left = _left_clause(folded, found.start, limit=30)
-        words = page.text[max(found.start - len(left), floor):found.start]
-        stripped = True
-        while stripped:  # 全市全年受理… -> 受理…
-            stripped = False
-            for lead in _SUBJECT_LEADS:
-                if words.startswith(lead) and len(words) > len(lead) + 1:
-                    words, stripped = words[len(lead):], True
+        return page.text[begin:stop].strip(" \t\u3000、,") or None
+    begin = found.start
+    while begin > floor and found.start - begin < 30 and folded[begin - 1] not in _SUBJECT_LEFT_ENDS:
+        begin -= 1
+    end = found.start
+    stripped = True
+    while stripped:  # 全市全年受理… -> 受理…; …累计达到 -> …
+        stripped = False
+        for lead in _SUBJECT_LEADS:
+            if folded.startswith(lead, begin) and end - begin > len(lead) + 1:
+                begin, stripped = begin + len(lead), True
         for tail in _SUBJECT_TAILS:
-            if words.endswith(tail) and len(words) > len(tail):
-                words = words[: -len(tail)]
+            if folded.endswith(tail, begin, end) and end - begin > len(tail):
+                end, stripped = end - len(tail), True
                 break
-    words = words.strip(" \t\u3000、,，")
+    if end > begin and folded[end - 1] in _TO_WORDS:
+        verb = _CHANGE_VERB_RE.search(folded, begin, end - 1)
+        if verb:
+            end = verb.start()
+            if end <= begin and previous is not None and previous.unit == found.unit:
+                return previous_subject
+    words = page.text[begin:end].strip(" \t\u3000、,，")
+    if fold(words) in _LIST_CONNECTORS:  # 分别为100%和98.7%: the second figure's topic is not "和"
+        return None
     return words or None
 
 
@@ -528,6 +610,7 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
     section_index = _SectionIndex(sections)
     records: list[dict] = []
     previous: _Found | None = None
+    subject: str | None = None
     consumed = 0
     for match in _tokens(page):
         if match.start() < consumed:
@@ -535,22 +618,28 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
         found = _read(page, match, previous)
         if found is None:
             continue
-        floor = previous.end if previous else 0
-        previous, consumed = found, found.end
-        records.append({
-            "metric_id": f"{doc_id}-m{found.start:06d}",
-            "doc_id": doc_id,
-            "section_id": section_index.at(found.start),
-            "value": _json_number(found.value),
-            "unit": _printed_unit(text, found),
-            "qualifier": found.qualifier,
-            "kind": found.kind,
-            "direction": found.direction,
-            "subject": _subject(page, found, floor),
-            "span": text[found.start:found.end],
-            "start": found.start,
-            "end": found.end,
-            "sentence": _sentence(page, found.start, found.end),
-            "metric_code": None,
-        })
+        unit = _printed_unit(text, found)
+        heads = _shared_unit_heads(page, found, consumed, previous)
+        if heads and found.kind == "change" and found.direction is None:
+            found = replace(found, direction=heads[-1].direction)
+        for item in heads + [found]:
+            floor = previous.end if previous else 0
+            subject = _subject(page, item, floor, previous, subject)
+            previous, consumed = item, item.end
+            records.append({
+                "metric_id": f"{doc_id}-m{item.start:06d}",
+                "doc_id": doc_id,
+                "section_id": section_index.at(item.start),
+                "value": _json_number(item.value),
+                "unit": unit,
+                "qualifier": item.qualifier,
+                "kind": item.kind,
+                "direction": item.direction,
+                "subject": subject,
+                "span": text[item.start:item.end],
+                "start": item.start,
+                "end": item.end,
+                "sentence": _sentence(page, item.start, item.end),
+                "metric_code": None,
+            })
     return records
