@@ -535,6 +535,14 @@ def _following_phrase_end(folded: str, begin: int) -> int:
     return stop
 
 
+def _without_baseline(subject: str | None) -> str | None:
+    """公职律师人数由上年 -> 公职律师人数: the earlier level's subject without its 由… (from …)."""
+    if subject is None:
+        return None
+    at = fold(subject).rfind("由")
+    return subject[:at] if 0 < at and len(subject) - at <= 5 else subject
+
+
 def _subject(page: _Page, found: _Found, floor: int, previous: _Found | None = None,
              previous_subject: str | None = None) -> str | None:
     """What is counted: the noun phrase right after the unit (18名政府法律顾问), else the clause
@@ -566,7 +574,7 @@ def _subject(page: _Page, found: _Found, floor: int, previous: _Found | None = N
         if verb:
             end = verb.start()
             if end <= begin and previous is not None and previous.unit == found.unit:
-                return previous_subject
+                return _without_baseline(previous_subject)
     words = page.text[begin:end].strip(" \t\u3000、,，")
     if fold(words) in _LIST_CONNECTORS:  # 分别为100%和98.7%: the second figure's topic is not "和"
         return None
