@@ -238,7 +238,8 @@ def child_profile(args) -> dict:
     profile = cProfile.Profile()
     start = time.perf_counter()
     profile.enable()
-    counts = stages.normalize_stage(settings, batch_size=args.batch_size)
+    # one process: cProfile sees only its own process, and a pool's workers would hide the parsing
+    counts = stages.normalize_stage(settings, batch_size=args.batch_size, workers=1)
     profile.disable()
     wall = time.perf_counter() - start
     stats = pstats.Stats(profile)
@@ -300,7 +301,8 @@ def machine_info() -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    commit = subprocess.run(["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = os.environ.get("FAZHI_BENCH_COMMIT") or subprocess.run(  # set when running from an exported tree
+        ["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     return {"cpus": os.cpu_count(), "cpu_model": model, "ram_gb": round(mem_kb / 2**20, 1),
             "python": platform.python_version(), "platform": platform.platform(), "packages": versions,
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "commit": commit, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
