@@ -167,6 +167,29 @@ def test_multiplier_prefix_in_a_unit_is_ignored():
     assert catalog.assign_code(metric("受理群众诉求", sentence, "86.5万件", "万件")) == "hotline_12345_requests"
 
 
+@pytest.mark.parametrize("text, codes", [
+    # the object is printed once, with the first figure; the verbs after it still say what is counted
+    ("全县共收到行政复议申请236件,依法受理218件,审结209件。",
+     ["reconsideration_cases_received", "reconsideration_cases_received", "reconsideration_cases_concluded"]),
+    ("全市法院一审受理行政案件1,056件,审结987件。", ["administrative_litigation_cases", None]),
+    ("组织召开政府常务会议24次,其中研究法治议题9次,会前学法12次。",
+     [None, "leadership_meetings_on_rule_of_law", "leadership_law_study_sessions"]),
+    ("组织执法人员轮训两轮,参训人员三千余人次。", [None, "enforcement_officers_trained"]),
+    ("新制定政府规章7件、修改5件、废止2件。",
+     ["regulations_rules_enacted", "regulations_rules_enacted", None]),
+    # two rates named together, one figure: unmapped rather than guessed
+    ("代表建议按时办结率、代表委员满意率均为100%。", [None]),
+    # a hotline opened is not calls answered; a legal aid breakdown is not litigation
+    ("开通“12348”热线和微信群1,020个。", [None]),
+    ("办理法律援助案件512件,其中民事案件296件、行政案件8件。", ["legal_aid_cases", None, None]),
+])
+def test_extracted_figures_map_in_context(text, codes):
+    from flows.metrics import extract_metrics
+
+    found = catalog.assign_codes(extract_metrics(text, "0123456789abcdef", []))
+    assert [m["metric_code"] for m in found] == codes
+
+
 def test_assign_codes_fills_copies():
     records = [metric("人大代表建议", "人大代表建议128件。", "128件", "件"), metric("应急预案", "更新应急预案9部。", "9部", "部")]
     coded = catalog.assign_codes(records)

@@ -93,6 +93,18 @@ def metrics(text: str) -> list[tuple]:
     # ratios
     ("男女比例为1.04:1,经费是上年的2倍。", [("1.04:1", 1.04, None, None, "ratio", None), ("2倍", 2, "倍", None, "ratio", None)]),
     ("得分98.5分。", [("98.5分", 98.5, "分", None, "amount", None)]),
+    # areas counted by a compound area word; a period after 个 is not a count
+    ("全州8县市全部公布权责清单,连续4个季度位列全省第一。", [
+        ("8县市", 8, "县市", None, "count", None), ("第一", 1, None, None, "rank", None)]),
+    # a doubling; a percent after a change verb and its object; a level reached is no change
+    ("收入较上年翻一番,平均减少材料60%,比例提升到85%。", [
+        ("一番", 1, "番", None, "change", "increase"), ("60%", 60, "%", None, "change", "decrease"),
+        ("85%", 85, "%", None, "percent", None)]),
+    # a 分别 list prints its unit once: every figure carries it
+    ("化解率、调解率同比分别提升6.5和4.2个百分点,分别办理3、5件。", [
+        ("6.5", 6.5, "个百分点", None, "change", "increase"), ("4.2个百分点", 4.2, "个百分点", None, "change", "increase"),
+        ("3", 3, "件", None, "count", None), ("5件", 5, "件", None, "count", None)]),
+    ("提升6.5和4.2个百分点。", [("4.2个百分点", 4.2, "个百分点", None, "change", None)]),
 ])
 def test_metrics_found(text, expected):
     assert metrics(text) == expected
@@ -192,6 +204,27 @@ def test_innermost_section_when_headings_nest_and_siblings_follow():
 def test_subject_after_the_unit():
     [record] = extract_metrics("选优配强18名政府法律顾问。", DOC, [])
     assert record["subject"] == "政府法律顾问"
+
+
+@pytest.mark.parametrize("text, subjects", [
+    # a bracketed list inside the counted phrase; the predicate is left out
+    ("全市18个县(市、区)政府主要负责人全部履行职责,10个县市区全部建立制度。",
+     ["县(市、区)政府主要负责人", "县市区"]),
+    ("全市１８个县（市、区）政府主要负责人全部履行职责。", ["县（市、区）政府主要负责人"]),
+    # a 、 list before the number is one subject
+    ("市委常委会会议专题学习习近平法治思想和宪法、民法典等法律法规11次。",
+     ["市委常委会会议专题学习习近平法治思想和宪法、民法典等法律法规"]),
+    ("明确6个方面28项重点任务。", ["方面", "重点任务"]),
+    # how a level was reached is not what it is; tails are read in folded form (達到)
+    ("行政訴訟敗訴率下降至4.2%,出庭應訴率達到100%。", ["行政訴訟敗訴率", "出庭應訴率"]),
+    ("办理时间由20个工作日压缩至3个工作日。", ["办理时间", "办理时间"]),
+    ("公职律师人数由上年的210名增加到305名。", ["公职律师人数由上年", "公职律师人数"]),
+    ("全市共有律师事务所47家,示范村(社区)累计达到214个。", ["律师事务所", "示范村(社区)"]),
+    # the second figure of 分别为A和B has no subject of its own
+    ("决定履行率、判决履行率分别为100%和98.7%。", ["决定履行率、判决履行率", None]),
+])
+def test_subjects(text, subjects):
+    assert [r["subject"] for r in extract_metrics(text, DOC, [])] == subjects
 
 
 def test_no_sections_leaves_section_id_null():
