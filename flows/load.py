@@ -61,12 +61,12 @@ from . import __version__
 from .arrow_types import TableSpec, column_from_property, literal, quote, table_spec
 from .config import SCHEMAS_DIR
 from .lock import crash_point, run_lock
-from .staging import iter_staged, staged_path
+from .staging import iter_staged, staged_path, staging_dir
 from .warehouse_checks import DEFAULT_DROP_THRESHOLD, DataCheckError, run_checks
 from .warehouse_views import create_views
 
 __all__ = [
-    "DataCheckError", "load_specs", "arrow_schema", "assemble_tables", "write_dataset", "build_duckdb",
+    "DataCheckError", "load_specs", "arrow_schema", "stream_tables", "StagedFiles", "write_dataset", "build_duckdb",
     "load_tables", "load_warehouse", "with_source_flags",
 ]
 
@@ -131,7 +131,7 @@ def arrow_schema(name: str, schemas_dir: Path | None = None) -> pa.Schema:
 
 @dataclass
 class LoadInputs:
-    staged: list[dict]
+    staged: Iterable[dict]  # a list, or StagedFiles (read again on each pass)
     registry: list[dict]
     fetches: list[dict] = field(default_factory=list)
     catalog: list[dict] = field(default_factory=list)
@@ -140,12 +140,6 @@ class LoadInputs:
     # Staged results whose sections and metrics need no second validation: normalize validated
     # them against schema files that have not changed since (see ``staged_since_schemas``).
     prevalidated: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Assembled:
-    tables: dict[str, list[dict]]
-    notices: list[str]
 
 
 def with_source_flags(document: dict, source: dict | None) -> dict:
@@ -221,6 +215,17 @@ def _schema_name(spec: TableSpec) -> str:
     return spec.schema.get("$id", spec.name).rsplit("/", 1)[-1].removesuffix(".schema.json")
 
 
+def _region_fk(specs: dict[str, TableSpec]) -> dict:
+    """The documents' foreign key into ``regions``."""
+    fks = specs["documents"].foreign_keys if "documents" in specs else ()
+    return next((fk for fk in fks if fk["reference"]["table"] == "regions"),
+                {"fields": ["region_code"], "reference": {"table": "regions", "fields": ["region_code"]}})
+
+
+def _region_key_fields(specs: dict[str, TableSpec]) -> list[str]:
+    return list(_region_fk(specs)["fields"])
+
+
 def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_table) -> list[dict]:
     """The code-table rows the documents point at, and their ancestors (via the regions table's
     self-referencing foreign key, when its schema declares one), from the code table of each
@@ -229,8 +234,7 @@ def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_tabl
     if "regions" not in specs or region_table is None:
         return []
     spec = specs["regions"]
-    doc_fk = next((fk for fk in specs["documents"].foreign_keys if fk["reference"]["table"] == "regions"),
-                  {"fields": ["region_code"], "reference": {"table": "regions", "fields": ["region_code"]}})
+    doc_fk = _region_fk(specs)
     doc_fields, region_fields = doc_fk["fields"], doc_fk["reference"]["fields"]
     parents = [fk for fk in spec.foreign_keys if fk["reference"]["table"] == "regions"]
     wanted: dict[int | None, set] = defaultdict(set)
@@ -269,10 +273,83 @@ def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_tabl
     return list(rows.values())
 
 
-def assemble_tables(specs: dict[str, TableSpec], inputs: LoadInputs, previous_sources: list[dict] = ()) -> Assembled:
-    """Rows for every table but ``runs``: latest document per source, its sections and metrics
-    validated again (schemas may have moved since the page was parsed), sources including those
-    removed from the registry, the region code rows used, and quarantine with stable ids."""
+CHUNK_DOCUMENTS = 2_000  # documents per chunk of rows held at once by the load (a row group per chunk)
+
+
+@dataclass
+class Assembled:
+    tables: dict[str, list[dict]]  # every table but the partitioned ones, whose rows went to Parquet
+    notices: list[str]
+    counts: dict[str, int]
+    rows_by_year: dict[str, dict[str, int]]
+
+
+def _light(result: dict) -> dict:
+    """What ``pick_latest`` needs of a staged result (never its text, sections or metrics)."""
+    return {"doc_id": result["doc_id"], "source_id": result["source_id"],
+            "document": True if result.get("document") else None, "quarantine": result.get("quarantine") or []}
+
+
+def _in_doc_order(staged: Iterable[dict]) -> Iterable[dict]:
+    """Staged results by doc_id: ``StagedFiles`` reads them in that order; a list is sorted."""
+    return sorted(staged, key=lambda r: r["doc_id"]) if isinstance(staged, list) else staged
+
+
+class StagedFiles:
+    """The staged results under a warehouse, read from disk on every pass (doc_id order) and never
+    all held in memory."""
+
+    def __init__(self, warehouse_dir: Path):
+        self.warehouse_dir = Path(warehouse_dir)
+
+    def __iter__(self):
+        return iter_staged(self.warehouse_dir)
+
+
+class _PartitionWriter:
+    """One partitioned dataset written as its rows arrive, one file per report year. Chunks arrive in
+    doc_id order and every section and metric id starts with its doc_id, so sorting each chunk keeps
+    each file in primary-key order (checked: an out-of-order chunk raises)."""
+
+    def __init__(self, spec: TableSpec, directory: Path, code_version: str):
+        self.spec, self.directory = spec, Path(directory)
+        self.directory.mkdir(parents=True)
+        self.metadata = file_metadata(spec, code_version)
+        self.key = _sort_key(spec)
+        self.writers: dict = {}
+        self.last: dict = {}
+
+    def write(self, rows: list[dict]) -> None:
+        groups: dict = defaultdict(list)
+        for row in rows:
+            groups[row.get(PARTITION_COLUMN)].append(row)
+        for year, group in groups.items():
+            group.sort(key=self.key)
+            if year in self.last and self.key(group[0]) < self.last[year]:
+                raise ValueError(f"{self.spec.name}: rows out of primary-key order across documents "
+                                 f"at {group[0].get(self.spec.primary_key[0])!r}")
+            self.last[year] = self.key(group[-1])
+            writer = self.writers.get(year)
+            if writer is None:
+                target = self.directory / (NULL_PARTITION if year is None else str(year))
+                target.mkdir()
+                writer = self.writers[year] = pq.ParquetWriter(
+                    target / PART_NAME, self.spec.arrow_schema(self.metadata), compression="zstd",
+                    write_statistics=True)
+            writer.write_table(self.spec.to_arrow(group, self.metadata), row_group_size=ROW_GROUP_ROWS)
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+
+def stream_tables(specs: dict[str, TableSpec], inputs: LoadInputs, incoming: Path, *, code_version: str,
+                  previous_sources: list[dict] = ()) -> Assembled:
+    """Latest document per source, its sections and metrics validated again (schemas may have moved
+    since the page was parsed), written to ``incoming/<table>`` in chunks of ``CHUNK_DOCUMENTS``
+    documents; and, returned whole, the rows of every other table but ``runs``: sources including
+    those removed from the registry, fetches, the catalog, the region code rows used, quarantine with
+    stable ids. Two passes over ``inputs.staged``: the first keeps only ids, the second the chunk."""
     notices: list[str] = []
     quarantine: list[dict] = list(inputs.extra_quarantine)
     validators = _Validators({n: specs[n] for n in ("documents", "sections", "metrics") if n in specs})
@@ -287,38 +364,72 @@ def assemble_tables(specs: dict[str, TableSpec], inputs: LoadInputs, previous_so
                        f"(sources.is_in_registry = false): {', '.join(sorted(removed))}")
     sources = list(registry.values()) + list(removed.values())
 
-    loaded, kept = pick_latest(inputs.staged, inputs.fetches)
+    loaded, kept = pick_latest((_light(r) for r in inputs.staged), inputs.fetches)
     for result in kept:
-        quarantine.extend(result.get("quarantine") or [])
-    documents, sections, metrics = [], [], []
-    for result in loaded:
-        source_id = result["source_id"]
-        document = with_source_flags(result["document"], registry.get(source_id) or removed.get(source_id))
-        problems = validators.problems("documents", document)
-        if problems:
-            quarantine.append(_quarantine_row(
-                stage="load:document", schema=_schema_name(specs["documents"]), reason="; ".join(problems),
-                source_id=source_id, doc_id=document.get("doc_id"), record_id=document.get("doc_id"), record=document))
+        quarantine.extend(result["quarantine"])
+    loaded_ids = {r["doc_id"] for r in loaded}
+
+    streamed = [name for name in PARTITIONED if name in specs]
+    writers = {name: _PartitionWriter(specs[name], incoming / name, code_version) for name in streamed}
+    counts: Counter = Counter({name: 0 for name in streamed})
+    counts.update({"report_documents": 0, "canonical_metrics": 0})
+    by_year: dict[str, Counter] = {name: Counter() for name in streamed}
+    region_fields = [*_region_key_fields(specs), PARTITION_COLUMN]
+    region_keys: list[dict] = []
+    chunk: dict[str, list[dict]] = {name: [] for name in PARTITIONED}
+    held = 0
+
+    def flush() -> None:
+        for name in streamed:
+            if chunk[name]:
+                writers[name].write(chunk[name])
+            chunk[name] = []
+
+    try:
+        for result in _in_doc_order(inputs.staged):
+            if result["doc_id"] not in loaded_ids:
+                continue
+            source_id = result["source_id"]
+            document = with_source_flags(result["document"], registry.get(source_id) or removed.get(source_id))
+            problems = validators.problems("documents", document)
+            if problems:
+                quarantine.append(_quarantine_row(
+                    stage="load:document", schema=_schema_name(specs["documents"]), reason="; ".join(problems),
+                    source_id=source_id, doc_id=document.get("doc_id"), record_id=document.get("doc_id"),
+                    record=document))
+                for table, key in (("sections", "section_id"), ("metrics", "metric_id")):
+                    for row in result.get(table) or []:
+                        quarantine.append(_quarantine_row(
+                            stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
+                            reason="document quarantined", source_id=source_id, doc_id=document.get("doc_id"),
+                            record_id=row.get(key), record=row))
+                continue
+            year = document.get(PARTITION_COLUMN)
+            chunk["documents"].append(document)
+            region_keys.append({f: document.get(f) for f in region_fields})
+            counts["report_documents"] += bool(document.get("is_report"))
+            trusted = result["doc_id"] in inputs.prevalidated
             for table, key in (("sections", "section_id"), ("metrics", "metric_id")):
                 for row in result.get(table) or []:
-                    quarantine.append(_quarantine_row(
-                        stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
-                        reason="document quarantined", source_id=source_id, doc_id=document.get("doc_id"),
-                        record_id=row.get(key), record=row))
-            continue
-        documents.append(document)
-        year = document.get(PARTITION_COLUMN)
-        trusted = result["doc_id"] in inputs.prevalidated
-        for table, key, out in (("sections", "section_id", sections), ("metrics", "metric_id", metrics)):
-            for row in result.get(table) or []:
-                problems = [] if trusted else validators.problems(table, row)
-                if problems:
-                    quarantine.append(_quarantine_row(
-                        stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
-                        reason="; ".join(problems), source_id=source_id, doc_id=row.get("doc_id"),
-                        record_id=row.get(key), record=row))
-                else:
-                    out.append({**row, PARTITION_COLUMN: year})
+                    problems = [] if trusted else validators.problems(table, row)
+                    if problems:
+                        quarantine.append(_quarantine_row(
+                            stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
+                            reason="; ".join(problems), source_id=source_id, doc_id=row.get("doc_id"),
+                            record_id=row.get(key), record=row))
+                    else:
+                        chunk[table].append({**row, PARTITION_COLUMN: year})
+                        counts["canonical_metrics"] += bool(table == "metrics" and row.get("metric_code"))
+            held += 1
+            if held >= CHUNK_DOCUMENTS:
+                _tally(chunk, streamed, counts, by_year)
+                flush()
+                held = 0
+        _tally(chunk, streamed, counts, by_year)
+        flush()
+    finally:
+        for writer in writers.values():
+            writer.close()
 
     unique_quarantine = {}
     for row in quarantine:
@@ -328,13 +439,26 @@ def assemble_tables(specs: dict[str, TableSpec], inputs: LoadInputs, previous_so
         "sources": sources,
         "fetches": list(inputs.fetches),
         "metric_catalog": list(inputs.catalog),
-        "regions": _region_rows(specs, documents, inputs.region_table),
-        "documents": documents,
-        "sections": sections,
-        "metrics": metrics,
+        "regions": _region_rows(specs, region_keys, inputs.region_table),
         "quarantine": list(unique_quarantine.values()),
     }
-    return Assembled(tables={name: rows for name, rows in tables.items() if name in specs}, notices=notices)
+    tables = {name: rows for name, rows in tables.items() if name in specs}
+    sizes = {name: len(rows) for name, rows in tables.items()}
+    ordered = {name: sizes[name] if name in sizes else counts[name]
+               for name in ("sources", "fetches", "metric_catalog", "regions", *PARTITIONED, "quarantine")
+               if name in sizes or name in streamed}
+    ordered["report_documents"] = counts["report_documents"]
+    ordered["canonical_metrics"] = counts["canonical_metrics"]
+    ordered["sources_not_in_registry"] = sum(1 for s in sources if s.get("is_in_registry") is False)
+    rows_by_year = {name: dict(sorted(by_year[name].items())) for name in streamed}
+    return Assembled(tables=tables, notices=notices, counts=ordered, rows_by_year=rows_by_year)
+
+
+def _tally(chunk: dict[str, list[dict]], names: list[str], counts: Counter, by_year: dict[str, Counter]) -> None:
+    for name in names:
+        counts[name] += len(chunk[name])
+        by_year[name].update("null" if r.get(PARTITION_COLUMN) is None else str(r[PARTITION_COLUMN])
+                             for r in chunk[name])
 
 
 # -- Parquet ------------------------------------------------------------------------------------
@@ -559,32 +683,16 @@ def check_datasets(specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], *
     try:
         for spec in specs.values():
             files = parquet_files(dataset_dirs.get(spec.name, Path("/nonexistent")))
-            con.execute(create_table_sql(spec, constraints=False))
-            if files:
-                con.execute(f"INSERT INTO {quote(spec.name)} {_read_parquet_sql(spec, files)}")
+            if files:  # a view, not a copy: the checks scan the files, nothing is held in memory
+                con.execute(f"CREATE VIEW {quote(spec.name)} AS {_read_parquet_sql(spec, files)}")
+            else:
+                con.execute(create_table_sql(spec, constraints=False))
         run_checks(con, specs, **options)
     finally:
         con.close()
 
 
 # -- runs ---------------------------------------------------------------------------------------
-
-def table_counts(tables: dict[str, list[dict]]) -> dict[str, int]:
-    counts = {name: len(rows) for name, rows in tables.items()}
-    counts["report_documents"] = sum(1 for d in tables.get("documents", []) if d.get("is_report"))
-    counts["canonical_metrics"] = sum(1 for m in tables.get("metrics", []) if m.get("metric_code"))
-    counts["sources_not_in_registry"] = sum(1 for s in tables.get("sources", []) if s.get("is_in_registry") is False)
-    return counts
-
-
-def rows_by_year(tables: dict[str, list[dict]]) -> dict[str, dict[str, int]]:
-    out = {}
-    for name in PARTITIONED:
-        if name in tables:
-            counter = Counter("null" if r.get(PARTITION_COLUMN) is None else str(r[PARTITION_COLUMN]) for r in tables[name])
-            out[name] = dict(sorted(counter.items()))
-    return out
-
 
 def run_row(spec: TableSpec, run: dict, counts: dict[str, int], by_year: dict, *, allow_drop: bool,
             finished_at: str) -> dict:
@@ -625,34 +733,33 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
         previous_sources = read_dataset(specs["sources"], parquet_dir / "sources") if "sources" in specs else []
         previous_runs = read_dataset(specs["runs"], parquet_dir / "runs") if "runs" in specs else []
 
-        assembled = assemble_tables(specs, inputs, previous_sources)
-        for notice in assembled.notices:
-            log.warning("%s", notice)
-            say(f"load: notice: {notice}")
-        tables = assembled.tables
-        counts = table_counts(tables)
-        by_year = rows_by_year(tables)
-        finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        if "runs" in specs:
-            this_run = run_row(specs["runs"], run, counts, by_year, allow_drop=allow_drop, finished_at=finished_at)
-            problems = _Validators({"runs": specs["runs"]}).problems("runs", this_run)
-            if problems:
-                raise ValueError(f"runs row does not match schemas/run.schema.json: {'; '.join(problems)}")
-            tables["runs"] = [r for r in previous_runs if r["run_id"] != this_run["run_id"]] + [this_run]
-            counts["runs"] = len(tables["runs"])
-        previous = _previous_run(previous_runs, run.get("run_id"))
-
         code_version = run.get("code_version") or __version__
         incoming = parquet_dir / f".incoming-{os.getpid()}"
         if incoming.exists():
             shutil.rmtree(incoming)
         try:
-            dirs = {}
+            say("load: writing documents, sections and metrics")
+            assembled = stream_tables(specs, inputs, incoming, code_version=code_version,
+                                      previous_sources=previous_sources)
+            for notice in assembled.notices:
+                log.warning("%s", notice)
+                say(f"load: notice: {notice}")
+            tables = assembled.tables
+            counts, by_year = assembled.counts, assembled.rows_by_year
+            finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            if "runs" in specs:
+                this_run = run_row(specs["runs"], run, counts, by_year, allow_drop=allow_drop, finished_at=finished_at)
+                problems = _Validators({"runs": specs["runs"]}).problems("runs", this_run)
+                if problems:
+                    raise ValueError(f"runs row does not match schemas/run.schema.json: {'; '.join(problems)}")
+                tables["runs"] = [r for r in previous_runs if r["run_id"] != this_run["run_id"]] + [this_run]
+                counts["runs"] = len(tables["runs"])
+            previous = _previous_run(previous_runs, run.get("run_id"))
+            dirs = {name: incoming / name for name in PARTITIONED if name in specs}
             for name, rows in tables.items():
                 say(f"load: writing {name} ({len(rows)} rows)")
                 dirs[name] = incoming / name
-                write_dataset(specs[name], rows, dirs[name], code_version=code_version,
-                              partition_by=PARTITION_COLUMN if name in PARTITIONED else None)
+                write_dataset(specs[name], rows, dirs[name], code_version=code_version)
             say("load: checking")
             check_datasets(
                 specs, dirs, rows_by_year=by_year,
@@ -671,9 +778,10 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
     return counts
 
 
-def staged_since_schemas(warehouse_dir: Path, staged: list[dict], specs: dict[str, TableSpec],
+def staged_since_schemas(warehouse_dir: Path, staged: Iterable[dict] | None, specs: dict[str, TableSpec],
                          schemas_dir: Path | None = None) -> set[str]:
-    """doc_ids of staged files written after the last change to the section and metric schemas.
+    """doc_ids of staged files (of ``staged``; None: every staged file, found by name without
+    reading it) written after the last change to the section and metric schemas.
 
     Normalize validates every record before staging it, so such files need not be validated again
     (a second validation costs ~0.2 ms a record: minutes on a full corpus). A schema edited after a
@@ -681,12 +789,12 @@ def staged_since_schemas(warehouse_dir: Path, staged: list[dict], specs: dict[st
     schemas_dir = Path(schemas_dir or SCHEMAS_DIR)
     stems = [_schema_name(specs[t]) for t in ("sections", "metrics") if t in specs]
     newest_schema = max((schemas_dir / f"{stem}.schema.json").stat().st_mtime for stem in stems) if stems else 0
-    fresh = set()
-    for result in staged:
-        path = staged_path(Path(warehouse_dir), result["doc_id"])
-        if path.is_file() and path.stat().st_mtime > newest_schema:
-            fresh.add(result["doc_id"])
-    return fresh
+    root = staging_dir(Path(warehouse_dir))
+    if staged is None:
+        paths = [p for p in root.glob("*/*.json") if not p.name.startswith(".")] if root.is_dir() else []
+    else:
+        paths = [staged_path(Path(warehouse_dir), result["doc_id"]) for result in staged]
+    return {path.stem for path in paths if path.is_file() and path.stat().st_mtime > newest_schema}
 
 
 # -- the no-change fast path ---------------------------------------------------------------------
@@ -699,7 +807,6 @@ def inputs_fingerprint(warehouse_dir: Path, raw_dir: Path, *, code_version: str,
     manifest bytes, the catalog, the schemas, the region index and the code version. Equal digests
     mean a rebuild would write the same tables."""
     from .catalog import CATALOG_PATH
-    from .staging import staging_dir
 
     digest = hashlib.sha256(f"{code_version}\n{bool(allow_drop)}\n".encode())
     files = [Path(raw_dir) / "sources.yaml", Path(raw_dir) / "manifest.jsonl", Path(CATALOG_PATH)]
@@ -812,14 +919,13 @@ def _load_all(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool
     from .regions import region_table
     from .registry import load_registry
 
-    staged = list(iter_staged(Path(warehouse_dir)))
     inputs = LoadInputs(
-        staged=staged,
+        staged=StagedFiles(Path(warehouse_dir)),
         registry=list(load_registry(Path(raw_dir) / "sources.yaml")),
         fetches=list(Archive(Path(raw_dir)).rows()),
         catalog=list(catalog_rows()),
         region_table=region_table,
-        prevalidated=staged_since_schemas(Path(warehouse_dir), staged, specs),
+        prevalidated=staged_since_schemas(Path(warehouse_dir), None, specs),
     )
     return load_tables(inputs, warehouse_dir=warehouse_dir, run=run, allow_drop=allow_drop, progress=progress,
                        specs=specs)
