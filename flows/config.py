@@ -88,3 +88,5 @@ def configure_prefect(settings: Settings | None = None) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    # Prefect creates its home without parents; a nested project-local home must exist first.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
