@@ -27,7 +27,7 @@ SUMMARY_ROWS = [
     ("new", "documents fetched (new content)"),
     ("unchanged", "fetched, unchanged"),
     ("not_modified", "not modified (HTTP 304)"),
-    ("offline", "not fetched (offline)"),
+    ("offline", "offline: not fetched (raw/ as it is)"),
     ("archived", "already archived"),
     ("error", "fetch failed"),
     ("unsupported", "archived, unsupported for parsing (PDF/Word)"),

@@ -69,6 +69,8 @@ def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=F
         if progress:
             outcome = event.get("outcome", "?")
             detail = f" ({event['error']})" if event.get("error") else ""
+            if event.get("snapshot_sha256"):
+                detail += f", snapshot {event['snapshot_sha256'][:12]}"
             progress(f"fetch {done[0]}/{total}: {event.get('source_id')}: {outcome}{detail}")
 
     summary = fetch_sources(
