@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import contracts
+from .atomic import TEMP_PREFIX, fsync_dir
 from .lock import crash_point
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
 OBJECTS_DIR = "objects"
-_TEMP_PREFIX = ".tmp-"
+
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 CAPTURED_TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -70,14 +71,6 @@ def utc_now() -> str:
 
 def fetch_id(source_id: str, fetched_at: str, url: str) -> str:
     return hashlib.sha256(f"{source_id}\n{fetched_at}\n{url}".encode("utf-8")).hexdigest()[:16]
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_manifest(path: Path) -> ManifestRead:
@@ -149,7 +142,7 @@ class Archive:
         shard = self._shard(sha256)
         shard.mkdir(parents=True, exist_ok=True)
         final = shard / f"{sha256}.{extension_for(content_type)}"
-        fd, temp_name = tempfile.mkstemp(dir=shard, prefix=_TEMP_PREFIX, suffix=".part")
+        fd, temp_name = tempfile.mkstemp(dir=shard, prefix=TEMP_PREFIX, suffix=".part")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -165,14 +158,14 @@ class Archive:
             except FileNotFoundError:
                 pass
             raise
-        _fsync_dir(shard)
+        fsync_dir(shard)
         return sha256, final
 
     def stale_temp_files(self) -> list[Path]:
         """Temporary files left by writes that were killed before their rename."""
         if not self.objects_dir.is_dir():
             return []
-        return sorted(self.objects_dir.glob(f"*/{_TEMP_PREFIX}*"))
+        return sorted(self.objects_dir.glob(f"*/{TEMP_PREFIX}*"))
 
     def remove_stale_temp_files(self) -> int:
         """Delete leftovers of interrupted writes (never referenced by any row). Call only when no

@@ -60,6 +60,7 @@ import pyarrow.parquet as pq
 from . import __version__
 from .arrow_types import TableSpec, column_from_property, literal, quote, table_spec
 from .config import SCHEMAS_DIR
+from .atomic import write_atomic
 from .lock import crash_point, run_lock
 from .staging import iter_staged, staged_path, staging_dir
 from .warehouse_checks import DEFAULT_DROP_THRESHOLD, DataCheckError, run_checks
@@ -833,10 +834,8 @@ def _read_fingerprint(warehouse_dir: Path) -> dict | None:
 
 
 def _write_fingerprint(warehouse_dir: Path, fingerprint: str, counts: dict) -> None:
-    path = Path(warehouse_dir) / FINGERPRINT_NAME
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"fingerprint": fingerprint, "counts": counts}, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    payload = json.dumps({"fingerprint": fingerprint, "counts": counts}, sort_keys=True)
+    write_atomic(Path(warehouse_dir) / FINGERPRINT_NAME, payload.encode("utf-8"), suffix=".json")
 
 
 def _warehouse_complete(warehouse_dir: Path, specs: dict[str, TableSpec]) -> bool:

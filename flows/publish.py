@@ -68,6 +68,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .atomic import TEMP_PREFIX, fsync_dir, write_atomic
 from .errors import UserError
 from .lock import crash_point, hold
 
@@ -80,7 +81,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 DOC_FILES = ("datapackage.json", "README.md", "CHANGELOG.md")
 SUMS_NAME = "SHA256SUMS"
 LATEST_NAME = "latest.json"
-TEMP_PREFIX = ".tmp-"
 _VERSION_RE = re.compile(r"^(\d{4})\.(\d+)$")
 
 
@@ -228,7 +228,7 @@ def _publish_year_locked(db_path: Path, releases_dir: Path, year: int, created: 
         (temp_dir / SUMS_NAME).write_bytes(render_sums({**csv_bytes, **docs}))
         _fsync_tree(temp_dir)
         os.rename(temp_dir, final_dir)
-        _fsync_dir(year_dir)
+        fsync_dir(year_dir)
         crash_point("publish-rename")  # published, latest.json not yet updated
     except BaseException:
         shutil.rmtree(temp_dir, ignore_errors=True)
@@ -477,21 +477,7 @@ def _write_latest_pointer(releases_dir: Path) -> None:
 
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
-    write_atomic(path, (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), mode=0o644)
 
 
 def _remove_stale_temp_dirs(year_dir: Path) -> None:
@@ -508,15 +494,7 @@ def _fsync_tree(directory: Path) -> None:
         with child.open("rb") as handle:
             os.fsync(handle.fileno())
     os.chmod(directory, 0o755)
-    _fsync_dir(directory)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(directory)
 
 
 @contextmanager

@@ -20,7 +20,8 @@ from collections import defaultdict
 from html import escape
 from pathlib import Path
 
-from .publish import LATEST_NAME, SUMS_NAME, latest_version, read_sums, versions, write_atomic
+from .atomic import write_atomic
+from .publish import LATEST_NAME, SUMS_NAME, latest_version, read_sums, versions
 
 INDEX_NAME = "index.html"
 CHARTS_SHOWN = 3
@@ -47,7 +48,7 @@ td.num{text-align:right;white-space:nowrap}code{font-size:.75rem;word-break:brea
 
 def write_index(releases_dir: Path) -> Path:
     path = Path(releases_dir) / INDEX_NAME
-    write_atomic(path, render_index(Path(releases_dir)).encode("utf-8"))
+    write_atomic(path, render_index(Path(releases_dir)).encode("utf-8"), mode=0o644)
     return path
 
 

@@ -12,14 +12,11 @@ so a run killed between the two never shows a torn or doubled document, and the 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .atomic import TEMP_PREFIX, write_atomic
 from .lock import crash_point
-
-_TEMP_PREFIX = ".tmp-"
 
 
 def staging_dir(warehouse_dir: Path) -> Path:
@@ -36,17 +33,7 @@ def write_staged(warehouse_dir: Path, result: dict) -> Path:
     path = staged_path(warehouse_dir, result["doc_id"])
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        crash_point("staging-rename")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, payload.encode("utf-8"), suffix=".json", before_rename=lambda: crash_point("staging-rename"))
     _write_version_marker(path, result["parser_version"])
     return path
 
@@ -59,15 +46,7 @@ def _write_version_marker(path: Path, parser_version: str) -> None:
     """A few bytes beside the staged file naming the parser version that made it, so that asking
     "is this document up to date?" does not read and parse the whole file. Written after the file:
     a run killed in between leaves an old or missing marker, and the document is simply parsed again."""
-    marker = _version_marker(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".version")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(parser_version)
-        os.replace(tmp, marker)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(_version_marker(path), parser_version.encode("utf-8"), suffix=".version", fsync=False)
 
 
 def read_staged(warehouse_dir: Path, doc_id: str) -> dict | None:
@@ -101,7 +80,7 @@ def iter_staged(warehouse_dir: Path) -> Iterator[dict]:
 
 def remove_stale_temp_files(warehouse_dir: Path) -> int:
     """Delete temp files left by killed writes. Only while holding the run lock (no writer running)."""
-    stale = list(staging_dir(warehouse_dir).glob(f"*/{_TEMP_PREFIX}*"))
+    stale = list(staging_dir(warehouse_dir).glob(f"*/{TEMP_PREFIX}*"))
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)
