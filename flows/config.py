@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .storage import working_dir
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = PROJECT_DIR / "schemas"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -32,6 +34,11 @@ class Settings:
     # Loopback/private addresses are refused by default so that a registry entry cannot make the
     # pipeline read internal services; tests serve pages on 127.0.0.1 and switch this on.
     allow_private_addresses: bool = False
+    # fsspec URLs of the durable copies of raw/, warehouse/ and releases/ (``storage.py``); when one
+    # is set, the matching ``*_dir`` is its local working copy.
+    raw_url: str | None = None
+    warehouse_url: str | None = None
+    releases_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -43,9 +50,9 @@ class Settings:
         return replace(
             self,
             root=root,
-            raw_dir=root / "raw",
-            warehouse_dir=root / "warehouse",
-            releases_dir=root / "releases",
+            raw_dir=working_dir(root, "raw", self.raw_url),
+            warehouse_dir=working_dir(root, "warehouse", self.warehouse_url),
+            releases_dir=working_dir(root, "releases", self.releases_url),
         )
 
 
@@ -55,13 +62,21 @@ def default_corpus_dir() -> Path:
     return shared if shared.is_dir() else PROJECT_DIR / "tests" / "fixtures" / "corpus"
 
 
+def _env_url(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
 def load_settings() -> Settings:
     root = _env_path("FAZHI_ROOT", PROJECT_DIR)
+    urls = {name: _env_url(f"FAZHI_{name.upper()}_URL") for name in ("raw", "warehouse", "releases")}
     return Settings(
         root=root,
-        raw_dir=_env_path("FAZHI_RAW_DIR", root / "raw"),
-        warehouse_dir=_env_path("FAZHI_WAREHOUSE_DIR", root / "warehouse"),
-        releases_dir=_env_path("FAZHI_RELEASES_DIR", root / "releases"),
+        raw_dir=_env_path("FAZHI_RAW_DIR", working_dir(root, "raw", urls["raw"])),
+        warehouse_dir=_env_path("FAZHI_WAREHOUSE_DIR", working_dir(root, "warehouse", urls["warehouse"])),
+        releases_dir=_env_path("FAZHI_RELEASES_DIR", working_dir(root, "releases", urls["releases"])),
+        raw_url=urls["raw"],
+        warehouse_url=urls["warehouse"],
+        releases_url=urls["releases"],
         corpus_dir=_env_path("FAZHI_CORPUS_DIR", default_corpus_dir()),
         allow_private_addresses=os.environ.get("FAZHI_ALLOW_PRIVATE_ADDRESSES", "") in ("1", "true", "yes"),
     )

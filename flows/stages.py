@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
+from . import storage
 from .config import Settings
 from .lock import run_lock
 
@@ -58,6 +59,7 @@ def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=F
     from .archive import Archive
     from .fetch import FetchOptions, fetch_sources
 
+    storage.pull(settings, "raw", progress)
     sources = load_sources(settings, source_ids)
     archive = Archive(settings.raw_dir)
     archive.remove_stale_temp_files()  # a killed run's; no other run writes while we hold the lock
@@ -79,6 +81,7 @@ def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=F
     )
     counts = dict(summary.counts)
     counts["sources"] = total
+    storage.push(settings, "raw", progress)
     return counts
 
 
@@ -180,6 +183,8 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
                     progress: Progress = None) -> dict:
     """Plan, then parse the batches on ``workers`` processes (default: one per CPU). Each document
     is its own staged file, so the outputs do not depend on the number of workers."""
+    storage.pull(settings, "raw", progress)
+    storage.pull(settings, "warehouse", progress)
     items, up_to_date = plan_normalize(settings, source_ids)
     counts: Counter = Counter({"up_to_date": up_to_date})
     done = 0
@@ -192,6 +197,7 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
             done += len(batch)
             if progress:
                 progress(f"normalize {done}/{len(items)} documents")
+    storage.push(settings, "warehouse", progress)
     return dict(counts)
 
 
@@ -201,19 +207,27 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
 def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
     from .load import load_warehouse
 
-    return load_warehouse(
+    storage.pull(settings, "raw", progress)
+    storage.pull(settings, "warehouse", progress)
+    counts = load_warehouse(
         warehouse_dir=settings.warehouse_dir, raw_dir=settings.raw_dir, run=run,
         allow_drop=allow_drop, progress=progress,
     )
+    storage.push(settings, "warehouse", progress)
+    return counts
 
 
 @_under_run_lock
 def publish_stage(settings: Settings, *, years=None, progress: Progress = None) -> dict:
     from .publish import publish_years
 
-    return publish_years(
+    storage.pull(settings, "warehouse", progress)
+    storage.pull(settings, "releases", progress)
+    counts = publish_years(
         warehouse_dir=settings.warehouse_dir, releases_dir=settings.releases_dir, years=years, progress=progress,
     )
+    storage.push(settings, "releases", progress)
+    return counts
 
 
 def terminal_progress(message: str) -> None:
