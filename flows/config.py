@@ -97,9 +97,10 @@ def configure_prefect(settings: Settings | None = None) -> None:
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-        # Task runs are recorded from events in batches; flush often so a short command's runs are
-        # on record before the ephemeral server stops with the process.
-        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "0.5",
+        # Task runs are recorded from events in batches; flush every second (default 5) so a short
+        # command's runs are on record before the ephemeral server stops with the process. Not less:
+        # the server truncates the interval to whole seconds, and 0 makes its flush loop spin a core.
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

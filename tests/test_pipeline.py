@@ -105,3 +105,17 @@ def test_dask_runner_gives_byte_identical_outputs(prefect_harness, tmp_path, cor
         outputs[runner].update({str(p.relative_to(root)): p.read_bytes() for p in staged})
     assert len(outputs["default"]) > 10
     assert outputs["dask"] == outputs["default"]
+
+
+def test_task_run_recorder_flush_interval_is_whole_seconds(monkeypatch, tmp_path):
+    """Prefect's server truncates the flush interval to an int: a fraction of a second becomes 0 and
+    its flush loop then spins a CPU core for as long as a flow runs (measured: 1 core busy)."""
+    from flows.config import configure_prefect, load_settings
+
+    name = "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL"
+    monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    configure_prefect(load_settings().with_root(tmp_path))
+    import os
+
+    assert float(os.environ[name]) == int(float(os.environ[name])) >= 1
