@@ -289,6 +289,8 @@ def _settle(remote: Remote, state: _State, rel: str, temp: Path, token: str) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     if is_immutable(remote.name, rel):
         os.replace(temp, target)
+        if remote.name == "releases":  # known to match, so the next push need not compare it
+            state.remote[rel] = [token, state.local_sha(remote.local, rel)]
         return
     remote_sha = _sha256(temp)
     local_sha = state.local_sha(remote.local, rel)
@@ -336,9 +338,10 @@ def push(settings, name: str, progress: Progress = None) -> dict:
         done += len(chunk)
         _say(progress, "pushed", remote, done, len(uploads))
     removed = _remove_deleted(remote, state, listing, set(local_files)) if name == "warehouse" else 0
-    if changed:
+    recorded = changed + (new_immutable if name == "releases" else [])
+    if recorded:
         after = _listing(remote)
-        for rel in changed:
+        for rel in recorded:
             if rel in after:
                 state.remote[rel] = [_token(after[rel]), state.local_sha(remote.local, rel)]
     if remote.local.is_dir():
