@@ -18,7 +18,7 @@ from datetime import datetime, timezone  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
 
-from . import __version__, stages  # noqa: E402
+from . import __version__, stages, storage  # noqa: E402
 from .errors import UserError  # noqa: E402
 from .lock import run_lock  # noqa: E402
 
@@ -116,6 +116,8 @@ def _task_runner(runner: str, address: str | None):
 def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "default", address: str | None = None) -> dict:
     """Plan in the flow, parse in batch tasks on the chosen runner, add up the counts in order."""
     task_runner = _task_runner(runner, address)
+    storage.pull(settings, "raw", stages.terminal_progress)
+    storage.pull(settings, "warehouse", stages.terminal_progress)
     items, up_to_date = plan_task(settings, source_ids)
     counts = {"up_to_date": up_to_date}
     batches = stages.batches(items, batch_size)
@@ -138,6 +140,7 @@ def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "d
     for result in results:
         for key, value in result.items():
             counts[key] = counts.get(key, 0) + value
+    storage.push(settings, "warehouse", stages.terminal_progress)
     return counts
 
 

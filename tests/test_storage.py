@@ -245,3 +245,22 @@ def test_the_synced_fingerprint_is_the_loads():
     assert storage.FINGERPRINT == FINGERPRINT_NAME and storage.is_synced(FINGERPRINT_NAME)
     assert not storage.is_synced(".fazhi.lock") and not storage.is_synced("staging/ab/.tmp-x.json")
     assert not storage.is_synced("fazhi.duckdb.wal") and storage.is_synced("fazhi.duckdb")
+
+
+def test_prefect_flows_sync_the_roots_like_the_plain_stages(prefect_harness, monkeypatch, tmp_path, corpus_dir):
+    """``fazhi run`` and ``fazhi normalize`` go through flows/pipeline.py, whose normalize plans and
+    submits batch tasks itself: it must pull and push like ``normalize_stage``."""
+    import shutil
+
+    from flows import pipeline
+
+    seeded = build_corpus_root(tmp_path / "seed", corpus_dir, DOCS)
+    shutil.copytree(seeded.raw_dir, tmp_path / "remote" / "raw")
+    for key, url in _urls(tmp_path).items():
+        monkeypatch.setenv(f"FAZHI_{key.upper()}", url)
+    counts = pipeline.etl_flow(root=str(tmp_path / "first"), offline=True, publish=False)
+    assert counts["parsed"] == 2
+    staged = [rel for rel in _tree(tmp_path / "remote" / "warehouse") if rel.startswith("staging/")]
+    assert sum(rel.endswith(".json") for rel in staged) == 2
+    again = pipeline.normalize_flow(root=str(tmp_path / "second"))
+    assert again == {"up_to_date": 2}
