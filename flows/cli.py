@@ -179,7 +179,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .sql import run_query
 
-    db = load_settings().warehouse_dir / "fazhi.duckdb"
+    settings = load_settings()
+    if settings.warehouse_url:  # the warehouse lives at a URL: bring the working copy up to date
+        from . import storage
+        from .lock import run_lock
+
+        with run_lock(settings.warehouse_dir, command="fazhi sql"):
+            storage.pull(settings, "warehouse")
+    db = settings.warehouse_dir / "fazhi.duckdb"
     if not db.exists():
         raise UserError(f"no warehouse at {db}: run `fazhi run --offline` (or `fazhi load`) first")
     print(run_query(db, args.query, fmt=args.format))
@@ -191,16 +198,19 @@ def cmd_import_text(args: argparse.Namespace) -> int:
     from .config import load_settings
     from .registry import load_registry
 
-    settings = load_settings()
-    sources = {s["source_id"]: s for s in load_registry(settings.registry_path)}
-    if args.source_id not in sources:
-        raise UserError(f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first")
-    if not args.path.is_file():
-        raise UserError(f"{args.path}: file not found")
+    from . import storage
     from .lock import run_lock
 
+    settings = load_settings()
+    if not args.path.is_file():
+        raise UserError(f"{args.path}: file not found")
     with run_lock(settings.warehouse_dir, command="fazhi import-text"):
+        storage.pull(settings, "raw")
+        sources = {s["source_id"]: s for s in load_registry(settings.registry_path)}
+        if args.source_id not in sources:
+            raise UserError(f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first")
         row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path)
+        storage.push(settings, "raw")
     print(f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}")
     return EXIT_OK
 

@@ -264,3 +264,22 @@ def test_prefect_flows_sync_the_roots_like_the_plain_stages(prefect_harness, mon
     assert sum(rel.endswith(".json") for rel in staged) == 2
     again = pipeline.normalize_flow(root=str(tmp_path / "second"))
     assert again == {"up_to_date": 2}
+
+
+def test_cli_import_text_and_sql_work_on_the_urls(synced, tmp_path, monkeypatch, capsys):
+    """Commands outside the stages sync too: ``import-text`` archives into the raw URL, ``sql``
+    queries the warehouse at its URL from a machine that has no working copy yet."""
+    from flows.cli import main
+
+    first, _ = synced
+    for key, url in _urls(tmp_path).items():
+        monkeypatch.setenv(f"FAZHI_{key.upper()}", url)
+    monkeypatch.setenv("FAZHI_ROOT", str(tmp_path / "elsewhere"))
+    capture = tmp_path / "page.txt"
+    capture.write_text("关于2022年法治政府建设情况的报告\n一、主要工作\n受理复议案件518件。", encoding="utf-8")
+    remote_manifest = tmp_path / "remote" / "raw" / "manifest.jsonl"
+    rows_before = remote_manifest.read_text(encoding="utf-8").count("\n")
+    assert main(["import-text", "dev-d04", str(capture)]) == 0
+    assert remote_manifest.read_text(encoding="utf-8").count("\n") == rows_before + 1
+    assert main(["sql", "select count(*) as n from documents", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "2"
