@@ -96,6 +96,10 @@ class Column:
         return value
 
 
+# Kinds whose JSON values ``Column.to_arrow_value`` changes; every other kind goes to pyarrow as is.
+_CONVERTED_KINDS = frozenset({"json", "date", "date-time"})
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -135,10 +139,15 @@ class TableSpec:
         return pa.schema(fields, metadata=metadata)
 
     def to_arrow(self, rows: list[dict], metadata: dict[str, str] | None = None) -> pa.Table:
-        arrays = [
-            pa.array([c.to_arrow_value(row.get(c.name)) for row in rows], type=c.arrow_type)
-            for c in self.columns
-        ]
+        arrays = []
+        for c in self.columns:
+            name = c.name
+            if c.kind in _CONVERTED_KINDS:
+                convert = c.to_arrow_value
+                values = [convert(row.get(name)) for row in rows]
+            else:  # pyarrow takes these values as they are: no call per cell
+                values = [row.get(name) for row in rows]
+            arrays.append(pa.array(values, type=c.arrow_type))
         return pa.Table.from_arrays(arrays, schema=self.arrow_schema(metadata))
 
 

@@ -65,13 +65,18 @@ def _is_date_time(value: Any) -> bool:
     return "T" in value.upper() and parsed.tzinfo is not None
 
 
-@lru_cache(maxsize=None)
-def _fast_validator(name: str):
+def compile_fast(schema: dict):
     """A compiled validator (fastjsonschema, ~80x faster than jsonschema) for the common case that a
-    record is valid; jsonschema stays the authority and words the reasons when it is not."""
+    record is valid; jsonschema stays the authority and words the reasons when it is not. Raises
+    ``fastjsonschema.JsonSchemaException`` for an invalid record."""
     import fastjsonschema
 
-    return fastjsonschema.compile(load_schema(name), formats={"date": _is_date, "date-time": _is_date_time})
+    return fastjsonschema.compile(schema, formats={"date": _is_date, "date-time": _is_date_time})
+
+
+@lru_cache(maxsize=None)
+def _fast_validator(name: str):
+    return compile_fast(load_schema(name))
 
 
 def errors(record: Any, name: str) -> list[str]:

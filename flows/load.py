@@ -45,8 +45,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 import os
 import shutil
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -191,10 +193,20 @@ class _Validators:
     def __init__(self, specs: dict[str, TableSpec]):
         from jsonschema import Draft202012Validator, FormatChecker
 
+        from .contracts import compile_fast
+
+        self._fast = {name: compile_fast(spec.schema) for name, spec in specs.items()}
         self._validators = {name: Draft202012Validator(spec.schema, format_checker=FormatChecker())
                             for name, spec in specs.items()}
 
     def problems(self, table: str, record: dict) -> list[str]:
+        import fastjsonschema
+
+        try:  # the compiled check passes nearly every record; jsonschema words the reasons for the rest
+            self._fast[table](record)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            pass
         found = []
         for error in sorted(self._validators[table].iter_errors(record), key=lambda e: list(e.absolute_path)):
             where = "/".join(str(p) for p in error.absolute_path) or "(record)"
@@ -274,7 +286,11 @@ def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_tabl
     return list(rows.values())
 
 
-CHUNK_DOCUMENTS = 2_000  # documents per chunk of rows held at once by the load (a row group per chunk)
+CHUNK_DOCUMENTS = 1_000  # documents per chunk of rows held at once by the load (a row group per chunk)
+# DuckDB takes up to 80 % of the machine's memory by default; the load's own peak (a chunk of rows,
+# ~200 MB) plus this bound keeps the whole load under the 1.5 GB the pipeline is held to. Beyond it
+# DuckDB spills to a temporary directory beside the warehouse.
+DUCKDB_MEMORY_LIMIT = "512MB"
 
 
 @dataclass
@@ -466,6 +482,8 @@ def _tally(chunk: dict[str, list[dict]], names: list[str], counts: Counter, by_y
 
 def _sort_key(spec: TableSpec):
     keys = spec.primary_key or tuple(spec.column_names)
+    if len(keys) == 1 and spec.column(keys[0]).kind == "string" and not spec.column(keys[0]).nullable:
+        return operator.itemgetter(keys[0])  # the common case (doc_id, section_id, metric_id): no tuples
     return lambda row: tuple((row.get(k) is None, row.get(k) if row.get(k) is not None else 0) for k in keys)
 
 
@@ -646,6 +664,14 @@ def _comment(con, spec: TableSpec) -> None:
         con.execute(f"COMMENT ON COLUMN {quote(spec.name)}.{quote(column.name)} IS {literal(column.comment)}")
 
 
+def _connect_bounded(database: str, spill_dir: Path):
+    """A DuckDB connection held to ``DUCKDB_MEMORY_LIMIT``, spilling into ``spill_dir``."""
+    con = duckdb.connect(database)
+    con.execute(f"SET memory_limit = {literal(DUCKDB_MEMORY_LIMIT)}")
+    con.execute(f"SET temp_directory = {literal(str(spill_dir))}")
+    return con
+
+
 def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[str, Path]) -> None:
     """Build the warehouse into a fresh file beside ``db_path`` and rename it into place: tables with
     the schemas' keys and comments, filled from the Parquet datasets, then the views. On any error
@@ -655,9 +681,12 @@ def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[
     building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
     # Ours, or a killed load's: callers hold the run lock, so no other load is building.
     for leftover in db_path.parent.glob(f".{db_path.name}.building-*"):
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir():  # a spill directory
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(building))
+        con = _connect_bounded(str(building), building.with_name(building.name + ".spill"))
         try:
             con.execute("BEGIN TRANSACTION")
             for spec in _insert_order(specs):
@@ -676,21 +705,30 @@ def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[
     finally:
         building.unlink(missing_ok=True)
         building.with_name(building.name + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(building.with_name(building.name + ".spill"), ignore_errors=True)
 
 
-def check_datasets(specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], **options) -> None:
-    """Run the data checks on written (not yet swapped-in) datasets; raises ``DataCheckError``."""
-    con = duckdb.connect()
-    try:
-        for spec in specs.values():
-            files = parquet_files(dataset_dirs.get(spec.name, Path("/nonexistent")))
-            if files:  # a view, not a copy: the checks scan the files, nothing is held in memory
-                con.execute(f"CREATE VIEW {quote(spec.name)} AS {_read_parquet_sql(spec, files)}")
-            else:
-                con.execute(create_table_sql(spec, constraints=False))
-        run_checks(con, specs, **options)
-    finally:
-        con.close()
+def check_datasets(specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], *, spill_dir: Path | None = None,
+                   **options) -> None:
+    """Run the data checks on written (not yet swapped-in) datasets; raises ``DataCheckError``.
+    DuckDB spills into ``spill_dir`` (default: a temporary directory) when a check needs more memory
+    than it may take."""
+    with tempfile.TemporaryDirectory(prefix="fazhi-check-", dir=spill_dir) as spill:
+        con = _connect_bounded(":memory:", Path(spill))
+        try:
+            _check_views(con, specs, dataset_dirs, **options)
+        finally:
+            con.close()
+
+
+def _check_views(con, specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], **options) -> None:
+    for spec in specs.values():
+        files = parquet_files(dataset_dirs.get(spec.name, Path("/nonexistent")))
+        if files:  # a view, not a copy: the checks scan the files, nothing is held in memory
+            con.execute(f"CREATE VIEW {quote(spec.name)} AS {_read_parquet_sql(spec, files)}")
+        else:
+            con.execute(create_table_sql(spec, constraints=False))
+    run_checks(con, specs, **options)
 
 
 # -- runs ---------------------------------------------------------------------------------------
@@ -763,7 +801,7 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
                 write_dataset(specs[name], rows, dirs[name], code_version=code_version)
             say("load: checking")
             check_datasets(
-                specs, dirs, rows_by_year=by_year,
+                specs, dirs, spill_dir=incoming, rows_by_year=by_year,
                 previous_rows_by_year=previous.get("rows_by_year") if previous else None,
                 previous_run_id=previous.get("run_id") if previous else None,
                 allow_drop=allow_drop, drop_threshold=drop_threshold,
