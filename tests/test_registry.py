@@ -115,3 +115,17 @@ def test_load_registry_names_the_file(tmp_path):
     assert str(caught.value) == f"{path}: entry 1 (source_id 'foo'): url: 'ftp://x' is not an http(s) URL"
     with pytest.raises(RegistryError, match="registry file not found"):
         load_registry(tmp_path / "absent.yaml")
+
+
+def test_reloading_follows_the_file_and_callers_cannot_change_the_next_read(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - {source_id: aaa, url: 'https://a.example/1'}\n", encoding="utf-8")
+    first = load_registry(path)
+    first[0]["url"] = "changed by a caller"
+    assert load_registry(path)[0]["url"] == "https://a.example/1"
+    # same size, same second: only the bytes tell the files apart
+    path.write_text("sources:\n  - {source_id: bbb, url: 'https://a.example/2'}\n", encoding="utf-8")
+    assert [s["source_id"] for s in load_registry(path)] == ["bbb"]
+    path.write_text("sources:\n  - {source_id: bbb, url: 'ftp://a.example/2'}\n", encoding="utf-8")
+    with pytest.raises(RegistryError):
+        load_registry(path)
