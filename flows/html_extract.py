@@ -254,6 +254,9 @@ _META_NAMES = {
 }
 
 
+_DATE_WIDGET_RE = re.compile("今天是|星期")  # a "today is …" clock, not the page's date
+
+
 def _fields(tree) -> dict:
     metas: dict[str, str] = {}
     for node in tree.css("meta"):
@@ -285,7 +288,7 @@ def _fields(tree) -> dict:
         if fields["breadcrumb"] == [] and (crumb := page.parse_breadcrumb(line)):
             fields["breadcrumb"] = crumb
             continue
-        parsed = page.parse_meta_line(line) if not re.search("今天是|星期", fold(line)) else None
+        parsed = page.parse_meta_line(line) if not _DATE_WIDGET_RE.search(fold(line)) else None
         for item in parsed or []:
             if printed_date is None and (item.label in page.DATE_LABEL_RANK or item.label == ""):
                 read = page.parse_date(item.value)

@@ -202,10 +202,12 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
     if not folded:
         return None
     fields: list[MetaField] = []
-    labels = list(_LABEL_RE.finditer(folded))
     # pages box their fields in brackets: 【发布时间:…】【来源:…】, [ 2017-03-06 ] [ 来源:… ]
     opening = _OPEN_BRACKETS_RE.match(folded).end()
     lead = _DATE_AT_START_RE.match(folded, opening)
+    if not lead and not _LABEL_RE.match(folded, opening):
+        return None  # neither a date nor a label opens the line: prose, not scanned for labels
+    labels = list(_LABEL_RE.finditer(folded))
     if lead:
         end = lead.end()
         time = _TIME_RE.match(folded, end)
