@@ -129,7 +129,14 @@ class Archive:
             raise FileNotFoundError(f"no object {sha256} in {self.objects_dir}")
         return path
 
-    def read(self, sha256: str) -> bytes:
+    def read(self, sha256: str, content_type: str | None = None) -> bytes:
+        """The object's bytes. ``content_type`` (the manifest row's) names the file directly; without
+        it, or when the object was stored under another extension, the shard is searched."""
+        if content_type is not None:
+            try:
+                return (self._shard(sha256) / f"{sha256}.{extension_for(content_type)}").read_bytes()
+            except FileNotFoundError:
+                pass
         return self.object_path(sha256).read_bytes()
 
     def put(self, data: bytes, content_type: str | None) -> tuple[str, Path]:

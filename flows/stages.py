@@ -132,7 +132,8 @@ def normalize_batch(settings: Settings, items: list[dict]) -> dict:
     for item in items:
         fields = {k: item.get(k) for k in ("source_id", "snapshot_sha256", "url", "content_type", "encoding",
                                            "issuer_hint", "region_hint", "report_year_hint", "is_synthetic")}
-        result = parse_snapshot(ParseInput(data=archive.read(item["snapshot_sha256"]), **fields))
+        data = archive.read(item["snapshot_sha256"], item.get("content_type"))
+        result = parse_snapshot(ParseInput(data=data, **fields))
         write_staged(settings.warehouse_dir, result.staged())
         counts["parsed"] += 1
         counts["documents"] += result.document is not None

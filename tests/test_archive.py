@@ -41,6 +41,8 @@ def test_put_stores_bytes_unchanged_under_their_digest(tmp_path, content_type, e
     assert path == tmp_path / "objects" / sha256[:2] / f"{sha256}.{ext}"
     assert path.read_bytes() == data
     assert archive.read(sha256) == data
+    assert archive.read(sha256, content_type) == data  # straight to the file the type names
+    assert archive.read(sha256, "application/x-other") == data  # another type: the shard is searched
     assert archive.object_path(sha256) == path
 
 
