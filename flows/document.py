@@ -75,7 +75,7 @@ def repeated_paragraphs(body: str) -> list[tuple[int, int, int]]:
     found, pos = [], 0
     for line in body.split("\n"):
         key = line.strip()
-        if letters(key) >= MIN_REPEATED_PARAGRAPH_CHARS:
+        if len(key) >= MIN_REPEATED_PARAGRAPH_CHARS and letters(key, MIN_REPEATED_PARAGRAPH_CHARS) >= MIN_REPEATED_PARAGRAPH_CHARS:
             if key in seen:
                 found.append((pos, pos + len(line), seen[key]))
             else:
