@@ -9,8 +9,9 @@ a fresh process so peak RSS belongs to it alone:
   full), normalize, load; publish, which must refuse synthetic data; then the same stages again with
   nothing changed (the no-change rerun).
 * etl: the Prefect ``etl`` flow (offline, no publish) over an identical copy of the archive.
-* trivial: a one-task Prefect flow in a fresh process, twice (cold: new PREFECT_HOME; warm: reused),
-  for Prefect's fixed cost per command.
+* trivial: a one-task Prefect flow in a fresh process, for Prefect's fixed cost per command: cold (the
+  runs' PREFECT_HOME is empty: database created), warm (reused: every etl run below starts warm), and
+  against a long-running server (``PREFECT_API_URL``, as ``fazhi serve`` and a work pool run).
 * floor: read + decode + selectolax parse of every page, the least any normalize can cost.
 * fetch (``--fetch-size``): ``fetch_sources`` against the loopback ``SyntheticServer``.
 * profile (``--profile-size``): cProfile of the normalize stage, top functions.
@@ -21,6 +22,7 @@ server runs as a child), per stage; ``ru_maxrss`` of self and children is report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -28,11 +30,14 @@ import os
 import platform
 import pstats
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -334,14 +339,49 @@ def bench_size(size: int, work: Path, args, env: dict) -> dict:
 def trivial_costs(work: Path, env: dict) -> dict:
     root = work / "trivial"
     root.mkdir()
-    home = work / "prefect-trivial"
     out = {}
-    for label in ("cold", "warm"):  # cold: an empty PREFECT_HOME (database created); warm: reused
-        out[label] = run_child("trivial", root, {**env, "PREFECT_HOME": str(home)}, size=0, seed=0, batch_size=1)
+    for label in ("cold", "warm"):  # the runs' own home: created by the first, reused by all later ones
+        out[label] = run_child("trivial", root, env, size=0, seed=0, batch_size=1)
+    with prefect_server(work / "prefect-server-home", env) as (api_url, startup_s):
+        out["server"] = run_child("trivial", root, {**env, "PREFECT_API_URL": api_url}, size=0, seed=0, batch_size=1)
+        out["server"]["server_startup_s"] = startup_s
     bare = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import flows.stages"], env=env, cwd=PROJECT_DIR, check=True)
     out["python_start_s"] = time.perf_counter() - bare
     return out
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path, env: dict):
+    """A long-running ``prefect server start`` on a free loopback port: yields (API url, seconds it took
+    to answer its health check); stopped on exit."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home.mkdir(parents=True, exist_ok=True)
+    api_url = f"http://127.0.0.1:{port}/api"
+    server_env = {**env, "PREFECT_HOME": str(home)}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.perf_counter() - start > 300:
+                raise RuntimeError(f"prefect server did not start (exit code {proc.poll()})")
+            time.sleep(0.5)
+        yield api_url, time.perf_counter() - start
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 # -- RESULTS.md -----------------------------------------------------------------------------------
@@ -435,9 +475,17 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
         "| --- | ---: | ---: | ---: |",
         f"| cold (empty PREFECT_HOME: database created) | {_s(cold['import']['wall_s'])} | {_s(cold['flow']['wall_s'])} | {_s(cold['process_wall_s'])} |",
         f"| warm (PREFECT_HOME reused) | {_s(warm['import']['wall_s'])} | {_s(warm['flow']['wall_s'])} | {_s(warm['process_wall_s'])} |",
+    ]
+    server = trivial.get("server")
+    if server:
+        lines.append(f"| long-running server (`PREFECT_API_URL`; the server itself took {_s(server['server_startup_s'])} s "
+                     f"to start, once) | {_s(server['import']['wall_s'])} | {_s(server['flow']['wall_s'])} | {_s(server['process_wall_s'])} |")
+    lines += [
         "",
         f"For comparison, a process that only imports `flows.stages`: {_s(trivial['python_start_s'])} s. "
-        f"Fixed cost (warm process minus bare start): {_s(warm['process_wall_s'] - trivial['python_start_s'])} s.",
+        f"Fixed cost (warm process minus bare start): {_s(warm['process_wall_s'] - trivial['python_start_s'])} s"
+        + (f" with the ephemeral server; {_s(server['process_wall_s'] - trivial['python_start_s'])} s against a "
+           "long-running one." if server else "."),
     ]
     if fetch:
         fr = fetch
@@ -517,11 +565,15 @@ def main(argv: list[str] | None = None) -> int:
         fetch = run_child("fetch", root, env, size=args.fetch_size, seed=args.seed, batch_size=args.batch_size)
         fetch["size"] = args.fetch_size
     runs = []
-    for size in sizes:
-        runs.append(bench_size(size, work, args, env))
+    def save() -> None:  # after every size: a long run that stops early keeps what it measured
         (work / "results.json").write_text(json.dumps({"info": info, "runs": runs, "trivial": trivial, "fetch": fetch, "seed": args.seed,
                                                             "batch_size": args.batch_size, "load_average": os.getloadavg()}, default=str))
         Path(args.output).write_text(render(info, runs, trivial, fetch, args), encoding="utf-8")
+
+    save()
+    for size in sizes:
+        runs.append(bench_size(size, work, args, env))
+        save()
     print(f"wrote {args.output}; raw numbers in {work / 'results.json'}", file=sys.stderr)
     if not args.keep and not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
