@@ -351,6 +351,14 @@ def region_table(year: int | None = None) -> list[dict]:
     """Rows of the ``regions`` table (schemas/region.schema.json): every unit valid in ``year`` with
     the whole run of table years in which it kept that code, name and parent; all runs when ``year`` is
     None."""
+    return [dict(row) for row in _region_runs()
+            if year is None or row["valid_from_year"] <= year <= row["valid_to_year"]]
+
+
+@lru_cache(maxsize=1)
+def _region_runs() -> tuple[dict, ...]:
+    """Every run of years in which a unit kept its code, name and parent (computed once: a load asks
+    for the table of each report year)."""
     runs: dict[tuple, list[int]] = defaultdict(list)
     latest: dict[tuple, Region] = {}
     for table_year in range(FIRST_TABLE_YEAR, LAST_TABLE_YEAR + 1):
@@ -362,21 +370,19 @@ def region_table(year: int | None = None) -> list[dict]:
     for key, years in runs.items():
         start = years[0]
         for index, table_year in enumerate(years):
-            last_of_run = index + 1 == len(years) or years[index + 1] != table_year + 1
-            if not last_of_run:
-                continue
-            if year is None or start <= year <= table_year:
-                region = latest[(key, table_year)]
-                rows.append({
-                    "region_code": region.code, "name": region.name, "full_name": region.full_name,
-                    "level": region.level, "parent_code": region.parent_code,
-                    "lineage_code": region.lineage,
-                    "valid_from_year": start, "valid_to_year": table_year,
-                })
+            if index + 1 < len(years) and years[index + 1] == table_year + 1:
+                continue  # the run goes on
+            region = latest[(key, table_year)]
+            rows.append({
+                "region_code": region.code, "name": region.name, "full_name": region.full_name,
+                "level": region.level, "parent_code": region.parent_code,
+                "lineage_code": region.lineage,
+                "valid_from_year": start, "valid_to_year": table_year,
+            })
             if index + 1 < len(years):
                 start = years[index + 1]
     rows.sort(key=lambda row: (row["region_code"], row["valid_from_year"]))
-    return rows
+    return tuple(rows)
 
 
 # ---------------------------------------------------------------------------------------------------
