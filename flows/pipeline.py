@@ -14,6 +14,7 @@ from .config import Settings, configure_prefect, load_settings
 configure_prefect()
 
 import uuid  # noqa: E402
+from collections import deque  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
@@ -125,18 +126,21 @@ def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "d
         return counts
     if task_runner is None:
         global _batch_pool
+        # Batch tasks are threads that wait on the pool: keep two per worker in flight, not one per
+        # batch (at 50,000 documents that would be 250 threads, each holding its batch).
+        window = 2 * stages.default_workers()
         with stages.batch_pool(batch_count=len(batches)) as pool:
             _batch_pool = pool
             try:
-                results = _collect([normalize_batch_task.submit(settings, batch) for batch in batches],
-                                   batches, len(items))
+                results = _collect(lambda batch: normalize_batch_task.submit(settings, batch), batches,
+                                   len(items), window)
             finally:
                 _batch_pool = None
     else:
         with task_runner:
-            futures = [task_runner.submit(normalize_batch_task, parameters={"settings": settings, "items": batch})
-                       for batch in batches]
-            results = _collect(futures, batches, len(items))
+            results = _collect(
+                lambda batch: task_runner.submit(normalize_batch_task, parameters={"settings": settings, "items": batch}),
+                batches, len(items), window=len(batches))  # a cluster schedules them all itself
     for result in results:
         for key, value in result.items():
             counts[key] = counts.get(key, 0) + value
@@ -144,13 +148,25 @@ def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "d
     return counts
 
 
-def _collect(futures, batches, total: int) -> list[dict]:
-    results, done = [], 0
-    for batch, future in zip(batches, futures):
-        results.append(future.result())
-        done += len(batch)
-        stages.terminal_progress(f"normalize {done}/{total} documents")
+def _collect(submit, batches: list[list[dict]], total: int, window: int) -> list[dict]:
+    """Results of ``submit(batch)`` for every batch, in batch order, with at most ``window`` batches
+    submitted and not yet collected."""
+    results, pending, done = [], deque(), 0
+    for batch in batches:
+        pending.append((batch, submit(batch)))
+        if len(pending) >= max(1, window):
+            done = _collect_one(pending, results, done, total)
+    while pending:
+        done = _collect_one(pending, results, done, total)
     return results
+
+
+def _collect_one(pending: deque, results: list[dict], done: int, total: int) -> int:
+    batch, future = pending.popleft()
+    results.append(future.result())
+    done += len(batch)
+    stages.terminal_progress(f"normalize {done}/{total} documents")
+    return done
 
 
 def _new_run() -> dict:
