@@ -22,6 +22,8 @@ from .config import Settings
 from .lock import run_lock
 
 Progress = Callable[[str], None] | None
+PROGRESS_INTERVAL_S = 1.0
+ROUTINE_FETCH_OUTCOMES = frozenset({"new", "unchanged", "not_modified", "offline", "archived"})
 
 
 def _under_run_lock(stage: Callable) -> Callable:
@@ -64,16 +66,24 @@ def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=F
     archive = Archive(settings.raw_dir)
     archive.remove_stale_temp_files()  # a killed run's; no other run writes while we hold the lock
     total = len(sources)
-    done = [0]
+    done, last_line = [0], [float("-inf")]
 
     def on_event(event: dict) -> None:
         done[0] += 1
-        if progress:
-            outcome = event.get("outcome", "?")
-            detail = f" ({event['error']})" if event.get("error") else ""
-            if event.get("snapshot_sha256"):
-                detail += f", snapshot {event['snapshot_sha256'][:12]}"
-            progress(f"fetch {done[0]}/{total}: {event.get('source_id')}: {outcome}{detail}")
+        if not progress:
+            return
+        outcome = event.get("outcome", "?")
+        # Problems are shown as they happen; routine outcomes at most once a second (a registry of
+        # 50,000 sources would otherwise print 50,000 lines).
+        now = time.monotonic()
+        routine = outcome in ROUTINE_FETCH_OUTCOMES and not event.get("error")
+        if routine and done[0] < total and now - last_line[0] < PROGRESS_INTERVAL_S:
+            return
+        last_line[0] = now
+        detail = f" ({event['error']})" if event.get("error") else ""
+        if event.get("snapshot_sha256"):
+            detail += f", snapshot {event['snapshot_sha256'][:12]}"
+        progress(f"fetch {done[0]}/{total}: {event.get('source_id')}: {outcome}{detail}")
 
     summary = fetch_sources(
         sources, archive, refresh=refresh, offline=offline,

@@ -280,3 +280,24 @@ def test_default_run_on_the_committed_registry_needs_no_network(tmp_path):
     assert summary.rows == [] and summary.counts == {"archived": 1}
     assert summary.snapshots["chaoyang-2022"]["snapshot_sha256"] == SEED_SHA256
     assert (raw / "manifest.jsonl").read_bytes() == (PROJECT_DIR / "raw" / "manifest.jsonl").read_bytes()
+
+
+def test_fetch_stage_progress_shows_problems_at_once_and_routine_outcomes_at_most_once_a_second(tmp_path, corpus_dir):
+    """A registry of 50,000 sources must not print 50,000 lines; a source without a snapshot always shows."""
+    import yaml
+    from corpus_root import build_corpus_root
+
+    from flows.stages import fetch_stage
+
+    settings = build_corpus_root(tmp_path, corpus_dir)
+    registry = yaml.safe_load(settings.registry_path.read_text(encoding="utf-8"))
+    registry["sources"].insert(3, {"source_id": "never-fetched", "url": "https://example.gov.cn/never.html"})
+    settings.registry_path.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+    total = len(registry["sources"])
+    lines: list[str] = []
+    counts = fetch_stage(settings, offline=True, progress=lines.append)
+    assert counts["sources"] == total
+    assert lines[0].startswith(f"fetch 1/{total}: ")
+    assert lines[-1].startswith(f"fetch {total}/{total}: ")
+    assert f"fetch 4/{total}: never-fetched: offline (no snapshot archived)" in lines
+    assert len(lines) < total // 2
