@@ -14,7 +14,7 @@ Conventions every schema follows (see docs/DEVELOPING.md):
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Iterable
 
 from .config import SCHEMAS_DIR
@@ -30,15 +30,6 @@ def load_schema(name: str) -> dict:
     path = SCHEMAS_DIR / f"{name}.schema.json"
     with path.open(encoding="utf-8") as handle:
         return json.load(handle)
-
-
-@lru_cache(maxsize=None)
-def _validator(name: str):
-    from jsonschema import Draft202012Validator, FormatChecker
-
-    schema = load_schema(name)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
 def _is_date(value: Any) -> bool:
@@ -65,31 +56,45 @@ def _is_date_time(value: Any) -> bool:
     return "T" in value.upper() and parsed.tzinfo is not None
 
 
-def compile_fast(schema: dict):
-    """A compiled validator (fastjsonschema, ~80x faster than jsonschema) for the common case that a
-    record is valid; jsonschema stays the authority and words the reasons when it is not. Raises
-    ``fastjsonschema.JsonSchemaException`` for an invalid record."""
-    import fastjsonschema
+class Checker:
+    """Validation against one schema: a compiled validator (fastjsonschema, ~80x faster than
+    jsonschema) decides the common case that a record is valid; jsonschema stays the authority and
+    lists the violations when it is not."""
 
-    return fastjsonschema.compile(schema, formats={"date": _is_date, "date-time": _is_date_time})
+    def __init__(self, schema: dict):
+        import fastjsonschema
+
+        self.schema = schema
+        self._fast = fastjsonschema.compile(schema, formats={"date": _is_date, "date-time": _is_date_time})
+
+    @cached_property
+    def _full(self):  # built on the first invalid record: most runs never import jsonschema
+        from jsonschema import Draft202012Validator, FormatChecker
+
+        Draft202012Validator.check_schema(self.schema)
+        return Draft202012Validator(self.schema, format_checker=FormatChecker())
+
+    def violations(self, record: Any) -> list:
+        """jsonschema's errors for ``record``, ordered by path; empty when it is valid."""
+        import fastjsonschema
+
+        try:
+            self._fast(record)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            pass
+        return sorted(self._full.iter_errors(record), key=lambda e: list(e.absolute_path))
 
 
 @lru_cache(maxsize=None)
-def _fast_validator(name: str):
-    return compile_fast(load_schema(name))
+def _checker(name: str) -> Checker:
+    return Checker(load_schema(name))
 
 
 def errors(record: Any, name: str) -> list[str]:
     """Every violation of schema ``name`` by ``record``, as ``path: message`` strings (empty = valid)."""
-    import fastjsonschema
-
-    try:
-        _fast_validator(name)(record)
-        return []
-    except fastjsonschema.JsonSchemaException:
-        pass
     found = []
-    for error in sorted(_validator(name).iter_errors(record), key=lambda e: list(e.absolute_path)):
+    for error in _checker(name).violations(record):
         where = "/".join(str(part) for part in error.absolute_path) or "(record)"
         message = error.message
         if len(message) > 300:

@@ -191,24 +191,13 @@ def pick_latest(staged: Iterable[dict], fetches: list[dict]) -> tuple[list[dict]
 
 class _Validators:
     def __init__(self, specs: dict[str, TableSpec]):
-        from jsonschema import Draft202012Validator, FormatChecker
+        from .contracts import Checker
 
-        from .contracts import compile_fast
-
-        self._fast = {name: compile_fast(spec.schema) for name, spec in specs.items()}
-        self._validators = {name: Draft202012Validator(spec.schema, format_checker=FormatChecker())
-                            for name, spec in specs.items()}
+        self._checkers = {name: Checker(spec.schema) for name, spec in specs.items()}
 
     def problems(self, table: str, record: dict) -> list[str]:
-        import fastjsonschema
-
-        try:  # the compiled check passes nearly every record; jsonschema words the reasons for the rest
-            self._fast[table](record)
-            return []
-        except fastjsonschema.JsonSchemaException:
-            pass
         found = []
-        for error in sorted(self._validators[table].iter_errors(record), key=lambda e: list(e.absolute_path)):
+        for error in self._checkers[table].violations(record):
             where = "/".join(str(p) for p in error.absolute_path) or "(record)"
             found.append(f"{where}: {error.message[:300]}")
         return found
