@@ -204,13 +204,12 @@ def cmd_import_text(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not args.path.is_file():
         raise UserError(f"{args.path}: file not found")
-    with run_lock(settings.warehouse_dir, command="fazhi import-text"):
-        storage.pull(settings, "raw")
+    with run_lock(settings.warehouse_dir, command="fazhi import-text"), \
+            storage.synced(settings, reads=("raw",), writes=("raw",)):
         sources = {s["source_id"]: s for s in load_registry(settings.registry_path)}
         if args.source_id not in sources:
             raise UserError(f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first")
         row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path)
-        storage.push(settings, "raw")
     print(f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}")
     return EXIT_OK
 

@@ -117,8 +117,11 @@ def _task_runner(runner: str, address: str | None):
 def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "default", address: str | None = None) -> dict:
     """Plan in the flow, parse in batch tasks on the chosen runner, add up the counts in order."""
     task_runner = _task_runner(runner, address)
-    storage.pull(settings, "raw", stages.terminal_progress)
-    storage.pull(settings, "warehouse", stages.terminal_progress)
+    with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=stages.terminal_progress):
+        return _normalize_batches(settings, source_ids, batch_size, task_runner)
+
+
+def _normalize_batches(settings: Settings, source_ids, batch_size: int, task_runner) -> dict:
     items, up_to_date = plan_task(settings, source_ids)
     counts = {"up_to_date": up_to_date}
     batches = stages.batches(items, batch_size)
@@ -144,7 +147,6 @@ def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "d
     for result in results:
         for key, value in result.items():
             counts[key] = counts.get(key, 0) + value
-    storage.push(settings, "warehouse", stages.terminal_progress)
     return counts
 
 

@@ -61,38 +61,34 @@ def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=F
     from .archive import Archive
     from .fetch import FetchOptions, fetch_sources
 
-    storage.pull(settings, "raw", progress)
-    sources = load_sources(settings, source_ids)
-    archive = Archive(settings.raw_dir)
-    archive.remove_stale_temp_files()  # a killed run's; no other run writes while we hold the lock
-    total = len(sources)
-    done, last_line = [0], [float("-inf")]
+    with storage.synced(settings, reads=("raw",), writes=("raw",), progress=progress):
+        sources = load_sources(settings, source_ids)
+        archive = Archive(settings.raw_dir)
+        archive.remove_stale_temp_files()  # a killed run's; no other run writes while we hold the lock
+        total, done, last_line = len(sources), [0], [float("-inf")]
 
-    def on_event(event: dict) -> None:
-        done[0] += 1
-        if not progress:
-            return
-        outcome = event.get("outcome", "?")
-        # Problems are shown as they happen; routine outcomes at most once a second (a registry of
-        # 50,000 sources would otherwise print 50,000 lines).
-        now = time.monotonic()
-        routine = outcome in ROUTINE_FETCH_OUTCOMES and not event.get("error")
-        if routine and done[0] < total and now - last_line[0] < PROGRESS_INTERVAL_S:
-            return
-        last_line[0] = now
-        detail = f" ({event['error']})" if event.get("error") else ""
-        if event.get("snapshot_sha256"):
-            detail += f", snapshot {event['snapshot_sha256'][:12]}"
-        progress(f"fetch {done[0]}/{total}: {event.get('source_id')}: {outcome}{detail}")
+        def on_event(event: dict) -> None:
+            done[0] += 1
+            if not progress:
+                return
+            outcome = event.get("outcome", "?")
+            # Problems are shown as they happen; routine outcomes at most once a second (a registry
+            # of 50,000 sources would otherwise print 50,000 lines).
+            now = time.monotonic()
+            routine = outcome in ROUTINE_FETCH_OUTCOMES and not event.get("error")
+            if routine and done[0] < total and now - last_line[0] < PROGRESS_INTERVAL_S:
+                return
+            last_line[0] = now
+            detail = f" ({event['error']})" if event.get("error") else ""
+            if event.get("snapshot_sha256"):
+                detail += f", snapshot {event['snapshot_sha256'][:12]}"
+            progress(f"fetch {done[0]}/{total}: {event.get('source_id')}: {outcome}{detail}")
 
-    summary = fetch_sources(
-        sources, archive, refresh=refresh, offline=offline,
-        options=FetchOptions(allow_private_addresses=settings.allow_private_addresses), progress=on_event,
-    )
-    counts = dict(summary.counts)
-    counts["sources"] = total
-    storage.push(settings, "raw", progress)
-    return counts
+        summary = fetch_sources(
+            sources, archive, refresh=refresh, offline=offline,
+            options=FetchOptions(allow_private_addresses=settings.allow_private_addresses), progress=on_event,
+        )
+    return {**summary.counts, "sources": total}
 
 
 # -- normalize --------------------------------------------------------------------------------
@@ -194,21 +190,19 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
                     progress: Progress = None) -> dict:
     """Plan, then parse the batches on ``workers`` processes (default: one per CPU). Each document
     is its own staged file, so the outputs do not depend on the number of workers."""
-    storage.pull(settings, "raw", progress)
-    storage.pull(settings, "warehouse", progress)
-    items, up_to_date = plan_normalize(settings, source_ids)
-    counts: Counter = Counter({"up_to_date": up_to_date})
-    done = 0
-    todo = batches(items, batch_size)
-    with batch_pool(workers, len(todo)) as pool:
-        results = pool.map(normalize_batch, [settings] * len(todo), todo) if pool else (
-            normalize_batch(settings, batch) for batch in todo)
-        for batch, result in zip(todo, results):
-            counts.update(result)
-            done += len(batch)
-            if progress:
-                progress(f"normalize {done}/{len(items)} documents")
-    storage.push(settings, "warehouse", progress)
+    with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
+        items, up_to_date = plan_normalize(settings, source_ids)
+        counts: Counter = Counter({"up_to_date": up_to_date})
+        done = 0
+        todo = batches(items, batch_size)
+        with batch_pool(workers, len(todo)) as pool:
+            results = pool.map(normalize_batch, [settings] * len(todo), todo) if pool else (
+                normalize_batch(settings, batch) for batch in todo)
+            for batch, result in zip(todo, results):
+                counts.update(result)
+                done += len(batch)
+                if progress:
+                    progress(f"normalize {done}/{len(items)} documents")
     return dict(counts)
 
 
@@ -218,27 +212,21 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
 def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
     from .load import load_warehouse
 
-    storage.pull(settings, "raw", progress)
-    storage.pull(settings, "warehouse", progress)
-    counts = load_warehouse(
-        warehouse_dir=settings.warehouse_dir, raw_dir=settings.raw_dir, run=run,
-        allow_drop=allow_drop, progress=progress,
-    )
-    storage.push(settings, "warehouse", progress)
-    return counts
+    with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
+        return load_warehouse(
+            warehouse_dir=settings.warehouse_dir, raw_dir=settings.raw_dir, run=run,
+            allow_drop=allow_drop, progress=progress,
+        )
 
 
 @_under_run_lock
 def publish_stage(settings: Settings, *, years=None, progress: Progress = None) -> dict:
     from .publish import publish_years
 
-    storage.pull(settings, "warehouse", progress)
-    storage.pull(settings, "releases", progress)
-    counts = publish_years(
-        warehouse_dir=settings.warehouse_dir, releases_dir=settings.releases_dir, years=years, progress=progress,
-    )
-    storage.push(settings, "releases", progress)
-    return counts
+    with storage.synced(settings, reads=("warehouse", "releases"), writes=("releases",), progress=progress):
+        return publish_years(
+            warehouse_dir=settings.warehouse_dir, releases_dir=settings.releases_dir, years=years, progress=progress,
+        )
 
 
 def terminal_progress(message: str) -> None:

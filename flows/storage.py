@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -306,6 +307,17 @@ def _settle(remote: Remote, state: _State, rel: str, temp: Path, token: str) -> 
         os.replace(temp, target)
     state.remote[rel] = [token, remote_sha]
     state.local_sha(remote.local, rel)
+
+
+@contextmanager
+def synced(settings, *, reads: tuple[str, ...], writes: tuple[str, ...], progress: Progress = None):
+    """Around a stage: pull the roots it reads before it runs, push the roots it wrote once it has
+    succeeded (a stage that raises pushes nothing). Without URLs, nothing happens."""
+    for name in reads:
+        pull(settings, name, progress)
+    yield
+    for name in writes:
+        push(settings, name, progress)
 
 
 # -- push -----------------------------------------------------------------------------------------
