@@ -124,14 +124,14 @@ class Timer:
 
 
 def _settings(root: str):
-    from flows.config import load_settings
+    from flows.core.config import load_settings
 
     return load_settings().with_root(Path(root))
 
 
 def _run_dict() -> dict:
     from flows import __version__
-    from flows.document import PARSER_VERSION
+    from flows.normalize.document import PARSER_VERSION
 
     return {"run_id": os.urandom(16).hex(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "code_version": __version__, "parser_version": PARSER_VERSION}
@@ -200,7 +200,7 @@ def child_trivial(args) -> dict:
 def child_floor(args) -> dict:
     from selectolax.lexbor import LexborHTMLParser
 
-    from flows.archive import Archive
+    from flows.fetch.archive import Archive
 
     archive = Archive(Path(args.root) / "raw")
     rows = archive.rows()
@@ -216,9 +216,9 @@ def child_floor(args) -> dict:
 def child_fetch(args) -> dict:
     import synthetic
 
-    from flows.archive import Archive
-    from flows.fetch import FetchOptions, fetch_sources
-    from flows.registry import load_registry
+    from flows.fetch.archive import Archive
+    from flows.fetch.http import FetchOptions, fetch_sources
+    from flows.fetch.registry import load_registry
 
     corpus = synthetic.SyntheticCorpus.of_size(args.size, seed=args.seed)
     raw = Path(args.root) / "raw"

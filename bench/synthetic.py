@@ -4,7 +4,7 @@ Pages imitate what the pipeline meets on government sites: a modern ``<div>`` la
 nested ``<table>`` layout, UTF-8 or GBK, with navigation, breadcrumb, info line, share and print
 links and footer around the article; the article follows the section and sentence patterns of real
 reports (一、/（一）/1. headings, 受理行政复议案件N件，同比增长X%，办结率Y% ...) with numbers drawn
-per page. Issuers are real region names (``flows.regions.region_table``) so region resolution has
+per page. Issuers are real region names (``flows.normalize.regions.region_table``) so region resolution has
 real work to do.
 
 Everything made here is marked synthetic three ways, so it can never be published: registry entries
@@ -78,7 +78,7 @@ def _issuers_for(row: dict) -> list[Issuer]:
 @lru_cache(maxsize=None)
 def issuer_pool(first_year: int, last_year: int) -> tuple[Issuer, ...]:
     """Every issuer whose region kept its code and name through the whole span, in a fixed order."""
-    from flows.regions import region_table
+    from flows.normalize.regions import region_table
 
     table_last = min(last_year, 2024)
     rows = [row for row in region_table(None)
@@ -503,8 +503,8 @@ def write_registry(path: Path, corpus: SyntheticCorpus, base_url: str = ARCHIVE_
 
 def manifest_row(page: SyntheticPage, url: str, fetched_at: str) -> dict:
     """The row ``fetch`` would have appended for a 200 answer with this page."""
-    from flows.archive import fetch_id
-    from flows.encoding import detect_encoding
+    from flows.fetch.archive import fetch_id
+    from flows.fetch.encoding import detect_encoding
 
     encoding, encoding_source = detect_encoding(page.data, page.content_type)
     etag = f'"{page.sha256[:16]}"'
@@ -522,13 +522,13 @@ def write_archive(root: Path, corpus: SyntheticCorpus, *, base_url: str = ARCHIV
                   fetched_at: str = "2024-06-01T00:00:00.000000Z", validate_every: int = 100) -> dict:
     """Write ``root/raw/``: objects, manifest and registry, as if every page had been fetched.
 
-    Streams page by page (memory stays flat). Objects use the archive's layout (``flows.archive``)
+    Streams page by page (memory stays flat). Objects use the archive's layout (``flows.fetch.archive``)
     but skip its per-object fsync: this is regenerable test data, and 50,000 fsyncs would dominate.
     Every ``validate_every``-th manifest row is checked against ``schemas/fetch.schema.json`` (all
     rows come from one function; checking each costs 0.5 ms, a third of the time at 50,000 pages).
     Refuses a root whose ``raw/`` already has a registry or manifest."""
-    from flows import contracts
-    from flows.archive import MANIFEST_NAME, OBJECTS_DIR, extension_for
+    from flows.core import contracts
+    from flows.fetch.archive import MANIFEST_NAME, OBJECTS_DIR, extension_for
 
     raw = Path(root) / "raw"
     if (raw / "sources.yaml").exists() or (raw / MANIFEST_NAME).exists():

@@ -14,8 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import RunFailed, UserError
+from flows import __version__
+from flows.core.errors import RunFailed, UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USER, EXIT_CHECK, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -144,7 +144,7 @@ def _exit_code(exc: Exception) -> int:
 # -- commands ---------------------------------------------------------------------------------
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from .inputs import parse_inputs
+    from flows.tools.inputs import parse_inputs
 
     failed = 0
     outputs = []
@@ -164,8 +164,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .config import load_settings
-    from .evaluate import evaluate_corpus, format_report
+    from flows.core.config import load_settings
+    from flows.tools.evaluate import evaluate_corpus, format_report
 
     corpus = args.corpus or load_settings().corpus_dir
     if not Path(corpus).is_dir():
@@ -176,13 +176,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from .config import load_settings
-    from .sql import run_query
+    from flows.core.config import load_settings
+    from flows.tools.sql import run_query
 
     settings = load_settings()
     if settings.warehouse_url:  # the warehouse lives at a URL: bring the working copy up to date
-        from . import storage
-        from .lock import run_lock
+        from flows.core import storage
+        from flows.core.lock import run_lock
 
         with run_lock(settings.warehouse_dir, command="fazhi sql"):
             storage.pull(settings, "warehouse")
@@ -194,12 +194,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_import_text(args: argparse.Namespace) -> int:
-    from .archive import Archive, import_captured_text
-    from .config import load_settings
-    from .registry import load_registry
+    from flows.fetch.archive import Archive, import_captured_text
+    from flows.core.config import load_settings
+    from flows.fetch.registry import load_registry
 
-    from . import storage
-    from .lock import run_lock
+    from flows.core import storage
+    from flows.core.lock import run_lock
 
     settings = load_settings()
     if not args.path.is_file():
@@ -216,7 +216,7 @@ def cmd_import_text(args: argparse.Namespace) -> int:
 
 def _flow_command(name: str):
     def run(args: argparse.Namespace) -> int:
-        from .pipeline import run_command
+        from flows.pipeline import run_command
 
         return run_command(name, args)
 

@@ -9,7 +9,7 @@ tasks (``lock.py``).
 """
 from __future__ import annotations
 
-from .config import Settings, configure_prefect, load_settings
+from flows.core.config import Settings, configure_prefect, load_settings
 
 configure_prefect()
 
@@ -19,9 +19,13 @@ from datetime import datetime, timezone  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
 
-from . import __version__, stages, storage  # noqa: E402
-from .errors import UserError  # noqa: E402
-from .lock import run_lock  # noqa: E402
+from flows import __version__  # noqa: E402
+
+from flows import stages  # noqa: E402
+
+from flows.core import storage  # noqa: E402
+from flows.core.errors import UserError  # noqa: E402
+from flows.core.lock import run_lock  # noqa: E402
 
 SUMMARY_ROWS = [
     ("sources", "sources in the registry selection"),
@@ -172,7 +176,7 @@ def _collect_one(pending: deque, results: list[dict], done: int, total: int) -> 
 
 
 def _new_run() -> dict:
-    from .document import PARSER_VERSION
+    from flows.normalize.document import PARSER_VERSION
 
     return {
         "run_id": uuid.uuid4().hex,
@@ -263,10 +267,10 @@ def run_command(name: str, args) -> int:
     import os
     import sys
 
-    from .errors import RunFailed
+    from flows.core.errors import RunFailed
 
     if name == "serve":
-        from .schedule import serve
+        from flows.schedule import serve
 
         return serve()
     root = os.environ.get("FAZHI_ROOT")

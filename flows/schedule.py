@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from .config import PROJECT_DIR
-from .errors import UserError
+from flows.core.config import PROJECT_DIR
+from flows.core.errors import UserError
 
 DEPLOYMENTS_FILE = PROJECT_DIR / "prefect.yaml"
 

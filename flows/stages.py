@@ -17,9 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
-from . import storage
-from .config import Settings
-from .lock import run_lock
+from flows.core import storage
+from flows.core.config import Settings
+from flows.core.lock import run_lock
 
 Progress = Callable[[str], None] | None
 PROGRESS_INTERVAL_S = 1.0
@@ -38,7 +38,7 @@ def _under_run_lock(stage: Callable) -> Callable:
 def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path) -> list[dict]:
     if not source_ids:
         return sources
-    from .errors import UserError
+    from flows.core.errors import UserError
 
     wanted = list(dict.fromkeys(source_ids))
     known = {s["source_id"] for s in sources}
@@ -49,7 +49,7 @@ def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path
 
 
 def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) -> list[dict]:
-    from .registry import load_registry
+    from flows.fetch.registry import load_registry
 
     return _select(load_registry(settings.registry_path), source_ids, settings.registry_path)
 
@@ -58,8 +58,8 @@ def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) ->
 
 @_under_run_lock
 def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=False, progress: Progress = None) -> dict:
-    from .archive import Archive
-    from .fetch import FetchOptions, fetch_sources
+    from flows.fetch.archive import Archive
+    from flows.fetch.http import FetchOptions, fetch_sources
 
     with storage.synced(settings, reads=("raw",), writes=("raw",), progress=progress):
         sources = load_sources(settings, source_ids)
@@ -97,9 +97,9 @@ def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int
     """Latest snapshot of each selected source that is not yet staged by this parser version.
 
     Returns (items to parse, number already up to date)."""
-    from .archive import Archive
-    from .document import PARSER_VERSION, doc_id_for
-    from .staging import is_staged, remove_stale_temp_files
+    from flows.fetch.archive import Archive
+    from flows.normalize.document import PARSER_VERSION, doc_id_for
+    from flows.normalize.staging import is_staged, remove_stale_temp_files
 
     remove_stale_temp_files(settings.warehouse_dir)  # a killed run's; callers hold the run lock
     latest = Archive(settings.raw_dir).latest_snapshots()
@@ -129,9 +129,9 @@ def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int
 
 def normalize_batch(settings: Settings, items: list[dict]) -> dict:
     """Parse a batch of snapshots and stage the results. Never raises for a bad page."""
-    from .archive import Archive
-    from .document import ParseInput, parse_snapshot
-    from .staging import write_staged
+    from flows.fetch.archive import Archive
+    from flows.normalize.document import ParseInput, parse_snapshot
+    from flows.normalize.staging import write_staged
 
     archive = Archive(settings.raw_dir)
     counts: Counter = Counter()
@@ -210,7 +210,7 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
 
 @_under_run_lock
 def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
-    from .load import load_warehouse
+    from flows.load.warehouse import load_warehouse
 
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
         return load_warehouse(
@@ -221,7 +221,7 @@ def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Pro
 
 @_under_run_lock
 def publish_stage(settings: Settings, *, years=None, progress: Progress = None) -> dict:
-    from .publish import publish_years
+    from flows.publish.releases import publish_years
 
     with storage.synced(settings, reads=("warehouse", "releases"), writes=("releases",), progress=progress):
         return publish_years(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.config import PROJECT_DIR, configure_prefect
+from flows.core.config import PROJECT_DIR, configure_prefect
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = Path(os.environ.get("FAZHI_CORPUS_DIR") or FIXTURES / "corpus")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from flows.archive import Archive, import_captured_text
-from flows.config import load_settings
+from flows.fetch.archive import Archive, import_captured_text
+from flows.core.config import load_settings
 
 
 def build_corpus_root(root: Path, corpus_dir: Path, names: list[str] | None = None) -> "Settings":  # noqa: F821

@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
-from flows.archive import Archive, ArchiveError, fetch_id, import_captured_text, read_manifest
-from flows.config import PROJECT_DIR
-from flows.contracts import SchemaError, errors
-from flows.registry import load_registry
+from flows.fetch.archive import Archive, ArchiveError, fetch_id, import_captured_text, read_manifest
+from flows.core.config import PROJECT_DIR
+from flows.core.contracts import SchemaError, errors
+from flows.fetch.registry import load_registry
 
 SEED_TEXT = PROJECT_DIR / "tests/fixtures/corpus/seed/chaoyang-2022.txt"
 SOURCE = {"source_id": "demo-2023", "url": "https://example.org/report.html"}
@@ -92,7 +92,7 @@ def test_torn_last_line_is_reported_then_cut_before_the_next_append(tmp_path, ca
     archive.append(error_row(fetched_at="2024-01-01T00:00:00Z"))
     with archive.manifest_path.open("ab") as handle:
         handle.write(b'{"fetch_id": "0123')  # a write interrupted mid-line
-    with caplog.at_level(logging.WARNING, logger="flows.archive"):
+    with caplog.at_level(logging.WARNING, logger="flows.fetch.archive"):
         rows = archive.rows()
     assert [row["fetched_at"] for row in rows] == ["2024-01-01T00:00:00Z"]
     assert "torn last line" in caplog.text
@@ -117,7 +117,7 @@ def test_killed_write_leaves_no_object_and_no_row(tmp_path):
     # The child stops inside put() after writing the temp file but before the rename, and is killed there.
     child = textwrap.dedent(f"""
         import os, sys, time
-        from flows.archive import Archive
+        from flows.fetch.archive import Archive
         def stall(fd):
             print("writing", flush=True)
             time.sleep(60)

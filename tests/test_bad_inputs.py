@@ -2,7 +2,7 @@
 fetch error row) with a clear reason; nothing is lost silently and one bad page never stops the rest.
 
 Page content is driven through ``parse_snapshot``, transport problems through ``fetch_sources``
-against the loopback server, registry problems through ``flows.registry``, and a mixed batch
+against the loopback server, registry problems through ``flows.fetch.registry``, and a mixed batch
 through the stage functions into the warehouse. Big inputs are generated in memory.
 """
 from __future__ import annotations
@@ -20,15 +20,15 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 from loopback import Reply, loopback  # noqa: F401  (loopback is a fixture)
 
 from flows import stages
-from flows.archive import Archive
-from flows.config import load_settings
-from flows.contracts import errors
-from flows.document import MAX_SNAPSHOT_BYTES, ParseInput, parse_snapshot
-from flows.encoding import MIXED_UTF8_GB, detect_encoding
-from flows.fetch import MB, FetchOptions, fetch_sources, target_problem
-from flows.load import load_warehouse
-from flows.metrics import MAX_SENTENCE_CHARS
-from flows.registry import RegistryError, parse_registry
+from flows.fetch.archive import Archive
+from flows.core.config import load_settings
+from flows.core.contracts import errors
+from flows.normalize.document import MAX_SNAPSHOT_BYTES, ParseInput, parse_snapshot
+from flows.fetch.encoding import MIXED_UTF8_GB, detect_encoding
+from flows.fetch.http import MB, FetchOptions, fetch_sources, target_problem
+from flows.load.warehouse import load_warehouse
+from flows.normalize.metrics import MAX_SENTENCE_CHARS
+from flows.fetch.registry import RegistryError, parse_registry
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.5, retries=1, backoff_base=0.01, per_host_delay=0.0,

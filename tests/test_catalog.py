@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import catalog, contracts
+from flows.normalize import catalog
+
+from flows.core import contracts
 
 LABELS_PATH = Path(__file__).parent / "fixtures" / "metric_labels.json"
 
@@ -184,7 +186,7 @@ def test_multiplier_prefix_in_a_unit_is_ignored():
     ("办理法律援助案件512件,其中民事案件296件、行政案件8件。", ["legal_aid_cases", None, None]),
 ])
 def test_extracted_figures_map_in_context(text, codes):
-    from flows.metrics import extract_metrics
+    from flows.normalize.metrics import extract_metrics
 
     found = catalog.assign_codes(extract_metrics(text, "0123456789abcdef", []))
     assert [m["metric_code"] for m in found] == codes

@@ -31,10 +31,10 @@ import yaml
 
 from corpus_root import build_corpus_root
 from flows import stages
-from flows.archive import Archive
-from flows.config import PROJECT_DIR, load_settings
-from flows.lock import KILL_ENV
-from flows.staging import iter_staged
+from flows.fetch.archive import Archive
+from flows.core.config import PROJECT_DIR, load_settings
+from flows.core.lock import KILL_ENV
+from flows.normalize.staging import iter_staged
 from loopback import LoopbackServer, Reply
 
 DOCS = ["d04", "d07", "d10", "d11"]  # four real 2022 reports
@@ -47,7 +47,7 @@ SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
 DRIVER = """
 import sys, uuid
 from flows import stages
-from flows.config import load_settings
+from flows.core.config import load_settings
 settings = load_settings().with_root(sys.argv[1])
 for stage in sys.argv[2:]:
     if stage == "fetch":

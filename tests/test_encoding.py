@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from flows.encoding import decode, detect_encoding, normalize_label
+from flows.fetch.encoding import decode, detect_encoding, normalize_label
 
 # Long enough for a statistical detector to have something to go on.
 REPORT = (

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.evaluate import FIELDS, _prf, evaluate_corpus, format_report, load_corpus, parse_gold_doc
+from flows.tools.evaluate import FIELDS, _prf, evaluate_corpus, format_report, load_corpus, parse_gold_doc
 
 
 @pytest.fixture(scope="module")

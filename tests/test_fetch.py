@@ -8,12 +8,12 @@ import pytest
 from loopback import Reply, loopback  # noqa: F401  (loopback is a fixture)
 
 from flows import __version__
-from flows.archive import Archive
-from flows.config import PROJECT_DIR
-from flows.contracts import errors
-from flows.encoding import decode
-from flows.fetch import FetchOptions, fetch_sources, target_problem
-from flows.registry import load_registry
+from flows.fetch.archive import Archive
+from flows.core.config import PROJECT_DIR
+from flows.core.contracts import errors
+from flows.fetch.encoding import decode
+from flows.fetch.http import FetchOptions, fetch_sources, target_problem
+from flows.fetch.registry import load_registry
 
 FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.3, retries=1, backoff_base=0.01, per_host_delay=0.0,
                     allow_private_addresses=True, trust_env=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.evaluate import FIELDS, _prf, evaluate_corpus, format_report
+from flows.tools.evaluate import FIELDS, _prf, evaluate_corpus, format_report
 
 SET_DIR = Path(__file__).parent / "fixtures" / "generalization"
 

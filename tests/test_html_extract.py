@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import html_extract, page
-from flows.textnorm import clean_text
+from flows.normalize import html_extract, page
+from flows.core.textnorm import clean_text
 
 HTML_DIR = Path(__file__).parent / "fixtures" / "html"
 ENCODINGS = ("utf-8", "gbk", "gb18030")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from corpus_root import build_corpus_root
-from flows import document, stages
+from flows.normalize import document
+from flows import stages
 
 
 def _staged(settings):

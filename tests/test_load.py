@@ -14,11 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows import load
-from flows.arrow_types import table_spec
-from flows.config import SCHEMAS_DIR
-from flows.staging import iter_staged, write_staged
-from flows.warehouse_checks import DataCheckError
+from flows.load import warehouse as load
+from flows.load.columns import table_spec
+from flows.core.config import SCHEMAS_DIR
+from flows.normalize.staging import iter_staged, write_staged
+from flows.load.checks import DataCheckError
 
 FIXTURE_SCHEMAS = Path(__file__).parent / "fixtures" / "warehouse" / "schemas"
 YEARS = (2020, 2021, 2022)
@@ -457,7 +457,7 @@ def test_only_files_staged_before_a_schema_change_are_validated_again(world, spe
 
 
 def test_all_null_column_fails(world, monkeypatch):
-    from flows import warehouse_checks
+    from flows.load import checks as warehouse_checks
 
     monkeypatch.setattr(warehouse_checks, "ALL_NULL_MIN_ROWS", 10)
     for issuer in ISSUERS:

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from corpus_root import build_corpus_root
-from flows import lock, stages
-from flows.config import PROJECT_DIR
-from flows.lock import LockBusy, read_holder, run_lock, run_lock_path
+from flows.core import lock
+from flows import stages
+from flows.core.config import PROJECT_DIR
+from flows.core.lock import LockBusy, read_holder, run_lock, run_lock_path
 
 HOLDER = """
 import os, sys, time
-from flows.lock import run_lock
+from flows.core.lock import run_lock
 with run_lock(sys.argv[1], command="fazhi run --offline"):
     child = 0
     if sys.argv[2] == "fork":  # a child that inherits the locked descriptor and outlives its parent
@@ -104,7 +105,7 @@ def test_lock_of_a_killed_holder_never_blocks(tmp_path, holder_cleanup, caplog):
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
     assert read_holder(run_lock_path(tmp_path))["pid"] == holder.pid  # the dead holder's description stays
-    caplog.set_level(logging.WARNING, logger="flows.lock")
+    caplog.set_level(logging.WARNING, logger="flows.core.lock")
     with run_lock(tmp_path, timeout=0):
         assert read_holder(run_lock_path(tmp_path))["pid"] == os.getpid()
     assert f"pid {holder.pid}" in caplog.text and "ended without releasing" in caplog.text
@@ -138,7 +139,7 @@ def test_reentrant_in_the_holding_process_and_its_threads(tmp_path):
             entered.append("nested")
         assert entered == ["thread", "nested"]
         # still held by this process after the inner exits: another process is refused
-        result = subprocess.run([sys.executable, "-c", "import sys; from flows.lock import run_lock\n"
+        result = subprocess.run([sys.executable, "-c", "import sys; from flows.core.lock import run_lock\n"
                                  "with run_lock(sys.argv[1]): pass", str(tmp_path)],
                                 cwd=PROJECT_DIR, env=_env(), capture_output=True, text=True)
         assert result.returncode == 1 and f"pid {os.getpid()}" in result.stderr
@@ -146,8 +147,8 @@ def test_reentrant_in_the_holding_process_and_its_threads(tmp_path):
 
 
 def test_load_and_publish_use_the_same_lock(tmp_path, corpus_dir):
-    from flows.load import load_warehouse
-    from flows.publish import publish_years
+    from flows.load.warehouse import load_warehouse
+    from flows.publish.releases import publish_years
 
     settings = build_corpus_root(tmp_path, corpus_dir, ["d04"])
     with run_lock(settings.warehouse_dir):
@@ -163,7 +164,7 @@ def test_load_and_publish_use_the_same_lock(tmp_path, corpus_dir):
     stages.load_stage(settings, run={"run_id": "r1"})
     with lock.hold(settings.releases_dir / ".publish.lock"):
         holder = subprocess.run(
-            [sys.executable, "-c", "import sys; from flows.publish import publish_years\n"
+            [sys.executable, "-c", "import sys; from flows.publish.releases import publish_years\n"
              "publish_years(warehouse_dir=sys.argv[1], releases_dir=sys.argv[2])",
              str(settings.warehouse_dir), str(settings.releases_dir)],
             cwd=PROJECT_DIR, env=_env(), capture_output=True, text=True)
@@ -176,7 +177,7 @@ def test_stage_waits_for_the_holder_and_writes_nothing_meanwhile(tmp_path, corpu
     staging = settings.warehouse_dir / "staging"
     with run_lock(settings.warehouse_dir):
         waiting = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from flows import stages; from flows.config import load_settings\n"
+            [sys.executable, "-c", "import sys; from flows import stages; from flows.core.config import load_settings\n"
              "print(stages.normalize_stage(load_settings().with_root(sys.argv[1]))['parsed'])", str(tmp_path)],
             cwd=PROJECT_DIR, env=_env(FAZHI_LOCK_TIMEOUT="30"), stdout=subprocess.PIPE, text=True)
         time.sleep(2.0)  # long enough to import and reach the lock

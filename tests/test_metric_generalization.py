@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.evaluate import _match_in_order, _prf, _value_key, evaluate_corpus, load_corpus, parse_gold_doc
+from flows.tools.evaluate import _match_in_order, _prf, _value_key, evaluate_corpus, load_corpus, parse_gold_doc
 
 SET_DIR = Path(__file__).parent / "fixtures" / "metric_generalization"
 

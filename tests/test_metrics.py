@@ -8,8 +8,8 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from flows import contracts
-from flows.metrics import extract_metrics
+from flows.core import contracts
+from flows.normalize.metrics import extract_metrics
 
 from test_numerals import to_chinese  # the same independent renderer
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from flows.numerals import is_digit_sequence, parse_arabic, parse_chinese, parse_number
+from flows.core.numerals import is_digit_sequence, parse_arabic, parse_chinese, parse_number
 
 # --- an independent renderer: int -> Chinese numeral as reports print it -------------------------
 

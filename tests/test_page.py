@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import page
-from flows.config import load_settings
-from flows.textnorm import clean_text, nfkc_compact
+from flows.normalize import page
+from flows.core.config import load_settings
+from flows.core.textnorm import clean_text, nfkc_compact
 
 BODY = (
     "2022年,我市坚持以习近平法治思想为指导,全面推进依法行政,法治政府建设取得新成效。现将有关情况报告如下。\n"

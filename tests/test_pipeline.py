@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.config import PROJECT_DIR
+from flows.core.config import PROJECT_DIR
 
 pytestmark = pytest.mark.flow
 
@@ -110,7 +110,7 @@ def test_dask_runner_gives_byte_identical_outputs(prefect_harness, tmp_path, cor
 def test_task_run_recorder_flush_interval_is_whole_seconds(monkeypatch, tmp_path):
     """Prefect's server truncates the flush interval to an int: a fraction of a second becomes 0 and
     its flush loop then spins a CPU core for as long as a flow runs (measured: 1 core busy)."""
-    from flows.config import configure_prefect, load_settings
+    from flows.core.config import configure_prefect, load_settings
 
     name = "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL"
     monkeypatch.delenv(name, raising=False)

@@ -14,7 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows import contracts, publish
+from flows.core import contracts
+
+from flows.publish import releases as publish
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402

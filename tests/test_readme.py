@@ -5,8 +5,8 @@ import re
 import shutil
 
 from flows import stages
-from flows.config import PROJECT_DIR, load_settings
-from flows.readme_queries import blocks, render
+from flows.core.config import PROJECT_DIR, load_settings
+from flows.tools.readme_queries import blocks, render
 
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 
@@ -33,10 +33,10 @@ def test_readme_queries_print_what_the_readme_shows(tmp_path):
 
 
 def test_data_dictionary_is_generated_from_the_current_schemas():
-    from flows.dictionary import DICTIONARY_PATH, render
+    from flows.tools.dictionary import DICTIONARY_PATH, render
 
     text = render()
-    assert DICTIONARY_PATH.read_text(encoding="utf-8") == text, "run: python -m flows.dictionary --write"
+    assert DICTIONARY_PATH.read_text(encoding="utf-8") == text, "run: python -m flows.tools.dictionary --write"
     for table in ("documents", "sections", "metrics", "metric_catalog", "quarantine", "runs"):
         assert f"## `{table}`" in text
     assert "`reconsideration_cases_received`" in text

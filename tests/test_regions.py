@@ -10,9 +10,11 @@ import json
 import pytest
 import yaml
 
-from flows import contracts, regions
-from flows.config import DATA_DIR
-from flows.textnorm import fold
+from flows.core import contracts
+
+from flows.normalize import regions
+from flows.core.config import DATA_DIR
+from flows.core.textnorm import fold
 
 BODY = "{year}年,{subject}坚持以习近平新时代中国特色社会主义思想为指导,深入推进法治政府建设。{extra}现将有关情况报告如下。"
 

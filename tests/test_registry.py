@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from flows.config import PROJECT_DIR
-from flows.registry import FIELDS, RegistryError, load_registry, parse_registry
+from flows.core.config import PROJECT_DIR
+from flows.fetch.registry import FIELDS, RegistryError, load_registry, parse_registry
 
 NAME = "raw/sources.yaml"
 

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from flows import publish, release_page
+from flows.publish import index_page as release_page, releases as publish
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import contracts, sections, textnorm
+from flows.core import contracts, textnorm
+
+from flows.normalize import sections
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sections"
 DOC_ID = "0123456789abcdef"

@@ -8,8 +8,8 @@ import json
 import duckdb
 import pytest
 
-from flows.errors import UserError
-from flows.sql import display_width, run_query
+from flows.core.errors import UserError
+from flows.tools.sql import display_width, run_query
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Staged normalize results (flows/staging.py)."""
 import logging
 
-from flows.staging import is_staged, iter_staged, staged_path, write_staged
+from flows.normalize.staging import is_staged, iter_staged, staged_path, write_staged
 
 
 def _result(doc_id: str) -> dict:
@@ -23,7 +23,7 @@ def test_a_torn_file_is_skipped_with_a_warning_and_parsed_again(tmp_path, caplog
     write_staged(tmp_path, _result("bb00000000000002"))
     torn = staged_path(tmp_path, "aa00000000000001")
     torn.write_bytes(torn.read_bytes()[:20])
-    with caplog.at_level(logging.WARNING, logger="flows.staging"):
+    with caplog.at_level(logging.WARNING, logger="flows.normalize.staging"):
         assert [r["doc_id"] for r in iter_staged(tmp_path)] == ["bb00000000000002"]
     assert str(torn) in caplog.text and "parses its snapshot again" in caplog.text
     assert not is_staged(tmp_path, "aa00000000000001", "9.9.9")

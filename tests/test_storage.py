@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from corpus_root import build_corpus_root
-from flows import stages, storage
-from flows.archive import Archive, import_captured_text
-from flows.config import PROJECT_DIR, load_settings
-from flows.errors import UserError
+from flows import stages
+from flows.core import storage
+from flows.fetch.archive import Archive, import_captured_text
+from flows.core.config import PROJECT_DIR, load_settings
+from flows.core.errors import UserError
 
 DOCS = ["d04", "d07"]  # two real 2022 reports
 
@@ -123,7 +124,7 @@ def test_without_urls_nothing_is_synced_and_fsspec_is_not_imported(tmp_path, cor
     script = (
         "import sys\n"
         "from flows import stages\n"
-        "from flows.config import load_settings\n"
+        "from flows.core.config import load_settings\n"
         "s = load_settings().with_root(sys.argv[1])\n"
         "stages.fetch_stage(s, offline=True); stages.normalize_stage(s, workers=1)\n"
         "stages.load_stage(s, run={'run_id': 'plain'}); stages.publish_stage(s)\n"
@@ -240,7 +241,7 @@ def test_long_syncs_report_progress_every_chunk(tmp_path):
 
 
 def test_the_synced_fingerprint_is_the_loads():
-    from flows.load import FINGERPRINT_NAME
+    from flows.load.warehouse import FINGERPRINT_NAME
 
     assert storage.FINGERPRINT == FINGERPRINT_NAME and storage.is_synced(FINGERPRINT_NAME)
     assert not storage.is_synced(".fazhi.lock") and not storage.is_synced("staging/ab/.tmp-x.json")

@@ -10,13 +10,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import synthetic  # noqa: E402
 
-from flows import contracts  # noqa: E402
-from flows.archive import Archive  # noqa: E402
-from flows.config import load_settings  # noqa: E402
-from flows.document import ParseInput, parse_snapshot  # noqa: E402
-from flows.encoding import detect_encoding  # noqa: E402
-from flows.fetch import FetchOptions, fetch_sources  # noqa: E402
-from flows.registry import load_registry  # noqa: E402
+from flows.core import contracts  # noqa: E402
+from flows.fetch.archive import Archive  # noqa: E402
+from flows.core.config import load_settings  # noqa: E402
+from flows.normalize.document import ParseInput, parse_snapshot  # noqa: E402
+from flows.fetch.encoding import detect_encoding  # noqa: E402
+from flows.fetch.http import FetchOptions, fetch_sources  # noqa: E402
+from flows.fetch.registry import load_registry  # noqa: E402
 from flows.stages import plan_normalize  # noqa: E402
 
 

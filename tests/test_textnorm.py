@@ -1,7 +1,7 @@
 """The stored text and its matching view (flows/textnorm.py)."""
 from hypothesis import given, settings, strategies as st
 
-from flows.textnorm import _SHORT_TEXT, _fold_pairs, clean_text, fold, is_traditional
+from flows.core.textnorm import _SHORT_TEXT, _fold_pairs, clean_text, fold, is_traditional
 
 # Characters the fold maps, characters it keeps, and the edges of the code space (astral, lone
 # surrogates as a bad decode can leave them).

@@ -1,0 +1,1 @@
+"""Stage 2: archived snapshots -> documents, sections and metrics (pure parsing), staged per document."""

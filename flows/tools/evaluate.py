@@ -1,0 +1,255 @@
+"""``fazhi evaluate``: score the parser against the hand-checked gold corpus.
+
+Text is compared after NFKC and whitespace removal (the corpus README's convention). Fields are
+scored on every gold document that has the field (a null gold value expects null). Headings match on
+(level, marker + heading); metrics on (value, unit) in text order, on documents whose gold says its
+metric list is complete. Negatives must come out ``is_report: false``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.normalize.document import ParseInput, parse_snapshot
+from flows.core.textnorm import nfkc_compact
+
+FIELDS = ["title", "issuer", "region", "region_level", "report_year", "publish_date", "source"]
+
+
+@dataclass
+class GoldDoc:
+    name: str
+    url: str | None
+    text: str
+    gold: dict | None  # None for negatives
+
+
+@dataclass
+class Report:
+    fields: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # field -> [correct, total]
+    field_misses: dict = field(default_factory=lambda: defaultdict(list))
+    headings: list = field(default_factory=lambda: [0, 0, 0])  # tp, predicted, gold
+    heading_misses: list = field(default_factory=list)
+    metrics: list = field(default_factory=lambda: [0, 0, 0])
+    metric_misses: list = field(default_factory=list)
+    kind: list = field(default_factory=lambda: [0, 0])
+    qualifier: list = field(default_factory=lambda: [0, 0])
+    reports: list = field(default_factory=lambda: [0, 0])  # reports correctly is_report true
+    negatives: list = field(default_factory=lambda: [0, 0])
+    negative_misses: list = field(default_factory=list)
+    mapping: dict | None = None
+    documents: int = 0
+
+
+def load_corpus(corpus_dir: Path) -> list[GoldDoc]:
+    docs: list[GoldDoc] = []
+    seed_dir = corpus_dir / "seed"
+    for gold_path in sorted(seed_dir.glob("*.gold.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        text_path = gold_path.with_name(gold_path.name.replace(".gold.json", ".txt"))
+        docs.append(GoldDoc(f"seed/{text_path.name}", gold.get("url"), text_path.read_text(encoding="utf-8"), gold))
+    for path in sorted((corpus_dir / "dev").glob("*.json")):
+        item = json.loads(path.read_text(encoding="utf-8"))
+        docs.append(GoldDoc(f"dev/{path.name}", item.get("url"), item["text"], item["gold"]))
+    for path in sorted((corpus_dir / "dev-negatives").glob("*.json")):
+        item = json.loads(path.read_text(encoding="utf-8"))
+        docs.append(GoldDoc(f"dev-negatives/{path.name}", item.get("url"), item["text"], None))
+    return docs
+
+
+def parse_gold_doc(doc: GoldDoc):
+    data = doc.text.encode("utf-8")
+    return parse_snapshot(ParseInput(
+        data=data, source_id=f"corpus:{doc.name}", snapshot_sha256=hashlib.sha256(data).hexdigest(),
+        url=doc.url, content_type="text/plain; charset=utf-8", encoding="utf-8",
+    ))
+
+
+def _predicted_fields(document: dict | None) -> dict:
+    if document is None:
+        return {}
+    return {
+        "title": document["title"],
+        "issuer": " ".join(document["issuers"]) or None,
+        "region": document["region_name"],
+        "region_level": document["region_level"],
+        "report_year": document["report_year"],
+        "publish_date": document["publish_date"],
+        "source": document["source_org"],
+    }
+
+
+def _same(gold, predicted) -> bool:
+    if gold is None or predicted is None:
+        return gold is None and predicted is None
+    if isinstance(gold, str) or isinstance(predicted, str):
+        return nfkc_compact(str(gold)) == nfkc_compact(str(predicted))
+    return gold == predicted
+
+
+def _match_in_order(gold: list, predicted: list, key) -> list[tuple[int, int]]:
+    """Longest common subsequence on ``key``: pairs (gold index, predicted index)."""
+    g = [key(x) for x in gold]
+    p = [key(x) for x in predicted]
+    n, m = len(g), len(p)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = table[i + 1][j + 1] + 1 if g[i] == p[j] else max(table[i + 1][j], table[i][j + 1])
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if g[i] == p[j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _value_key(value) -> str:
+    if value is None:
+        return "None"
+    return f"{float(value):.6g}"
+
+
+def evaluate_corpus(corpus_dir: Path) -> Report:
+    report = Report()
+    for doc in load_corpus(corpus_dir):
+        result = parse_gold_doc(doc)
+        document = result.document
+        report.documents += 1
+        if doc.gold is None:
+            report.negatives[1] += 1
+            if document is not None and not document["is_report"]:
+                report.negatives[0] += 1
+            else:
+                report.negative_misses.append(doc.name)
+            continue
+        report.reports[1] += 1
+        if document is not None and document["is_report"]:
+            report.reports[0] += 1
+        else:
+            report.negative_misses.append(f"{doc.name} (a report, parsed as not one)")
+        predicted = _predicted_fields(document)
+        for name in FIELDS:
+            if name not in doc.gold:
+                continue
+            report.fields[name][1] += 1
+            if _same(doc.gold[name], predicted.get(name)):
+                report.fields[name][0] += 1
+            else:
+                report.field_misses[name].append((doc.name, doc.gold[name], predicted.get(name)))
+        _score_headings(report, doc, result.sections)
+        if doc.gold.get("metrics_complete"):
+            _score_metrics(report, doc, result.metrics)
+    report.mapping = _mapping_scores()
+    return report
+
+
+def _score_headings(report: Report, doc: GoldDoc, sections: list[dict]) -> None:
+    gold = [(h["level"], nfkc_compact(h["text"])) for h in doc.gold.get("headings", [])]
+    predicted = [(s["level"], nfkc_compact((s.get("marker") or "") + (s.get("heading") or "")))
+                 for s in sections if s["level"] > 0]
+    pairs = _match_in_order(gold, predicted, key=lambda x: x)
+    report.headings[0] += len(pairs)
+    report.headings[1] += len(predicted)
+    report.headings[2] += len(gold)
+    matched_g = {i for i, _ in pairs}
+    matched_p = {j for _, j in pairs}
+    report.heading_misses += [(doc.name, "missed", g) for i, g in enumerate(gold) if i not in matched_g]
+    report.heading_misses += [(doc.name, "extra", p) for j, p in enumerate(predicted) if j not in matched_p]
+
+
+def _score_metrics(report: Report, doc: GoldDoc, metrics: list[dict]) -> None:
+    gold = doc.gold.get("metrics") or []
+    key = lambda m: (_value_key(m.get("value")), m.get("unit"))  # noqa: E731
+    pairs = _match_in_order(gold, metrics, key=key)
+    report.metrics[0] += len(pairs)
+    report.metrics[1] += len(metrics)
+    report.metrics[2] += len(gold)
+    for i, j in pairs:
+        report.kind[1] += 1
+        report.kind[0] += gold[i].get("kind") == metrics[j].get("kind")
+        report.qualifier[1] += 1
+        report.qualifier[0] += gold[i].get("qualifier") == metrics[j].get("qualifier")
+        if gold[i].get("kind") != metrics[j].get("kind") or gold[i].get("qualifier") != metrics[j].get("qualifier"):
+            report.metric_misses.append((doc.name, "kind/qualifier", gold[i]["span"],
+                                         f"gold {gold[i].get('kind')}/{gold[i].get('qualifier')} "
+                                         f"got {metrics[j].get('kind')}/{metrics[j].get('qualifier')}"))
+    matched_g = {i for i, _ in pairs}
+    matched_p = {j for _, j in pairs}
+    report.metric_misses += [(doc.name, "missed", g["span"], f"{g.get('value')} {g.get('unit')}")
+                             for i, g in enumerate(gold) if i not in matched_g]
+    report.metric_misses += [(doc.name, "extra", m["span"], f"{m.get('value')} {m.get('unit')}")
+                             for j, m in enumerate(metrics) if j not in matched_p]
+
+
+def _mapping_scores() -> dict | None:
+    """Catalog mapping precision/recall on the hand-labelled metrics (tests/fixtures/metric_labels.json)."""
+    from flows.core.config import PROJECT_DIR
+
+    labels_path = PROJECT_DIR / "tests" / "fixtures" / "metric_labels.json"
+    if not labels_path.exists():
+        return None
+    from flows.normalize.catalog import score_labels
+
+    labels = json.loads(labels_path.read_text(encoding="utf-8"))
+    return score_labels(labels)
+
+
+def _ratio(correct: int, total: int) -> str:
+    return f"{correct / total:.3f}" if total else "  n/a"
+
+
+def _prf(tp: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    p = tp / predicted if predicted else 0.0
+    r = tp / gold if gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def format_report(report: Report, misses: int = 40) -> str:
+    """Misses first, the score table last (so that the end of the output is the summary)."""
+    lines = [f"{'measure':<34}{'score':>8}{'n':>8}"]
+    lines.append("-" * 50)
+    for name in FIELDS:
+        correct, total = report.fields.get(name, [0, 0])
+        lines.append(f"{'field ' + name:<34}{_ratio(correct, total):>8}{total:>8}")
+    p, r, f = _prf(*report.headings)
+    lines.append(f"{'headings precision':<34}{p:>8.3f}{report.headings[1]:>8}")
+    lines.append(f"{'headings recall':<34}{r:>8.3f}{report.headings[2]:>8}")
+    lines.append(f"{'headings F1':<34}{f:>8.3f}{'':>8}")
+    p, r, f = _prf(*report.metrics)
+    lines.append(f"{'metrics precision (value, unit)':<34}{p:>8.3f}{report.metrics[1]:>8}")
+    lines.append(f"{'metrics recall (value, unit)':<34}{r:>8.3f}{report.metrics[2]:>8}")
+    lines.append(f"{'metrics F1':<34}{f:>8.3f}{'':>8}")
+    lines.append(f"{'metric kind (matched)':<34}{_ratio(*report.kind):>8}{report.kind[1]:>8}")
+    lines.append(f"{'metric qualifier (matched)':<34}{_ratio(*report.qualifier):>8}{report.qualifier[1]:>8}")
+    if report.mapping:
+        m = report.mapping
+        lines.append(f"{'catalog mapping precision':<34}{m['precision']:>8.3f}{m.get('assigned', 0):>8}")
+        lines.append(f"{'catalog mapping recall':<34}{m['recall']:>8.3f}{m.get('labelled', 0):>8}")
+    lines.append(f"{'reports is_report=true':<34}{_ratio(*report.reports):>8}{report.reports[1]:>8}")
+    lines.append(f"{'negatives is_report=false':<34}{_ratio(*report.negatives):>8}{report.negatives[1]:>8}")
+
+    table = lines
+    lines = ["misses:"]
+    for name in FIELDS:
+        for doc, gold, got in report.field_misses.get(name, [])[:misses]:
+            lines.append(f"  {name:<13} {doc:<22} gold={gold!r} got={got!r}")
+    for doc, what, item in report.heading_misses[:misses]:
+        lines.append(f"  heading {what:<7} {doc:<22} {item}")
+    for doc, what, span, detail in report.metric_misses[:misses]:
+        lines.append(f"  metric {what:<14} {doc:<22} {span!r} {detail}")
+    for name in report.negative_misses:
+        lines.append(f"  is_report      {name}")
+    if len(lines) == 1:
+        lines.append("  none")
+    header = (f"fazhi evaluate: {report.documents} documents "
+              f"({report.reports[1]} reports, {report.negatives[1]} negatives)")
+    return "\n".join(lines + ["", header] + table)
