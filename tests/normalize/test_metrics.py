@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from flows.core import contracts
 from flows.normalize.metrics import extract_metrics
 
-from test_numerals import to_chinese  # the same independent renderer
+from chinese_numerals import to_chinese  # the same independent renderer
 
 DOC = "0123456789abcdef"
 

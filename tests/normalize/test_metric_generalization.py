@@ -13,7 +13,7 @@ import pytest
 
 from flows.tools.evaluate import _match_in_order, _prf, _value_key, evaluate_corpus, load_corpus, parse_gold_doc
 
-SET_DIR = Path(__file__).parent / "fixtures" / "metric_generalization"
+SET_DIR = Path(__file__).parents[1] / "fixtures" / "metric_generalization"
 
 
 def _mapping(set_dir: Path) -> dict:

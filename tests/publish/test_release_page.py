@@ -21,11 +21,11 @@ import pytest
 
 from flows.publish import index_page as release_page, releases as publish
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "publish"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from flows.core import contracts
 
 from flows.publish import releases as publish
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "publish"))
+sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent

@@ -15,7 +15,7 @@ from flows.core import contracts, textnorm
 
 from flows.normalize import sections
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sections"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sections"
 DOC_ID = "0123456789abcdef"
 
 

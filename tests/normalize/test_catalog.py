@@ -11,7 +11,7 @@ from flows.normalize import catalog
 
 from flows.core import contracts
 
-LABELS_PATH = Path(__file__).parent / "fixtures" / "metric_labels.json"
+LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "metric_labels.json"
 
 REQUIRED_CODES = {
     "reconsideration_cases_received", "reconsideration_cases_concluded", "reconsideration_cases_corrected",

@@ -30,7 +30,7 @@ from flows.load.warehouse import load_warehouse
 from flows.normalize.metrics import MAX_SENTENCE_CHARS
 from flows.fetch.registry import RegistryError, parse_registry
 
-BAD = Path(__file__).parent / "fixtures" / "bad"
+BAD = Path(__file__).parents[1] / "fixtures" / "bad"
 FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.5, retries=1, backoff_base=0.01, per_host_delay=0.0,
                     allow_private_addresses=True, trust_env=False)
 

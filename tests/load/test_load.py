@@ -20,7 +20,7 @@ from flows.core.config import SCHEMAS_DIR
 from flows.normalize.staging import iter_staged, write_staged
 from flows.load.checks import DataCheckError
 
-FIXTURE_SCHEMAS = Path(__file__).parent / "fixtures" / "warehouse" / "schemas"
+FIXTURE_SCHEMAS = Path(__file__).parents[1] / "fixtures" / "warehouse" / "schemas"
 YEARS = (2020, 2021, 2022)
 ISSUERS = {  # issuer_id -> (name, region code)
     "synthetic-jia": ("示例市甲县人民政府", "990101"),

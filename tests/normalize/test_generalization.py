@@ -10,7 +10,7 @@ import pytest
 
 from flows.tools.evaluate import FIELDS, _prf, evaluate_corpus, format_report
 
-SET_DIR = Path(__file__).parent / "fixtures" / "generalization"
+SET_DIR = Path(__file__).parents[1] / "fixtures" / "generalization"
 
 
 @pytest.fixture(scope="module")

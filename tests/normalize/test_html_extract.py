@@ -10,7 +10,7 @@ import pytest
 from flows.normalize import html_extract, page
 from flows.core.textnorm import clean_text
 
-HTML_DIR = Path(__file__).parent / "fixtures" / "html"
+HTML_DIR = Path(__file__).parents[1] / "fixtures" / "html"
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 PLACE = {"utf-8": "㮾梨街道", "gbk": "黄兴镇", "gb18030": "㮾梨街道"}
 
