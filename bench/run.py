@@ -19,12 +19,12 @@ a fresh process so peak RSS belongs to it alone:
 Peak RSS is sampled (psutil, every 50 ms) over the process and all its children (Prefect's ephemeral
 server runs as a child), per stage; ``ru_maxrss`` of self and children is reported as a cross-check.
 """
+
 from __future__ import annotations
 
 import argparse
 import contextlib
 import cProfile
-import io
 import json
 import os
 import platform
@@ -38,7 +38,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -47,10 +47,22 @@ sys.path[:0] = [str(BENCH_DIR), str(PROJECT_DIR)]
 
 RESULTS_PATH = BENCH_DIR / "RESULTS.md"
 TARGETS = {"wall_50k_s": 600, "rss_50k_mb": 1536, "prefect_ratio": 1.10, "fixed_cost_s": 15, "rerun_ratio": 0.05}
-PACKAGES = ("prefect", "duckdb", "pyarrow", "pandas", "jsonschema", "selectolax", "trafilatura", "pyyaml", "httpx", "psutil")
+PACKAGES = (
+    "prefect",
+    "duckdb",
+    "pyarrow",
+    "pandas",
+    "jsonschema",
+    "selectolax",
+    "trafilatura",
+    "pyyaml",
+    "httpx",
+    "psutil",
+)
 
 
 # -- measuring ------------------------------------------------------------------------------------
+
 
 class RssSampler:
     """Peak resident memory (this process + all descendants) per named stage, sampled in a thread."""
@@ -85,7 +97,7 @@ class RssSampler:
         if total > self.peaks.get(self.stage, 0):
             self.peaks[self.stage] = total
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self._thread.start()
         return self
 
@@ -98,8 +110,10 @@ def _ru_maxrss_mb() -> dict:
     import resource
 
     # Linux reports ru_maxrss in KiB
-    return {"self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+    return {
+        "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 class Timer:
@@ -133,11 +147,16 @@ def _run_dict() -> dict:
     from flows import __version__
     from flows.normalize.document import PARSER_VERSION
 
-    return {"run_id": os.urandom(16).hex(), "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "code_version": __version__, "parser_version": PARSER_VERSION}
+    return {
+        "run_id": os.urandom(16).hex(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code_version": __version__,
+        "parser_version": PARSER_VERSION,
+    }
 
 
 # -- child tasks (each runs in its own process) ---------------------------------------------------
+
 
 def child_generate(args) -> dict:
     import synthetic
@@ -251,10 +270,25 @@ def child_profile(args) -> dict:
     total = stats.total_tt
     rows = []
     for (filename, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():
-        rows.append({"function": f"{_short(filename)}:{line}({name})", "calls": calls, "tottime_s": tottime, "cumtime_s": cumtime})
+        rows.append(
+            {
+                "function": f"{_short(filename)}:{line}({name})",
+                "calls": calls,
+                "tottime_s": tottime,
+                "cumtime_s": cumtime,
+            }
+        )
     by_cum = sorted(rows, key=lambda r: -r["cumtime_s"])[:25]
     by_tot = sorted(rows, key=lambda r: -r["tottime_s"])[:20]
-    return {"profile": {"wall_s": wall, "counts": counts, "profiled_total_s": total, "by_cumtime": by_cum, "by_tottime": by_tot}}
+    return {
+        "profile": {
+            "wall_s": wall,
+            "counts": counts,
+            "profiled_total_s": total,
+            "by_cumtime": by_cum,
+            "by_tottime": by_tot,
+        }
+    }
 
 
 def _short(filename: str) -> str:
@@ -264,11 +298,19 @@ def _short(filename: str) -> str:
     return filename.rsplit("/lib/", 1)[-1]
 
 
-CHILDREN = {"generate": child_generate, "plain": child_plain, "etl": child_etl, "trivial": child_trivial,
-            "floor": child_floor, "fetch": child_fetch, "profile": child_profile}
+CHILDREN = {
+    "generate": child_generate,
+    "plain": child_plain,
+    "etl": child_etl,
+    "trivial": child_trivial,
+    "floor": child_floor,
+    "fetch": child_fetch,
+    "profile": child_profile,
+}
 
 
 # -- the parent -----------------------------------------------------------------------------------
+
 
 def run_child(task: str, root: Path, env: dict, **options) -> dict:
     out = root.parent / f"{root.name}.{task}.json"
@@ -297,20 +339,40 @@ def clone_root(source: Path, target: Path) -> None:
 def machine_info() -> dict:
     from importlib import metadata
 
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "?")
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
-    commit = os.environ.get("FAZHI_BENCH_COMMIT") or subprocess.run(  # set when running from an exported tree
-        ["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    return {"cpus": os.cpu_count(), "cpu_model": model, "ram_gb": round(mem_kb / 2**20, 1),
-            "python": platform.python_version(), "platform": platform.platform(), "packages": versions,
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "commit": commit, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    commit = (
+        os.environ.get("FAZHI_BENCH_COMMIT")
+        or subprocess.run(  # set when running from an exported tree
+            ["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "ram_gb": round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "commit": commit,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def bench_size(size: int, work: Path, args, env: dict) -> dict:
@@ -362,8 +424,13 @@ def prefect_server(home: Path, env: dict):
     api_url = f"http://127.0.0.1:{port}/api"
     server_env = {**env, "PREFECT_HOME": str(home)}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while True:
             try:
@@ -385,6 +452,7 @@ def prefect_server(home: Path, env: dict):
 
 
 # -- RESULTS.md -----------------------------------------------------------------------------------
+
 
 def _mb(value: float | int | None) -> str:
     return "—" if value is None else f"{value / 2**20:,.0f}"
@@ -426,14 +494,17 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
             f"| {r['size']:,} | {_s(r['generate']['generate']['wall_s'])} | {_s(p['fetch']['wall_s'])} | "
             f"{_s(p['normalize']['wall_s'])} | {_s(p['load']['wall_s'])} | {_s(total)} | {r['size'] / total:,.1f} | "
             f"{_mb(peaks.get('normalize'))} / {_mb(peaks.get('load'))} | "
-            f"{'refused (synthetic)' if 'synthetic' in refused.lower() else refused} |")
+            f"{'refused (synthetic)' if 'synthetic' in refused.lower() else refused} |"
+        )
         if errors:
             lines.append(f"| | errors: {'; '.join(errors)} | | | | | | | |")
     lines += ["", "Counts per run (plain):", ""]
     for r in runs:
         p = r["plain"]
-        lines.append(f"- {r['size']:,}: normalize {json.dumps(p['normalize']['counts'], ensure_ascii=False)}; "
-                     f"load {json.dumps(p['load']['counts'], ensure_ascii=False)}")
+        lines.append(
+            f"- {r['size']:,}: normalize {json.dumps(p['normalize']['counts'], ensure_ascii=False)}; "
+            f"load {json.dumps(p['load']['counts'], ensure_ascii=False)}"
+        )
         lines.append(f"  publish: `{p['publish']['error']}`")
 
     lines += [
@@ -457,12 +528,15 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
         lines.append(
             f"| {r['size']:,} | {_s(plain)} | {_s(etl)}{' (failed: ' + e['etl']['error'] + ')' if e['etl']['error'] else ''} | "
             f"{_s(e['process_wall_s'])} | {etl / plain:.2f} | {_s(rerun)} | {rerun / plain:.3f} | {norm_ms:.1f} | "
-            f"{floor_ms:.2f} | {norm_ms / floor_ms:.0f}x | {_mb(max(p['rss_peaks'].values()))} / {_mb(max(e['rss_peaks'].values()))} |")
+            f"{floor_ms:.2f} | {norm_ms / floor_ms:.0f}x | {_mb(max(p['rss_peaks'].values()))} / {_mb(max(e['rss_peaks'].values()))} |"
+        )
     lines += ["", "Rerun stages (s):", ""]
     for r in runs:
         p = r["plain"]
-        lines.append(f"- {r['size']:,}: fetch {_s(p['rerun_fetch']['wall_s'])}, normalize {_s(p['rerun_normalize']['wall_s'])} "
-                     f"({json.dumps(p['rerun_normalize']['counts'])}), load {_s(p['rerun_load']['wall_s'])}")
+        lines.append(
+            f"- {r['size']:,}: fetch {_s(p['rerun_fetch']['wall_s'])}, normalize {_s(p['rerun_normalize']['wall_s'])} "
+            f"({json.dumps(p['rerun_normalize']['counts'])}), load {_s(p['rerun_load']['wall_s'])}"
+        )
 
     cold, warm = trivial["cold"], trivial["warm"]
     lines += [
@@ -478,14 +552,20 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
     ]
     server = trivial.get("server")
     if server:
-        lines.append(f"| long-running server (`PREFECT_API_URL`; the server itself took {_s(server['server_startup_s'])} s "
-                     f"to start, once) | {_s(server['import']['wall_s'])} | {_s(server['flow']['wall_s'])} | {_s(server['process_wall_s'])} |")
+        lines.append(
+            f"| long-running server (`PREFECT_API_URL`; the server itself took {_s(server['server_startup_s'])} s "
+            f"to start, once) | {_s(server['import']['wall_s'])} | {_s(server['flow']['wall_s'])} | {_s(server['process_wall_s'])} |"
+        )
     lines += [
         "",
         f"For comparison, a process that only imports `flows.stages`: {_s(trivial['python_start_s'])} s. "
         f"Fixed cost (warm process minus bare start): {_s(warm['process_wall_s'] - trivial['python_start_s'])} s"
-        + (f" with the ephemeral server; {_s(server['process_wall_s'] - trivial['python_start_s'])} s against a "
-           "long-running one." if server else "."),
+        + (
+            f" with the ephemeral server; {_s(server['process_wall_s'] - trivial['python_start_s'])} s against a "
+            "long-running one."
+            if server
+            else "."
+        ),
     ]
     if fetch:
         fr = fetch
@@ -513,9 +593,21 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
             "| function | calls | cumulative s | own s |",
             "| --- | ---: | ---: | ---: |",
         ]
-        lines += [f"| `{row['function']}` | {row['calls']:,} | {row['cumtime_s']:.2f} | {row['tottime_s']:.2f} |" for row in pr["by_cumtime"]]
-        lines += ["", "Top by own time:", "", "| function | calls | own s | cumulative s |", "| --- | ---: | ---: | ---: |"]
-        lines += [f"| `{row['function']}` | {row['calls']:,} | {row['tottime_s']:.2f} | {row['cumtime_s']:.2f} |" for row in pr["by_tottime"]]
+        lines += [
+            f"| `{row['function']}` | {row['calls']:,} | {row['cumtime_s']:.2f} | {row['tottime_s']:.2f} |"
+            for row in pr["by_cumtime"]
+        ]
+        lines += [
+            "",
+            "Top by own time:",
+            "",
+            "| function | calls | own s | cumulative s |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| `{row['function']}` | {row['calls']:,} | {row['tottime_s']:.2f} | {row['cumtime_s']:.2f} |"
+            for row in pr["by_tottime"]
+        ]
     if args.notes and Path(args.notes).is_file():
         lines += ["", Path(args.notes).read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
@@ -532,7 +624,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated roots")
     parser.add_argument("--notes", help="a markdown file appended to RESULTS.md (analysis of the run)")
     parser.add_argument("--output", default=str(RESULTS_PATH))
-    parser.add_argument("--from-json", help="re-render RESULTS.md from a results.json of an earlier run (e.g. with --notes)")
+    parser.add_argument(
+        "--from-json", help="re-render RESULTS.md from a results.json of an earlier run (e.g. with --notes)"
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
@@ -548,7 +642,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
         args.seed, args.batch_size = saved.get("seed", args.seed), saved.get("batch_size", args.batch_size)
-        Path(args.output).write_text(render(saved["info"], saved["runs"], saved["trivial"], saved["fetch"], args), encoding="utf-8")
+        Path(args.output).write_text(
+            render(saved["info"], saved["runs"], saved["trivial"], saved["fetch"], args), encoding="utf-8"
+        )
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     work = Path(args.workdir or tempfile.mkdtemp(prefix="fazhi-bench-"))
@@ -565,9 +661,22 @@ def main(argv: list[str] | None = None) -> int:
         fetch = run_child("fetch", root, env, size=args.fetch_size, seed=args.seed, batch_size=args.batch_size)
         fetch["size"] = args.fetch_size
     runs = []
+
     def save() -> None:  # after every size: a long run that stops early keeps what it measured
-        (work / "results.json").write_text(json.dumps({"info": info, "runs": runs, "trivial": trivial, "fetch": fetch, "seed": args.seed,
-                                                            "batch_size": args.batch_size, "load_average": os.getloadavg()}, default=str))
+        (work / "results.json").write_text(
+            json.dumps(
+                {
+                    "info": info,
+                    "runs": runs,
+                    "trivial": trivial,
+                    "fetch": fetch,
+                    "seed": args.seed,
+                    "batch_size": args.batch_size,
+                    "load_average": os.getloadavg(),
+                },
+                default=str,
+            )
+        )
         Path(args.output).write_text(render(info, runs, trivial, fetch, args), encoding="utf-8")
 
     save()

@@ -18,6 +18,7 @@ Page ``i`` depends only on (seed, i), so pages are made on demand and never held
 This module lives in ``bench/`` (not in the ``flows`` package): tests and ``bench/run.py`` put
 ``bench/`` on ``sys.path`` and ``import synthetic``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,12 +26,12 @@ import json
 import os
 import random
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import formatdate
-from functools import lru_cache
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 SYNTHETIC_MARK = "SYNTHETIC TEST DATA / 合成测试数据"
 SOURCE_PREFIX = "synthetic-"
@@ -39,6 +40,7 @@ LAST_YEAR = 2023
 
 
 # -- issuers ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Issuer:
@@ -56,7 +58,16 @@ class Issuer:
 
 
 def _self_char(name: str) -> str:
-    for suffix, char in (("自治区", "区"), ("省", "省"), ("市", "市"), ("区", "区"), ("县", "县"), ("旗", "旗"), ("州", "州"), ("盟", "盟")):
+    for suffix, char in (
+        ("自治区", "区"),
+        ("省", "省"),
+        ("市", "市"),
+        ("区", "区"),
+        ("县", "县"),
+        ("旗", "旗"),
+        ("州", "州"),
+        ("盟", "盟"),
+    ):
         if name.endswith(suffix):
             return char
     return "市"
@@ -75,19 +86,21 @@ def _issuers_for(row: dict) -> list[Issuer]:
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def issuer_pool(first_year: int, last_year: int) -> tuple[Issuer, ...]:
     """Every issuer whose region kept its code and name through the whole span, in a fixed order."""
     from flows.normalize.regions import region_table
 
     table_last = min(last_year, 2024)
-    rows = [row for row in region_table(None)
-            if row["valid_from_year"] <= first_year and row["valid_to_year"] >= table_last]
+    rows = [
+        row for row in region_table(None) if row["valid_from_year"] <= first_year and row["valid_to_year"] >= table_last
+    ]
     rows.sort(key=lambda row: row["region_code"])
     return tuple(issuer for row in rows for issuer in _issuers_for(row))
 
 
 # -- page text ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PlantedMetric:
@@ -174,16 +187,33 @@ _FILLER = (
 )
 
 _ITEM_HEADINGS = (
-    "深化“放管服”改革", "持续优化法治化营商环境", "加强行政规范性文件管理", "严格执行重大行政决策程序",
-    "充分发挥法律顾问作用", "深化行政执法体制改革", "全面落实行政执法“三项制度”", "加强行政复议工作",
-    "做好行政应诉工作", "自觉接受人大政协监督", "全面推进政务公开", "加强政务诚信建设",
-    "加大全民普法力度", "完善矛盾纠纷多元化解机制", "推进公共法律服务体系建设", "提升突发事件应对能力",
+    "深化“放管服”改革",
+    "持续优化法治化营商环境",
+    "加强行政规范性文件管理",
+    "严格执行重大行政决策程序",
+    "充分发挥法律顾问作用",
+    "深化行政执法体制改革",
+    "全面落实行政执法“三项制度”",
+    "加强行政复议工作",
+    "做好行政应诉工作",
+    "自觉接受人大政协监督",
+    "全面推进政务公开",
+    "加强政务诚信建设",
+    "加大全民普法力度",
+    "完善矛盾纠纷多元化解机制",
+    "推进公共法律服务体系建设",
+    "提升突发事件应对能力",
 )
 
 _TOPICS = (
-    "依法全面履行政府职能", "完善依法行政制度体系", "推进行政决策科学化民主化法治化",
-    "严格规范公正文明执法", "强化行政权力制约和监督", "依法有效化解社会矛盾纠纷",
-    "全面提升政府工作人员法治思维和依法行政能力", "加快推进数字法治政府建设",
+    "依法全面履行政府职能",
+    "完善依法行政制度体系",
+    "推进行政决策科学化民主化法治化",
+    "严格规范公正文明执法",
+    "强化行政权力制约和监督",
+    "依法有效化解社会矛盾纠纷",
+    "全面提升政府工作人员法治思维和依法行政能力",
+    "加快推进数字法治政府建设",
 )
 
 
@@ -192,7 +222,9 @@ def _metric_sentences(w: _Writer, year: int) -> list[str]:
     r = w.rng
     cn = r.randint(2, 9)
     pool = [
-        lambda: f"全年共受理行政复议案件{w.count(40, 2400, '件')}，同比增长{w.percent(0.5, 60, 'change')}，办结率{w.percent(90, 100)}。",
+        lambda: (
+            f"全年共受理行政复议案件{w.count(40, 2400, '件')}，同比增长{w.percent(0.5, 60, 'change')}，办结率{w.percent(90, 100)}。"
+        ),
         lambda: f"办理行政应诉案件{w.count(10, 900, '件')}，行政机关负责人出庭应诉率达到{w.percent(85, 100)}。",
         lambda: f"审核行政规范性文件{w.count(5, 300, '件')}，备案审查{w.count(3, 200, '件')}。",
         lambda: f"完成{w.count(200, 9000, '名')}行政执法人员培训和执法证考试。",
@@ -201,7 +233,9 @@ def _metric_sentences(w: _Writer, year: int) -> list[str]:
         lambda: f"办理法律援助案件{w.count(100, 8000, '件')}，为受援群众挽回经济损失{w.wan(50, 5000, '元')}。",
         lambda: f"调解各类矛盾纠纷{w.count(300, 30000, '件')}，调解成功率{w.percent(92, 99.9)}。",
         lambda: f"开展普法宣传活动{w.count(20, 900, '场', '余')}，发放宣传资料{w.wan(2, 90, '份', 'count', '余')}。",
-        lambda: f"12345政务服务便民热线受理群众诉求{w.count(1000, 900000, '件')}，办结率{w.percent(95, 100)}，群众满意率{w.percent(88, 99.9)}。",
+        lambda: (
+            f"12345政务服务便民热线受理群众诉求{w.count(1000, 900000, '件')}，办结率{w.percent(95, 100)}，群众满意率{w.percent(88, 99.9)}。"
+        ),
         lambda: f"主动公开政府信息{w.count(500, 40000, '条')}，办理政府信息公开申请{w.count(10, 900, '件')}。",
         lambda: f"取消和下放行政许可事项{w.count(3, 120, '项')}，政务服务事项网上可办率达到{w.percent(90, 100)}。",
         lambda: f"选聘政府法律顾问{w.count(5, 60, '名')}，出具法律意见{w.count(20, 900, '件')}。",
@@ -221,7 +255,9 @@ def _cn_count(w: _Writer, value: int, unit: str) -> str:
 
 
 def _law_name(r: random.Random) -> str:
-    return r.choice(("《优化营商环境条例》", "《行政复议法》", "《行政处罚法》", "《法治政府建设实施纲要（2021—2025年）》"))
+    return r.choice(
+        ("《优化营商环境条例》", "《行政复议法》", "《行政处罚法》", "《法治政府建设实施纲要（2021—2025年）》")
+    )
 
 
 _CN_ORDINALS = "一二三四五六七八九十"
@@ -233,15 +269,23 @@ def _article(issuer: Issuer, year: int, rng: random.Random, ascii_parens: bool) 
     own = issuer.self_name
     subject = issuer.name.split(" ")[-1] if issuer.kind in ("sfj", "scj") else issuer.region_name
     w.para([SYNTHETIC_MARK, "：本页由 fazhi 基准测试生成，机构与数字均为虚构。"])
-    w.para([f"{year}年，{subject}坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻习近平法治思想，",
-            "认真落实党中央、国务院关于法治政府建设的决策部署，法治政府建设各项工作取得新成效。现将有关情况报告如下。"])
+    w.para(
+        [
+            f"{year}年，{subject}坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻习近平法治思想，",
+            "认真落实党中央、国务院关于法治政府建设的决策部署，法治政府建设各项工作取得新成效。现将有关情况报告如下。",
+        ]
+    )
     w.heading(f"一、{year}年法治政府建设主要举措和成效")
     numbers = _metric_sentences(w, year)
     topics = rng.sample(_TOPICS, rng.randint(5, 8))
     per_topic = max(1, len(numbers) // len(topics))
     for index, topic in enumerate(topics):
         w.heading(f"{lp}{_CN_ORDINALS[index]}{rp}{topic}")
-        mine = numbers[index * per_topic:(index + 1) * per_topic] if index + 1 < len(topics) else numbers[index * per_topic:]
+        mine = (
+            numbers[index * per_topic : (index + 1) * per_topic]
+            if index + 1 < len(topics)
+            else numbers[index * per_topic :]
+        )
         for item, lead in enumerate(rng.sample(_ITEM_HEADINGS, rng.randint(2, 4)), start=1):
             parts = [f"{item}.{lead}。"]
             parts += rng.sample(_FILLER, rng.randint(4, 9))
@@ -253,8 +297,13 @@ def _article(issuer: Issuer, year: int, rng: random.Random, ascii_parens: bool) 
     w.heading("二、党政主要负责人履行推进法治建设第一责任人职责情况")
     w.para([f"{own}党政主要负责人切实履行推进法治建设第一责任人职责，", *rng.sample(_FILLER, rng.randint(3, 6))])
     w.heading("三、存在的问题和不足")
-    w.para(["一是个别部门运用法治思维和法治方式的能力还有待提高。", "二是基层行政执法规范化水平仍需提升。",
-            "三是法治宣传教育的针对性和实效性有待增强。"])
+    w.para(
+        [
+            "一是个别部门运用法治思维和法治方式的能力还有待提高。",
+            "二是基层行政执法规范化水平仍需提升。",
+            "三是法治宣传教育的针对性和实效性有待增强。",
+        ]
+    )
     w.heading(f"四、{year + 1}年工作安排")
     w.para([f"{year + 1}年，{own}将", *rng.sample(_FILLER, rng.randint(3, 6))])
     return w
@@ -262,9 +311,12 @@ def _article(issuer: Issuer, year: int, rng: random.Random, ascii_parens: bool) 
 
 # -- page chrome --------------------------------------------------------------------------------
 
+
 def _title(issuer: Issuer, year: int, rng: random.Random) -> str:
     if issuer.kind in ("sfj", "scj"):
-        return rng.choice((f"{issuer.name}{year}年法治政府建设年度报告", f"{issuer.name}关于{year}年度法治政府建设情况的报告"))
+        return rng.choice(
+            (f"{issuer.name}{year}年法治政府建设年度报告", f"{issuer.name}关于{year}年度法治政府建设情况的报告")
+        )
     printed = issuer.name
     if issuer.kind == "gov" and issuer.region_level == "county" and rng.random() < 0.5:
         printed = f"{issuer.region_full_name}人民政府"
@@ -370,6 +422,7 @@ def _esc(text: str) -> str:
 
 # -- the corpus ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SyntheticPage:
     index: int
@@ -411,13 +464,15 @@ class SyntheticCorpus:
         self.first_year = last_year - years + 1
         pool = list(issuer_pool(self.first_year, last_year))
         if issuers > len(pool):
-            raise ValueError(f"only {len(pool)} issuers have a stable region over {self.first_year}-{last_year}; "
-                             f"asked for {issuers} (use more years)")
+            raise ValueError(
+                f"only {len(pool)} issuers have a stable region over {self.first_year}-{last_year}; "
+                f"asked for {issuers} (use more years)"
+            )
         random.Random(f"issuers:{seed}").shuffle(pool)
         self.issuers: list[Issuer] = pool[:issuers]
 
     @classmethod
-    def of_size(cls, documents: int, *, seed: int = 0, years: int = 5, last_year: int = LAST_YEAR) -> "SyntheticCorpus":
+    def of_size(cls, documents: int, *, seed: int = 0, years: int = 5, last_year: int = LAST_YEAR) -> SyntheticCorpus:
         """About ``documents`` pages (rounded up to whole issuers), over ``years`` years."""
         return cls(issuers=-(-documents // years), years=years, seed=seed, last_year=last_year)
 
@@ -438,7 +493,11 @@ class SyntheticCorpus:
         issuer, year = self.locate(index)
         rng = random.Random(f"page:{self.seed}:{index}")
         layout = "div" if rng.random() < 0.6 else "table"
-        charset = ("utf-8" if rng.random() < 0.75 else "gbk") if layout == "div" else ("gbk" if rng.random() < 0.7 else "utf-8")
+        charset = (
+            ("utf-8" if rng.random() < 0.75 else "gbk")
+            if layout == "div"
+            else ("gbk" if rng.random() < 0.7 else "utf-8")
+        )
         title = _title(issuer, year, rng)
         writer = _article(issuer, year, rng, ascii_parens=rng.random() < 0.3)
         date = f"{year + 1}-{rng.randint(1, 4):02d}-{rng.randint(1, 28):02d}"
@@ -455,8 +514,17 @@ class SyntheticCorpus:
         content_type = f"text/html; charset={charset}" if rng.random() < 0.6 else "text/html"
         source_id = self.source_id(index)
         return SyntheticPage(
-            index=index, source_id=source_id, path=f"/{year}/{source_id}.html", issuer=issuer, report_year=year,
-            publish_date=date, title=title, layout=layout, charset=charset, content_type=content_type, data=data,
+            index=index,
+            source_id=source_id,
+            path=f"/{year}/{source_id}.html",
+            issuer=issuer,
+            report_year=year,
+            publish_date=date,
+            title=title,
+            layout=layout,
+            charset=charset,
+            content_type=content_type,
+            data=data,
             planted=tuple(writer.planted),
         )
 
@@ -466,6 +534,7 @@ class SyntheticCorpus:
 
 
 # -- output (a): an archive root, no HTTP ---------------------------------------------------------
+
 
 def _yaml_scalar(value) -> str:
     if value is None:
@@ -493,11 +562,19 @@ def write_registry(path: Path, corpus: SyntheticCorpus, base_url: str = ARCHIVE_
         for index in range(len(corpus)):
             issuer, year = corpus.locate(index)
             source_id = corpus.source_id(index)
-            handle.write(registry_lines({
-                "source_id": source_id, "url": f"{base_url.rstrip('/')}/{year}/{source_id}.html",
-                "issuer": issuer.name, "region_hint": issuer.region_full_name, "report_year_hint": year,
-                "notes": "synthetic benchmark page (bench/synthetic.py); never publish", "is_synthetic": True,
-            }))
+            handle.write(
+                registry_lines(
+                    {
+                        "source_id": source_id,
+                        "url": f"{base_url.rstrip('/')}/{year}/{source_id}.html",
+                        "issuer": issuer.name,
+                        "region_hint": issuer.region_full_name,
+                        "report_year_hint": year,
+                        "notes": "synthetic benchmark page (bench/synthetic.py); never publish",
+                        "is_synthetic": True,
+                    }
+                )
+            )
     return len(corpus)
 
 
@@ -509,17 +586,34 @@ def manifest_row(page: SyntheticPage, url: str, fetched_at: str) -> dict:
     encoding, encoding_source = detect_encoding(page.data, page.content_type)
     etag = f'"{page.sha256[:16]}"'
     return {
-        "fetch_id": fetch_id(page.source_id, fetched_at, url), "source_id": page.source_id, "url": url,
-        "final_url": url, "fetched_at": fetched_at, "http_status": 200, "content_type": page.content_type,
-        "etag": etag, "last_modified": None, "encoding": encoding, "encoding_source": encoding_source,
-        "snapshot_sha256": page.sha256, "bytes": len(page.data), "outcome": "new", "error": None,
+        "fetch_id": fetch_id(page.source_id, fetched_at, url),
+        "source_id": page.source_id,
+        "url": url,
+        "final_url": url,
+        "fetched_at": fetched_at,
+        "http_status": 200,
+        "content_type": page.content_type,
+        "etag": etag,
+        "last_modified": None,
+        "encoding": encoding,
+        "encoding_source": encoding_source,
+        "snapshot_sha256": page.sha256,
+        "bytes": len(page.data),
+        "outcome": "new",
+        "error": None,
         "is_captured_text": False,
         "response_headers": {"content-type": page.content_type, "content-length": str(len(page.data)), "etag": etag},
     }
 
 
-def write_archive(root: Path, corpus: SyntheticCorpus, *, base_url: str = ARCHIVE_BASE_URL,
-                  fetched_at: str = "2024-06-01T00:00:00.000000Z", validate_every: int = 100) -> dict:
+def write_archive(
+    root: Path,
+    corpus: SyntheticCorpus,
+    *,
+    base_url: str = ARCHIVE_BASE_URL,
+    fetched_at: str = "2024-06-01T00:00:00.000000Z",
+    validate_every: int = 100,
+) -> dict:
     """Write ``root/raw/``: objects, manifest and registry, as if every page had been fetched.
 
     Streams page by page (memory stays flat). Objects use the archive's layout (``flows.fetch.archive``)
@@ -557,6 +651,7 @@ def write_archive(root: Path, corpus: SyntheticCorpus, *, base_url: str = ARCHIV
 
 
 # -- output (b): a loopback HTTP server ----------------------------------------------------------
+
 
 class SyntheticServer:
     """Serves ``corpus`` on 127.0.0.1, each page made on request (nothing held in memory).
@@ -618,7 +713,7 @@ class SyntheticServer:
         handler.end_headers()
         handler.wfile.write(page.data)
 
-    def __enter__(self) -> "SyntheticServer":
+    def __enter__(self) -> SyntheticServer:
         self._thread.start()
         return self
 

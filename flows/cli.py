@@ -7,6 +7,7 @@ printed); 130 interrupted. ``--debug`` shows tracebacks.
 
 Prefect is imported only by the commands that run flows, so ``fazhi parse`` and ``fazhi sql`` start fast.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,9 @@ def _years(value: str) -> list[int]:
             else:
                 years.append(int(part))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a year or range of years: {part!r} (use 2022, 2019-2023 or 2021,2022)")
+            raise argparse.ArgumentTypeError(
+                f"not a year or range of years: {part!r} (use 2022, 2019-2023 or 2021,2022)"
+            ) from None
     if not years or any(y < 1990 or y > 2100 for y in years):
         raise argparse.ArgumentTypeError(f"years out of range in {value!r}")
     return sorted(set(years))
@@ -47,17 +50,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fazhi {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and Prefect's logs")
-    parser.add_argument("--root", type=Path, help="project data root holding raw/, warehouse/, releases/ (default: the checkout, or $FAZHI_ROOT)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        help="project data root holding raw/, warehouse/, releases/ (default: the checkout, or $FAZHI_ROOT)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def runner_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--runner", choices=["default", "process", "dask"], default="default",
-                       help="where normalize batches run: threads in this process (default), a local process pool, "
-                            "or a Dask cluster")
-        p.add_argument("--address", help="Dask scheduler address (tcp://host:port); without it a local 2-worker cluster")
+        p.add_argument(
+            "--runner",
+            choices=["default", "process", "dask"],
+            default="default",
+            help="where normalize batches run: threads in this process (default), a local process pool, "
+            "or a Dask cluster",
+        )
+        p.add_argument(
+            "--address", help="Dask scheduler address (tcp://host:port); without it a local 2-worker cluster"
+        )
 
     def stage_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--source", dest="source_ids", action="append", metavar="ID", help="only this source id (repeatable)")
+        p.add_argument(
+            "--source", dest="source_ids", action="append", metavar="ID", help="only this source id (repeatable)"
+        )
 
     p = sub.add_parser("run", help="the whole pipeline: fetch -> normalize -> load -> publish (the Prefect flow 'etl')")
     stage_options(p)
@@ -74,11 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="never touch the network; report what raw/ holds")
     p.add_argument("--refresh", action="store_true", help="re-fetch every source (conditional GET)")
 
-    p = sub.add_parser("import-text", help="archive a captured text file as a source's snapshot (when the page itself cannot be fetched)")
+    p = sub.add_parser(
+        "import-text",
+        help="archive a captured text file as a source's snapshot (when the page itself cannot be fetched)",
+    )
     p.add_argument("source_id", help="a source id from raw/sources.yaml")
     p.add_argument("path", type=Path, help="UTF-8 text file as captured from the page")
 
-    p = sub.add_parser("normalize", help="parse archived snapshots into documents, sections and metrics (the Prefect flow 'normalize')")
+    p = sub.add_parser(
+        "normalize", help="parse archived snapshots into documents, sections and metrics (the Prefect flow 'normalize')"
+    )
     stage_options(p)
     p.add_argument("--batch-size", type=int, default=200, help="documents per task (default 200)")
     runner_options(p)
@@ -87,10 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-drop", action="store_true", help="accept a drop in row counts against the previous run")
 
     p = sub.add_parser("publish", help="publish versioned CSV releases for report years (the Prefect flow 'publish')")
-    p.add_argument("--year", dest="years", type=_years, help="report year(s): 2022, 2019-2023 (default: every year loaded)")
+    p.add_argument(
+        "--year", dest="years", type=_years, help="report year(s): 2022, 2019-2023 (default: every year loaded)"
+    )
 
-    p = sub.add_parser("parse", help="print what the parser makes of files or archived urls, as JSON (no Prefect, no writes)")
-    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help=".html/.htm/.txt files, or urls already archived in raw/")
+    p = sub.add_parser(
+        "parse", help="print what the parser makes of files or archived urls, as JSON (no Prefect, no writes)"
+    )
+    p.add_argument(
+        "inputs", nargs="+", metavar="PATH_OR_URL", help=".html/.htm/.txt files, or urls already archived in raw/"
+    )
     p.add_argument("--format", choices=["json", "jsonl"], default="json")
 
     p = sub.add_parser("evaluate", help="score the parser against the gold corpus")
@@ -143,6 +169,7 @@ def _exit_code(exc: Exception) -> int:
 
 # -- commands ---------------------------------------------------------------------------------
 
+
 def cmd_parse(args: argparse.Namespace) -> int:
     from flows.tools.inputs import parse_inputs
 
@@ -194,23 +221,28 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_import_text(args: argparse.Namespace) -> int:
-    from flows.fetch.archive import Archive, import_captured_text
-    from flows.core.config import load_settings
-    from flows.fetch.registry import load_registry
-
     from flows.core import storage
+    from flows.core.config import load_settings
     from flows.core.lock import run_lock
+    from flows.fetch.archive import Archive, import_captured_text
+    from flows.fetch.registry import load_registry
 
     settings = load_settings()
     if not args.path.is_file():
         raise UserError(f"{args.path}: file not found")
-    with run_lock(settings.warehouse_dir, command="fazhi import-text"), \
-            storage.synced(settings, reads=("raw",), writes=("raw",)):
+    with (
+        run_lock(settings.warehouse_dir, command="fazhi import-text"),
+        storage.synced(settings, reads=("raw",), writes=("raw",)),
+    ):
         sources = {s["source_id"]: s for s in load_registry(settings.registry_path)}
         if args.source_id not in sources:
-            raise UserError(f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first")
+            raise UserError(
+                f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first"
+            )
         row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path)
-    print(f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}")
+    print(
+        f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}"
+    )
     return EXIT_OK
 
 

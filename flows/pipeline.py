@@ -7,25 +7,23 @@ project-local ``PREFECT_HOME`` (see ``config.configure_prefect``). One run at a 
 ``run_command`` takes the run lock before Prefect starts and the multi-task flows hold it across their
 tasks (``lock.py``).
 """
+
 from __future__ import annotations
 
 from flows.core.config import Settings, configure_prefect, load_settings
 
 configure_prefect()
 
-import uuid  # noqa: E402
-from collections import deque  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+import uuid
+from collections import deque
+from datetime import UTC, datetime
 
-from prefect import flow, task  # noqa: E402
+from prefect import flow, task
 
-from flows import __version__  # noqa: E402
-
-from flows import stages  # noqa: E402
-
-from flows.core import storage  # noqa: E402
-from flows.core.errors import UserError  # noqa: E402
-from flows.core.lock import run_lock  # noqa: E402
+from flows import __version__, stages
+from flows.core import storage
+from flows.core.errors import UserError
+from flows.core.lock import run_lock
 
 SUMMARY_ROWS = [
     ("sources", "sources in the registry selection"),
@@ -62,6 +60,7 @@ def _progress():
 
 
 # -- tasks ------------------------------------------------------------------------------------
+
 
 @task(name="fetch-sources")
 def fetch_task(settings: Settings, source_ids, refresh: bool, offline: bool) -> dict:
@@ -118,7 +117,9 @@ def _task_runner(runner: str, address: str | None):
     return None
 
 
-def _normalize(settings: Settings, source_ids, batch_size: int, runner: str = "default", address: str | None = None) -> dict:
+def _normalize(
+    settings: Settings, source_ids, batch_size: int, runner: str = "default", address: str | None = None
+) -> dict:
     """Plan in the flow, parse in batch tasks on the chosen runner, add up the counts in order."""
     task_runner = _task_runner(runner, address)
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=stages.terminal_progress):
@@ -139,15 +140,21 @@ def _normalize_batches(settings: Settings, source_ids, batch_size: int, task_run
         with stages.batch_pool(batch_count=len(batches)) as pool:
             _batch_pool = pool
             try:
-                results = _collect(lambda batch: normalize_batch_task.submit(settings, batch), batches,
-                                   len(items), window)
+                results = _collect(
+                    lambda batch: normalize_batch_task.submit(settings, batch), batches, len(items), window
+                )
             finally:
                 _batch_pool = None
     else:
         with task_runner:
             results = _collect(
-                lambda batch: task_runner.submit(normalize_batch_task, parameters={"settings": settings, "items": batch}),
-                batches, len(items), window=len(batches))  # a cluster schedules them all itself
+                lambda batch: task_runner.submit(
+                    normalize_batch_task, parameters={"settings": settings, "items": batch}
+                ),
+                batches,
+                len(items),
+                window=len(batches),
+            )  # a cluster schedules them all itself
     for result in results:
         for key, value in result.items():
             counts[key] = counts.get(key, 0) + value
@@ -180,7 +187,7 @@ def _new_run() -> dict:
 
     return {
         "run_id": uuid.uuid4().hex,
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": __version__,
         "parser_version": PARSER_VERSION,
     }
@@ -188,15 +195,21 @@ def _new_run() -> dict:
 
 # -- flows ------------------------------------------------------------------------------------
 
+
 @flow(name="fetch", log_prints=False)
-def fetch_flow(root: str | None = None, source_ids: list[str] | None = None, refresh: bool = False, offline: bool = False) -> dict:
+def fetch_flow(
+    root: str | None = None, source_ids: list[str] | None = None, refresh: bool = False, offline: bool = False
+) -> dict:
     return _summarise("fetch", fetch_task(_settings(root), source_ids, refresh, offline))
 
 
 @flow(name="normalize")
 def normalize_flow(
-    root: str | None = None, source_ids: list[str] | None = None, batch_size: int = 200,
-    runner: str = "default", dask_address: str | None = None,
+    root: str | None = None,
+    source_ids: list[str] | None = None,
+    batch_size: int = 200,
+    runner: str = "default",
+    dask_address: str | None = None,
 ) -> dict:
     settings = _settings(root)
     with run_lock(settings.warehouse_dir):
@@ -215,9 +228,16 @@ def publish_flow(root: str | None = None, years: list[int] | None = None) -> dic
 
 @flow(name="etl")
 def etl_flow(
-    root: str | None = None, source_ids: list[str] | None = None, years: list[int] | None = None,
-    refresh: bool = False, offline: bool = False, publish: bool = True, allow_drop: bool = False,
-    batch_size: int = 200, runner: str = "default", dask_address: str | None = None,
+    root: str | None = None,
+    source_ids: list[str] | None = None,
+    years: list[int] | None = None,
+    refresh: bool = False,
+    offline: bool = False,
+    publish: bool = True,
+    allow_drop: bool = False,
+    batch_size: int = 200,
+    runner: str = "default",
+    dask_address: str | None = None,
 ) -> dict:
     if batch_size < 1:
         raise UserError(f"batch_size must be at least 1, got {batch_size}")
@@ -228,7 +248,9 @@ def etl_flow(
         counts.update(_normalize(settings, source_ids, batch_size, runner, dask_address))
         run["counts"] = dict(counts)
         loaded = load_task(settings, run, allow_drop)
-        counts.update({f"warehouse_{k}": loaded[k] for k in ("documents", "sections", "metrics", "quarantine") if k in loaded})
+        counts.update(
+            {f"warehouse_{k}": loaded[k] for k in ("documents", "sections", "metrics", "quarantine") if k in loaded}
+        )
         if publish:
             counts.update(publish_task(settings, years))
     return _summarise("etl", counts)
@@ -246,8 +268,11 @@ def _summarise(name: str, counts: dict) -> dict:
 def summary_rows(counts: dict) -> list[dict]:
     rows = [{"what": label, "count": counts[key]} for key, label in SUMMARY_ROWS if key in counts]
     known = {key for key, _ in SUMMARY_ROWS}
-    rows += [{"what": key, "count": value} for key, value in sorted(counts.items())
-             if key not in known and isinstance(value, (int, float))]
+    rows += [
+        {"what": key, "count": value}
+        for key, value in sorted(counts.items())
+        if key not in known and isinstance(value, (int, float))
+    ]
     return rows
 
 
@@ -300,8 +325,11 @@ def run_command(name: str, args) -> int:
     print(format_summary("run" if name == "etl" else name, counts))
     failed = counts.get("error", 0) + counts.get("quarantined", 0)
     if failed:
-        print(f"fazhi: {failed} item(s) failed or were quarantined; see the summary above "
-              f"and the quarantine table (`fazhi sql \"SELECT * FROM quarantine\"`)", file=sys.stderr)
+        print(
+            f"fazhi: {failed} item(s) failed or were quarantined; see the summary above "
+            f'and the quarantine table (`fazhi sql "SELECT * FROM quarantine"`)',
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -327,7 +355,9 @@ def _wait_until_recorded(state, timeout: float = 20.0) -> None:
             runs, page = [], None
             while page is None or len(page) == 200:  # the API's page size cap
                 page = client.read_task_runs(
-                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=200, offset=len(runs),
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                    limit=200,
+                    offset=len(runs),
                 )
                 runs += page
             reading = (len(runs), all(run.state is not None and run.state.is_final() for run in runs))

@@ -5,6 +5,7 @@ pool, and ``serve`` below reads it to serve the same deployments in-process. Sch
 long-running Prefect server (the ephemeral one cannot schedule), so ``serve`` uses ``PREFECT_API_URL``
 when it is set and otherwise starts ``prefect server start`` on loopback and says so.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -26,7 +27,7 @@ def load_deployments(path: Path = DEPLOYMENTS_FILE) -> list[dict]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"{path}: cannot read deployments: {exc}".splitlines()[0])
+        raise UserError(f"{path}: cannot read deployments: {exc}".splitlines()[0]) from None
     deployments = data.get("deployments")
     if not isinstance(deployments, list) or not deployments:
         raise UserError(f"{path}: no deployments listed")
@@ -78,10 +79,15 @@ def _ensure_server() -> subprocess.Popen | None:
         return None
     port = os.environ.get("FAZHI_PREFECT_PORT", "4200")
     url = f"http://127.0.0.1:{port}/api"
-    print(f"fazhi serve: schedules need a long-running Prefect server (the ephemeral one cannot schedule);\n"
-          f"  starting `prefect server start --port {port}` with PREFECT_HOME={os.environ.get('PREFECT_HOME')}.\n"
-          f"  To use your own server instead, export PREFECT_API_URL.", file=sys.stderr)
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", port])
+    print(
+        f"fazhi serve: schedules need a long-running Prefect server (the ephemeral one cannot schedule);\n"
+        f"  starting `prefect server start --port {port}` with PREFECT_HOME={os.environ.get('PREFECT_HOME')}.\n"
+        f"  To use your own server instead, export PREFECT_API_URL.",
+        file=sys.stderr,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", port]
+    )
     import httpx
 
     deadline = time.monotonic() + 120
@@ -112,12 +118,18 @@ def serve() -> int:
         runners = []
         for d in deployments:
             flow_obj = resolve_flow(d["entrypoint"])
-            schedules = [Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
-                         for s in d.get("schedules") or []]
-            runners.append(flow_obj.to_deployment(
-                name=d["name"], description=d.get("description"), parameters=d.get("parameters") or {},
-                schedules=schedules or None,
-            ))
+            schedules = [
+                Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
+                for s in d.get("schedules") or []
+            ]
+            runners.append(
+                flow_obj.to_deployment(
+                    name=d["name"],
+                    description=d.get("description"),
+                    parameters=d.get("parameters") or {},
+                    schedules=schedules or None,
+                )
+            )
         prefect_serve(*runners)
     finally:
         if server is not None:

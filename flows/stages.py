@@ -5,6 +5,7 @@ what Prefect costs. Each stage reads its inputs from the storage roots in ``Sett
 outputs there, so a stage can be rerun on its own. Each stage holds the warehouse's run lock
 (``lock.run_lock``: one run at a time; re-entrant, so free inside a flow that already holds it).
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,9 +14,9 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Callable, Iterable
 
 from flows.core import storage
 from flows.core.config import Settings
@@ -56,8 +57,11 @@ def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) ->
 
 # -- fetch ------------------------------------------------------------------------------------
 
+
 @_under_run_lock
-def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=False, progress: Progress = None) -> dict:
+def fetch_stage(
+    settings: Settings, *, source_ids=None, refresh=False, offline=False, progress: Progress = None
+) -> dict:
     from flows.fetch.archive import Archive
     from flows.fetch.http import FetchOptions, fetch_sources
 
@@ -85,13 +89,18 @@ def fetch_stage(settings: Settings, *, source_ids=None, refresh=False, offline=F
             progress(f"fetch {done[0]}/{total}: {event.get('source_id')}: {outcome}{detail}")
 
         summary = fetch_sources(
-            sources, archive, refresh=refresh, offline=offline,
-            options=FetchOptions(allow_private_addresses=settings.allow_private_addresses), progress=on_event,
+            sources,
+            archive,
+            refresh=refresh,
+            offline=offline,
+            options=FetchOptions(allow_private_addresses=settings.allow_private_addresses),
+            progress=on_event,
         )
     return {**summary.counts, "sources": total}
 
 
 # -- normalize --------------------------------------------------------------------------------
+
 
 def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int]:
     """Latest snapshot of each selected source that is not yet staged by this parser version.
@@ -112,18 +121,20 @@ def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int
         if is_staged(settings.warehouse_dir, doc_id, PARSER_VERSION):
             up_to_date += 1
             continue
-        items.append({
-            "doc_id": doc_id,
-            "source_id": source["source_id"],
-            "snapshot_sha256": row["snapshot_sha256"],
-            "url": source.get("url") or row.get("url"),
-            "content_type": row.get("content_type"),
-            "encoding": row.get("encoding"),
-            "issuer_hint": source.get("issuer"),
-            "region_hint": source.get("region_hint"),
-            "report_year_hint": source.get("report_year_hint"),
-            "is_synthetic": bool(source.get("is_synthetic")),
-        })
+        items.append(
+            {
+                "doc_id": doc_id,
+                "source_id": source["source_id"],
+                "snapshot_sha256": row["snapshot_sha256"],
+                "url": source.get("url") or row.get("url"),
+                "content_type": row.get("content_type"),
+                "encoding": row.get("encoding"),
+                "issuer_hint": source.get("issuer"),
+                "region_hint": source.get("region_hint"),
+                "report_year_hint": source.get("report_year_hint"),
+                "is_synthetic": bool(source.get("is_synthetic")),
+            }
+        )
     return items, up_to_date
 
 
@@ -136,8 +147,20 @@ def normalize_batch(settings: Settings, items: list[dict]) -> dict:
     archive = Archive(settings.raw_dir)
     counts: Counter = Counter()
     for item in items:
-        fields = {k: item.get(k) for k in ("source_id", "snapshot_sha256", "url", "content_type", "encoding",
-                                           "issuer_hint", "region_hint", "report_year_hint", "is_synthetic")}
+        fields = {
+            k: item.get(k)
+            for k in (
+                "source_id",
+                "snapshot_sha256",
+                "url",
+                "content_type",
+                "encoding",
+                "issuer_hint",
+                "region_hint",
+                "report_year_hint",
+                "is_synthetic",
+            )
+        }
         data = archive.read(item["snapshot_sha256"], item.get("content_type"))
         result = parse_snapshot(ParseInput(data=data, **fields))
         write_staged(settings.warehouse_dir, result.staged())
@@ -152,7 +175,7 @@ def normalize_batch(settings: Settings, items: list[dict]) -> dict:
 
 def batches(items: list, size: int) -> list[list]:
     size = max(1, int(size))
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def default_workers() -> int:
@@ -186,8 +209,9 @@ def run_batch(pool, settings: Settings, items: list[dict]) -> dict:
 
 
 @_under_run_lock
-def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, workers: int | None = None,
-                    progress: Progress = None) -> dict:
+def normalize_stage(
+    settings: Settings, *, source_ids=None, batch_size=200, workers: int | None = None, progress: Progress = None
+) -> dict:
     """Plan, then parse the batches on ``workers`` processes (default: one per CPU). Each document
     is its own staged file, so the outputs do not depend on the number of workers."""
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
@@ -196,8 +220,11 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
         done = 0
         todo = batches(items, batch_size)
         with batch_pool(workers, len(todo)) as pool:
-            results = pool.map(normalize_batch, [settings] * len(todo), todo) if pool else (
-                normalize_batch(settings, batch) for batch in todo)
+            results = (
+                pool.map(normalize_batch, [settings] * len(todo), todo)
+                if pool
+                else (normalize_batch(settings, batch) for batch in todo)
+            )
             for batch, result in zip(todo, results):
                 counts.update(result)
                 done += len(batch)
@@ -208,14 +235,18 @@ def normalize_stage(settings: Settings, *, source_ids=None, batch_size=200, work
 
 # -- load and publish -------------------------------------------------------------------------
 
+
 @_under_run_lock
 def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
     from flows.load.warehouse import load_warehouse
 
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
         return load_warehouse(
-            warehouse_dir=settings.warehouse_dir, raw_dir=settings.raw_dir, run=run,
-            allow_drop=allow_drop, progress=progress,
+            warehouse_dir=settings.warehouse_dir,
+            raw_dir=settings.raw_dir,
+            run=run,
+            allow_drop=allow_drop,
+            progress=progress,
         )
 
 
@@ -225,7 +256,10 @@ def publish_stage(settings: Settings, *, years=None, progress: Progress = None) 
 
     with storage.synced(settings, reads=("warehouse", "releases"), writes=("releases",), progress=progress):
         return publish_years(
-            warehouse_dir=settings.warehouse_dir, releases_dir=settings.releases_dir, years=years, progress=progress,
+            warehouse_dir=settings.warehouse_dir,
+            releases_dir=settings.releases_dir,
+            years=years,
+            progress=progress,
         )
 
 

@@ -1,4 +1,5 @@
 """An independent renderer: int -> Chinese numeral as reports print it (shared by the numeral and metric tests)."""
+
 from __future__ import annotations
 
 _DIGITS = "零一二三四五六七八九"

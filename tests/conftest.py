@@ -1,4 +1,5 @@
 """Shared fixtures. The Prefect test harness starts once per session, only if a flow test needs it."""
+
 from __future__ import annotations
 
 import json

@@ -9,13 +9,14 @@ A reply may also be a callable taking the ``Request`` and returning a ``Reply`` 
 to a matching ``If-None-Match``). Unrouted paths get 404. Use the ``loopback`` fixture by importing
 it into a test module: ``from loopback import loopback  # noqa: F401``.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Union
 
 import pytest
 
@@ -37,7 +38,7 @@ class Request:
     started: float  # time.monotonic() on arrival
 
 
-Script = Union[Reply, Callable[[Request], Reply]]
+Script = Reply | Callable[[Request], Reply]
 
 
 class LoopbackServer:
@@ -118,7 +119,7 @@ class LoopbackServer:
         except (BrokenPipeError, ConnectionResetError):
             handler.close_connection = True
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         self._thread.start()
         return self
 

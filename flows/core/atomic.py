@@ -3,18 +3,26 @@
 A killed process leaves either the old file or the new one, never a torn one; what it may leave is a
 hidden ``.tmp-*`` file, which readers skip and the next run (holding the run lock) removes.
 """
+
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 TEMP_PREFIX = ".tmp-"
 
 
-def write_atomic(path: Path, data: bytes, *, suffix: str = "", fsync: bool = True, mode: int | None = None,
-                 before_rename: Callable[[], None] | None = None) -> None:
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    suffix: str = "",
+    fsync: bool = True,
+    mode: int | None = None,
+    before_rename: Callable[[], None] | None = None,
+) -> None:
     """Write ``data`` to ``path`` atomically. ``fsync=False`` for files that are cheap to lose
     (they are rebuilt); ``before_rename`` is a test hook (crash points)."""
     path = Path(path)

@@ -4,6 +4,7 @@ Every path defaults to the project checkout (the directory holding ``pyproject.t
 fresh clone runs from its embedded ``raw/`` without any configuration. ``FAZHI_ROOT`` moves all of
 them at once (tests point it at a temporary directory); each can also be moved on its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,7 +47,7 @@ class Settings:
     def registry_path(self) -> Path:
         return self.raw_dir / "sources.yaml"
 
-    def with_root(self, root: Path) -> "Settings":
+    def with_root(self, root: Path) -> Settings:
         root = Path(root).resolve()
         return replace(
             self,

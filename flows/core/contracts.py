@@ -11,11 +11,13 @@ Conventions every schema follows (see docs/DEVELOPING.md):
   ``format: date`` / ``date-time`` where it applies; nullable as ``"type": ["string", "null"]``.
   Loaders derive Arrow and DuckDB types and all comments from these, nothing by hand.
 """
+
 from __future__ import annotations
 
 import json
-from functools import cached_property, lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
+from functools import cache, cached_property
+from typing import Any
 
 from flows.core.config import SCHEMAS_DIR
 
@@ -24,7 +26,7 @@ class SchemaError(ValueError):
     """A record does not satisfy its schema."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict:
     """``name`` is the stem: ``document`` reads ``schemas/document.schema.json``."""
     path = SCHEMAS_DIR / f"{name}.schema.json"
@@ -86,7 +88,7 @@ class Checker:
         return sorted(self._full.iter_errors(record), key=lambda e: list(e.absolute_path))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _checker(name: str) -> Checker:
     return Checker(load_schema(name))
 
@@ -110,8 +112,14 @@ def validate(record: Any, name: str) -> None:
 
 
 def quarantine_record(
-    *, stage: str, schema: str | None, reason: str, doc_id: str | None = None,
-    source_id: str | None = None, record_id: str | None = None, record: Any = None,
+    *,
+    stage: str,
+    schema: str | None,
+    reason: str,
+    doc_id: str | None = None,
+    source_id: str | None = None,
+    record_id: str | None = None,
+    record: Any = None,
 ) -> dict:
     """A row for the quarantine table: what was rejected, where, and why. Nothing is dropped silently."""
     return {
@@ -121,7 +129,9 @@ def quarantine_record(
         "doc_id": doc_id,
         "record_id": record_id,
         "reason": reason,
-        "record_json": json.dumps(record, ensure_ascii=False, sort_keys=True, default=str) if record is not None else None,
+        "record_json": json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+        if record is not None
+        else None,
     }
 
 
@@ -131,12 +141,16 @@ def split_valid(records: Iterable[dict], name: str, *, stage: str, id_field: str
     for record in records:
         problems = errors(record, name)
         if problems:
-            rejected.append(quarantine_record(
-                stage=stage, schema=name, reason="; ".join(problems),
-                doc_id=record.get("doc_id") if isinstance(record, dict) else None,
-                record_id=record.get(id_field) if isinstance(record, dict) else None,
-                record=record,
-            ))
+            rejected.append(
+                quarantine_record(
+                    stage=stage,
+                    schema=name,
+                    reason="; ".join(problems),
+                    doc_id=record.get("doc_id") if isinstance(record, dict) else None,
+                    record_id=record.get(id_field) if isinstance(record, dict) else None,
+                    record=record,
+                )
+            )
         else:
             valid.append(record)
     return valid, rejected

@@ -1,4 +1,5 @@
 """Errors a user can fix. The CLI prints them as one line (no traceback unless ``--debug``)."""
+
 from __future__ import annotations
 
 

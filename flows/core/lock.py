@@ -28,6 +28,7 @@ Limits: ``flock`` on a network filesystem may be local to one client; the pid ch
 a holder on this host. Two runs with different warehouses but one ``raw/`` are not excluded from
 each other (their raw writes are safe anyway).
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -40,10 +41,10 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from flows.core.errors import UserError
 
@@ -143,8 +144,11 @@ def _acquire(path: Path, command: str | None, timeout: float) -> int:
                 time.sleep(min(_POLL_SECONDS, remaining))
         previous = _parse_holder(os.pread(fd, 65536, 0))
         if previous:
-            log.warning("%s: the previous holder (%s) ended without releasing it (killed?); "
-                        "this run cleans up what it left", path, describe(previous))
+            log.warning(
+                "%s: the previous holder (%s) ended without releasing it (killed?); this run cleans up what it left",
+                path,
+                describe(previous),
+            )
         record = json.dumps(_this_holder(command), ensure_ascii=False).encode("utf-8")
         os.ftruncate(fd, 0)
         os.pwrite(fd, record + b"\n", 0)
@@ -160,7 +164,7 @@ def _this_holder(command: str | None) -> dict:
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "command": command or " ".join(argv),
-        "since": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "since": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -181,8 +185,10 @@ def read_holder(path: str | os.PathLike) -> dict | None:
 
 
 def describe(holder: dict) -> str:
-    return (f"pid {holder.get('pid')} on host {holder.get('host')}, command `{holder.get('command')}`, "
-            f"since {holder.get('since')}")
+    return (
+        f"pid {holder.get('pid')} on host {holder.get('host')}, command `{holder.get('command')}`, "
+        f"since {holder.get('since')}"
+    )
 
 
 def pid_is_running(pid: int) -> bool:
@@ -198,10 +204,16 @@ def pid_is_running(pid: int) -> bool:
 def busy_message(path: Path, holder: dict | None, waited: float) -> str:
     who = describe(holder) if holder else "a process that has not written its description yet"
     message = f"another fazhi run holds {path}: {who}"
-    if holder and holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int) \
-            and not pid_is_running(holder["pid"]):
-        message += (f" (pid {holder['pid']} is no longer running: a process it started still has the lock open; "
-                    f"the lock frees when that process exits)")
+    if (
+        holder
+        and holder.get("host") == socket.gethostname()
+        and isinstance(holder.get("pid"), int)
+        and not pid_is_running(holder["pid"])
+    ):
+        message += (
+            f" (pid {holder['pid']} is no longer running: a process it started still has the lock open; "
+            f"the lock frees when that process exits)"
+        )
     how = f"waited {waited:g} s" if waited else "did not wait"
     return f"{message}; {how} (set {TIMEOUT_ENV}=<seconds> to wait for it)"
 

@@ -9,6 +9,7 @@ being guessed at (十四五 is a plan's name, not a number). Deciding whether a 
 is a quantity at all (二十大, 八五, 唯一一个) is the job of ``flows.normalize.metrics``; this module only says
 what a numeral's value is.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,10 +18,32 @@ from decimal import Decimal
 Number = int | Decimal
 
 CN_DIGITS: dict[str, int] = {
-    "零": 0, "〇": 0, "○": 0,
-    "一": 1, "壹": 1, "二": 2, "贰": 2, "貳": 2, "两": 2, "兩": 2, "三": 3, "叁": 3, "參": 3,
-    "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "陸": 6, "七": 7, "柒": 7,
-    "八": 8, "捌": 8, "九": 9, "玖": 9,
+    "零": 0,
+    "〇": 0,
+    "○": 0,
+    "一": 1,
+    "壹": 1,
+    "二": 2,
+    "贰": 2,
+    "貳": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "叁": 3,
+    "參": 3,
+    "四": 4,
+    "肆": 4,
+    "五": 5,
+    "伍": 5,
+    "六": 6,
+    "陆": 6,
+    "陸": 6,
+    "七": 7,
+    "柒": 7,
+    "八": 8,
+    "捌": 8,
+    "九": 9,
+    "玖": 9,
 }
 CN_SMALL_UNITS: dict[str, int] = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 CN_BIG_UNITS: dict[str, int] = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
@@ -31,7 +54,14 @@ CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL_UNITS) + "".join(CN_BIG
 
 # Multipliers printed after an Arabic number, longest first (千万 before 千 and 万).
 MULTIPLIERS: dict[str, int] = {
-    "万亿": 10**12, "千万": 10**7, "百万": 10**6, "万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "千": 10**3,
+    "万亿": 10**12,
+    "千万": 10**7,
+    "百万": 10**6,
+    "万": 10**4,
+    "萬": 10**4,
+    "亿": 10**8,
+    "億": 10**8,
+    "千": 10**3,
 }
 
 # An Arabic number in ASCII form: either grouped in thousands (27,383) or plain, optional decimals.
@@ -120,7 +150,7 @@ def _parse_chinese_integer(s: str) -> int:
     for big_char, big_value in (("亿", 10**8), ("億", 10**8)):
         if big_char in s:
             index = s.rfind(big_char)
-            head, tail = s[:index], s[index + 1:]
+            head, tail = s[:index], s[index + 1 :]
             high = _parse_chinese_integer(head) if head else 1
             low = _lower_part(tail, big_value, _parse_chinese_integer)
             if low >= big_value:
@@ -129,7 +159,7 @@ def _parse_chinese_integer(s: str) -> int:
     for big_char in ("万", "萬"):
         if big_char in s:
             index = s.find(big_char)
-            head, tail = s[:index], s[index + 1:]
+            head, tail = s[:index], s[index + 1 :]
             if big_char in tail:
                 raise ValueError(f"repeated 万 in {s!r}")
             high = _parse_below_ten_thousand(head) if head else 1
@@ -165,7 +195,7 @@ def parse_number(s: str) -> Number:
         s = s.translate(_WIDTH)
     for word in _PERCENT_WORDS:
         if s.startswith(word):
-            return parse_number(s[len(word):])
+            return parse_number(s[len(word) :])
     if s and s[0].isdigit():
         multiplier_match = _MULTIPLIER_SUFFIX_RE.search(s)
         multiplier = 1

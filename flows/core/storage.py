@@ -28,6 +28,7 @@ What moves (see docs/STORAGE.md):
 
 Hidden files (locks, temp files, this state) are not synced, except the load's fingerprint.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,10 +37,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from flows.core.atomic import TEMP_PREFIX, write_atomic
 from flows.core.errors import UserError
@@ -55,9 +56,20 @@ FINGERPRINT = ".load-inputs.json"  # load.FINGERPRINT_NAME (checked by a test); 
 
 # Backends fsspec knows by name but does not ship, and the package that provides each.
 BACKEND_PACKAGES = {
-    "s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
-    "abfss": "adlfs", "oss": "ossfs", "hf": "huggingface_hub", "webdav": "webdav4", "sftp": "paramiko",
-    "ssh": "paramiko", "http": "aiohttp requests", "https": "aiohttp requests",
+    "s3": "s3fs",
+    "s3a": "s3fs",
+    "gs": "gcsfs",
+    "gcs": "gcsfs",
+    "az": "adlfs",
+    "abfs": "adlfs",
+    "abfss": "adlfs",
+    "oss": "ossfs",
+    "hf": "huggingface_hub",
+    "webdav": "webdav4",
+    "sftp": "paramiko",
+    "ssh": "paramiko",
+    "http": "aiohttp requests",
+    "https": "aiohttp requests",
 }
 
 _RELEASE_VERSION_FILE = re.compile(r"^\d{4}/\d{4}\.\d+/")
@@ -97,8 +109,9 @@ def open_remote(settings, name: str) -> Remote | None:
     fs, path = filesystem(url, ENV_VARS[name])
     remote = Remote(name, Path(getattr(settings, f"{name}_dir")), url.rstrip("/"), fs, path.rstrip("/"))
     if _is_local(fs) and Path(remote.path).resolve() == remote.local.resolve():
-        raise UserError(f"{ENV_VARS[name]}={url} is the working copy itself ({remote.local}); "
-                        f"point the URL elsewhere or unset it")
+        raise UserError(
+            f"{ENV_VARS[name]}={url} is the working copy itself ({remote.local}); point the URL elsewhere or unset it"
+        )
     return remote
 
 
@@ -111,12 +124,15 @@ def filesystem(url: str, env_var: str):
         return fsspec.core.url_to_fs(url)
     except ImportError:
         package = BACKEND_PACKAGES.get(protocol, f"the fsspec backend for {protocol}://")
-        raise UserError(f"{env_var}={url}: the {protocol}:// storage backend is not installed; "
-                        f"pip install {package}") from None
+        raise UserError(
+            f"{env_var}={url}: the {protocol}:// storage backend is not installed; pip install {package}"
+        ) from None
     except ValueError as exc:
         if protocol not in fsspec.available_protocols():
-            raise UserError(f"{env_var}={url}: unknown storage protocol {protocol!r} "
-                            f"(use an fsspec URL such as s3://bucket/path, gs://..., file:///path)") from None
+            raise UserError(
+                f"{env_var}={url}: unknown storage protocol {protocol!r} "
+                f"(use an fsspec URL such as s3://bucket/path, gs://..., file:///path)"
+            ) from None
         raise UserError(f"{env_var}={url}: {exc}") from None
     except (TypeError, OSError) as exc:
         raise UserError(f"{env_var}={url}: cannot open the storage backend: {exc}") from None
@@ -129,6 +145,7 @@ def _is_local(fs) -> bool:
 
 
 # -- which files, and how they compare ----------------------------------------------------------
+
 
 def is_synced(rel: str) -> bool:
     """Durable files only: no lock, temp file, sync state or DuckDB write-ahead log."""
@@ -156,7 +173,7 @@ def _sha256(path: Path) -> str:
 
 
 def _complete_lines(data: bytes) -> list[bytes]:
-    return data[:data.rfind(b"\n") + 1].splitlines(keepends=True)
+    return data[: data.rfind(b"\n") + 1].splitlines(keepends=True)
 
 
 def merge_manifest(remote: bytes, local: bytes) -> bytes:
@@ -213,7 +230,7 @@ def _listing(remote: Remote) -> dict[str, dict]:
     prefix = remote.path + "/"
     files = {}
     for name, entry in found.items():
-        rel = name[len(prefix):] if name.startswith(prefix) else None
+        rel = name[len(prefix) :] if name.startswith(prefix) else None
         if rel and entry.get("type", "file") == "file" and is_synced(rel):
             files[rel] = entry
     return files
@@ -232,7 +249,7 @@ def _local_files(local_dir: Path) -> list[str]:
 
 
 def _chunks(items: list, size: int = CHUNK_FILES) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _say(progress: Progress, verb: str, remote: Remote, done: int, total: int) -> None:
@@ -245,6 +262,7 @@ def _transfer_error(remote: Remote, action: str, exc: Exception) -> UserError:
 
 
 # -- pull -----------------------------------------------------------------------------------------
+
 
 def pull(settings, name: str, progress: Progress = None) -> dict:
     """Bring the working copy of root ``name`` up to date with its URL before a stage reads it.
@@ -301,8 +319,10 @@ def _settle(remote: Remote, state: _State, rel: str, temp: Path, token: str) -> 
     elif remote.name == "raw" and rel == MANIFEST:
         write_atomic(target, merge_manifest(temp.read_bytes(), target.read_bytes()), suffix=".jsonl")
     elif remote.name == "raw" and rel == REGISTRY and known and local_sha != known[1]:
-        raise UserError(f"{target} was edited here and {remote.remote_url(rel)} changed too since the last "
-                        f"sync; keep one: copy yours over the remote one, or delete yours to take the remote's")
+        raise UserError(
+            f"{target} was edited here and {remote.remote_url(rel)} changed too since the last "
+            f"sync; keep one: copy yours over the remote one, or delete yours to take the remote's"
+        )
     else:
         os.replace(temp, target)
     state.remote[rel] = [token, remote_sha]
@@ -321,6 +341,7 @@ def synced(settings, *, reads: tuple[str, ...], writes: tuple[str, ...], progres
 
 
 # -- push -----------------------------------------------------------------------------------------
+
 
 def push(settings, name: str, progress: Progress = None) -> dict:
     """Copy what a stage wrote in the working copy of root ``name`` up to its URL. Returns
@@ -359,8 +380,10 @@ def push(settings, name: str, progress: Progress = None) -> dict:
     if remote.local.is_dir():
         state.save()
     if progress and (uploads or removed):
-        progress(f"storage: pushed {len(uploads)} file(s) of {name}/ to {remote.url}"
-                 + (f", removed {removed}" if removed else ""))
+        progress(
+            f"storage: pushed {len(uploads)} file(s) of {name}/ to {remote.url}"
+            + (f", removed {removed}" if removed else "")
+        )
     return {"pushed": len(uploads), "removed": removed}
 
 
@@ -396,9 +419,11 @@ def _check_release_file(remote: Remote, state: _State, rel: str, entry: dict) ->
         except OSError as exc:
             raise _transfer_error(remote, "download", exc) from None
         if _sha256(copy) != sha:
-            raise UserError(f"{remote.remote_url(rel)} already exists with other bytes than {remote.local / rel}; "
-                            f"a published release is never rewritten (another machine published this version? "
-                            f"remove the local {Path(rel).parent} and publish again)")
+            raise UserError(
+                f"{remote.remote_url(rel)} already exists with other bytes than {remote.local / rel}; "
+                f"a published release is never rewritten (another machine published this version? "
+                f"remove the local {Path(rel).parent} and publish again)"
+            )
     state.remote[rel] = [token, sha]
 
 

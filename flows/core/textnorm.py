@@ -10,6 +10,7 @@ Two forms of a page's text exist:
   characters are replaced by simplified ones. Parsers run their patterns on the view and report
   offsets, which are then valid in the stored text because the mapping is one character to one.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,7 @@ from pathlib import Path
 
 # Characters that carry no text: zero-width spaces and joiners, BOM, soft hyphen, bidi controls.
 _INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e"
-_CONTROL_RE = re.compile(
-    "[" + re.escape(_INVISIBLE) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-)
+_CONTROL_RE = re.compile("[" + re.escape(_INVISIBLE) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES_RE = re.compile("[\u00a0\u2002\u2003\u2009\u202f\u205f]")  # kept as a space, not removed
 
 
@@ -35,10 +34,32 @@ def clean_text(text: str) -> str:
 
 # Full-width punctuation that real pages and scraped copies print either way.
 _PUNCT_FOLD = {
-    "，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "！": "!", "？": "?",
-    "％": "%", "＋": "+", "－": "-", "．": ".", "／": "/", "＝": "=", "［": "[", "］": "]",
-    "﹝": "〔", "﹞": "〕", "\u3000": " ", "＜": "<", "＞": ">", "｜": "|",
-    "～": "~", "＊": "*", "＃": "#", "＆": "&", "＠": "@",
+    "，": ",",
+    "：": ":",
+    "（": "(",
+    "）": ")",
+    "；": ";",
+    "！": "!",
+    "？": "?",
+    "％": "%",
+    "＋": "+",
+    "－": "-",
+    "．": ".",
+    "／": "/",
+    "＝": "=",
+    "［": "[",
+    "］": "]",
+    "﹝": "〔",
+    "﹞": "〕",
+    "\u3000": " ",
+    "＜": "<",
+    "＞": ">",
+    "｜": "|",
+    "～": "~",
+    "＊": "*",
+    "＃": "#",
+    "＆": "&",
+    "＠": "@",
 }
 
 

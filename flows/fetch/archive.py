@@ -9,6 +9,7 @@
   fsynced. A row counts only when its newline is there: a torn last line (power loss, a killed
   process) is reported and ignored by readers and cut off before the next append.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -19,7 +20,7 @@ import os
 import re
 import tempfile
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,11 +67,11 @@ def extension_for(content_type: str | None) -> str:
 
 def utc_now() -> str:
     """Now as the manifest writes it: UTC, microseconds, ``Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def fetch_id(source_id: str, fetched_at: str, url: str) -> str:
-    return hashlib.sha256(f"{source_id}\n{fetched_at}\n{url}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{source_id}\n{fetched_at}\n{url}".encode()).hexdigest()[:16]
 
 
 def read_manifest(path: Path) -> ManifestRead:
@@ -209,16 +210,20 @@ class Archive:
         if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
             return
         keep = os.pread(fd, size, 0).rfind(b"\n") + 1  # rare: only after an interrupted append
-        log.warning("%s: cutting a torn last line of %d bytes left by an interrupted append",
-                    self.manifest_path, size - keep)
+        log.warning(
+            "%s: cutting a torn last line of %d bytes left by an interrupted append", self.manifest_path, size - keep
+        )
         os.ftruncate(fd, keep)
 
     def rows(self) -> list[dict]:
         """Every committed manifest row in append order. A torn last line is logged and skipped."""
         read = read_manifest(self.manifest_path)
         if read.torn_tail is not None:
-            log.warning("%s: ignoring a torn last line (%d characters) left by an interrupted append",
-                        self.manifest_path, len(read.torn_tail))
+            log.warning(
+                "%s: ignoring a torn last line (%d characters) left by an interrupted append",
+                self.manifest_path,
+                len(read.torn_tail),
+            )
         return read.rows
 
     def latest_snapshot(self, source_id: str, rows: list[dict] | None = None) -> dict | None:
@@ -239,7 +244,10 @@ class Archive:
 
 
 def import_captured_text(
-    archive: Archive, source: dict, path_or_bytes: str | os.PathLike | bytes, fetched_at: str | None = None,
+    archive: Archive,
+    source: dict,
+    path_or_bytes: str | os.PathLike | bytes,
+    fetched_at: str | None = None,
 ) -> dict:
     """Archive a hand-captured UTF-8 text as the snapshot of ``source``'s url; returns the row.
 

@@ -16,6 +16,7 @@ module registers with Python (``data.decode("utf-8-gb18030")`` once ``flows.fetc
 
 Pure: bytes in, names out.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -40,14 +41,39 @@ _BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE o
 
 # Labels compared with everything but [a-z0-9] removed.
 _GB_LABELS = {
-    "gb2312", "gbk", "xgbk", "gb231280", "gb23121980", "cp936", "ms936", "windows936", "euccn",
-    "csgb2312", "chinese", "csiso58gb231280", "isoir58", "gb18030", "hzgb2312",
+    "gb2312",
+    "gbk",
+    "xgbk",
+    "gb231280",
+    "gb23121980",
+    "cp936",
+    "ms936",
+    "windows936",
+    "euccn",
+    "csgb2312",
+    "chinese",
+    "csiso58gb231280",
+    "isoir58",
+    "gb18030",
+    "hzgb2312",
 }
 _BIG5_LABELS = {"big5", "big5hkscs", "csbig5", "xxbig5", "cnbig5", "cp950"}
 # Server defaults that say nothing about a Chinese page; WHATWG reads them all as windows-1252.
 _WEAK_LABELS = {
-    "ascii", "usascii", "iso646us", "ansix341968", "iso88591", "latin1", "l1", "cp819", "ibm819",
-    "isoir100", "csisolatin1", "windows1252", "cp1252", "xcp1252",
+    "ascii",
+    "usascii",
+    "iso646us",
+    "ansix341968",
+    "iso88591",
+    "latin1",
+    "l1",
+    "cp819",
+    "ibm819",
+    "isoir100",
+    "csisolatin1",
+    "windows1252",
+    "cp1252",
+    "xcp1252",
 }
 
 _CHARSET_PARAM_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
@@ -121,7 +147,7 @@ def _gb_char(data: bytes, pos: int) -> tuple[str, int] | None:
     """The one GB18030 character at ``pos`` (two or four bytes) and its size, if there is one."""
     for size in (2, 4):
         try:
-            char = data[pos:pos + size].decode("gb18030")
+            char = data[pos : pos + size].decode("gb18030")
         except UnicodeDecodeError:
             continue
         if len(char) == 1:
@@ -181,7 +207,7 @@ def _utf8_with_gb_runs(data: bytes, give_up_after: int | None = None) -> tuple[s
             parts.append(found[0])
             gb_chars += 1
             pos += found[1]
-            while _is_two_byte_utf8(data[pos:pos + 2]) and (han := _gb_han(data[pos:pos + 2])):
+            while _is_two_byte_utf8(data[pos : pos + 2]) and (han := _gb_han(data[pos : pos + 2])):
                 parts.append(han)
                 gb_chars += 1
                 pos += 2

@@ -15,6 +15,7 @@ stream (after decompression), redirects are followed by hand with a hop limit.
 Known gap: the address check resolves the host itself before httpx connects, so a DNS server that
 answers differently the second time (DNS rebinding) is not caught.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -27,29 +28,31 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterator
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from flows import __version__
-from flows.fetch.archive import Archive, fetch_id, media_type, utc_now
 from flows.core.config import USER_AGENT
+from flows.fetch.archive import Archive, fetch_id, media_type, utc_now
 from flows.fetch.encoding import detect_encoding
 
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 PARSEABLE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
-ATTACHMENT_TYPES = frozenset({
-    "application/pdf",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-})
+ATTACHMENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+)
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RETRY_ERRORS = (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError)
@@ -76,7 +79,7 @@ class FetchOptions:
     transport: httpx.BaseTransport | None = field(default=None, compare=False)
 
     @classmethod
-    def from_settings(cls, settings, **overrides) -> "FetchOptions":
+    def from_settings(cls, settings, **overrides) -> FetchOptions:
         return cls(allow_private_addresses=settings.allow_private_addresses, **overrides)
 
 
@@ -99,8 +102,9 @@ class FetchSummary:
 class _Failure(Exception):
     """An attempt that ends as an error row, with whatever is known of the response."""
 
-    def __init__(self, reason: str, *, final_url: str | None, status: int | None = None,
-                 headers: httpx.Headers | None = None):
+    def __init__(
+        self, reason: str, *, final_url: str | None, status: int | None = None, headers: httpx.Headers | None = None
+    ):
         super().__init__(reason)
         self.reason = reason
         self.final_url = final_url
@@ -150,8 +154,9 @@ def target_problem(url: str, allow_private: bool = False) -> str | None:
         addresses = {ipaddress.ip_address(host)}
     except ValueError:
         try:
-            infos = socket.getaddrinfo(host, port or (443 if parts.scheme.lower() == "https" else 80),
-                                       type=socket.SOCK_STREAM)
+            infos = socket.getaddrinfo(
+                host, port or (443 if parts.scheme.lower() == "https" else 80), type=socket.SOCK_STREAM
+            )
         except (socket.gaierror, UnicodeError) as error:
             return _one_line(f"DNS lookup failed for {host}: {getattr(error, 'strerror', None) or error}")
         addresses = {ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos}
@@ -160,8 +165,15 @@ def target_problem(url: str, allow_private: bool = False) -> str | None:
         address = mapped or address
         if address.is_global:
             continue
-        kind = ("loopback" if address.is_loopback else "link-local" if address.is_link_local
-                else "private" if address.is_private else "non-public")
+        kind = (
+            "loopback"
+            if address.is_loopback
+            else "link-local"
+            if address.is_link_local
+            else "private"
+            if address.is_private
+            else "non-public"
+        )
         return f"refused: {host} resolves to {address}, a {kind} address"
     return None
 
@@ -196,8 +208,8 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class _HostGate:
@@ -231,29 +243,40 @@ class _Fetcher:
         self.gate = _HostGate(options.per_host_concurrency, options.per_host_delay)
 
     def _backoff(self, attempt: int) -> float:
-        base = min(self.options.backoff_max, self.options.backoff_base * 2 ** attempt)
+        base = min(self.options.backoff_max, self.options.backoff_base * 2**attempt)
         return base * (1 + random.uniform(0, 0.25))
 
     def _request_once(self, url: str, headers: dict) -> _Response:
         options = self.options
         with self.client.stream("GET", url, headers=headers) as response:
-            result = _Response(str(response.url), response.status_code, response.reason_phrase,
-                               response.headers, None)
+            result = _Response(str(response.url), response.status_code, response.reason_phrase, response.headers, None)
             if not response.is_success:
                 return result
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > options.max_bytes:
-                raise _Failure(f"body exceeds {format_size(options.max_bytes)} limit", final_url=url,
-                               status=response.status_code, headers=response.headers)
+                raise _Failure(
+                    f"body exceeds {format_size(options.max_bytes)} limit",
+                    final_url=url,
+                    status=response.status_code,
+                    headers=response.headers,
+                )
             chunks, size, started = [], 0, time.monotonic()
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > options.max_bytes:
-                    raise _Failure(f"body exceeds {format_size(options.max_bytes)} limit", final_url=url,
-                                   status=response.status_code, headers=response.headers)
+                    raise _Failure(
+                        f"body exceeds {format_size(options.max_bytes)} limit",
+                        final_url=url,
+                        status=response.status_code,
+                        headers=response.headers,
+                    )
                 if time.monotonic() - started > options.total_timeout:
-                    raise _Failure(f"body not received within {options.total_timeout:g} s", final_url=url,
-                                   status=response.status_code, headers=response.headers)
+                    raise _Failure(
+                        f"body not received within {options.total_timeout:g} s",
+                        final_url=url,
+                        status=response.status_code,
+                        headers=response.headers,
+                    )
                 chunks.append(chunk)
             result.body = b"".join(chunks)
             return result
@@ -282,7 +305,10 @@ class _Fetcher:
                 raise _Failure(
                     f"HTTP {response.status} {response.reason}; Retry-After {wait:g} s exceeds the "
                     f"{self.options.retry_after_max:g} s limit",
-                    final_url=url, status=response.status, headers=response.headers)
+                    final_url=url,
+                    status=response.status,
+                    headers=response.headers,
+                )
             time.sleep(self._backoff(attempt) if wait is None else wait)
         raise AssertionError("unreachable")
 
@@ -300,8 +326,12 @@ class _Fetcher:
                 return response
             following = urljoin(current, location.strip())
             if following in seen:
-                raise _Failure(f"redirect loop: {current} redirects back to {following}", final_url=current,
-                               status=response.status, headers=response.headers)
+                raise _Failure(
+                    f"redirect loop: {current} redirects back to {following}",
+                    final_url=current,
+                    status=response.status,
+                    headers=response.headers,
+                )
             seen.add(following)
             current = following
         raise _Failure(f"too many redirects (more than {self.options.max_redirects})", final_url=current)
@@ -389,9 +419,14 @@ def _fetch_one(fetcher: _Fetcher, archive: Archive, source: dict, previous: dict
     try:
         response = fetcher.get(url, conditional)
     except _Failure as failure:
-        row = _row(source, final_url=failure.final_url, http_status=failure.status,
-                   content_type=failure.headers.get("content-type") if failure.headers is not None else None,
-                   error=failure.reason, response_headers=_headers_object(failure.headers))
+        row = _row(
+            source,
+            final_url=failure.final_url,
+            http_status=failure.status,
+            content_type=failure.headers.get("content-type") if failure.headers is not None else None,
+            error=failure.reason,
+            response_headers=_headers_object(failure.headers),
+        )
         archive.append(row)
         return row
     except Exception as error:  # a bug or an exotic failure must not stop the other sources
@@ -401,15 +436,24 @@ def _fetch_one(fetcher: _Fetcher, archive: Archive, source: dict, previous: dict
         return row
 
     headers = response.headers
-    described = dict(final_url=response.url, http_status=response.status,
-                     etag=headers.get("etag"), last_modified=headers.get("last-modified"),
-                     content_type=headers.get("content-type"), response_headers=_headers_object(headers))
+    described = dict(
+        final_url=response.url,
+        http_status=response.status,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        content_type=headers.get("content-type"),
+        response_headers=_headers_object(headers),
+    )
     if response.status == 304 and conditional:
         described.update(
-            content_type=previous["content_type"], etag=described["etag"] or previous["etag"],
+            content_type=previous["content_type"],
+            etag=described["etag"] or previous["etag"],
             last_modified=described["last_modified"] or previous["last_modified"],
-            encoding=previous["encoding"], encoding_source=previous["encoding_source"],
-            snapshot_sha256=previous["snapshot_sha256"], bytes=previous["bytes"])
+            encoding=previous["encoding"],
+            encoding_source=previous["encoding_source"],
+            snapshot_sha256=previous["snapshot_sha256"],
+            bytes=previous["bytes"],
+        )
         row = _row(source, outcome="not_modified", **described)
     elif not 200 <= response.status < 300:
         suffix = f" after {response.attempts} attempts" if response.attempts > 1 else ""
@@ -437,12 +481,25 @@ def _archive_body(archive: Archive, source: dict, data: bytes, previous: dict | 
             return _row(source, error=_one_line(f"HTTP {described['http_status']} but {stand_in}"), **described)
         sha256, _ = archive.put(data, described["content_type"])
         unchanged = previous is not None and previous["snapshot_sha256"] == sha256
-        return _row(source, outcome="unchanged" if unchanged else "new", encoding=encoding,
-                    encoding_source=encoding_source, snapshot_sha256=sha256, bytes=len(data), **described)
+        return _row(
+            source,
+            outcome="unchanged" if unchanged else "new",
+            encoding=encoding,
+            encoding_source=encoding_source,
+            snapshot_sha256=sha256,
+            bytes=len(data),
+            **described,
+        )
     if kind in ATTACHMENT_TYPES:
         sha256, _ = archive.put(data, described["content_type"])
-        return _row(source, outcome="unsupported", error=f"unsupported for parsing: {kind}",
-                    snapshot_sha256=sha256, bytes=len(data), **described)
+        return _row(
+            source,
+            outcome="unsupported",
+            error=f"unsupported for parsing: {kind}",
+            snapshot_sha256=sha256,
+            bytes=len(data),
+            **described,
+        )
     return _row(source, error=f"not HTML or text: {kind or 'no content type'}", **described)
 
 
@@ -463,8 +520,13 @@ def _client(options: FetchOptions) -> httpx.Client:
 
 
 def fetch_sources(
-    sources: list[dict], archive: Archive, *, refresh: bool = False, offline: bool = False,
-    options: FetchOptions = FetchOptions(), progress: Callable[[dict], None] | None = None,
+    sources: list[dict],
+    archive: Archive,
+    *,
+    refresh: bool = False,
+    offline: bool = False,
+    options: FetchOptions = FetchOptions(),
+    progress: Callable[[dict], None] | None = None,
 ) -> FetchSummary:
     """Fetch ``sources`` (registry entries) into ``archive``.
 
@@ -493,11 +555,18 @@ def fetch_sources(
         else:
             outcome = "offline" if offline else "archived"
             error = None if current is not None else "no snapshot archived"
-        progress({
-            "source_id": source["source_id"], "url": source["url"], "outcome": outcome, "error": error,
-            "snapshot_sha256": current["snapshot_sha256"] if current else None,
-            "has_snapshot": current is not None, "done": done, "total": total,
-        })
+        progress(
+            {
+                "source_id": source["source_id"],
+                "url": source["url"],
+                "outcome": outcome,
+                "error": error,
+                "snapshot_sha256": current["snapshot_sha256"] if current else None,
+                "has_snapshot": current is not None,
+                "done": done,
+                "total": total,
+            }
+        )
 
     for source in sources:
         if source["source_id"] not in fetching:
@@ -506,8 +575,10 @@ def fetch_sources(
     if to_fetch:
         with _client(options) as client, ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
             fetcher = _Fetcher(client, options)
-            futures = {pool.submit(_fetch_one, fetcher, archive, source, previous[source["source_id"]]): source
-                       for source in to_fetch}
+            futures = {
+                pool.submit(_fetch_one, fetcher, archive, source, previous[source["source_id"]]): source
+                for source in to_fetch
+            }
             for future in as_completed(futures):
                 source = futures[future]
                 row = future.result()
@@ -523,5 +594,7 @@ def fetch_sources(
     snapshots = {}
     for source in sources:
         row = written.get(source["source_id"])
-        snapshots[source["source_id"]] = row if row is not None and row["snapshot_sha256"] else previous[source["source_id"]]
+        snapshots[source["source_id"]] = (
+            row if row is not None and row["snapshot_sha256"] else previous[source["source_id"]]
+        )
     return FetchSummary(rows=rows, counts=counts, snapshots=snapshots, skipped=skipped, offline=offline)

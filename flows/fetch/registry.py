@@ -15,6 +15,7 @@ Every entry is validated against ``schemas/source.schema.json`` after defaults a
 file is hand-edited, so errors name the file, the entry (1-based, with its source_id) and the
 field, and all problems are reported at once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,8 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         key = loader.construct_object(key_node, deep=deep)
         if isinstance(key, Hashable) and key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark)
+                None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+            )
         seen[key] = True
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
@@ -148,8 +150,7 @@ def parse_registry(text: str, name: str = "sources.yaml") -> list[dict]:
             key = url_key(entry["url"])
             if key in by_url:
                 other, other_id = by_url[key]
-                entry_problems.append(
-                    ("url", f"same url as entry {other} (source_id {other_id!r}): {entry['url']!r}"))
+                entry_problems.append(("url", f"same url as entry {other} (source_id {other_id!r}): {entry['url']!r}"))
         problems.extend(f"{label}: {field}: {message}" for field, message in entry_problems)
         if not entry_problems:
             by_id[source_id] = index

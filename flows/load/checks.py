@@ -15,6 +15,7 @@ written Parquet (views) or on a built warehouse. What they check, all derived fr
   (default 20 %) is an error unless ``allow_drop`` (a parser regression or a lost year looks exactly
   like this).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -78,15 +79,22 @@ def check_primary_key(con, spec: TableSpec, limit: int = MAX_ROWS_SHOWN) -> list
     nulls = " OR ".join(f"{quote(k)} IS NULL" for k in spec.primary_key)
     rows, total = _rows(con, f"SELECT * FROM {quote(spec.name)} WHERE {nulls}", limit)
     if total:
-        failures.append(CheckFailure(
-            "primary key", f"{spec.name}({', '.join(spec.primary_key)}) is null in {total} row(s)", rows, total))
-    rows, total = _rows(con, (
-        f"SELECT {keys}, count(*) AS copies FROM {quote(spec.name)} GROUP BY ALL HAVING count(*) > 1 "
-        f"ORDER BY {keys}"
-    ), limit)
+        failures.append(
+            CheckFailure(
+                "primary key", f"{spec.name}({', '.join(spec.primary_key)}) is null in {total} row(s)", rows, total
+            )
+        )
+    rows, total = _rows(
+        con,
+        (f"SELECT {keys}, count(*) AS copies FROM {quote(spec.name)} GROUP BY ALL HAVING count(*) > 1 ORDER BY {keys}"),
+        limit,
+    )
     if total:
-        failures.append(CheckFailure(
-            "primary key", f"{spec.name}({', '.join(spec.primary_key)}) has {total} duplicated key(s)", rows, total))
+        failures.append(
+            CheckFailure(
+                "primary key", f"{spec.name}({', '.join(spec.primary_key)}) has {total} duplicated key(s)", rows, total
+            )
+        )
     return failures
 
 
@@ -104,12 +112,15 @@ def check_foreign_keys(con, spec: TableSpec, limit: int = MAX_ROWS_SHOWN) -> lis
         )
         rows, total = _rows(con, sql, limit)
         if total:
-            failures.append(CheckFailure(
-                "foreign key",
-                f"{spec.name}({', '.join(fields)}) -> {parent}({', '.join(parent_fields)}): "
-                f"{total} row(s) point at nothing",
-                rows, total,
-            ))
+            failures.append(
+                CheckFailure(
+                    "foreign key",
+                    f"{spec.name}({', '.join(fields)}) -> {parent}({', '.join(parent_fields)}): "
+                    f"{total} row(s) point at nothing",
+                    rows,
+                    total,
+                )
+            )
     return failures
 
 
@@ -124,10 +135,17 @@ def check_required_columns(con, spec: TableSpec, limit: int = MAX_ROWS_SHOWN) ->
     for name, n in zip(required, nulls):
         if n:
             shown = list(spec.primary_key) or [name]
-            rows, total = _rows(con, (
-                f"SELECT {', '.join(quote(k) for k in shown)} FROM {quote(spec.name)} WHERE {quote(name)} IS NULL "
-                f"ORDER BY {', '.join(quote(k) for k in shown)}"), limit)
-            failures.append(CheckFailure("required column", f"{spec.name}.{name} is null in {total} row(s)", rows, total))
+            rows, total = _rows(
+                con,
+                (
+                    f"SELECT {', '.join(quote(k) for k in shown)} FROM {quote(spec.name)} WHERE {quote(name)} IS NULL "
+                    f"ORDER BY {', '.join(quote(k) for k in shown)}"
+                ),
+                limit,
+            )
+            failures.append(
+                CheckFailure("required column", f"{spec.name}.{name} is null in {total} row(s)", rows, total)
+            )
     return failures
 
 
@@ -140,16 +158,21 @@ def check_all_null_columns(con, spec: TableSpec) -> list[CheckFailure]:
     empty = [c.name for c, n in zip(columns, non_null) if n == 0]
     if total < ALL_NULL_MIN_ROWS or not empty:
         return []
-    return [CheckFailure(
-        "all-null column",
-        f"{spec.name}: {', '.join(empty)} null in all {total} row(s) "
-        "(a parser step that stopped working? mark the property x-allow-all-null if this is expected)",
-    )]
+    return [
+        CheckFailure(
+            "all-null column",
+            f"{spec.name}: {', '.join(empty)} null in all {total} row(s) "
+            "(a parser step that stopped working? mark the property x-allow-all-null if this is expected)",
+        )
+    ]
 
 
 def check_row_drops(
-    current: dict[str, dict[str, int]], previous: dict[str, dict[str, int]] | None, *,
-    previous_run_id: str | None = None, threshold: float = DEFAULT_DROP_THRESHOLD,
+    current: dict[str, dict[str, int]],
+    previous: dict[str, dict[str, int]] | None,
+    *,
+    previous_run_id: str | None = None,
+    threshold: float = DEFAULT_DROP_THRESHOLD,
 ) -> list[CheckFailure]:
     """``current``/``previous``: ``{table: {report_year: rows}}`` (years as strings, as stored in runs)."""
     if not previous:
@@ -159,22 +182,38 @@ def check_row_drops(
         for year, before in sorted(previous[table].items()):
             after = current.get(table, {}).get(year, 0)
             if before > 0 and (before - after) / before > threshold:
-                rows.append({"table": table, "report_year": year, "previous": before, "now": after,
-                             "change": f"{(after - before) / before:+.0%}"})
+                rows.append(
+                    {
+                        "table": table,
+                        "report_year": year,
+                        "previous": before,
+                        "now": after,
+                        "change": f"{(after - before) / before:+.0%}",
+                    }
+                )
     if not rows:
         return []
     since = f" run {previous_run_id}" if previous_run_id else " run"
-    return [CheckFailure(
-        "row drop",
-        f"{len(rows)} table/year(s) lost more than {threshold:.0%} of their rows since the previous{since} "
-        "(pass allow_drop / --allow-drop if that is intended)",
-        rows[:MAX_ROWS_SHOWN], len(rows),
-    )]
+    return [
+        CheckFailure(
+            "row drop",
+            f"{len(rows)} table/year(s) lost more than {threshold:.0%} of their rows since the previous{since} "
+            "(pass allow_drop / --allow-drop if that is intended)",
+            rows[:MAX_ROWS_SHOWN],
+            len(rows),
+        )
+    ]
 
 
 def run_checks(
-    con, specs: dict[str, TableSpec], *, rows_by_year: dict | None = None, previous_rows_by_year: dict | None = None,
-    previous_run_id: str | None = None, allow_drop: bool = False, drop_threshold: float = DEFAULT_DROP_THRESHOLD,
+    con,
+    specs: dict[str, TableSpec],
+    *,
+    rows_by_year: dict | None = None,
+    previous_rows_by_year: dict | None = None,
+    previous_run_id: str | None = None,
+    allow_drop: bool = False,
+    drop_threshold: float = DEFAULT_DROP_THRESHOLD,
     limit: int = MAX_ROWS_SHOWN,
 ) -> None:
     """Every check on every table in ``specs``; raises ``DataCheckError`` listing all failures at once."""
@@ -185,7 +224,8 @@ def run_checks(
         failures += check_required_columns(con, spec, limit)
         failures += check_all_null_columns(con, spec)
     if not allow_drop and rows_by_year is not None:
-        failures += check_row_drops(rows_by_year, previous_rows_by_year,
-                                    previous_run_id=previous_run_id, threshold=drop_threshold)
+        failures += check_row_drops(
+            rows_by_year, previous_rows_by_year, previous_run_id=previous_run_id, threshold=drop_threshold
+        )
     if failures:
         raise DataCheckError(failures)

@@ -21,12 +21,13 @@ else
 A property is nullable when its type list contains ``"null"``. ``x-allow-all-null: true`` on a
 property exempts it from the "no all-null column" data check.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -91,8 +92,8 @@ class Column:
         if self.kind == "date-time" and isinstance(value, str):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if parsed.tzinfo is None:  # the schemas say UTC; a naive stamp is taken as UTC, never local time
-                parsed = parsed.replace(tzinfo=timezone.utc)
-            return parsed.astimezone(timezone.utc)
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
         return value
 
 
@@ -130,10 +131,17 @@ class TableSpec:
     def arrow_schema(self, metadata: dict[str, str] | None = None) -> pa.Schema:
         """Field metadata carries the data dictionary, so a Parquet file documents itself."""
         fields = [
-            pa.field(c.name, c.arrow_type, nullable=c.nullable, metadata={
-                "title": c.title_en, "title_zh": c.title_zh,
-                "description": c.description_en, "description_zh": c.description_zh,
-            })
+            pa.field(
+                c.name,
+                c.arrow_type,
+                nullable=c.nullable,
+                metadata={
+                    "title": c.title_en,
+                    "title_zh": c.title_zh,
+                    "description": c.description_en,
+                    "description_zh": c.description_zh,
+                },
+            )
             for c in self.columns
         ]
         return pa.schema(fields, metadata=metadata)
@@ -183,10 +191,15 @@ def column_from_property(name: str, prop: dict) -> Column:
     else:  # objects, unions of several types, untyped: kept whole as JSON text
         kind = "json"
     return Column(
-        name=name, kind=kind, item_kind=item_kind, nullable=nullable,
+        name=name,
+        kind=kind,
+        item_kind=item_kind,
+        nullable=nullable,
         allow_all_null=bool(prop.get("x-allow-all-null")),
-        title_en=prop.get("title", ""), title_zh=prop.get("x-title-zh", ""),
-        description_en=prop.get("description", ""), description_zh=prop.get("x-description-zh", ""),
+        title_en=prop.get("title", ""),
+        title_zh=prop.get("x-title-zh", ""),
+        description_en=prop.get("description", ""),
+        description_zh=prop.get("x-description-zh", ""),
     )
 
 
@@ -202,12 +215,16 @@ def table_spec(schema: dict) -> TableSpec:
     table = schema["x-table"]
     columns = tuple(column_from_property(name, prop) for name, prop in schema.get("properties", {}).items())
     return TableSpec(
-        name=table, columns=columns,
+        name=table,
+        columns=columns,
         primary_key=tuple(schema.get("x-primary-key") or ()),
         foreign_keys=tuple(schema.get("x-foreign-keys") or ()),
-        title_en=schema.get("title", ""), title_zh=schema.get("x-title-zh", ""),
-        description_en=schema.get("description", ""), description_zh=schema.get("x-description-zh", ""),
-        schema_version=schema_version(schema), schema=schema,
+        title_en=schema.get("title", ""),
+        title_zh=schema.get("x-title-zh", ""),
+        description_en=schema.get("description", ""),
+        description_zh=schema.get("x-description-zh", ""),
+        schema_version=schema_version(schema),
+        schema=schema,
     )
 
 

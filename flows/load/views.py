@@ -4,6 +4,7 @@ A view column that comes straight from a table inherits that column's schema com
 ``inherits_from``, first match); computed columns carry their own. Only documents with
 ``is_report = true`` feed ``metric_yoy`` and ``coverage``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ METRICS_CANONICAL = View(
     description_zh="有指标目录编码的指标，附目录名称及所属文档的发布机关、地区与年度（含非报告文档，见 is_report）。",
     title_en="Canonical metrics",
     description_en="Metrics that carry a metric_code, with the catalog's names and their document's issuer, "
-                   "region and year (non-report documents included: see is_report).",
+    "region and year (non-report documents included: see is_report).",
     sql="""
 SELECT m.metric_id, m.metric_code, c.name_zh, c.name_en, m.value, m.unit, c.unit AS catalog_unit,
        m.qualifier, m.kind, m.direction, m.subject,
@@ -56,14 +57,14 @@ METRIC_YOY = View(
     name="metric_yoy",
     title_zh="指标同比",
     description_zh="每个发布机关、指标编码、报告年度一个数值，并与上一年度（report_year - 1）比较；上一年度无值时 prev_* 为空。"
-                   "取值规则：同一机关同一年度有多份报告时，取发布日期最晚者（其次 doc_id 最小）；同一文档中同一编码出现多次时，取正文中最先出现者（start 最小）。"
-                   "两个年度的出处（doc_id、section_id、span）均列出。仅含 is_report 文档。",
+    "取值规则：同一机关同一年度有多份报告时，取发布日期最晚者（其次 doc_id 最小）；同一文档中同一编码出现多次时，取正文中最先出现者（start 最小）。"
+    "两个年度的出处（doc_id、section_id、span）均列出。仅含 is_report 文档。",
     title_en="Metric year over year",
     description_en="One value per issuer, metric_code and report year, compared with report_year - 1 (prev_* null "
-                   "when that year has no value). Which value: among several report documents of one issuer and "
-                   "year, the latest publish_date, then the smallest doc_id; within a document with several "
-                   "values for one code, the first in text order (smallest start). Both years' provenance "
-                   "(doc_id, section_id, span) is given. Report documents (is_report) only.",
+    "when that year has no value). Which value: among several report documents of one issuer and "
+    "year, the latest publish_date, then the smallest doc_id; within a document with several "
+    "values for one code, the first in text order (smallest start). Both years' provenance "
+    "(doc_id, section_id, span) is given. Report documents (is_report) only.",
     sql="""
 WITH candidates AS (
     SELECT d.issuer_id, m.metric_code, d.report_year, m.value, m.unit, m.doc_id, m.section_id, m.span,
@@ -97,10 +98,14 @@ ORDER BY cur.issuer_id, cur.metric_code, cur.report_year
         "prev_year": ("上一年度（无值时为空）", "the previous report year, null when it has no value"),
         "prev_value": ("上一年度数值", "the previous year's value"),
         "prev_unit": ("上一年度单位（按原文）", "the previous year's unit as printed"),
-        "abs_change": ("绝对变化：value - prev_value（百分比指标为百分点）",
-                       "absolute change value - prev_value (percentage points for percent metrics)"),
-        "rel_change": ("相对变化：(value - prev_value) / |prev_value|；上一年度为 0 或无值时为空",
-                       "relative change (value - prev_value) / |prev_value|; null when prev_value is 0 or null"),
+        "abs_change": (
+            "绝对变化：value - prev_value（百分比指标为百分点）",
+            "absolute change value - prev_value (percentage points for percent metrics)",
+        ),
+        "rel_change": (
+            "相对变化：(value - prev_value) / |prev_value|；上一年度为 0 或无值时为空",
+            "relative change (value - prev_value) / |prev_value|; null when prev_value is 0 or null",
+        ),
         "doc_id": ("本年度数值出处文档", "document of this year's value"),
         "section_id": ("本年度数值出处章节", "section of this year's value"),
         "span": ("本年度数值原文片段", "the text span of this year's value"),
@@ -116,8 +121,8 @@ COVERAGE = View(
     description_zh="发布机关 × 年度（从最早到最晚报告年度的每一年）：该年度的报告是否已入库、份数、文档编号与指标数。仅含 is_report 文档；名称与地区取该机关最近年度的报告。",
     title_en="Report coverage",
     description_en="Issuers x years (every year from the earliest to the latest report year): whether the year's "
-                   "report is in, how many, their doc_ids and metric counts. Report documents (is_report) only; "
-                   "names and regions from the issuer's latest report.",
+    "report is in, how many, their doc_ids and metric counts. Report documents (is_report) only; "
+    "names and regions from the issuer's latest report.",
     sql="""
 WITH reports AS (
     SELECT * FROM documents WHERE is_report AND issuer_id IS NOT NULL AND report_year IS NOT NULL
@@ -147,8 +152,10 @@ ORDER BY i.issuer_id, y.report_year
 """,
     inherits_from=("documents",),
     computed={
-        "issuer_name": ("发布机关名称（最近年度报告所列，多个以空格分隔）",
-                        "issuer as printed on its latest report (several joined by a space)"),
+        "issuer_name": (
+            "发布机关名称（最近年度报告所列，多个以空格分隔）",
+            "issuer as printed on its latest report (several joined by a space)",
+        ),
         "has_report": ("该年度报告是否已入库", "whether a report for the year is in the warehouse"),
         "report_count": ("该年度报告份数", "number of report documents for the year"),
         "doc_ids": ("该年度报告的文档编号", "doc_ids of the year's reports"),
@@ -163,8 +170,8 @@ DOCUMENTS_LATEST = View(
     description_zh="每个来源当前的文档（最新一次已解析的快照），附其快照最后抓取时间、该来源已归档的不同快照数，以及来源是否仍在登记表中。较早的快照保留在 raw/ 与 fetches 中。",
     title_en="Latest document per source",
     description_en="Each source's current document (its latest parsed snapshot) with when that snapshot was last "
-                   "fetched, how many distinct snapshots of the source are archived, and whether the source is "
-                   "still in the registry. Older snapshots stay in raw/ and fetches.",
+    "fetched, how many distinct snapshots of the source are archived, and whether the source is "
+    "still in the registry. Older snapshots stay in raw/ and fetches.",
     sql="""
 WITH snapshots AS (
     SELECT source_id, count(DISTINCT snapshot_sha256) AS snapshots_count FROM fetches GROUP BY source_id
@@ -199,8 +206,10 @@ def create_views(con, specs: dict[str, TableSpec]) -> None:
         con.execute(f"COMMENT ON VIEW {quote(view.name)} IS {literal(view.comment)}")
         columns = [row[0] for row in con.execute(f"DESCRIBE {quote(view.name)}").fetchall()]
         for column in columns:
-            con.execute(f"COMMENT ON COLUMN {quote(view.name)}.{quote(column)} IS "
-                        f"{literal(_column_comment(view, column, specs))}")
+            con.execute(
+                f"COMMENT ON COLUMN {quote(view.name)}.{quote(column)} IS "
+                f"{literal(_column_comment(view, column, specs))}"
+            )
 
 
 def _column_comment(view: View, column: str, specs: dict[str, TableSpec]) -> str:

@@ -40,6 +40,7 @@ according to the manifest); older snapshots stay in ``raw/`` and ``fetches``. A 
 from the registry is not deleted: its row stays in ``sources`` with ``is_in_registry = false``,
 its staged document stays loaded, and every load prints a notice listing such sources.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,27 +51,35 @@ import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows import __version__
-from flows.load.columns import TableSpec, column_from_property, literal, quote, table_spec
-from flows.core.config import DATA_DIR, SCHEMAS_DIR
 from flows.core.atomic import write_atomic
+from flows.core.config import DATA_DIR, SCHEMAS_DIR
 from flows.core.lock import crash_point, run_lock
-from flows.normalize.staging import iter_staged, staged_path, staging_dir
 from flows.load.checks import DEFAULT_DROP_THRESHOLD, DataCheckError, run_checks
+from flows.load.columns import TableSpec, column_from_property, literal, quote, table_spec
 from flows.load.views import create_views
+from flows.normalize.staging import iter_staged, staged_path, staging_dir
 
 __all__ = [
-    "DataCheckError", "load_specs", "arrow_schema", "stream_tables", "StagedFiles", "write_dataset", "build_duckdb",
-    "load_tables", "load_warehouse", "with_source_flags",
+    "DataCheckError",
+    "load_specs",
+    "arrow_schema",
+    "stream_tables",
+    "StagedFiles",
+    "write_dataset",
+    "build_duckdb",
+    "load_tables",
+    "load_warehouse",
+    "with_source_flags",
 ]
 
 DB_NAME = "fazhi.duckdb"
@@ -86,7 +95,7 @@ IS_IN_REGISTRY = {
     "title": "Is in the registry",
     "x-title-zh": "是否仍在登记表中",
     "description": "False for a source removed from raw/sources.yaml: kept with its last known fields and its "
-                   "documents so that removing an entry never deletes history.",
+    "documents so that removing an entry never deletes history.",
     "x-description-zh": "已从 raw/sources.yaml 移除的来源为假：保留其最后已知的字段及文档，移除登记项不会删除历史。",
     "type": "boolean",
 }
@@ -96,6 +105,7 @@ log = logging.getLogger(__name__)
 
 
 # -- specs ------------------------------------------------------------------------------------
+
 
 def load_specs(schemas_dir: Path | None = None) -> dict[str, TableSpec]:
     """Every ``*.schema.json`` with an ``x-table``, by table name, plus the loader's derived columns:
@@ -112,8 +122,13 @@ def load_specs(schemas_dir: Path | None = None) -> dict[str, TableSpec]:
     for name in PARTITIONED:
         if year and name in specs and PARTITION_COLUMN not in specs[name].column_names:
             prop = dict(year)
-            prop["description"] = f"Copied from the document's {PARTITION_COLUMN} (the table is split by it): " + year.get("description", "")
-            prop["x-description-zh"] = f"取自所属文档的 {PARTITION_COLUMN}（本表按其拆分）：" + year.get("x-description-zh", "")
+            prop["description"] = (
+                f"Copied from the document's {PARTITION_COLUMN} (the table is split by it): "
+                + year.get("description", "")
+            )
+            prop["x-description-zh"] = f"取自所属文档的 {PARTITION_COLUMN}（本表按其拆分）：" + year.get(
+                "x-description-zh", ""
+            )
             specs[name] = _with_column(specs[name], column_from_property(PARTITION_COLUMN, prop))
     return specs
 
@@ -131,6 +146,7 @@ def arrow_schema(name: str, schemas_dir: Path | None = None) -> pa.Schema:
 
 
 # -- assembling rows ----------------------------------------------------------------------------
+
 
 @dataclass
 class LoadInputs:
@@ -160,7 +176,7 @@ def quarantine_id(row: dict) -> str:
 
 def _doc_id_for(source_id: str, snapshot_sha256: str) -> str:
     # The id scheme of docs/DEVELOPING.md (also flows.normalize.document.doc_id_for).
-    return hashlib.sha256(f"{source_id}\n{snapshot_sha256}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{source_id}\n{snapshot_sha256}".encode()).hexdigest()[:16]
 
 
 def pick_latest(staged: Iterable[dict], fetches: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -183,7 +199,7 @@ def pick_latest(staged: Iterable[dict], fetches: list[dict]) -> tuple[list[dict]
         chosen = parsed[-1] if parsed else None
         if chosen is not None:
             loaded.append(chosen)
-            kept.extend(results[results.index(chosen):])
+            kept.extend(results[results.index(chosen) :])
         else:
             kept.extend(results[-1:])
     return loaded, kept
@@ -203,12 +219,19 @@ class _Validators:
         return found
 
 
-def _quarantine_row(*, stage: str, schema: str | None, reason: str, source_id=None, doc_id=None,
-                    record_id=None, record=None) -> dict:
+def _quarantine_row(
+    *, stage: str, schema: str | None, reason: str, source_id=None, doc_id=None, record_id=None, record=None
+) -> dict:
     return {
-        "stage": stage, "schema": schema, "source_id": source_id, "doc_id": doc_id, "record_id": record_id,
+        "stage": stage,
+        "schema": schema,
+        "source_id": source_id,
+        "doc_id": doc_id,
+        "record_id": record_id,
         "reason": reason,
-        "record_json": json.dumps(record, ensure_ascii=False, sort_keys=True, default=str) if record is not None else None,
+        "record_json": json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+        if record is not None
+        else None,
     }
 
 
@@ -220,8 +243,10 @@ def _schema_name(spec: TableSpec) -> str:
 def _region_fk(specs: dict[str, TableSpec]) -> dict:
     """The documents' foreign key into ``regions``."""
     fks = specs["documents"].foreign_keys if "documents" in specs else ()
-    return next((fk for fk in fks if fk["reference"]["table"] == "regions"),
-                {"fields": ["region_code"], "reference": {"table": "regions", "fields": ["region_code"]}})
+    return next(
+        (fk for fk in fks if fk["reference"]["table"] == "regions"),
+        {"fields": ["region_code"], "reference": {"table": "regions", "fields": ["region_code"]}},
+    )
 
 
 def _region_key_fields(specs: dict[str, TableSpec]) -> list[str]:
@@ -292,8 +317,12 @@ class Assembled:
 
 def _light(result: dict) -> dict:
     """What ``pick_latest`` needs of a staged result (never its text, sections or metrics)."""
-    return {"doc_id": result["doc_id"], "source_id": result["source_id"],
-            "document": True if result.get("document") else None, "quarantine": result.get("quarantine") or []}
+    return {
+        "doc_id": result["doc_id"],
+        "source_id": result["source_id"],
+        "document": True if result.get("document") else None,
+        "quarantine": result.get("quarantine") or [],
+    }
 
 
 def _in_doc_order(staged: Iterable[dict]) -> Iterable[dict]:
@@ -332,16 +361,18 @@ class _PartitionWriter:
         for year, group in groups.items():
             group.sort(key=self.key)
             if year in self.last and self.key(group[0]) < self.last[year]:
-                raise ValueError(f"{self.spec.name}: rows out of primary-key order across documents "
-                                 f"at {group[0].get(self.spec.primary_key[0])!r}")
+                raise ValueError(
+                    f"{self.spec.name}: rows out of primary-key order across documents "
+                    f"at {group[0].get(self.spec.primary_key[0])!r}"
+                )
             self.last[year] = self.key(group[-1])
             writer = self.writers.get(year)
             if writer is None:
                 target = self.directory / (NULL_PARTITION if year is None else str(year))
                 target.mkdir()
                 writer = self.writers[year] = pq.ParquetWriter(
-                    target / PART_NAME, self.spec.arrow_schema(self.metadata), compression="zstd",
-                    write_statistics=True)
+                    target / PART_NAME, self.spec.arrow_schema(self.metadata), compression="zstd", write_statistics=True
+                )
             writer.write_table(self.spec.to_arrow(group, self.metadata), row_group_size=ROW_GROUP_ROWS)
 
     def close(self) -> None:
@@ -349,8 +380,14 @@ class _PartitionWriter:
             writer.close()
 
 
-def stream_tables(specs: dict[str, TableSpec], inputs: LoadInputs, incoming: Path, *, code_version: str,
-                  previous_sources: list[dict] = ()) -> Assembled:
+def stream_tables(
+    specs: dict[str, TableSpec],
+    inputs: LoadInputs,
+    incoming: Path,
+    *,
+    code_version: str,
+    previous_sources: list[dict] = (),
+) -> Assembled:
     """Latest document per source, its sections and metrics validated again (schemas may have moved
     since the page was parsed), written to ``incoming/<table>`` in chunks of ``CHUNK_DOCUMENTS``
     documents; and, returned whole, the rows of every other table but ``runs``: sources including
@@ -366,8 +403,10 @@ def stream_tables(specs: dict[str, TableSpec], inputs: LoadInputs, incoming: Pat
         if row["source_id"] not in registry:
             removed[row["source_id"]] = {**row, "is_in_registry": False}
     if removed:
-        notices.append(f"{len(removed)} source(s) no longer in the registry keep their documents and history "
-                       f"(sources.is_in_registry = false): {', '.join(sorted(removed))}")
+        notices.append(
+            f"{len(removed)} source(s) no longer in the registry keep their documents and history "
+            f"(sources.is_in_registry = false): {', '.join(sorted(removed))}"
+        )
     sources = list(registry.values()) + list(removed.values())
 
     loaded, kept = pick_latest((_light(r) for r in inputs.staged), inputs.fetches)
@@ -399,16 +438,30 @@ def stream_tables(specs: dict[str, TableSpec], inputs: LoadInputs, incoming: Pat
             document = with_source_flags(result["document"], registry.get(source_id) or removed.get(source_id))
             problems = validators.problems("documents", document)
             if problems:
-                quarantine.append(_quarantine_row(
-                    stage="load:document", schema=_schema_name(specs["documents"]), reason="; ".join(problems),
-                    source_id=source_id, doc_id=document.get("doc_id"), record_id=document.get("doc_id"),
-                    record=document))
+                quarantine.append(
+                    _quarantine_row(
+                        stage="load:document",
+                        schema=_schema_name(specs["documents"]),
+                        reason="; ".join(problems),
+                        source_id=source_id,
+                        doc_id=document.get("doc_id"),
+                        record_id=document.get("doc_id"),
+                        record=document,
+                    )
+                )
                 for table, key in (("sections", "section_id"), ("metrics", "metric_id")):
                     for row in result.get(table) or []:
-                        quarantine.append(_quarantine_row(
-                            stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
-                            reason="document quarantined", source_id=source_id, doc_id=document.get("doc_id"),
-                            record_id=row.get(key), record=row))
+                        quarantine.append(
+                            _quarantine_row(
+                                stage=f"load:{_schema_name(specs[table])}",
+                                schema=_schema_name(specs[table]),
+                                reason="document quarantined",
+                                source_id=source_id,
+                                doc_id=document.get("doc_id"),
+                                record_id=row.get(key),
+                                record=row,
+                            )
+                        )
                 continue
             year = document.get(PARTITION_COLUMN)
             chunk["documents"].append(document)
@@ -419,10 +472,17 @@ def stream_tables(specs: dict[str, TableSpec], inputs: LoadInputs, incoming: Pat
                 for row in result.get(table) or []:
                     problems = [] if trusted else validators.problems(table, row)
                     if problems:
-                        quarantine.append(_quarantine_row(
-                            stage=f"load:{_schema_name(specs[table])}", schema=_schema_name(specs[table]),
-                            reason="; ".join(problems), source_id=source_id, doc_id=row.get("doc_id"),
-                            record_id=row.get(key), record=row))
+                        quarantine.append(
+                            _quarantine_row(
+                                stage=f"load:{_schema_name(specs[table])}",
+                                schema=_schema_name(specs[table]),
+                                reason="; ".join(problems),
+                                source_id=source_id,
+                                doc_id=row.get("doc_id"),
+                                record_id=row.get(key),
+                                record=row,
+                            )
+                        )
                     else:
                         chunk[table].append({**row, PARTITION_COLUMN: year})
                         counts["canonical_metrics"] += bool(table == "metrics" and row.get("metric_code"))
@@ -450,9 +510,11 @@ def stream_tables(specs: dict[str, TableSpec], inputs: LoadInputs, incoming: Pat
     }
     tables = {name: rows for name, rows in tables.items() if name in specs}
     sizes = {name: len(rows) for name, rows in tables.items()}
-    ordered = {name: sizes[name] if name in sizes else counts[name]
-               for name in ("sources", "fetches", "metric_catalog", "regions", *PARTITIONED, "quarantine")
-               if name in sizes or name in streamed}
+    ordered = {
+        name: sizes[name] if name in sizes else counts[name]
+        for name in ("sources", "fetches", "metric_catalog", "regions", *PARTITIONED, "quarantine")
+        if name in sizes or name in streamed
+    }
     ordered["report_documents"] = counts["report_documents"]
     ordered["canonical_metrics"] = counts["canonical_metrics"]
     ordered["sources_not_in_registry"] = sum(1 for s in sources if s.get("is_in_registry") is False)
@@ -463,11 +525,13 @@ def stream_tables(specs: dict[str, TableSpec], inputs: LoadInputs, incoming: Pat
 def _tally(chunk: dict[str, list[dict]], names: list[str], counts: Counter, by_year: dict[str, Counter]) -> None:
     for name in names:
         counts[name] += len(chunk[name])
-        by_year[name].update("null" if r.get(PARTITION_COLUMN) is None else str(r[PARTITION_COLUMN])
-                             for r in chunk[name])
+        by_year[name].update(
+            "null" if r.get(PARTITION_COLUMN) is None else str(r[PARTITION_COLUMN]) for r in chunk[name]
+        )
 
 
 # -- Parquet ------------------------------------------------------------------------------------
+
 
 def _sort_key(spec: TableSpec):
     keys = spec.primary_key or tuple(spec.column_names)
@@ -486,8 +550,9 @@ def file_metadata(spec: TableSpec, code_version: str) -> dict[str, str]:
     }
 
 
-def write_dataset(spec: TableSpec, rows: list[dict], directory: Path, *, code_version: str,
-                  partition_by: str | None = None) -> list[Path]:
+def write_dataset(
+    spec: TableSpec, rows: list[dict], directory: Path, *, code_version: str, partition_by: str | None = None
+) -> list[Path]:
     """Write ``rows`` as the dataset ``directory`` (created; must not exist). One file per partition,
     rows sorted by primary key. An unpartitioned dataset always has its file (schema even when empty)."""
     directory = Path(directory)
@@ -566,6 +631,7 @@ def recover_interrupted(parquet_dir: Path) -> None:
 
 # -- DuckDB -------------------------------------------------------------------------------------
 
+
 def _insert_order(specs: dict[str, TableSpec]) -> list[TableSpec]:
     order: list[str] = []
     visiting: set[str] = set()
@@ -593,9 +659,12 @@ def _insert_order(specs: dict[str, TableSpec]) -> list[TableSpec]:
 def declarable_foreign_keys(spec: TableSpec, specs: dict[str, TableSpec]) -> list[dict]:
     """The foreign keys DuckDB can enforce: those referencing the other table's whole primary key.
     Others (e.g. a code against a table keyed by code and validity years) are only checked."""
-    return [fk for fk in spec.foreign_keys
-            if fk["reference"]["table"] in specs
-            and set(fk["reference"]["fields"]) == set(specs[fk["reference"]["table"]].primary_key)]
+    return [
+        fk
+        for fk in spec.foreign_keys
+        if fk["reference"]["table"] in specs
+        and set(fk["reference"]["fields"]) == set(specs[fk["reference"]["table"]].primary_key)
+    ]
 
 
 def create_table_sql(spec: TableSpec, *, foreign_keys: list[dict] | None = None, constraints: bool = True) -> str:
@@ -634,8 +703,9 @@ def _insert(con, spec: TableSpec, files: list[Path], foreign_keys: list[dict]) -
     same_key = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in spec.primary_key)
     ready = " AND ".join(
         "(" + " OR ".join(f"s.{quote(f)} IS NULL" for f in fk["fields"]) + " OR EXISTS (SELECT 1 FROM "
-        f"{target} AS p WHERE " + " AND ".join(
-            f"p.{quote(pf)} = s.{quote(f)}" for f, pf in zip(fk["fields"], fk["reference"]["fields"])) + "))"
+        f"{target} AS p WHERE "
+        + " AND ".join(f"p.{quote(pf)} = s.{quote(f)}" for f, pf in zip(fk["fields"], fk["reference"]["fields"]))
+        + "))"
         for fk in self_fks
     )
     while True:
@@ -697,8 +767,9 @@ def build_duckdb(db_path: Path, specs: dict[str, TableSpec], dataset_dirs: dict[
         shutil.rmtree(building.with_name(building.name + ".spill"), ignore_errors=True)
 
 
-def check_datasets(specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], *, spill_dir: Path | None = None,
-                   **options) -> None:
+def check_datasets(
+    specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], *, spill_dir: Path | None = None, **options
+) -> None:
     """Run the data checks on written (not yet swapped-in) datasets; raises ``DataCheckError``.
     DuckDB spills into ``spill_dir`` (default: a temporary directory) when a check needs more memory
     than it may take."""
@@ -722,8 +793,10 @@ def _check_views(con, specs: dict[str, TableSpec], dataset_dirs: dict[str, Path]
 
 # -- runs ---------------------------------------------------------------------------------------
 
-def run_row(spec: TableSpec, run: dict, counts: dict[str, int], by_year: dict, *, allow_drop: bool,
-            finished_at: str) -> dict:
+
+def run_row(
+    spec: TableSpec, run: dict, counts: dict[str, int], by_year: dict, *, allow_drop: bool, finished_at: str
+) -> dict:
     """The ``runs`` row of this load: what the caller knows about the run, plus the load's counts
     (each ``<name>_count`` column of the run schema takes ``counts[name]``)."""
     row = {name: run.get(name) for name in spec.column_names}
@@ -746,9 +819,17 @@ def _previous_run(runs: list[dict], run_id: str) -> dict | None:
 
 # -- the load -----------------------------------------------------------------------------------
 
-def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_drop: bool = False,
-                progress: Progress = None, specs: dict[str, TableSpec] | None = None,
-                drop_threshold: float = DEFAULT_DROP_THRESHOLD) -> dict:
+
+def load_tables(
+    inputs: LoadInputs,
+    *,
+    warehouse_dir: Path,
+    run: dict,
+    allow_drop: bool = False,
+    progress: Progress = None,
+    specs: dict[str, TableSpec] | None = None,
+    drop_threshold: float = DEFAULT_DROP_THRESHOLD,
+) -> dict:
     """Assemble, write, check and swap in every dataset and the DuckDB warehouse; counts per table."""
     say = progress or (lambda message: None)
     specs = specs or load_specs()
@@ -767,14 +848,15 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
             shutil.rmtree(incoming)
         try:
             say("load: writing documents, sections and metrics")
-            assembled = stream_tables(specs, inputs, incoming, code_version=code_version,
-                                      previous_sources=previous_sources)
+            assembled = stream_tables(
+                specs, inputs, incoming, code_version=code_version, previous_sources=previous_sources
+            )
             for notice in assembled.notices:
                 log.warning("%s", notice)
                 say(f"load: notice: {notice}")
             tables = assembled.tables
             counts, by_year = assembled.counts, assembled.rows_by_year
-            finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             if "runs" in specs:
                 this_run = run_row(specs["runs"], run, counts, by_year, allow_drop=allow_drop, finished_at=finished_at)
                 problems = _Validators({"runs": specs["runs"]}).problems("runs", this_run)
@@ -790,10 +872,14 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
                 write_dataset(specs[name], rows, dirs[name], code_version=code_version)
             say("load: checking")
             check_datasets(
-                specs, dirs, spill_dir=incoming, rows_by_year=by_year,
+                specs,
+                dirs,
+                spill_dir=incoming,
+                rows_by_year=by_year,
                 previous_rows_by_year=previous.get("rows_by_year") if previous else None,
                 previous_run_id=previous.get("run_id") if previous else None,
-                allow_drop=allow_drop, drop_threshold=drop_threshold,
+                allow_drop=allow_drop,
+                drop_threshold=drop_threshold,
             )
             say("load: building the DuckDB warehouse")
             build_duckdb(warehouse_dir / DB_NAME, specs, dirs)
@@ -801,13 +887,16 @@ def load_tables(inputs: LoadInputs, *, warehouse_dir: Path, run: dict, allow_dro
                 swap_in(directory, parquet_dir / name)
         finally:
             shutil.rmtree(incoming, ignore_errors=True)
-    say(f"load: {counts.get('documents', 0)} documents, {counts.get('sections', 0)} sections, "
-        f"{counts.get('metrics', 0)} metrics, {counts.get('quarantine', 0)} quarantined")
+    say(
+        f"load: {counts.get('documents', 0)} documents, {counts.get('sections', 0)} sections, "
+        f"{counts.get('metrics', 0)} metrics, {counts.get('quarantine', 0)} quarantined"
+    )
     return counts
 
 
-def staged_since_schemas(warehouse_dir: Path, staged: Iterable[dict] | None, specs: dict[str, TableSpec],
-                         schemas_dir: Path | None = None) -> set[str]:
+def staged_since_schemas(
+    warehouse_dir: Path, staged: Iterable[dict] | None, specs: dict[str, TableSpec], schemas_dir: Path | None = None
+) -> set[str]:
     """doc_ids of staged files (of ``staged``; None: every staged file, found by name without
     reading it) written after the last change to the section and metric schemas.
 
@@ -868,11 +957,19 @@ def _write_fingerprint(warehouse_dir: Path, fingerprint: str, counts: dict) -> N
 def _warehouse_complete(warehouse_dir: Path, specs: dict[str, TableSpec]) -> bool:
     parquet_dir = Path(warehouse_dir) / PARQUET_DIR
     return (Path(warehouse_dir) / DB_NAME).is_file() and all(
-        parquet_files(parquet_dir / name) for name in specs if name not in PARTITIONED)
+        parquet_files(parquet_dir / name) for name in specs if name not in PARTITIONED
+    )
 
 
-def record_unchanged_run(*, warehouse_dir: Path, run: dict, allow_drop: bool, saved: dict,
-                         specs: dict[str, TableSpec], progress: Progress = None) -> dict:
+def record_unchanged_run(
+    *,
+    warehouse_dir: Path,
+    run: dict,
+    allow_drop: bool,
+    saved: dict,
+    specs: dict[str, TableSpec],
+    progress: Progress = None,
+) -> dict:
     """A load whose inputs are those of the last successful one: the tables stay as they are; only
     this run's row is added to ``runs`` (its Parquet dataset, and the warehouse's table in one
     transaction). Returns the counts of that load."""
@@ -884,9 +981,15 @@ def record_unchanged_run(*, warehouse_dir: Path, run: dict, allow_drop: bool, sa
         return counts
     previous_runs = read_dataset(specs["runs"], parquet_dir / "runs")
     previous = _previous_run(previous_runs, run.get("run_id"))  # the last load: same tables, same counts
-    finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    this_run = run_row(specs["runs"], run, counts, previous.get("rows_by_year") if previous else {},
-                       allow_drop=allow_drop, finished_at=finished_at)
+    finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    this_run = run_row(
+        specs["runs"],
+        run,
+        counts,
+        previous.get("rows_by_year") if previous else {},
+        allow_drop=allow_drop,
+        finished_at=finished_at,
+    )
     problems = _Validators({"runs": specs["runs"]}).problems("runs", this_run)
     if problems:
         raise ValueError(f"runs row does not match schemas/run.schema.json: {'; '.join(problems)}")
@@ -901,7 +1004,9 @@ def record_unchanged_run(*, warehouse_dir: Path, run: dict, allow_drop: bool, sa
         try:
             con.execute("BEGIN TRANSACTION")
             con.execute(f"DELETE FROM {quote('runs')}")
-            con.execute(f"INSERT INTO {quote('runs')} {_read_parquet_sql(specs['runs'], parquet_files(incoming / 'runs'))}")
+            con.execute(
+                f"INSERT INTO {quote('runs')} {_read_parquet_sql(specs['runs'], parquet_files(incoming / 'runs'))}"
+            )
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
@@ -909,13 +1014,16 @@ def record_unchanged_run(*, warehouse_dir: Path, run: dict, allow_drop: bool, sa
         swap_in(incoming / "runs", parquet_dir / "runs")
     finally:
         shutil.rmtree(incoming, ignore_errors=True)
-    say(f"load: inputs unchanged since the last load: tables kept, run recorded "
-        f"({counts.get('documents', 0)} documents)")
+    say(
+        f"load: inputs unchanged since the last load: tables kept, run recorded "
+        f"({counts.get('documents', 0)} documents)"
+    )
     return counts
 
 
-def load_warehouse(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool = False,
-                   progress: Progress = None) -> dict:
+def load_warehouse(
+    *, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool = False, progress: Progress = None
+) -> dict:
     """Load everything staged under ``warehouse_dir`` plus the registry and manifest under ``raw_dir``,
     the metric catalog and the region code tables. Returns row counts per table (and
     ``report_documents``, ``canonical_metrics``, ``sources_not_in_registry``). Raises
@@ -926,24 +1034,28 @@ def load_warehouse(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop:
     specs = load_specs()
     with run_lock(Path(warehouse_dir)):
         recover_interrupted(Path(warehouse_dir) / PARQUET_DIR)
-        fingerprint = inputs_fingerprint(warehouse_dir, raw_dir, code_version=run.get("code_version") or __version__,
-                                         allow_drop=allow_drop)
+        fingerprint = inputs_fingerprint(
+            warehouse_dir, raw_dir, code_version=run.get("code_version") or __version__, allow_drop=allow_drop
+        )
         saved = _read_fingerprint(warehouse_dir)
         if saved and saved.get("fingerprint") == fingerprint and _warehouse_complete(warehouse_dir, specs):
-            return record_unchanged_run(warehouse_dir=warehouse_dir, run=run, allow_drop=allow_drop, saved=saved,
-                                        specs=specs, progress=progress)
-        counts = _load_all(warehouse_dir=warehouse_dir, raw_dir=raw_dir, run=run, allow_drop=allow_drop,
-                           progress=progress, specs=specs)
+            return record_unchanged_run(
+                warehouse_dir=warehouse_dir, run=run, allow_drop=allow_drop, saved=saved, specs=specs, progress=progress
+            )
+        counts = _load_all(
+            warehouse_dir=warehouse_dir, raw_dir=raw_dir, run=run, allow_drop=allow_drop, progress=progress, specs=specs
+        )
         _write_fingerprint(warehouse_dir, fingerprint, {k: v for k, v in counts.items() if k != "runs"})
         return counts
 
 
-def _load_all(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool, progress: Progress,
-              specs: dict[str, TableSpec]) -> dict:
+def _load_all(
+    *, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool, progress: Progress, specs: dict[str, TableSpec]
+) -> dict:
     from flows.fetch.archive import Archive
+    from flows.fetch.registry import load_registry
     from flows.normalize.catalog import catalog_rows
     from flows.normalize.regions import region_table
-    from flows.fetch.registry import load_registry
 
     inputs = LoadInputs(
         staged=StagedFiles(Path(warehouse_dir)),
@@ -953,5 +1065,6 @@ def _load_all(*, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool
         region_table=region_table,
         prevalidated=staged_since_schemas(Path(warehouse_dir), None, specs),
     )
-    return load_tables(inputs, warehouse_dir=warehouse_dir, run=run, allow_drop=allow_drop, progress=progress,
-                       specs=specs)
+    return load_tables(
+        inputs, warehouse_dir=warehouse_dir, run=run, allow_drop=allow_drop, progress=progress, specs=specs
+    )

@@ -10,20 +10,17 @@ Precision comes before recall: a metric two indicators both accept at the same p
 unmapped, and subject words (受理 / 办结 / 纠错) decide what is counted while sentence words only
 supply the topic (复议, 12345, 建议提案).
 """
+
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable
 
-
-from flows.core import contracts
-
-
-from flows.core import textnorm
+from flows.core import contracts, textnorm
 from flows.core.config import SCHEMAS_DIR
 
 CATALOG_PATH = SCHEMAS_DIR / "metric_catalog.yaml"
@@ -56,7 +53,7 @@ class _Keywords:
     none_of: re.Pattern | None
 
     @classmethod
-    def compile(cls, spec: dict | None) -> "_Keywords":
+    def compile(cls, spec: dict | None) -> _Keywords:
         spec = spec or {}
         return cls(
             all_of=tuple(_alternation(group) for group in spec.get("all_of", [])),
@@ -194,7 +191,8 @@ def _consistency_problems(entry: dict) -> list[str]:
                 if textnorm.fold(word) != word:
                     problems.append(
                         f"match_rules/rules/{i}/{part}: keyword {word!r} is not in folded form "
-                        f"({textnorm.fold(word)!r}) and would never match")
+                        f"({textnorm.fold(word)!r}) and would never match"
+                    )
     return problems
 
 
@@ -212,7 +210,7 @@ def _compile(entry: dict) -> Indicator:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path) -> Catalog:
     entries = contracts.read_yaml(path)
     if not isinstance(entries, list) or not entries:
@@ -281,8 +279,9 @@ def _score(labels: list[dict], catalog: Catalog) -> dict:
         if got is not None and got == want:
             correct += 1
         elif got != want:
-            misses.append({"key": label.get("key"), "expected_code": want, "assigned_code": got,
-                           "subject": label.get("subject")})
+            misses.append(
+                {"key": label.get("key"), "expected_code": want, "assigned_code": got, "subject": label.get("subject")}
+            )
     return {
         "labels": len(labels),
         "labelled": labelled,

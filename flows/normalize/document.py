@@ -3,14 +3,15 @@
 Pure: bytes or text in, records out. This is the only place that knows the order of the parsing
 steps; each step lives in its own module (see docs/DEVELOPING.md).
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_right
-from itertools import islice
 import traceback
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import islice
 
 from flows.core import contracts
 from flows.core.textnorm import clean_text, fold, is_traditional
@@ -52,7 +53,10 @@ _SOFT_ERROR_RE = re.compile(
     r"|internal\s+server\s+error|bad\s+gateway|service\s+unavailable",
     re.IGNORECASE,
 )
-_LOGIN_RE = re.compile(r"请(?:先)?登录|登录后(?:查看|浏览|访问|阅读)|用户登录|统一身份认证|账号登录|密码登录|log\s?in\b|sign\s?in\b", re.IGNORECASE)
+_LOGIN_RE = re.compile(
+    r"请(?:先)?登录|登录后(?:查看|浏览|访问|阅读)|用户登录|统一身份认证|账号登录|密码登录|log\s?in\b|sign\s?in\b",
+    re.IGNORECASE,
+)
 _PASSWORD_INPUT_RE = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password", re.IGNORECASE)
 _TAG_COUNT_RES = {
     "images": re.compile(r"<img\b", re.IGNORECASE),
@@ -75,7 +79,10 @@ def repeated_paragraphs(body: str) -> list[tuple[int, int, int]]:
     found, pos = [], 0
     for line in body.split("\n"):
         key = line.strip()
-        if len(key) >= MIN_REPEATED_PARAGRAPH_CHARS and letters(key, MIN_REPEATED_PARAGRAPH_CHARS) >= MIN_REPEATED_PARAGRAPH_CHARS:
+        if (
+            len(key) >= MIN_REPEATED_PARAGRAPH_CHARS
+            and letters(key, MIN_REPEATED_PARAGRAPH_CHARS) >= MIN_REPEATED_PARAGRAPH_CHARS
+        ):
             if key in seen:
                 found.append((pos, pos + len(line), seen[key]))
             else:
@@ -91,8 +98,9 @@ _TITLE_NOISE_RE = re.compile(r"\s|[的之]|[(][^()]*[)]|(?:19|20)\d{2}年度?")
 def _same_title(line: str, title: str) -> bool:
     """The report's own title printed again (with or without its year, 的, a bracketed note)."""
     years = set(_YEAR_RE.findall(line))
-    return (_TITLE_NOISE_RE.sub("", line) == _TITLE_NOISE_RE.sub("", title)
-            and (not years or years == set(_YEAR_RE.findall(title))))
+    return _TITLE_NOISE_RE.sub("", line) == _TITLE_NOISE_RE.sub("", title) and (
+        not years or years == set(_YEAR_RE.findall(title))
+    )
 
 
 def second_report_titles(body: str, title: str | None) -> list[tuple[int, str]]:
@@ -101,8 +109,13 @@ def second_report_titles(body: str, title: str | None) -> list[tuple[int, str]]:
     found, pos = [], 0
     for line in body.split("\n"):
         folded = fold(line).strip()
-        if (len(folded) <= 80 and _REPORT_TITLE_LINE_RE.search(folded) and not _same_title(folded, own)
-                and not _HEADING_MARK_RE.match(folded) and not folded.startswith("《")):
+        if (
+            len(folded) <= 80
+            and _REPORT_TITLE_LINE_RE.search(folded)
+            and not _same_title(folded, own)
+            and not _HEADING_MARK_RE.match(folded)
+            and not folded.startswith("《")
+        ):
             found.append((pos, line.strip()))
         pos += len(line) + 1
     return found
@@ -141,7 +154,7 @@ def soft_error_reason(title: str | None, text: str, html: str | None = None) -> 
 def _quote(text: str, match: re.Match) -> str:
     """The start of the page's text, or the words around the match when it is further on."""
     start = 0 if match.end() <= 40 else match.start() - 10
-    snippet = text[start:start + 40]
+    snippet = text[start : start + 40]
     return repr(snippet + ("..." if start + 40 < len(text) else ""))
 
 
@@ -181,7 +194,7 @@ def _markup_hint(html: str | None) -> str:
 
 
 def doc_id_for(source_id: str, snapshot_sha256: str) -> str:
-    return hashlib.sha256(f"{source_id}\n{snapshot_sha256}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{source_id}\n{snapshot_sha256}".encode()).hexdigest()[:16]
 
 
 def looks_like_html(data: bytes | str) -> bool:
@@ -270,7 +283,8 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
         if share > MAX_BINARY_SHARE and count >= MIN_BINARY_CHARS:
             raise NotContent(
                 f"not text: {share:.0%} of the decoded characters are control or undecodable characters "
-                f"(binary data served as {item.content_type or 'no content type'})")
+                f"(binary data served as {item.content_type or 'no content type'})"
+            )
         stage = "extract"
         page_fields: dict = {}
         html = None
@@ -294,25 +308,36 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
         _parse_text(result, text, item, page_fields, warnings, html)
     except NotContent as exc:
         result.document, result.sections, result.metrics = None, [], []
-        result.quarantine.append(contracts.quarantine_record(
-            stage=f"normalize:{stage}", schema=None, source_id=item.source_id, doc_id=doc_id, reason=str(exc),
-            record={"url": item.url, "content_type": item.content_type, "bytes": len(item.data)},
-        ))
+        result.quarantine.append(
+            contracts.quarantine_record(
+                stage=f"normalize:{stage}",
+                schema=None,
+                source_id=item.source_id,
+                doc_id=doc_id,
+                reason=str(exc),
+                record={"url": item.url, "content_type": item.content_type, "bytes": len(item.data)},
+            )
+        )
     except Exception as exc:  # one bad page never stops the batch; the reason is kept
         result.document, result.sections, result.metrics = None, [], []
-        result.quarantine.append(contracts.quarantine_record(
-            stage=f"normalize:{stage}", schema=None, source_id=item.source_id, doc_id=doc_id,
-            reason=f"parser failed: {type(exc).__name__}: {exc}".splitlines()[0][:500],
-            record={"traceback": traceback.format_exc(limit=6)},
-        ))
+        result.quarantine.append(
+            contracts.quarantine_record(
+                stage=f"normalize:{stage}",
+                schema=None,
+                source_id=item.source_id,
+                doc_id=doc_id,
+                reason=f"parser failed: {type(exc).__name__}: {exc}".splitlines()[0][:500],
+                record={"traceback": traceback.format_exc(limit=6)},
+            )
+        )
     return result
 
 
-def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: dict, warnings: list[str],
-                html: str | None) -> None:
+def _parse_text(
+    result: ParseResult, text: str, item: ParseInput, page_fields: dict, warnings: list[str], html: str | None
+) -> None:
     from flows.normalize import metrics as metrics_mod
-    from flows.normalize import page
-    from flows.normalize import regions
+    from flows.normalize import page, regions
     from flows.normalize import sections as sections_mod
     from flows.normalize.catalog import assign_codes
 
@@ -327,12 +352,20 @@ def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: d
     report_year = info.report_year if info.report_year is not None else item.report_year_hint
     # Labelled page fields (发布机构: 南昌县人民政府) name the issuer formally; the regions module
     # reads them as header lines.
-    publisher_lines = [f"{key}: {value}" for key, value in (info.meta or {}).items()
-                       if key in ("发布机构", "发文机关", "发文单位") and value]
+    publisher_lines = [
+        f"{key}: {value}"
+        for key, value in (info.meta or {}).items()
+        if key in ("发布机构", "发文机关", "发文单位") and value
+    ]
     issuer = regions.resolve_issuer(
-        title=info.title, text=info.text, url=item.url, source_org=info.source_org,
-        report_year=report_year, header_lines=list(info.header_lines) + publisher_lines,
-        issuer_hint=item.issuer_hint, region_hint=item.region_hint,
+        title=info.title,
+        text=info.text,
+        url=item.url,
+        source_org=info.source_org,
+        report_year=report_year,
+        header_lines=list(info.header_lines) + publisher_lines,
+        issuer_hint=item.issuer_hint,
+        region_hint=item.region_hint,
     )
     body = info.text
     all_warnings = list(warnings) + list(info.warnings) + list(issuer.warnings)
@@ -366,29 +399,47 @@ def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: d
     for offset, line in second_report_titles(body, info.title):
         document["warnings"].append(
             f"another report title inside the body at offset {offset} ({line[:60]!r}): "
-            "figures after it may belong to another report")
+            "figures after it may belong to another report"
+        )
     metrics = assign_codes(metrics_mod.extract_metrics(body, result.doc_id, sections))
     repeats = repeated_paragraphs(body)
     if repeats:
         document["warnings"].append(
-            f"{len(repeats)} paragraph(s) printed again verbatim; their metrics are quarantined as duplicates")
+            f"{len(repeats)} paragraph(s) printed again verbatim; their metrics are quarantined as duplicates"
+        )
 
     problems = contracts.errors(document, "document")
     if problems:
-        result.quarantine.append(contracts.quarantine_record(
-            stage="normalize:document", schema="document", source_id=item.source_id, doc_id=result.doc_id,
-            record_id=result.doc_id, reason="; ".join(problems), record=document,
-        ))
+        result.quarantine.append(
+            contracts.quarantine_record(
+                stage="normalize:document",
+                schema="document",
+                source_id=item.source_id,
+                doc_id=result.doc_id,
+                record_id=result.doc_id,
+                reason="; ".join(problems),
+                record=document,
+            )
+        )
         # Children of a quarantined document would be orphans: they follow it, with the reason.
         for kind, rows, key in (("section", sections, "section_id"), ("metric", metrics, "metric_id")):
             for row in rows:
-                result.quarantine.append(contracts.quarantine_record(
-                    stage=f"normalize:{kind}", schema=kind, source_id=item.source_id, doc_id=result.doc_id,
-                    record_id=row.get(key), reason="document quarantined", record=row,
-                ))
+                result.quarantine.append(
+                    contracts.quarantine_record(
+                        stage=f"normalize:{kind}",
+                        schema=kind,
+                        source_id=item.source_id,
+                        doc_id=result.doc_id,
+                        record_id=row.get(key),
+                        reason="document quarantined",
+                        record=row,
+                    )
+                )
         return
     result.document = document
-    result.sections, bad_sections = contracts.split_valid(sections, "section", stage="normalize:section", id_field="section_id")
+    result.sections, bad_sections = contracts.split_valid(
+        sections, "section", stage="normalize:section", id_field="section_id"
+    )
     bad_ids = {row["record_id"] for row in bad_sections}
     metrics_ok, bad_metrics = contracts.split_valid(metrics, "metric", stage="normalize:metric", id_field="metric_id")
     result.metrics = []
@@ -397,16 +448,30 @@ def _parse_text(result: ParseResult, text: str, item: ParseInput, page_fields: d
         at = bisect_right(repeat_starts, metric["start"]) - 1
         repeat = repeats[at] if at >= 0 and metric["start"] < repeats[at][1] else None
         if repeat is not None:
-            bad_metrics.append(contracts.quarantine_record(
-                stage="normalize:metric", schema="metric", source_id=item.source_id, doc_id=result.doc_id,
-                record_id=metric["metric_id"], record=metric,
-                reason=f"duplicate: its paragraph at offset {repeat[0]} repeats the paragraph at offset "
-                       f"{repeat[2]} verbatim"))
+            bad_metrics.append(
+                contracts.quarantine_record(
+                    stage="normalize:metric",
+                    schema="metric",
+                    source_id=item.source_id,
+                    doc_id=result.doc_id,
+                    record_id=metric["metric_id"],
+                    record=metric,
+                    reason=f"duplicate: its paragraph at offset {repeat[0]} repeats the paragraph at offset "
+                    f"{repeat[2]} verbatim",
+                )
+            )
         elif metric.get("section_id") in bad_ids:
-            bad_metrics.append(contracts.quarantine_record(
-                stage="normalize:metric", schema="metric", source_id=item.source_id, doc_id=result.doc_id,
-                record_id=metric["metric_id"], reason=f"its section {metric['section_id']} was quarantined", record=metric,
-            ))
+            bad_metrics.append(
+                contracts.quarantine_record(
+                    stage="normalize:metric",
+                    schema="metric",
+                    source_id=item.source_id,
+                    doc_id=result.doc_id,
+                    record_id=metric["metric_id"],
+                    reason=f"its section {metric['section_id']} was quarantined",
+                    record=metric,
+                )
+            )
         else:
             result.metrics.append(metric)
     for row in bad_sections + bad_metrics:

@@ -16,13 +16,14 @@ Hostile input is bounded before any parser sees it: the page is cut at ``MAX_HTM
 elements nested deeper than ``MAX_DEPTH`` lose their tags (their text stays), since both lexbor and
 libxml2 slow down or give up on very deep trees.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from flows.normalize import page
 from flows.core.textnorm import fold
+from flows.normalize import page
 
 MAX_HTML_CHARS = 1_500_000
 PRINTED_FIELD_LINES = 200
@@ -68,11 +69,37 @@ def extract(html: str) -> Extracted:
 
 
 # ---------------------------------------------------------------------------------------------
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-         "track", "wbr", "basefont", "frame", "isindex", "keygen"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+    "basefont",
+    "frame",
+    "isindex",
+    "keygen",
+}
 # Elements closed implicitly by a sibling of the same kind (old pages rarely close them).
-_SELF_CLOSING_SIBLINGS = {"p": {"p"}, "li": {"li"}, "td": {"td", "th"}, "th": {"td", "th"},
-                          "tr": {"tr", "td", "th"}, "option": {"option"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"}}
+_SELF_CLOSING_SIBLINGS = {
+    "p": {"p"},
+    "li": {"li"},
+    "td": {"td", "th"},
+    "th": {"td", "th"},
+    "tr": {"tr", "td", "th"},
+    "option": {"option"},
+    "dt": {"dt", "dd"},
+    "dd": {"dt", "dd"},
+}
 _RAW_TEXT = {"script", "style", "textarea", "title", "xmp"}
 # Paragraph-level elements keep their tags when deep content is flattened: they cannot nest in
 # parsed HTML (a new one closes the open one), and they carry the paragraph breaks.
@@ -112,7 +139,7 @@ def bound_html(html: str, warnings: list[str]) -> str:
             if name in _RAW_TEXT:
                 raw_until = name
             if not keep:
-                out.append(html[pos:match.start()])
+                out.append(html[pos : match.start()])
                 pos = match.end()
                 dropped += 1
             continue
@@ -121,7 +148,7 @@ def bound_html(html: str, warnings: list[str]) -> str:
                 kept = stack[depth][1]
                 del stack[depth:]
                 if not kept:
-                    out.append(html[pos:match.start()])
+                    out.append(html[pos : match.start()])
                     pos = match.end()
                 break
     if not dropped:
@@ -143,8 +170,14 @@ def _trafilatura_text(html: str) -> str:
 
     try:
         text = trafilatura.extract(
-            html, include_tables=False, include_comments=False, include_images=False,
-            favor_recall=True, deduplicate=False, output_format="txt", max_tree_size=MAX_TREE_ELEMENTS,
+            html,
+            include_tables=False,
+            include_comments=False,
+            include_images=False,
+            favor_recall=True,
+            deduplicate=False,
+            output_format="txt",
+            max_tree_size=MAX_TREE_ELEMENTS,
         )
     except Exception:  # noqa: BLE001 - a parser failure on a hostile page means "no text", not a crash
         return ""
@@ -153,12 +186,63 @@ def _trafilatura_text(html: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Rendering a subtree as lines.
-_BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "tbody", "thead",
-               "section", "article", "blockquote", "pre", "dd", "dt", "ul", "ol", "center", "hr", "header",
-               "footer", "main", "nav", "aside", "form", "dl", "figure", "figcaption", "address", "caption"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "tr",
+    "table",
+    "tbody",
+    "thead",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "ul",
+    "ol",
+    "center",
+    "hr",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "aside",
+    "form",
+    "dl",
+    "figure",
+    "figcaption",
+    "address",
+    "caption",
+}
 _CELL_TAGS = {"td", "th"}
-_SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "select", "option", "button", "textarea",
-              "object", "embed", "svg", "canvas", "head", "title", "meta", "link"}
+_SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "select",
+    "option",
+    "button",
+    "textarea",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "head",
+    "title",
+    "meta",
+    "link",
+}
 _SPACE_RE = re.compile(r"[ \t\n\r\f\v]+")
 
 
@@ -191,9 +275,26 @@ def render_lines(node) -> list[str]:
     return [line.strip(" \t\u00a0\u3000") for line in lines if line.strip(" \t\u00a0\u3000")]
 
 
-
-_CONTAINER_TAGS = {"div", "td", "th", "table", "tbody", "thead", "tr", "section", "article", "main", "center",
-                   "font", "span", "form", "blockquote", "dl", "ul", "ol"}
+_CONTAINER_TAGS = {
+    "div",
+    "td",
+    "th",
+    "table",
+    "tbody",
+    "thead",
+    "tr",
+    "section",
+    "article",
+    "main",
+    "center",
+    "font",
+    "span",
+    "form",
+    "blockquote",
+    "dl",
+    "ul",
+    "ol",
+}
 DESCEND_SHARE = 0.7
 
 
@@ -246,8 +347,16 @@ def _tidy(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 _META_NAMES = {
     "title": ("articletitle", "og:title", "title"),
-    "publish_date": ("pubdate", "publishdate", "publish_date", "firstpublishedtime", "article:published_time",
-                     "publishtime", "og:release_date", "created"),
+    "publish_date": (
+        "pubdate",
+        "publishdate",
+        "publish_date",
+        "firstpublishedtime",
+        "article:published_time",
+        "publishtime",
+        "og:release_date",
+        "created",
+    ),
     "source": ("contentsource", "source", "og:source"),
     "site_name": ("sitename", "og:site_name"),
     "column": ("columnname", "column"),
@@ -269,8 +378,14 @@ def _fields(tree) -> dict:
     def meta(key: str) -> str | None:
         return next((metas[n] for n in _META_NAMES[key] if metas.get(n)), None)
 
-    fields: dict = {"title": None, "publish_date": None, "source": None, "breadcrumb": [],
-                    "site_name": meta("site_name"), "column": meta("column")}
+    fields: dict = {
+        "title": None,
+        "publish_date": None,
+        "source": None,
+        "breadcrumb": [],
+        "site_name": meta("site_name"),
+        "column": meta("column"),
+    }
     title = meta("title")
     if not title:
         node = tree.css_first("title")

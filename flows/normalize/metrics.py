@@ -10,6 +10,7 @@ names (二十大, 第二批, 十九届六中全会), versions (2.0), hotline num
 Patterns run on ``textnorm.fold(text)`` (same length), so every offset is valid in ``text``;
 ``span`` and ``sentence`` are sliced from the original ``text``.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,23 +18,104 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
-from flows.core.numerals import ARABIC_PATTERN, CN_DIGITS, CN_NUMERAL_CHARS, MULTIPLIERS, is_digit_sequence, parse_number
+from flows.core.numerals import (
+    ARABIC_PATTERN,
+    CN_DIGITS,
+    CN_NUMERAL_CHARS,
+    MULTIPLIERS,
+    is_digit_sequence,
+    parse_number,
+)
 from flows.core.textnorm import fold
 
 # --- vocabulary ---------------------------------------------------------------------------------
 
 # Measure words of things counted. Longer forms first where one is a prefix of another.
 _COUNT_UNITS = (
-    "人次", "件次", "户次", "场次", "个次", "批次", "班次", "车次", "架次", "家次", "条次", "台次", "项次",
-    "起次", "篇次", "期次", "轮次", "部门", "部委",
-    "个", "件", "名", "人", "家", "次", "场", "项", "条", "份", "篇", "期", "批", "户", "起", "部", "种",
-    "处", "所", "位", "支", "座", "本", "册", "套", "台", "辆", "块", "张", "幅", "堂", "轮", "类", "宗",
-    "笔", "款", "组", "栋", "封", "卷",
+    "人次",
+    "件次",
+    "户次",
+    "场次",
+    "个次",
+    "批次",
+    "班次",
+    "车次",
+    "架次",
+    "家次",
+    "条次",
+    "台次",
+    "项次",
+    "起次",
+    "篇次",
+    "期次",
+    "轮次",
+    "部门",
+    "部委",
+    "个",
+    "件",
+    "名",
+    "人",
+    "家",
+    "次",
+    "场",
+    "项",
+    "条",
+    "份",
+    "篇",
+    "期",
+    "批",
+    "户",
+    "起",
+    "部",
+    "种",
+    "处",
+    "所",
+    "位",
+    "支",
+    "座",
+    "本",
+    "册",
+    "套",
+    "台",
+    "辆",
+    "块",
+    "张",
+    "幅",
+    "堂",
+    "轮",
+    "类",
+    "宗",
+    "笔",
+    "款",
+    "组",
+    "栋",
+    "封",
+    "卷",
 )
 # Durations, money and measures: the number is an amount of something, not a count of things.
 _AMOUNT_UNITS = (
-    "个工作日", "工作日", "个小时", "小时", "分钟", "个月", "学时", "课时", "天", "日", "秒",
-    "元", "平方公里", "平方米", "立方米", "公里", "千米", "公顷", "千瓦", "米", "亩", "吨",
+    "个工作日",
+    "工作日",
+    "个小时",
+    "小时",
+    "分钟",
+    "个月",
+    "学时",
+    "课时",
+    "天",
+    "日",
+    "秒",
+    "元",
+    "平方公里",
+    "平方米",
+    "立方米",
+    "公里",
+    "千米",
+    "公顷",
+    "千瓦",
+    "米",
+    "亩",
+    "吨",
 )
 _PERCENT_UNITS = ("%", "‰")
 _CHANGE_UNITS = ("个百分点", "百分点")
@@ -49,9 +131,16 @@ _NOT_AFTER_AREA = frozenset("民委长级场直属域政辖管内外情容貌里
 _SCORE_UNITS = ("分",)
 
 _ALL_UNITS = sorted(
-    _COUNT_UNITS + _AMOUNT_UNITS + _PERCENT_UNITS + _CHANGE_UNITS + _RATIO_UNITS + _DOUBLING_UNITS + _AREA_UNITS
+    _COUNT_UNITS
+    + _AMOUNT_UNITS
+    + _PERCENT_UNITS
+    + _CHANGE_UNITS
+    + _RATIO_UNITS
+    + _DOUBLING_UNITS
+    + _AREA_UNITS
     + _SCORE_UNITS,
-    key=len, reverse=True,
+    key=len,
+    reverse=True,
 )
 _UNIT_KIND = {
     **{u: "count" for u in _COUNT_UNITS + _AREA_UNITS},
@@ -64,19 +153,42 @@ _ARABIC_ONLY_UNITS = frozenset(_AREA_UNITS + _SCORE_UNITS)
 
 # Wording that makes the number a change, and which way; the value itself stays positive.
 _CHANGE_VERBS = {
-    "增长": "increase", "增加": "increase", "上升": "increase", "提高": "increase", "提升": "increase",
-    "上涨": "increase", "增幅": "increase", "涨幅": "increase", "提速": "increase", "前移": "increase",
-    "前进": "increase", "跃升": "increase",
-    "下降": "decrease", "减少": "decrease", "降低": "decrease", "压缩": "decrease", "缩短": "decrease",
-    "缩减": "decrease", "降幅": "decrease", "下滑": "decrease", "回落": "decrease", "后移": "decrease",
-    "后退": "decrease", "减幅": "decrease", "压减": "decrease", "缩小": "decrease", "翻": "increase",
+    "增长": "increase",
+    "增加": "increase",
+    "上升": "increase",
+    "提高": "increase",
+    "提升": "increase",
+    "上涨": "increase",
+    "增幅": "increase",
+    "涨幅": "increase",
+    "提速": "increase",
+    "前移": "increase",
+    "前进": "increase",
+    "跃升": "increase",
+    "下降": "decrease",
+    "减少": "decrease",
+    "降低": "decrease",
+    "压缩": "decrease",
+    "缩短": "decrease",
+    "缩减": "decrease",
+    "降幅": "decrease",
+    "下滑": "decrease",
+    "回落": "decrease",
+    "后移": "decrease",
+    "后退": "decrease",
+    "减幅": "decrease",
+    "压减": "decrease",
+    "缩小": "decrease",
+    "翻": "increase",
 }
 _CHANGE_VERB_PREFIXES = tuple(_CHANGE_VERBS)
 _CHANGE_VERB_ALTERNATION = "(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + ")"
 _CHANGE_VERB_RE = re.compile(_CHANGE_VERB_ALTERNATION + r"\Z")
 # A percent right after a change verb and its short object is a change too (减少材料60%,
 # 压缩审批时间50%); an object holding 率/比/至/到/为/占/的 makes the figure a level (提高到95%).
-_CHANGE_VERB_OBJECT_RE = re.compile(f"(?P<verb>{_CHANGE_VERB_ALTERNATION})" + r"(?:(?![率比至到为占的])[\u4e00-\u9fff]){1,6}\Z")
+_CHANGE_VERB_OBJECT_RE = re.compile(
+    f"(?P<verb>{_CHANGE_VERB_ALTERNATION})" + r"(?:(?![率比至到为占的])[\u4e00-\u9fff]){1,6}\Z"
+)
 # After 个 these make the number a period (连续4个季度), not a count.
 _PERIOD_WORDS = ("季度", "年度", "年头", "学期", "星期", "周")
 
@@ -87,8 +199,28 @@ _NOT_QUALIFYING_BEFORE_JIN = "最就附"
 # A Chinese numeral + measure word naming a programme or slogan rather than counting: 三项制度,
 # 八项规定, 十项行动, 四个意识, 两个维护, 三个代表.
 _PROGRAMME_HEADS = (
-    "行动", "工程", "制度", "规定", "禁令", "承诺", "原则", "战略", "意识", "自信", "维护", "确立", "全面",
-    "代表", "务必", "体系", "模式", "格局", "理念", "机制", "责任", "清单",
+    "行动",
+    "工程",
+    "制度",
+    "规定",
+    "禁令",
+    "承诺",
+    "原则",
+    "战略",
+    "意识",
+    "自信",
+    "维护",
+    "确立",
+    "全面",
+    "代表",
+    "务必",
+    "体系",
+    "模式",
+    "格局",
+    "理念",
+    "机制",
+    "责任",
+    "清单",
 )
 # A 次 that numbers a session: 十九届六次全会, 人大三次会议, 二次、六次全会.
 _SESSION_WORDS = ("全会", "全体会议", "党代会", "代表大会")
@@ -152,12 +284,54 @@ _GLUE_AFTER = frozenset("-—–~/+·•_#×*@")
 # A dash joins numbers only between digits or letters (2021—2025, l379250-0303); after words it is
 # punctuation (成效显著——全年办理500件).
 _DASHES = frozenset("-—–~")
-_SUBJECT_LEADS = ("全年", "全市", "全省", "全区", "全县", "全州", "其中", "累计", "共计", "合计", "先后", "共有", "现有",
-                  "共", "已", "今年", "当年")
-_SUBJECT_TAILS = tuple(sorted((
-    "达到", "共计", "合计", "累计", "达", "为", "共", "计", "超过", "超", "逾", "约", "近", "将近", "保持", "的",
-    "分别", "均", "由", "由原来的", "由平均",
-), key=len, reverse=True))
+_SUBJECT_LEADS = (
+    "全年",
+    "全市",
+    "全省",
+    "全区",
+    "全县",
+    "全州",
+    "其中",
+    "累计",
+    "共计",
+    "合计",
+    "先后",
+    "共有",
+    "现有",
+    "共",
+    "已",
+    "今年",
+    "当年",
+)
+_SUBJECT_TAILS = tuple(
+    sorted(
+        (
+            "达到",
+            "共计",
+            "合计",
+            "累计",
+            "达",
+            "为",
+            "共",
+            "计",
+            "超过",
+            "超",
+            "逾",
+            "约",
+            "近",
+            "将近",
+            "保持",
+            "的",
+            "分别",
+            "均",
+            "由",
+            "由原来的",
+            "由平均",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 # 下降至 / 提高到 / 压减为 before a level: the verb says how the level was reached, not what it is.
 _TO_WORDS = "至到为"
 
@@ -203,6 +377,7 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 # --- the grammar --------------------------------------------------------------------------------
+
 
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
@@ -285,7 +460,7 @@ def _change(page: _Page, start: int, previous: _Found | None, unit: str | None =
         if verb:
             return _CHANGE_VERBS[verb.group("verb")]
     # 分别增长12%、15%: the second figure continues the first one's change.
-    if previous and previous.kind == "change" and page.folded[previous.end:start] in ("、", "和", "及", ",和"):
+    if previous and previous.kind == "change" and page.folded[previous.end : start] in ("、", "和", "及", ",和"):
         return previous.direction
     return None
 
@@ -300,9 +475,11 @@ def _rank_after_di(page: _Page, numeral: str, start: int, end: int, arabic: bool
     left = _left_clause(page.folded, start - 1, limit=10)
     ranked = any(word in left for word in _RANK_WORDS)
     whole_area = left.endswith(_WHOLE_AREAS)
-    if not ((ranked and (unit or free_after))
-            or (whole_area and (unit or free_after))
-            or (unit and arabic and page.char(start - 2) not in "在于")):
+    if not (
+        (ranked and (unit or free_after))
+        or (whole_area and (unit or free_after))
+        or (unit and arabic and page.char(start - 2) not in "在于")
+    ):
         return None
     try:
         value = parse_number(numeral)
@@ -345,8 +522,7 @@ def _ratio(page: _Page, start: int, end: int) -> _Found | None:
     return _Found(start, second.end(), value, None, None, "ratio")
 
 
-def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
-              previous: _Found | None) -> _Found | None:
+def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool, previous: _Found | None) -> _Found | None:
     """A number with its multiplier, qualifiers and unit: 75万余人次, 50多家, 1000人以上, 56%."""
     folded = page.folded
     percent_words = numeral.startswith("百分之")
@@ -370,8 +546,9 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool,
         elif not _unit_fits(page, start, tail.end("unit"), unit, arabic):
             return None
     prefix = _prefix_qualifier(page, start)
-    if not (arabic or percent_words) and not _countable_chinese(numeral, page, start, unit,
-                                                                 bool(prefix or inner_qualifier)):
+    if not (arabic or percent_words) and not _countable_chinese(
+        numeral, page, start, unit, bool(prefix or inner_qualifier)
+    ):
         return None
     try:
         value = parse_number(numeral) * multiplier
@@ -436,8 +613,15 @@ def _shared_unit_heads(page: _Page, found: _Found, floor: int, previous: _Found 
     heads = []
     for start, stop in reversed(spans):
         direction = _change(page, start, previous) if found.kind == "change" else None
-        head = _Found(start, stop, parse_number(page.folded[start:stop]), found.unit, None, found.kind,
-                      direction or found.direction)
+        head = _Found(
+            start,
+            stop,
+            parse_number(page.folded[start:stop]),
+            found.unit,
+            None,
+            found.kind,
+            direction or found.direction,
+        )
         heads.append(head)
         previous = head
     return heads
@@ -480,8 +664,13 @@ def _tokens(page: _Page):
             pos = page.text.index("，", start) + 1
             continue
         numeral = match.group()
-        if match.group("cn") and len(numeral) > 1 and numeral[0] == "一" and is_digit_sequence(numeral[:2]) \
-                and _is_cjk(page.char(start - 1)):
+        if (
+            match.group("cn")
+            and len(numeral) > 1
+            and numeral[0] == "一"
+            and is_digit_sequence(numeral[:2])
+            and _is_cjk(page.char(start - 1))
+        ):
             match = _TOKEN_RE.match(folded, start + 1)
             if match is None:
                 continue
@@ -489,6 +678,7 @@ def _tokens(page: _Page):
 
 
 # --- records ------------------------------------------------------------------------------------
+
 
 def _sentence(page: _Page, start: int, end: int) -> str:
     ends = page.sentence_ends
@@ -543,8 +733,9 @@ def _without_baseline(subject: str | None) -> str | None:
     return subject[:at] if 0 < at and len(subject) - at <= 5 else subject
 
 
-def _subject(page: _Page, found: _Found, floor: int, previous: _Found | None = None,
-             previous_subject: str | None = None) -> str | None:
+def _subject(
+    page: _Page, found: _Found, floor: int, previous: _Found | None = None, previous_subject: str | None = None
+) -> str | None:
     """What is counted: the noun phrase right after the unit (18名政府法律顾问), else the clause
     before the number (受理复议案件518件), never reaching back past the previous metric. A level
     reached from an earlier one (由20个工作日压缩至3个工作日) has the earlier one's subject."""
@@ -552,8 +743,13 @@ def _subject(page: _Page, found: _Found, floor: int, previous: _Found | None = N
     stop = _following_phrase_end(folded, found.end)
     begin = found.end + 1 if folded.startswith("的", found.end) else found.end
     following = folded[begin:stop]
-    if found.kind in ("count", "amount") and len(following) >= 2 and _is_cjk(following[0]) \
-            and following[0] not in "以左余多内" and not following.startswith(_CHANGE_VERB_PREFIXES):
+    if (
+        found.kind in ("count", "amount")
+        and len(following) >= 2
+        and _is_cjk(following[0])
+        and following[0] not in "以左余多内"
+        and not following.startswith(_CHANGE_VERB_PREFIXES)
+    ):
         return page.text[begin:stop].strip(" \t\u3000、,") or None
     begin = found.start
     while begin > floor and found.start - begin < 30 and folded[begin - 1] not in _SUBJECT_LEFT_ENDS:
@@ -603,7 +799,7 @@ def _printed_unit(text: str, found: _Found) -> str | None:
     """The unit as printed (項 stays 項), full-width ％ read as %."""
     if found.unit is None or found.unit_at is None:
         return found.unit
-    return text[found.unit_at:found.unit_at + len(found.unit)].replace("％", "%")
+    return text[found.unit_at : found.unit_at + len(found.unit)].replace("％", "%")
 
 
 def _json_number(value: int | Decimal) -> int | float:
@@ -634,20 +830,22 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
             floor = previous.end if previous else 0
             subject = _subject(page, item, floor, previous, subject)
             previous, consumed = item, item.end
-            records.append({
-                "metric_id": f"{doc_id}-m{item.start:06d}",
-                "doc_id": doc_id,
-                "section_id": section_index.at(item.start),
-                "value": _json_number(item.value),
-                "unit": unit,
-                "qualifier": item.qualifier,
-                "kind": item.kind,
-                "direction": item.direction,
-                "subject": subject,
-                "span": text[item.start:item.end],
-                "start": item.start,
-                "end": item.end,
-                "sentence": _sentence(page, item.start, item.end),
-                "metric_code": None,
-            })
+            records.append(
+                {
+                    "metric_id": f"{doc_id}-m{item.start:06d}",
+                    "doc_id": doc_id,
+                    "section_id": section_index.at(item.start),
+                    "value": _json_number(item.value),
+                    "unit": unit,
+                    "qualifier": item.qualifier,
+                    "kind": item.kind,
+                    "direction": item.direction,
+                    "subject": subject,
+                    "span": text[item.start : item.end],
+                    "start": item.start,
+                    "end": item.end,
+                    "sentence": _sentence(page, item.start, item.end),
+                    "metric_code": None,
+                }
+            )
     return records

@@ -19,6 +19,7 @@ How a page is read, top to bottom:
   (full-width indentation mis-decoded upstream) become the same number of U+3000 spaces, which keeps
   every offset and restores the published indentation; the first line starts after them.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -32,18 +33,66 @@ HAN = r"\u4e00-\u9fff\u3400-\u4dbf"
 # ---------------------------------------------------------------------------------------------
 # Labelled page fields. Longer labels first so that 信息来源 wins over 来源 and 发布时间 over 时间.
 DATE_LABEL_RANK = {
-    "发布日期": 0, "发布时间": 0, "发表日期": 0, "发表时间": 0, "发稿时间": 0, "公开日期": 0,
-    "时间": 1, "日期": 1,
-    "生成日期": 2, "成文日期": 2, "发文日期": 2, "印发日期": 2,
-    "更新时间": 3, "更新日期": 3, "上传时间": 3, "录入时间": 3,
+    "发布日期": 0,
+    "发布时间": 0,
+    "发表日期": 0,
+    "发表时间": 0,
+    "发稿时间": 0,
+    "公开日期": 0,
+    "时间": 1,
+    "日期": 1,
+    "生成日期": 2,
+    "成文日期": 2,
+    "发文日期": 2,
+    "印发日期": 2,
+    "更新时间": 3,
+    "更新日期": 3,
+    "上传时间": 3,
+    "录入时间": 3,
 }
 SOURCE_LABELS = ("信息来源", "文章来源", "稿件来源", "新闻来源", "来源")
 OTHER_LABELS = (
-    "索引号", "发布机构", "发文机关", "主题分类", "体裁分类", "组配分类", "服务对象", "信息分类", "主题词",
-    "文件编号", "发文字号", "文号", "有效性", "效力状态", "公开范围", "公开方式", "公开形式", "公开时限",
-    "所属机构", "所属主题", "关键词", "作者", "编辑", "责任编辑", "审核", "校对", "撰稿", "摄影",
-    "浏览量", "浏览次数", "访问量", "点击数", "点击量", "点击率", "阅读量", "阅读次数", "字号", "字体",
-    "分享到", "标题", "名称",
+    "索引号",
+    "发布机构",
+    "发文机关",
+    "主题分类",
+    "体裁分类",
+    "组配分类",
+    "服务对象",
+    "信息分类",
+    "主题词",
+    "文件编号",
+    "发文字号",
+    "文号",
+    "有效性",
+    "效力状态",
+    "公开范围",
+    "公开方式",
+    "公开形式",
+    "公开时限",
+    "所属机构",
+    "所属主题",
+    "关键词",
+    "作者",
+    "编辑",
+    "责任编辑",
+    "审核",
+    "校对",
+    "撰稿",
+    "摄影",
+    "浏览量",
+    "浏览次数",
+    "访问量",
+    "点击数",
+    "点击量",
+    "点击率",
+    "阅读量",
+    "阅读次数",
+    "字号",
+    "字体",
+    "分享到",
+    "标题",
+    "名称",
 )
 _ALL_LABELS = sorted(set(DATE_LABEL_RANK) | set(SOURCE_LABELS) | set(OTHER_LABELS), key=len, reverse=True)
 # A label must not be the tail of a longer word (资金来源: is prose, not a page field).
@@ -53,11 +102,26 @@ _LABEL_RE = re.compile(
 )
 
 # Dates as pages print them (on the folded view: full-width digits are ASCII there).
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _YMD_RE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?")
 _DMY_RE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d{2})(?!\d)")
-_CN_YMD_RE = re.compile(r"(?P<y>[〇○零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月(?P<d>[一二三四五六七八九十]{1,3})日")
+_CN_YMD_RE = re.compile(
+    r"(?P<y>[〇○零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,2})月(?P<d>[一二三四五六七八九十]{1,3})日"
+)
 _TIME_RE = re.compile(r"\s*\d{1,2}:\d{2}(?::\d{2})?")
 _DATE_AT_START_RE = re.compile(
     r"\s*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?|\d{1,2}\.\d{1,2}\.(?:19|20)\d{2}(?!\d))"
@@ -98,8 +162,8 @@ def parse_date(value: str) -> DateRead | None:
     try:
         iso = _dt.date(year, month, day).isoformat()
     except ValueError:
-        return DateRead(None, value[match.start():match.end()], False)
-    return DateRead(iso, value[match.start():match.end()], True)
+        return DateRead(None, value[match.start() : match.end()], False)
+    return DateRead(iso, value[match.start() : match.end()], True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,7 +171,9 @@ def parse_date(value: str) -> DateRead | None:
 BLANK, BREADCRUMB, CHROME, META, TEXT = "blank", "breadcrumb", "chrome", "meta", "text"
 
 _BULLETS = "•·▪■□◆◇●○►▶※*-—>"
-_LOCATION_RE = re.compile(r"^(?:您现在的位置|您当前的位置|您当前位置|您的位置|当前位置|所在位置|当前所在位置|现在位置|位置)\s*[:]?\s*")
+_LOCATION_RE = re.compile(
+    r"^(?:您现在的位置|您当前的位置|您当前位置|您的位置|当前位置|所在位置|当前所在位置|现在位置|位置)\s*[:]?\s*"
+)
 _CRUMB_SEP_RE = re.compile(r"\s*(?:>>|>|›|»|→|/|\\|≫)\s*")
 _HOME_CRUMB_RE = re.compile(r"^(?:网站首页|首页|主页)\s*(?:>>|>|›|»|→|/|≫)")
 _CRUMB_TAIL = {"正文", "正文内容", "详细内容", "详情", "内容", "阅读"}
@@ -150,7 +216,7 @@ def parse_breadcrumb(line: str) -> list[str] | None:
         return None
     items, pos = [], rest_start
     for sep in _CRUMB_SEP_RE.finditer(folded, rest_start):
-        items.append(original[pos:sep.start()].strip())
+        items.append(original[pos : sep.start()].strip())
         pos = sep.end()
     items.append(original[pos:].strip())
     items = [item for item in items if item]
@@ -215,14 +281,14 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
             end = time.end()
         labels = [m for m in labels if m.start() >= end]
         # a date line, not prose that opens with a date: only chrome or a short tag before the labels
-        if _leftover(folded[end: labels[0].start()] if labels else folded[end:]):
+        if _leftover(folded[end : labels[0].start()] if labels else folded[end:]):
             return None
         fields.append(MetaField("", stripped[:end].strip()))
     elif not labels or labels[0].start() != opening:
         return None
     for index, match in enumerate(labels):
         stop = labels[index + 1].start() if index + 1 < len(labels) else len(folded)
-        fields.append(MetaField(match["label"].replace(" ", ""), _clean_value(stripped[match.end():stop])))
+        fields.append(MetaField(match["label"].replace(" ", ""), _clean_value(stripped[match.end() : stop])))
     return fields
 
 
@@ -261,13 +327,17 @@ def classify(line: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Shapes of text lines.
 _CN_NUM = "一二三四五六七八九十"
-_HEADING_RE = re.compile(rf"^(?:[{_CN_NUM}]+[、.]|[(][{_CN_NUM}]+[)]|第[{_CN_NUM}]+(?:部分|章|节)|\d{{1,2}}[、.](?!\d))")
+_HEADING_RE = re.compile(
+    rf"^(?:[{_CN_NUM}]+[、.]|[(][{_CN_NUM}]+[)]|第[{_CN_NUM}]+(?:部分|章|节)|\d{{1,2}}[、.](?!\d))"
+)
 _TITLE_END_RE = re.compile(
     r"(?:报告|情况|打算|总结|通知|方案|要点|计划|安排|意见|决定|办法|规定|纲要|规划|汇报|通报|讲话|公告|批复|说明|解读|综述|年报|材料)"
     r"(?:\s*[(][^()]{1,20}[)])?$"
 )
 _DOC_NUMBER_RE = re.compile(r"^[\w]{1,8}[〔\[(【]\s*(?:19|20)\d{2}\s*[〕\])】]\s*\d+\s*号$")
-_ORG_SUFFIX_RE = re.compile(r"(?:政府|委员会|常委会|人大|政协|委|局|厅|办公室|办公厅|办|处|部门|单位|中心|机关|院|所|站|公司|街道|乡镇|镇|乡|区|县|市|省|管委会|办事处|党组|法院|检察院)$")
+_ORG_SUFFIX_RE = re.compile(
+    r"(?:政府|委员会|常委会|人大|政协|委|局|厅|办公室|办公厅|办|处|部门|单位|中心|机关|院|所|站|公司|街道|乡镇|镇|乡|区|县|市|省|管委会|办事处|党组|法院|检察院)$"
+)
 
 
 def _is_addressee(folded: str) -> bool:
@@ -350,7 +420,7 @@ def _flattened_parts(folded_text: str, start: int, end: int, total: int) -> list
     cuts, depth, scanned = [], 0, start
     for gap in _GAP_RE.finditer(folded_text, start, limit):
         depth, scanned = _bracket_depth(folded_text, scanned, gap.start(), depth), gap.start()
-        before, after = folded_text[gap.start() - 1:gap.start()], folded_text[gap.end():gap.end() + 1]
+        before, after = folded_text[gap.start() - 1 : gap.start()], folded_text[gap.end() : gap.end() + 1]
         if depth == 0 and gap.start() > start and before not in _CRUMB_SIDE and after not in _CRUMB_SIDE:
             cuts.append((gap.start(), gap.end()))
     if not cuts:
@@ -448,12 +518,23 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
     is_report, why = judge_report(title, body, header_lines, text)
     if not is_report:
         warnings.append(f"not an annual report: {why}")
-    meta = {f.label: f.value for f in meta_head + meta_tail
-            if f.label and f.value and f.label not in DATE_LABEL_RANK and f.label not in SOURCE_LABELS}
+    meta = {
+        f.label: f.value
+        for f in meta_head + meta_tail
+        if f.label and f.value and f.label not in DATE_LABEL_RANK and f.label not in SOURCE_LABELS
+    }
     return PageInfo(
-        text=body, title=title, publish_date=publish_date, source_org=source_org,
-        breadcrumb=breadcrumb, report_year=report_year, is_report=is_report,
-        header_lines=header_lines, warnings=warnings, body_start=body_start, meta=meta,
+        text=body,
+        title=title,
+        publish_date=publish_date,
+        source_org=source_org,
+        breadcrumb=breadcrumb,
+        report_year=report_year,
+        is_report=is_report,
+        header_lines=header_lines,
+        warnings=warnings,
+        body_start=body_start,
+        meta=meta,
     )
 
 
@@ -463,24 +544,32 @@ def _body_end(lines: list[_Line], body_index: int) -> int:
     last_prose = body_index
     for index in range(len(lines) - 1, body_index - 1, -1):
         line = lines[index]
-        if line.kind == TEXT and not _is_footer(line.folded) and (
-            _SENTENCE_PUNCT_RE.search(line.folded) or len(line.folded) >= 40 or index == body_index
+        if (
+            line.kind == TEXT
+            and not _is_footer(line.folded)
+            and (_SENTENCE_PUNCT_RE.search(line.folded) or len(line.folded) >= 40 or index == body_index)
         ):
             last_prose = index
             break
     end = len(lines)
     for index in range(last_prose + 1, len(lines)):
         line = lines[index]
-        if line.kind in (CHROME, BREADCRUMB) or (line.kind == TEXT and _is_footer(line.folded)) or (
-            line.kind == META and any(f.label in SOURCE_LABELS or f.label in OTHER_LABELS for f in parse_meta_line(line.raw) or [])
+        if (
+            line.kind in (CHROME, BREADCRUMB)
+            or (line.kind == TEXT and _is_footer(line.folded))
+            or (
+                line.kind == META
+                and any(f.label in SOURCE_LABELS or f.label in OTHER_LABELS for f in parse_meta_line(line.raw) or [])
+            )
         ):
             end = index
             break
     if end < len(lines):  # trailing page chrome found: labelled page-information lines above it go too;
         # a bare date there is the report's signature date and stays
-        while end - 1 > body_index and (lines[end - 1].kind == BLANK or (
-            lines[end - 1].kind == META and any(f.label for f in parse_meta_line(lines[end - 1].raw) or [])
-        )):
+        while end - 1 > body_index and (
+            lines[end - 1].kind == BLANK
+            or (lines[end - 1].kind == META and any(f.label for f in parse_meta_line(lines[end - 1].raw) or []))
+        ):
             end -= 1
     return end
 
@@ -492,8 +581,9 @@ def _body_text(text: str, lines: list[_Line], first: int, stop: int, warnings: l
     end = lines[stop - 1].end
     body = text[start:end].rstrip()
     # Line-initial '?' runs are mis-decoded full-width indentation: restore U+3000 (same length).
-    repaired = re.sub(r"(?m)^([ \t\u3000]*)([?？]{1,4})(?=[^?？\s])",
-                      lambda m: m.group(1) + "\u3000" * len(m.group(2)), body)
+    repaired = re.sub(
+        r"(?m)^([ \t\u3000]*)([?？]{1,4})(?=[^?？\s])", lambda m: m.group(1) + "\u3000" * len(m.group(2)), body
+    )
     if repaired != body:
         warnings.append("garbled indentation: '?' at line starts read as full-width spaces")
     lead = len(repaired) - len(repaired.lstrip(" \t\u3000"))
@@ -550,7 +640,9 @@ def _title_part(folded: str) -> bool:
     or a title fragment, not a sentence, not a site name (``XX市人民政府网``) and not a red document
     header (``XX县人民政府文件``)."""
     return (
-        len(folded) <= 60 and not _SENTENCE_PUNCT_RE.search(folded) and "," not in folded
+        len(folded) <= 60
+        and not _SENTENCE_PUNCT_RE.search(folded)
+        and "," not in folded
         and not re.search(r"(?:网|网站|门户|平台|文件)$", folded)
     )
 
@@ -618,12 +710,19 @@ _FIRST_SENTENCE_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?(?:以来)?
 # Dated national events (political calendar) as a last resort: a report that mentions one was
 # written in or after that year. Used only when neither title, body opening nor publish date tells.
 _EVENT_YEARS = (
-    (re.compile(r"十八届四中全会"), 2014), (re.compile(r"十八届五中全会"), 2015), (re.compile(r"十八届六中全会"), 2016),
-    (re.compile(r"十九大"), 2017), (re.compile(r"十九届[二三]中全会"), 2018), (re.compile(r"十九届四中全会"), 2019),
-    (re.compile(r"不忘初心、牢记使命.?主题教育"), 2019), (re.compile(r"民法典|习近平法治思想|十九届五中全会"), 2020),
-    (re.compile(r"十九届六中全会|党史学习教育|八五.?普法"), 2021), (re.compile(r"二十大"), 2022),
+    (re.compile(r"十八届四中全会"), 2014),
+    (re.compile(r"十八届五中全会"), 2015),
+    (re.compile(r"十八届六中全会"), 2016),
+    (re.compile(r"十九大"), 2017),
+    (re.compile(r"十九届[二三]中全会"), 2018),
+    (re.compile(r"十九届四中全会"), 2019),
+    (re.compile(r"不忘初心、牢记使命.?主题教育"), 2019),
+    (re.compile(r"民法典|习近平法治思想|十九届五中全会"), 2020),
+    (re.compile(r"十九届六中全会|党史学习教育|八五.?普法"), 2021),
+    (re.compile(r"二十大"), 2022),
     (re.compile(r"二十届二中全会|(?<!使命.)(?<!使命)主题教育|一规划两纲要.{0,20}中期评估"), 2023),
-    (re.compile(r"二十届三中全会"), 2024), (re.compile(r"二十届四中全会"), 2025),
+    (re.compile(r"二十届三中全会"), 2024),
+    (re.compile(r"二十届四中全会"), 2025),
 )
 
 
@@ -669,7 +768,12 @@ _TITLE_NOT_REPORT_RE = re.compile(
 _NEGATIVE_CUES = (
     (re.compile(r"小编|供大家参考|供您参考|公文范文|(?<!示)范文|网友投稿|文秘|精选\d*篇"), "template essay site"),
     (re.compile(r"制定本方案|特制定本|制定如下方案|实施方案如下"), "implementation plan"),
-    (re.compile(r"(?:工作要点|工作计划|工作安排)如下|现就[^。]{0,40}(?:安排|要点|通知)如下|现印发给你们|请认真贯彻执行|请结合实际"), "work plan or notice"),
+    (
+        re.compile(
+            r"(?:工作要点|工作计划|工作安排)如下|现就[^。]{0,40}(?:安排|要点|通知)如下|现印发给你们|请认真贯彻执行|请结合实际"
+        ),
+        "work plan or notice",
+    ),
     (re.compile(r"同志们|我讲几点|讲几点意见"), "speech"),
     (re.compile(r"^(?:本报讯|本网讯|[^。]{0,10}讯\s|[^。]{0,20}记者|近日,|日前,)"), "news item"),
 )

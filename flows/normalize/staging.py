@@ -12,12 +12,13 @@ from ``raw/``, and syncing each of 50,000 files costs more than reparsing the fe
 tear. A file that does not read back as JSON is skipped with a warning and its version marker
 removed, so the next normalize parses that snapshot again.
 """
+
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from flows.core.atomic import TEMP_PREFIX, write_atomic
 from flows.core.lock import crash_point
@@ -39,8 +40,9 @@ def write_staged(warehouse_dir: Path, result: dict) -> Path:
     path = staged_path(warehouse_dir, result["doc_id"])
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    write_atomic(path, payload.encode("utf-8"), suffix=".json", fsync=False,
-                 before_rename=lambda: crash_point("staging-rename"))
+    write_atomic(
+        path, payload.encode("utf-8"), suffix=".json", fsync=False, before_rename=lambda: crash_point("staging-rename")
+    )
     _write_version_marker(path, result["parser_version"])
     return path
 
@@ -86,8 +88,7 @@ def iter_staged(warehouse_dir: Path) -> Iterator[dict]:
             with path.open(encoding="utf-8") as handle:
                 result = json.load(handle)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            log.warning("%s: not readable JSON (%s), skipped; the next normalize parses its snapshot again",
-                        path, exc)
+            log.warning("%s: not readable JSON (%s), skipped; the next normalize parses its snapshot again", path, exc)
             _version_marker(path).unlink(missing_ok=True)
             continue
         yield result

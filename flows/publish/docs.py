@@ -7,6 +7,7 @@ from (``warehouse_views``), computed columns from the view's own bilingual notes
 Table Schema fields follow the schemas' convention: ``title``/``description`` in English,
 ``x-title-zh``/``x-description-zh`` in Chinese.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,28 +23,53 @@ from flows.publish.releases import CSV_LINE_TERMINATOR, Column, Table, formula_l
 
 PROJECT_URL = "https://github.com/fazhi-data/fazhi"
 ISSUES_URL = PROJECT_URL + "/issues"
-LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 International",
-           "path": "https://creativecommons.org/licenses/by/4.0/"}
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
 EXAMPLES_SHOWN = 5
 FORMULA_CELLS_SHOWN = 20
 README_ISSUERS_SHOWN = 2000
 
 _FRICTIONLESS_TYPES = {
-    "string": "string", "integer": "integer", "number": "number", "boolean": "boolean",
-    "date": "date", "date-time": "datetime", "list": "array",
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "date": "date",
+    "date-time": "datetime",
+    "list": "array",
 }
 _DUCKDB_KINDS = {
-    "VARCHAR": "string", "BIGINT": "integer", "INTEGER": "integer", "HUGEINT": "integer", "SMALLINT": "integer",
-    "DOUBLE": "number", "FLOAT": "number", "BOOLEAN": "boolean", "DATE": "date",
-    "TIMESTAMP WITH TIME ZONE": "date-time", "JSON": "json",
+    "VARCHAR": "string",
+    "BIGINT": "integer",
+    "INTEGER": "integer",
+    "HUGEINT": "integer",
+    "SMALLINT": "integer",
+    "DOUBLE": "number",
+    "FLOAT": "number",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP WITH TIME ZONE": "date-time",
+    "JSON": "json",
 }
-_JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean",
-               "date": "string", "date-time": "string", "list": "array", "json": "object"}
+_JSON_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "date": "string",
+    "date-time": "string",
+    "list": "array",
+    "json": "object",
+}
 # The grain of the metric_yoy view (its SQL picks one value per issuer, code and year).
 METRIC_YOY_KEY = ["issuer_id", "metric_code", "report_year"]
 
 
 # -- tables from the schemas ------------------------------------------------------------------------
+
 
 def _column(name: str, prop: dict) -> Column:
     from flows.load.columns import column_from_property
@@ -53,9 +79,14 @@ def _column(name: str, prop: dict) -> Column:
     types = [types] if isinstance(types, str) else list(types or [])
     non_null = [t for t in types if t != "null"]
     return Column(
-        name=name, kind=spec.kind, json_type=non_null[0] if len(non_null) == 1 else "string",
-        nullable=spec.nullable, title_en=spec.title_en, title_zh=spec.title_zh,
-        description_en=spec.description_en, description_zh=spec.description_zh,
+        name=name,
+        kind=spec.kind,
+        json_type=non_null[0] if len(non_null) == 1 else "string",
+        nullable=spec.nullable,
+        title_en=spec.title_en,
+        title_zh=spec.title_zh,
+        description_en=spec.description_en,
+        description_zh=spec.description_zh,
         enum=tuple(v for v in prop.get("enum") or () if v is not None),
     )
 
@@ -65,8 +96,11 @@ def table_from_schema(schema_name: str, *, name: str, exclude: tuple = (), only:
     props = schema["properties"]
     names = [n for n in props if n not in exclude and (only is None or n in only)]
     return Table(
-        name=name, title_en=schema.get("title", ""), title_zh=schema.get("x-title-zh", ""),
-        description_en=schema.get("description", ""), description_zh=schema.get("x-description-zh", ""),
+        name=name,
+        title_en=schema.get("title", ""),
+        title_zh=schema.get("x-title-zh", ""),
+        description_en=schema.get("description", ""),
+        description_zh=schema.get("x-description-zh", ""),
         columns=[_column(n, props[n]) for n in names],
         primary_key=[k for k in schema.get("x-primary-key") or [] if k in names],
         foreign_keys=[fk for fk in schema.get("x-foreign-keys") or [] if set(fk["fields"]) <= set(names)],
@@ -94,13 +128,29 @@ def view_table(con, view_name: str, *, links_to: tuple[str, ...]) -> Table:
     schemas = schemas_by_table()
     columns = []
     for name, duck_type, *_ in con.execute(f'DESCRIBE "{view_name}"').fetchall():
-        inherited = next((schemas[t]["properties"][name] for t in view.inherits_from
-                          if t in schemas and name in schemas[t]["properties"]), None)
+        inherited = next(
+            (
+                schemas[t]["properties"][name]
+                for t in view.inherits_from
+                if t in schemas and name in schemas[t]["properties"]
+            ),
+            None,
+        )
         if name in view.computed or inherited is None:
             zh, en = view.computed.get(name, (name, name))
             kind = _duckdb_kind(duck_type)
-            columns.append(Column(name=name, kind=kind, json_type=_JSON_TYPES[kind], nullable=True,
-                                  title_en=en, title_zh=zh, description_en=en, description_zh=zh))
+            columns.append(
+                Column(
+                    name=name,
+                    kind=kind,
+                    json_type=_JSON_TYPES[kind],
+                    nullable=True,
+                    title_en=en,
+                    title_zh=zh,
+                    description_en=en,
+                    description_zh=zh,
+                )
+            )
         else:
             column = _column(name, inherited)
             # Every column of a left-joined view can be null, whatever the source table says.
@@ -112,10 +162,14 @@ def view_table(con, view_name: str, *, links_to: tuple[str, ...]) -> Table:
         if table in links_to and len(schema.get("x-primary-key") or []) == 1 and schema["x-primary-key"][0] in names
     ]
     return Table(
-        name=view.name, title_en=view.title_en, title_zh=view.title_zh,
-        description_en=view.description_en + " This release: rows of its report year whose previous year also has a value.",
+        name=view.name,
+        title_en=view.title_en,
+        title_zh=view.title_zh,
+        description_en=view.description_en
+        + " This release: rows of its report year whose previous year also has a value.",
         description_zh=view.description_zh + "本发布：仅含本报告年度且上一年度也有数值的行。",
-        columns=columns, primary_key=[k for k in METRIC_YOY_KEY if k in [c.name for c in columns]],
+        columns=columns,
+        primary_key=[k for k in METRIC_YOY_KEY if k in [c.name for c in columns]],
         foreign_keys=foreign_keys,
     )
 
@@ -131,42 +185,70 @@ def package_foreign_keys(table: Table, tables: list[Table]) -> list[dict]:
     (a key to the table itself refers to resource ``""``, as the spec says)."""
     names = {t.name for t in tables}
     return [
-        {"fields": fk["fields"], "reference": {
-            "resource": "" if fk["reference"]["table"] == table.name else fk["reference"]["table"],
-            "fields": fk["reference"]["fields"]}}
-        for fk in table.foreign_keys if fk["reference"]["table"] in names
+        {
+            "fields": fk["fields"],
+            "reference": {
+                "resource": "" if fk["reference"]["table"] == table.name else fk["reference"]["table"],
+                "fields": fk["reference"]["fields"],
+            },
+        }
+        for fk in table.foreign_keys
+        if fk["reference"]["table"] in names
     ]
 
 
 # -- facts about the release, from the warehouse --------------------------------------------------------
 
+
 def release_facts(con, year: int, tables: list[Table]) -> dict:
     doc_ids = [row[0] for row in tables[0].rows]
     ids = "WITH ids AS (SELECT unnest(?::VARCHAR[]) AS doc_id) "
-    fetched = con.execute(ids + """
+    fetched = con.execute(
+        ids
+        + """
         SELECT min(f.fetched_at), max(f.fetched_at) FROM fetches AS f
         JOIN documents AS d ON d.source_id = f.source_id AND d.snapshot_sha256 = f.snapshot_sha256
         WHERE d.doc_id IN (SELECT doc_id FROM ids)
-    """, [doc_ids]).fetchone()
-    code_version = con.execute(
-        "SELECT code_version FROM runs ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
-    parser_versions = [r[0] for r in con.execute(ids + """
+    """,
+        [doc_ids],
+    ).fetchone()
+    code_version = con.execute("SELECT code_version FROM runs ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
+    parser_versions = [
+        r[0]
+        for r in con.execute(
+            ids
+            + """
         SELECT DISTINCT parser_version FROM documents WHERE doc_id IN (SELECT doc_id FROM ids) ORDER BY 1
-    """, [doc_ids]).fetchall()]
-    coverage = con.execute(ids + """
+    """,
+            [doc_ids],
+        ).fetchall()
+    ]
+    coverage = con.execute(
+        ids
+        + """
         , counts AS (SELECT doc_id, count(*) AS n, count(metric_code) AS c FROM metrics GROUP BY doc_id)
         SELECT d.issuer_id, min(array_to_string(d.issuers, ' ')), min(d.region_name), min(d.region_level),
                count(*), coalesce(sum(counts.n), 0), coalesce(sum(counts.c), 0)
         FROM documents AS d LEFT JOIN counts ON counts.doc_id = d.doc_id
         WHERE d.doc_id IN (SELECT doc_id FROM ids)
         GROUP BY d.issuer_id ORDER BY min(d.region_code) NULLS LAST, d.issuer_id NULLS LAST
-    """, [doc_ids]).fetchall()
-    years_by_issuer = {issuer: sorted(int(y) for y in ys) for issuer, ys in con.execute(
-        "SELECT issuer_id, list(report_year) FROM coverage WHERE has_report GROUP BY issuer_id").fetchall()}
-    sources = con.execute(ids + """
+    """,
+        [doc_ids],
+    ).fetchall()
+    years_by_issuer = {
+        issuer: sorted(int(y) for y in ys)
+        for issuer, ys in con.execute(
+            "SELECT issuer_id, list(report_year) FROM coverage WHERE has_report GROUP BY issuer_id"
+        ).fetchall()
+    }
+    sources = con.execute(
+        ids
+        + """
         SELECT d.doc_id, d.title, array_to_string(d.issuers, ' '), d.url FROM documents AS d
         WHERE d.doc_id IN (SELECT doc_id FROM ids) ORDER BY d.doc_id
-    """, [doc_ids]).fetchall()
+    """,
+        [doc_ids],
+    ).fetchall()
     return {
         "report_year": year,
         "fetched_from": _iso(fetched[0]) if fetched else None,
@@ -174,8 +256,16 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
         "code_version": code_version[0] if code_version and code_version[0] else __version__,
         "parser_versions": parser_versions,
         "coverage": [
-            {"issuer_id": r[0], "issuer": r[1], "region_name": r[2], "region_level": r[3], "documents": int(r[4]),
-             "metrics": int(r[5]), "canonical_metrics": int(r[6]), "years": years_by_issuer.get(r[0], [year])}
+            {
+                "issuer_id": r[0],
+                "issuer": r[1],
+                "region_name": r[2],
+                "region_level": r[3],
+                "documents": int(r[4]),
+                "metrics": int(r[5]),
+                "canonical_metrics": int(r[6]),
+                "years": years_by_issuer.get(r[0], [year]),
+            }
             for r in coverage
         ],
         "sources": [{"doc_id": r[0], "title": r[1] or r[2] or r[0], "path": r[3]} for r in sources],
@@ -193,9 +283,16 @@ def _iso(value) -> str | None:
 
 # -- datapackage.json ---------------------------------------------------------------------------------
 
+
 def dialect() -> dict:
-    return {"delimiter": ",", "lineTerminator": CSV_LINE_TERMINATOR, "quoteChar": '"', "doubleQuote": True,
-            "skipInitialSpace": False, "header": True}
+    return {
+        "delimiter": ",",
+        "lineTerminator": CSV_LINE_TERMINATOR,
+        "quoteChar": '"',
+        "doubleQuote": True,
+        "skipInitialSpace": False,
+        "header": True,
+    }
 
 
 def table_schema(table: Table, tables: list[Table]) -> dict:
@@ -204,8 +301,10 @@ def table_schema(table: Table, tables: list[Table]) -> dict:
         entry = {
             "name": column.name,
             "type": _frictionless_type(column),
-            "title": column.title_en, "x-title-zh": column.title_zh,
-            "description": column.description_en, "x-description-zh": column.description_zh,
+            "title": column.title_en,
+            "x-title-zh": column.title_zh,
+            "description": column.description_en,
+            "x-description-zh": column.description_zh,
         }
         if column.kind == "date-time":
             entry["format"] = "any"  # ISO 8601 with or without fractional seconds
@@ -232,8 +331,9 @@ def _frictionless_type(column: Column) -> str:
     return _FRICTIONLESS_TYPES[column.kind]
 
 
-def datapackage(*, tables: list[Table], facts: dict, year: int, version: str, created: datetime,
-                csv_bytes: dict[str, bytes]) -> dict:
+def datapackage(
+    *, tables: list[Table], facts: dict, year: int, version: str, created: datetime, csv_bytes: dict[str, bytes]
+) -> dict:
     content = {name: sha256_hex(data) for name, data in sorted(csv_bytes.items())}
     return {
         "profile": "tabular-data-package",
@@ -268,8 +368,10 @@ def datapackage(*, tables: list[Table], facts: dict, year: int, version: str, cr
                 "name": t.name,
                 "path": t.file_name,
                 "profile": "tabular-data-resource",
-                "title": t.title_en, "x-title-zh": t.title_zh,
-                "description": t.description_en, "x-description-zh": t.description_zh,
+                "title": t.title_en,
+                "x-title-zh": t.title_zh,
+                "description": t.description_en,
+                "x-description-zh": t.description_zh,
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
@@ -286,13 +388,21 @@ def datapackage(*, tables: list[Table], facts: dict, year: int, version: str, cr
 
 # -- README.md -------------------------------------------------------------------------------------------
 
+
 def _md(text) -> str:
     """One Markdown table cell: no pipes or line breaks from the data."""
-    return str("" if text is None else text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return (
+        str("" if text is None else text)
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
 
 
-def readme(*, tables: list[Table], facts: dict, year: int, version: str, created: datetime,
-           csv_bytes: dict[str, bytes]) -> str:
+def readme(
+    *, tables: list[Table], facts: dict, year: int, version: str, created: datetime, csv_bytes: dict[str, bytes]
+) -> str:
     coverage = facts["coverage"]
     issuers = len({c["issuer_id"] for c in coverage if c["issuer_id"]})
     unresolved = sum(c["documents"] for c in coverage if not c["issuer_id"])
@@ -319,8 +429,13 @@ def readme(*, tables: list[Table], facts: dict, year: int, version: str, created
         "## 覆盖范围 / Coverage",
         "",
         f"- 报告年度 / Report year: {year}",
-        f"- 发布机关 / Issuers: {issuers}" + (f"（另有 {unresolved} 份报告未能确定发布机关 / plus {unresolved} "
-                                            "report(s) whose issuer could not be resolved）" if unresolved else ""),
+        f"- 发布机关 / Issuers: {issuers}"
+        + (
+            f"（另有 {unresolved} 份报告未能确定发布机关 / plus {unresolved} "
+            "report(s) whose issuer could not be resolved）"
+            if unresolved
+            else ""
+        ),
         f"- 报告 / Reports: {rows['documents']}; 章节 / Sections: {rows['sections']}; "
         f"指标 / Metrics: {rows['metrics']}（已归类 / with a metric_code: {canonical}）; "
         f"同比 / Year-over-year rows: {rows['metric_yoy']}",
@@ -333,11 +448,15 @@ def readme(*, tables: list[Table], facts: dict, year: int, version: str, created
         "| --- | --- | --- | ---: | ---: | ---: | --- |",
     ]
     for c in coverage[:README_ISSUERS_SHOWN]:
-        out.append(f"| {_md(c['issuer'] or '（未确定 / unresolved）')} | {_md(c['region_name'])} | {_md(c['region_level'])} "
-                   f"| {c['documents']} | {c['metrics']} | {c['canonical_metrics']} | {', '.join(map(str, c['years']))} |")
+        out.append(
+            f"| {_md(c['issuer'] or '（未确定 / unresolved）')} | {_md(c['region_name'])} | {_md(c['region_level'])} "
+            f"| {c['documents']} | {c['metrics']} | {c['canonical_metrics']} | {', '.join(map(str, c['years']))} |"
+        )
     if len(coverage) > README_ISSUERS_SHOWN:
-        out.append(f"\n（其余 {len(coverage) - README_ISSUERS_SHOWN} 个见 documents.csv / "
-                   f"{len(coverage) - README_ISSUERS_SHOWN} more in documents.csv）")
+        out.append(
+            f"\n（其余 {len(coverage) - README_ISSUERS_SHOWN} 个见 documents.csv / "
+            f"{len(coverage) - README_ISSUERS_SHOWN} more in documents.csv）"
+        )
     out += [
         "",
         "## 数据如何产生 / How it was produced",
@@ -361,7 +480,9 @@ def readme(*, tables: list[Table], facts: dict, year: int, version: str, created
         "| --- | ---: | ---: | --- |",
     ]
     for t in tables:
-        out.append(f"| {t.file_name} | {len(t.rows)} | {len(csv_bytes[t.file_name])} | {_md(t.title_zh)} / {_md(t.title_en)} |")
+        out.append(
+            f"| {t.file_name} | {len(t.rows)} | {len(csv_bytes[t.file_name])} | {_md(t.title_zh)} / {_md(t.title_en)} |"
+        )
     out += [
         "| datapackage.json | | | Frictionless Data Package：字段类型、说明、主键与外键 / field types, descriptions, keys |",
         "| CHANGELOG.md | | | 与上一版本的差异 / changes since the previous version |",
@@ -371,12 +492,12 @@ def readme(*, tables: list[Table], facts: dict, year: int, version: str, created
         "",
         "- 编码为带 BOM 的 UTF-8：中文版 Windows 上的 Excel 可直接打开而不乱码。 / UTF-8 with a byte-order mark, so "
         "Excel on a Chinese-locale Windows opens the files without mojibake. pandas (`pd.read_csv`), DuckDB "
-        "(`read_csv`) and Frictionless skip the BOM; Python's `csv` module needs `open(path, encoding=\"utf-8-sig\", newline=\"\")`.",
+        '(`read_csv`) and Frictionless skip the BOM; Python\'s `csv` module needs `open(path, encoding="utf-8-sig", newline="")`.',
         "- RFC 4180：逗号分隔，必要时加双引号，CRLF 换行；首行为英文列名。 / RFC 4180: comma-separated, quoted only "
         "where needed, CRLF line ends, a header row of English snake_case names. Text values are as published (Chinese).",
         "- 空单元格表示空值（null）；布尔值为 `true`/`false`；日期为 `YYYY-MM-DD`；时间为 UTC ISO 8601。 / An empty cell "
         "is null; booleans `true`/`false`; dates `YYYY-MM-DD`; timestamps ISO 8601 UTC.",
-        "- 列表（issuers、warnings、breadcrumb 等）与对象为紧凑 JSON 文本，如 `[\"中共朝阳市委\",\"朝阳市人民政府\"]`。 / Lists "
+        '- 列表（issuers、warnings、breadcrumb 等）与对象为紧凑 JSON 文本，如 `["中共朝阳市委","朝阳市人民政府"]`。 / Lists '
         "(issuers, warnings, breadcrumb) and objects are compact JSON text.",
         "- 全文在 `documents_text.csv`；`start`/`end` 为该文本中的码点（字符）偏移，`text[start:end]` 即 `span`。 / "
         "The full text is in `documents_text.csv` (a report can exceed the 32,767 characters an Excel cell holds); "
@@ -402,8 +523,10 @@ def readme(*, tables: list[Table], facts: dict, year: int, version: str, created
             key = ", ".join(f"{k}={v}" for k, v in cell["key"].items())
             out.append(f"| {cell['resource']}.csv | {cell['field']} | {_md(key)} | `{_md(cell['value'][:40])}` |")
         if len(facts["formula_cells"]) > FORMULA_CELLS_SHOWN:
-            out.append(f"\n（其余 {len(facts['formula_cells']) - FORMULA_CELLS_SHOWN} 个略 / and "
-                       f"{len(facts['formula_cells']) - FORMULA_CELLS_SHOWN} more）")
+            out.append(
+                f"\n（其余 {len(facts['formula_cells']) - FORMULA_CELLS_SHOWN} 个略 / and "
+                f"{len(facts['formula_cells']) - FORMULA_CELLS_SHOWN} more）"
+            )
     out += ["", "## 字段说明 / Field dictionary", ""]
     for t in tables:
         out += [
@@ -420,8 +543,10 @@ def readme(*, tables: list[Table], facts: dict, year: int, version: str, created
         ]
         for c in t.columns:
             kind = _frictionless_type(c) + ("" if c.nullable else ", required")
-            out.append(f"| `{c.name}` | {kind} | {_md(c.title_zh)} | {_md(c.title_en)} | {_md(c.description_zh)} "
-                       f"| {_md(c.description_en)} |")
+            out.append(
+                f"| `{c.name}` | {kind} | {_md(c.title_zh)} | {_md(c.title_en)} | {_md(c.description_zh)} "
+                f"| {_md(c.description_en)} |"
+            )
         out.append("")
     out += [
         "## 已知局限 / Known limitations",
@@ -471,6 +596,7 @@ def readme(*, tables: list[Table], facts: dict, year: int, version: str, created
 
 # -- CHANGELOG.md ---------------------------------------------------------------------------------------
 
+
 def read_csv_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
     reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     rows = list(reader)
@@ -509,16 +635,33 @@ def _short(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def changelog(*, tables: list[Table], csv_bytes: dict[str, bytes], year: int, version: str, created: datetime,
-              previous_dir: Path | None, previous_year_dir: Path | None) -> str:
-    out = [f"# 变更记录 / Changelog — {version}", "", f"发布时间 / Created: {created.isoformat().replace('+00:00', 'Z')}", ""]
+def changelog(
+    *,
+    tables: list[Table],
+    csv_bytes: dict[str, bytes],
+    year: int,
+    version: str,
+    created: datetime,
+    previous_dir: Path | None,
+    previous_year_dir: Path | None,
+) -> str:
+    out = [
+        f"# 变更记录 / Changelog — {version}",
+        "",
+        f"发布时间 / Created: {created.isoformat().replace('+00:00', 'Z')}",
+        "",
+    ]
     if previous_dir is None:
         out += [f"{year} 年度的首个版本。 / First release of report year {year}.", ""]
     else:
         previous_package = json.loads((previous_dir / "datapackage.json").read_text(encoding="utf-8"))
-        out += [f"## 与 {previous_dir.name} 相比 / Compared with {previous_dir.name} "
-                f"(created {previous_package.get('created')})", "",
-                "| 文件 File | 新增 Added | 删除 Removed | 修改 Changed |", "| --- | ---: | ---: | ---: |"]
+        out += [
+            f"## 与 {previous_dir.name} 相比 / Compared with {previous_dir.name} "
+            f"(created {previous_package.get('created')})",
+            "",
+            "| 文件 File | 新增 Added | 删除 Removed | 修改 Changed |",
+            "| --- | ---: | ---: | ---: |",
+        ]
         details = []
         for t in tables:
             old_path = previous_dir / t.file_name
@@ -536,7 +679,9 @@ def _diff_details(table: Table, diff: dict) -> list[str]:
         return []
     lines = [f"### {table.file_name}", ""]
     if diff["columns_added"] or diff["columns_removed"]:
-        lines.append(f"- 列变化 / Columns: added {diff['columns_added'] or '—'}, removed {diff['columns_removed'] or '—'}")
+        lines.append(
+            f"- 列变化 / Columns: added {diff['columns_added'] or '—'}, removed {diff['columns_removed'] or '—'}"
+        )
     for label, keys in (("新增 / Added", diff["added"]), ("删除 / Removed", diff["removed"])):
         if keys:
             shown = ", ".join("`" + "/".join(k) + "`" for k in keys[:EXAMPLES_SHOWN])
@@ -551,8 +696,9 @@ def _diff_details(table: Table, diff: dict) -> list[str]:
     return lines
 
 
-def coverage_against_previous_year(tables: list[Table], csv_bytes: dict[str, bytes], year: int,
-                                   previous_year_dir: Path | None) -> list[str]:
+def coverage_against_previous_year(
+    tables: list[Table], csv_bytes: dict[str, bytes], year: int, previous_year_dir: Path | None
+) -> list[str]:
     out = [f"## 覆盖范围与 {year - 1} 年度相比 / Coverage against {year - 1}", ""]
     if previous_year_dir is None:
         return out + [f"{year - 1} 年度尚无发布。 / No release of {year - 1} yet.", ""]
@@ -585,18 +731,29 @@ def _issuers(csv_rows: tuple[list[str], list[list[str]]]) -> dict[str, str]:
 def _names(keys: list[str], names: dict[str, str]) -> str:
     if not keys:
         return ""
-    shown = ", ".join(names[k] for k in keys[:EXAMPLES_SHOWN * 2])
+    shown = ", ".join(names[k] for k in keys[: EXAMPLES_SHOWN * 2])
     return f" ({shown}{' …' if len(keys) > EXAMPLES_SHOWN * 2 else ''})"
 
 
 # -- all three --------------------------------------------------------------------------------------------
 
-def render_documents(*, tables, facts, year, version, created, csv_bytes, previous_dir, previous_year_dir) -> dict[str, bytes]:
+
+def render_documents(
+    *, tables, facts, year, version, created, csv_bytes, previous_dir, previous_year_dir
+) -> dict[str, bytes]:
     package = datapackage(tables=tables, facts=facts, year=year, version=version, created=created, csv_bytes=csv_bytes)
     return {
         "datapackage.json": (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
-        "README.md": readme(tables=tables, facts=facts, year=year, version=version, created=created,
-                            csv_bytes=csv_bytes).encode("utf-8"),
-        "CHANGELOG.md": changelog(tables=tables, csv_bytes=csv_bytes, year=year, version=version, created=created,
-                                  previous_dir=previous_dir, previous_year_dir=previous_year_dir).encode("utf-8"),
+        "README.md": readme(
+            tables=tables, facts=facts, year=year, version=version, created=created, csv_bytes=csv_bytes
+        ).encode("utf-8"),
+        "CHANGELOG.md": changelog(
+            tables=tables,
+            csv_bytes=csv_bytes,
+            year=year,
+            version=version,
+            created=created,
+            previous_dir=previous_dir,
+            previous_year_dir=previous_year_dir,
+        ).encode("utf-8"),
     }

@@ -11,6 +11,7 @@ The chart: for the catalogued indicators that the most issuers report in consecu
 small line chart each, values taken from each year's latest ``metric_yoy.csv`` (the warehouse's
 one-value-per-issuer-and-year rule, with both years' provenance in the CSV).
 """
+
 from __future__ import annotations
 
 import csv
@@ -61,19 +62,30 @@ def _read_csv(path: Path) -> list[dict]:
 def release_list(releases_dir: Path) -> list[dict]:
     """Every published version, newest year first and newest version first within a year."""
     found = []
-    year_dirs = sorted((p for p in releases_dir.iterdir() if p.is_dir() and p.name.isdigit()),
-                       key=lambda p: int(p.name), reverse=True)
+    year_dirs = sorted(
+        (p for p in releases_dir.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name), reverse=True
+    )
     for year_dir in year_dirs:
         newest = latest_version(year_dir)
         for version in reversed(versions(year_dir)):
             directory = year_dir / version
             package = json.loads((directory / "datapackage.json").read_text(encoding="utf-8"))
             sums = read_sums(directory)
-            files = [{"name": name, "bytes": (directory / name).stat().st_size, "sha256": sums.get(name)}
-                     for name in sorted(list(sums) + [SUMS_NAME])]
-            found.append({"year": int(year_dir.name), "version": version, "dir": directory,
-                          "href": f"{year_dir.name}/{version}/", "package": package, "files": files,
-                          "is_latest": version == newest})
+            files = [
+                {"name": name, "bytes": (directory / name).stat().st_size, "sha256": sums.get(name)}
+                for name in sorted(list(sums) + [SUMS_NAME])
+            ]
+            found.append(
+                {
+                    "year": int(year_dir.name),
+                    "version": version,
+                    "dir": directory,
+                    "href": f"{year_dir.name}/{version}/",
+                    "package": package,
+                    "files": files,
+                    "is_latest": version == newest,
+                }
+            )
     return found
 
 
@@ -105,8 +117,16 @@ def chart_series(releases_dir: Path, releases: list[dict]) -> list[dict]:
         if lines:
             lines.sort(key=lambda line: (-len(line["points"]), line["label"]))
             entry = catalog.get(code, {})
-            charts.append({"metric_code": code, "name_zh": entry.get("name_zh", code), "name_en": entry.get("name_en", code),
-                           "unit": entry.get("unit", ""), "lines": lines[:LINES_PER_CHART], "issuers": len(lines)})
+            charts.append(
+                {
+                    "metric_code": code,
+                    "name_zh": entry.get("name_zh", code),
+                    "name_en": entry.get("name_en", code),
+                    "unit": entry.get("unit", ""),
+                    "lines": lines[:LINES_PER_CHART],
+                    "issuers": len(lines),
+                }
+            )
     charts.sort(key=lambda c: (-c["issuers"], c["metric_code"]))
     return charts[:CHARTS_SHOWN]
 
@@ -144,22 +164,34 @@ def render_chart(chart: dict) -> str:
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#8c959f"/>',
     ]
     for value in (low, (low + top) / 2, top):
-        parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" fill="#57606a">'
-                     f'{_number(value)}</text>')
-        parts.append(f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" stroke="#eef1f4"/>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" fill="#57606a">'
+            f"{_number(value)}</text>"
+        )
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" stroke="#eef1f4"/>'
+        )
     for year in years:
-        parts.append(f'<text x="{x(year):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="middle" fill="#57606a">{year}</text>')
+        parts.append(
+            f'<text x="{x(year):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="middle" fill="#57606a">{year}</text>'
+        )
     for color, line in zip(COLORS, chart["lines"]):
         points = " ".join(f"{x(yr):.1f},{y(v):.1f}" for yr, v in line["points"].items())
         parts.append(f'<polyline class="series" points="{points}" fill="none" stroke="{color}" stroke-width="2"/>')
         for yr, v in line["points"].items():
-            parts.append(f'<circle class="mark" cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="{color}">'
-                         f'<title>{escape(line["label"])} {yr}: {_number(v)} {unit}</title></circle>')
+            parts.append(
+                f'<circle class="mark" cx="{x(yr):.1f}" cy="{y(v):.1f}" r="3.5" fill="{color}">'
+                f"<title>{escape(line['label'])} {yr}: {_number(v)} {unit}</title></circle>"
+            )
     parts.append("</svg>")
-    legend = "".join(f'<li><span class="swatch" style="background:{color}"></span>{escape(line["label"])}</li>'
-                     for color, line in zip(COLORS, chart["lines"]))
-    return (f'<figure class="chart" data-metric-code="{escape(chart["metric_code"])}"><figcaption><strong>{title}</strong>'
-            f'（{unit or "—"}）</figcaption>{"".join(parts)}<ul class="legend">{legend}</ul></figure>')
+    legend = "".join(
+        f'<li><span class="swatch" style="background:{color}"></span>{escape(line["label"])}</li>'
+        for color, line in zip(COLORS, chart["lines"])
+    )
+    return (
+        f'<figure class="chart" data-metric-code="{escape(chart["metric_code"])}"><figcaption><strong>{title}</strong>'
+        f'（{unit or "—"}）</figcaption>{"".join(parts)}<ul class="legend">{legend}</ul></figure>'
+    )
 
 
 def _size(n: int) -> str:
@@ -181,13 +213,13 @@ def render_release(release: dict) -> str:
     )
     return (
         f'<section class="release" id="v{escape(release["version"])}">'
-        f'<h4>{escape(release["version"])}{badge}</h4>'
-        f'<p>发布时间 / Created: {escape(str(package.get("created")))} · '
-        f'报告 / reports: {coverage.get("documents", "—")} · 发布机关 / issuers: {coverage.get("issuers", "—")} · '
-        f'指标 / metrics: {coverage.get("metrics_rows", "—")} · 同比 / YoY rows: {coverage.get("metric_yoy_rows", "—")}</p>'
+        f"<h4>{escape(release['version'])}{badge}</h4>"
+        f"<p>发布时间 / Created: {escape(str(package.get('created')))} · "
+        f"报告 / reports: {coverage.get('documents', '—')} · 发布机关 / issuers: {coverage.get('issuers', '—')} · "
+        f"指标 / metrics: {coverage.get('metrics_rows', '—')} · 同比 / YoY rows: {coverage.get('metric_yoy_rows', '—')}</p>"
         f'<p><a href="{escape(href)}README.md">说明 / README</a> · <a href="{escape(href)}CHANGELOG.md">变更记录 / Changelog</a> · '
         f'<a href="{escape(href)}datapackage.json">datapackage.json</a> · <a href="{escape(href)}SHA256SUMS">SHA256SUMS</a></p>'
-        f'<table><thead><tr><th>文件 / File</th><th>大小 / Size</th><th>SHA-256</th></tr></thead><tbody>{rows}</tbody></table>'
+        f"<table><thead><tr><th>文件 / File</th><th>大小 / Size</th><th>SHA-256</th></tr></thead><tbody>{rows}</tbody></table>"
         f"</section>"
     )
 
@@ -195,16 +227,24 @@ def render_release(release: dict) -> str:
 def render_index(releases_dir: Path) -> str:
     releases = release_list(releases_dir)
     charts = chart_series(releases_dir, releases)
-    chart_html = ('<div class="charts">' + "".join(render_chart(c) for c in charts) + "</div>") if charts else (
-        "<p>暂无同一发布机关连续两个年度的同一指标。 / No issuer reports the same indicator in two consecutive years yet.</p>")
+    chart_html = (
+        ('<div class="charts">' + "".join(render_chart(c) for c in charts) + "</div>")
+        if charts
+        else (
+            "<p>暂无同一发布机关连续两个年度的同一指标。 / No issuer reports the same indicator in two consecutive years yet.</p>"
+        )
+    )
     by_year: dict[int, list[dict]] = defaultdict(list)
     for release in releases:
         by_year[release["year"]].append(release)
-    years_html = "".join(
-        f'<h3 id="y{year}">{year} 年度 / Report year {year}</h3>' + "".join(render_release(r) for r in items)
-        for year, items in by_year.items()
-    ) or "<p>尚无发布。 / No releases yet.</p>"
-    latest_link = (f'<a href="{LATEST_NAME}">{LATEST_NAME}</a>' if (releases_dir / LATEST_NAME).exists() else LATEST_NAME)
+    years_html = (
+        "".join(
+            f'<h3 id="y{year}">{year} 年度 / Report year {year}</h3>' + "".join(render_release(r) for r in items)
+            for year, items in by_year.items()
+        )
+        or "<p>尚无发布。 / No releases yet.</p>"
+    )
+    latest_link = f'<a href="{LATEST_NAME}">{LATEST_NAME}</a>' if (releases_dir / LATEST_NAME).exists() else LATEST_NAME
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>

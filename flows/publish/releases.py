@@ -52,6 +52,7 @@ not evaluate formulas) and in ``datapackage.json`` (``x-formula-like-cells``).
 Only real data is published: if any document of the year, or its source, is synthetic the year is
 refused with an error naming the documents, before anything is written.
 """
+
 from __future__ import annotations
 
 import csv
@@ -62,11 +63,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from flows.core.atomic import TEMP_PREFIX, fsync_dir, write_atomic
 from flows.core.errors import UserError
@@ -93,6 +94,7 @@ class SyntheticDataError(PublishError):
 
 
 # -- what a release holds -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Column:
@@ -133,8 +135,13 @@ class Table:
 
 # -- entry points -----------------------------------------------------------------------------------
 
+
 def publish_years(
-    *, warehouse_dir: Path, releases_dir: Path, years: list[int] | None = None, progress: Progress = None,
+    *,
+    warehouse_dir: Path,
+    releases_dir: Path,
+    years: list[int] | None = None,
+    progress: Progress = None,
     created: datetime | None = None,
 ) -> dict:
     """Publish each report year (None: every year among report documents). Refuses before writing
@@ -148,8 +155,10 @@ def publish_years(
         wanted = sorted(set(years)) if years else present
         missing = [y for y in wanted if y not in present]
         if missing:
-            raise PublishError(f"no report documents for year(s) {', '.join(map(str, missing))} in {db_path} "
-                               f"(years present: {', '.join(map(str, present)) or 'none'})")
+            raise PublishError(
+                f"no report documents for year(s) {', '.join(map(str, missing))} in {db_path} "
+                f"(years present: {', '.join(map(str, present)) or 'none'})"
+            )
         for year in wanted:
             check_not_synthetic(con, year)
     releases_dir = Path(releases_dir)
@@ -167,7 +176,12 @@ def publish_years(
 
 
 def publish_year(
-    year: int, *, warehouse_dir: Path, releases_dir: Path, progress: Progress = None, created: datetime | None = None,
+    year: int,
+    *,
+    warehouse_dir: Path,
+    releases_dir: Path,
+    progress: Progress = None,
+    created: datetime | None = None,
 ) -> dict:
     """Publish one report year: ``{"report_year", "version", "path", "status": "new" | "unchanged",
     "previous_version"}``. ``path`` is the version's directory (the existing one when unchanged)."""
@@ -182,10 +196,12 @@ def publish_year(
     return result
 
 
-def _publish_year_locked(db_path: Path, releases_dir: Path, year: int, created: datetime | None, progress: Progress) -> dict:
+def _publish_year_locked(
+    db_path: Path, releases_dir: Path, year: int, created: datetime | None, progress: Progress
+) -> dict:
     from flows.publish import docs as release_docs
 
-    created = (created or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    created = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     year_dir = releases_dir / str(year)
     year_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_dirs(year_dir)
@@ -204,8 +220,13 @@ def _publish_year_locked(db_path: Path, releases_dir: Path, year: int, created: 
             progress(f"publish {year}: unchanged, still {previous}")
         _write_json_atomic(year_dir / LATEST_NAME, _pointer(year_dir / previous, releases_dir))
         _write_latest_pointer(releases_dir)
-        return {"report_year": year, "version": previous, "path": str(year_dir / previous),
-                "status": "unchanged", "previous_version": previous}
+        return {
+            "report_year": year,
+            "version": previous,
+            "path": str(year_dir / previous),
+            "status": "unchanged",
+            "previous_version": previous,
+        }
 
     version = next_version(year, previous)
     final_dir = year_dir / version
@@ -219,7 +240,12 @@ def _publish_year_locked(db_path: Path, releases_dir: Path, year: int, created: 
         previous_year_dir = releases_dir / str(year - 1)
         previous_year_version = latest_version(previous_year_dir)
         docs = release_docs.render_documents(
-            tables=tables, facts=facts, year=year, version=version, created=created, csv_bytes=csv_bytes,
+            tables=tables,
+            facts=facts,
+            year=year,
+            version=version,
+            created=created,
+            csv_bytes=csv_bytes,
             previous_dir=(year_dir / previous) if previous else None,
             previous_year_dir=(previous_year_dir / previous_year_version) if previous_year_version else None,
         )
@@ -237,11 +263,17 @@ def _publish_year_locked(db_path: Path, releases_dir: Path, year: int, created: 
     _write_latest_pointer(releases_dir)
     if progress:
         progress(f"publish {year}: new version {version} ({len(tables[0].rows)} documents)")
-    return {"report_year": year, "version": version, "path": str(final_dir), "status": "new",
-            "previous_version": previous}
+    return {
+        "report_year": year,
+        "version": version,
+        "path": str(final_dir),
+        "status": "new",
+        "previous_version": previous,
+    }
 
 
 # -- reading the warehouse ------------------------------------------------------------------------------
+
 
 def _warehouse_db(warehouse_dir: Path) -> Path:
     path = Path(warehouse_dir) / DB_NAME
@@ -283,7 +315,13 @@ def check_not_synthetic(con, year: int) -> None:
     if rows:
         named = "; ".join(
             f"{doc_id} (source {source_id}, {url}: "
-            + ("document and source synthetic" if doc_syn and src_syn else "document synthetic" if doc_syn else "source synthetic")
+            + (
+                "document and source synthetic"
+                if doc_syn and src_syn
+                else "document synthetic"
+                if doc_syn
+                else "source synthetic"
+            )
             + ")"
             for doc_id, source_id, url, doc_syn, src_syn in rows
         )
@@ -328,11 +366,16 @@ def read_release_tables(con, year: int) -> list[Table]:
     _fill(con, metrics, f"SELECT {{cols}} FROM metrics WHERE doc_id IN ({docs_sql})", [year])
     _fill(con, catalog, "SELECT {cols} FROM metric_catalog", [])
     # This year against the previous one, where the issuer has both; both years' documents real.
-    _fill(con, yoy, f"""
+    _fill(
+        con,
+        yoy,
+        f"""
         SELECT {{cols}} FROM metric_yoy
         WHERE report_year = ? AND prev_year IS NOT NULL
           AND doc_id IN ({docs_sql}) AND prev_doc_id IN ({docs_sql})
-    """, [year, year, year - 1])
+    """,
+        [year, year, year - 1],
+    )
     return [documents, documents_text, sections, metrics, catalog, yoy]
 
 
@@ -343,10 +386,13 @@ def _fill(con, table: Table, sql: str, params: list) -> None:
     order = ", ".join(f"t.{quote(c)}" for c in table.primary_key) or cols
     # Wrap so the column list and the order apply to the filtered rows whatever the inner query is.
     inner = sql.format(cols="*")
-    table.rows = [tuple(r) for r in con.execute(f"SELECT {cols} FROM ({inner}) AS t ORDER BY {order}", params).fetchall()]
+    table.rows = [
+        tuple(r) for r in con.execute(f"SELECT {cols} FROM ({inner}) AS t ORDER BY {order}", params).fetchall()
+    ]
 
 
 # -- CSV ------------------------------------------------------------------------------------------------
+
 
 def format_cell(value, column: Column) -> str:
     """A value as written in the CSV (see the module docstring); deterministic."""
@@ -366,8 +412,8 @@ def format_cell(value, column: Column) -> str:
     if kind == "date-time":
         if isinstance(value, datetime):
             if value.tzinfo is None:
-                value = value.replace(tzinfo=timezone.utc)
-            return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+                value = value.replace(tzinfo=UTC)
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
         return str(value)
     if kind == "list":
         return json.dumps(list(value), ensure_ascii=False, separators=(",", ":"))
@@ -405,6 +451,7 @@ def formula_like_cells(tables: list[Table]) -> list[dict]:
 
 
 # -- versions, hashes, pointers ------------------------------------------------------------------------------
+
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

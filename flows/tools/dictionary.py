@@ -2,16 +2,26 @@
 
 ``python -m flows.tools.dictionary --write`` regenerates it; a test fails when the committed file is stale.
 """
+
 from __future__ import annotations
 
-import json
 import sys
 
 from flows.core.config import PROJECT_DIR, SCHEMAS_DIR
 from flows.core.contracts import load_schema
 
 DICTIONARY_PATH = PROJECT_DIR / "docs" / "DATA_DICTIONARY.md"
-TABLE_ORDER = ["sources", "fetches", "documents", "sections", "metrics", "metric_catalog", "regions", "quarantine", "runs"]
+TABLE_ORDER = [
+    "sources",
+    "fetches",
+    "documents",
+    "sections",
+    "metrics",
+    "metric_catalog",
+    "regions",
+    "quarantine",
+    "runs",
+]
 
 
 def _md(text) -> str:
@@ -55,17 +65,32 @@ def render() -> str:
     ]
     for schema in _schemas():
         table = schema["x-table"]
-        out += [f"## `{table}` — {schema.get('x-title-zh', '')} / {schema.get('title', '')}", "",
-                schema.get("x-description-zh", ""), "", schema.get("description", ""), ""]
+        out += [
+            f"## `{table}` — {schema.get('x-title-zh', '')} / {schema.get('title', '')}",
+            "",
+            schema.get("x-description-zh", ""),
+            "",
+            schema.get("description", ""),
+            "",
+        ]
         keys = schema.get("x-primary-key") or []
         out.append("主键 / Primary key: " + (", ".join(f"`{k}`" for k in keys) or "—"))
         for fk in schema.get("x-foreign-keys") or []:
             ref = fk["reference"]
-            out += ["", f"外键 / Foreign key: ({', '.join(fk['fields'])}) → `{ref['table']}`({', '.join(ref['fields'])})"]
-        out += ["", "| 字段 Field | 类型 Type | 名称 | Title | 说明 | Description |", "| --- | --- | --- | --- | --- | --- |"]
+            out += [
+                "",
+                f"外键 / Foreign key: ({', '.join(fk['fields'])}) → `{ref['table']}`({', '.join(ref['fields'])})",
+            ]
+        out += [
+            "",
+            "| 字段 Field | 类型 Type | 名称 | Title | 说明 | Description |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
         for name, prop in schema["properties"].items():
-            out.append(f"| `{name}` | {_md(_type(prop))} | {_md(prop.get('x-title-zh'))} | {_md(prop.get('title'))} "
-                       f"| {_md(prop.get('x-description-zh'))} | {_md(prop.get('description'))} |")
+            out.append(
+                f"| `{name}` | {_md(_type(prop))} | {_md(prop.get('x-title-zh'))} | {_md(prop.get('title'))} "
+                f"| {_md(prop.get('x-description-zh'))} | {_md(prop.get('description'))} |"
+            )
         out.append("")
     out += _catalog_section()
     return "\n".join(out).rstrip() + "\n"
@@ -74,12 +99,19 @@ def render() -> str:
 def _catalog_section() -> list[str]:
     from flows.normalize.catalog import catalog_rows
 
-    out = ["## 指标目录 / Metric catalog", "",
-           "Canonical indicators that `metrics.metric_code` points to. 指标编码对应的标准指标。", "",
-           "| metric_code | 名称 | Name | kind | unit | 定义 | Definition |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    out = [
+        "## 指标目录 / Metric catalog",
+        "",
+        "Canonical indicators that `metrics.metric_code` points to. 指标编码对应的标准指标。",
+        "",
+        "| metric_code | 名称 | Name | kind | unit | 定义 | Definition |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for row in catalog_rows():
-        out.append(f"| `{row['metric_code']}` | {_md(row['name_zh'])} | {_md(row['name_en'])} | {row['kind']} "
-                   f"| {_md(row['unit'])} | {_md(row.get('definition_zh'))} | {_md(row.get('definition_en'))} |")
+        out.append(
+            f"| `{row['metric_code']}` | {_md(row['name_zh'])} | {_md(row['name_en'])} | {row['kind']} "
+            f"| {_md(row['unit'])} | {_md(row.get('definition_zh'))} | {_md(row.get('definition_en'))} |"
+        )
     return out + [""]
 
 

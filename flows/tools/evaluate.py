@@ -5,6 +5,7 @@ scored on every gold document that has the field (a null gold value expects null
 (level, marker + heading); metrics on (value, unit) in text order, on documents whose gold says its
 metric list is complete. Negatives must come out ``is_report: false``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.normalize.document import ParseInput, parse_snapshot
 from flows.core.textnorm import nfkc_compact
+from flows.normalize.document import ParseInput, parse_snapshot
 
 FIELDS = ["title", "issuer", "region", "region_level", "report_year", "publish_date", "source"]
 
@@ -62,10 +63,16 @@ def load_corpus(corpus_dir: Path) -> list[GoldDoc]:
 
 def parse_gold_doc(doc: GoldDoc):
     data = doc.text.encode("utf-8")
-    return parse_snapshot(ParseInput(
-        data=data, source_id=f"corpus:{doc.name}", snapshot_sha256=hashlib.sha256(data).hexdigest(),
-        url=doc.url, content_type="text/plain; charset=utf-8", encoding="utf-8",
-    ))
+    return parse_snapshot(
+        ParseInput(
+            data=data,
+            source_id=f"corpus:{doc.name}",
+            snapshot_sha256=hashlib.sha256(data).hexdigest(),
+            url=doc.url,
+            content_type="text/plain; charset=utf-8",
+            encoding="utf-8",
+        )
+    )
 
 
 def _predicted_fields(document: dict | None) -> dict:
@@ -153,8 +160,11 @@ def evaluate_corpus(corpus_dir: Path) -> Report:
 
 def _score_headings(report: Report, doc: GoldDoc, sections: list[dict]) -> None:
     gold = [(h["level"], nfkc_compact(h["text"])) for h in doc.gold.get("headings", [])]
-    predicted = [(s["level"], nfkc_compact((s.get("marker") or "") + (s.get("heading") or "")))
-                 for s in sections if s["level"] > 0]
+    predicted = [
+        (s["level"], nfkc_compact((s.get("marker") or "") + (s.get("heading") or "")))
+        for s in sections
+        if s["level"] > 0
+    ]
     pairs = _match_in_order(gold, predicted, key=lambda x: x)
     report.headings[0] += len(pairs)
     report.headings[1] += len(predicted)
@@ -178,15 +188,27 @@ def _score_metrics(report: Report, doc: GoldDoc, metrics: list[dict]) -> None:
         report.qualifier[1] += 1
         report.qualifier[0] += gold[i].get("qualifier") == metrics[j].get("qualifier")
         if gold[i].get("kind") != metrics[j].get("kind") or gold[i].get("qualifier") != metrics[j].get("qualifier"):
-            report.metric_misses.append((doc.name, "kind/qualifier", gold[i]["span"],
-                                         f"gold {gold[i].get('kind')}/{gold[i].get('qualifier')} "
-                                         f"got {metrics[j].get('kind')}/{metrics[j].get('qualifier')}"))
+            report.metric_misses.append(
+                (
+                    doc.name,
+                    "kind/qualifier",
+                    gold[i]["span"],
+                    f"gold {gold[i].get('kind')}/{gold[i].get('qualifier')} "
+                    f"got {metrics[j].get('kind')}/{metrics[j].get('qualifier')}",
+                )
+            )
     matched_g = {i for i, _ in pairs}
     matched_p = {j for _, j in pairs}
-    report.metric_misses += [(doc.name, "missed", g["span"], f"{g.get('value')} {g.get('unit')}")
-                             for i, g in enumerate(gold) if i not in matched_g]
-    report.metric_misses += [(doc.name, "extra", m["span"], f"{m.get('value')} {m.get('unit')}")
-                             for j, m in enumerate(metrics) if j not in matched_p]
+    report.metric_misses += [
+        (doc.name, "missed", g["span"], f"{g.get('value')} {g.get('unit')}")
+        for i, g in enumerate(gold)
+        if i not in matched_g
+    ]
+    report.metric_misses += [
+        (doc.name, "extra", m["span"], f"{m.get('value')} {m.get('unit')}")
+        for j, m in enumerate(metrics)
+        if j not in matched_p
+    ]
 
 
 def _mapping_scores() -> dict | None:
@@ -250,6 +272,7 @@ def format_report(report: Report, misses: int = 40) -> str:
         lines.append(f"  is_report      {name}")
     if len(lines) == 1:
         lines.append("  none")
-    header = (f"fazhi evaluate: {report.documents} documents "
-              f"({report.reports[1]} reports, {report.negatives[1]} negatives)")
+    header = (
+        f"fazhi evaluate: {report.documents} documents ({report.reports[1]} reports, {report.negatives[1]} negatives)"
+    )
     return "\n".join(lines + ["", header] + table)

@@ -1,10 +1,11 @@
 """Inputs of ``fazhi parse``: local files or urls already archived in raw/, parsed without writing anything."""
+
 from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from flows.normalize.document import ParseInput, parse_snapshot
 
@@ -34,12 +35,14 @@ def _file_input(name: str) -> ParseInput:
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValueError("binary file (NUL bytes), not a web page or text")
     sha = hashlib.sha256(data).hexdigest()
-    return ParseInput(data=data, source_id=f"file:{path.name}", snapshot_sha256=sha, url=None, content_type=content_type)
+    return ParseInput(
+        data=data, source_id=f"file:{path.name}", snapshot_sha256=sha, url=None, content_type=content_type
+    )
 
 
 def _url_input(url: str) -> ParseInput:
-    from flows.fetch.archive import Archive
     from flows.core.config import load_settings
+    from flows.fetch.archive import Archive
 
     settings = load_settings()
     archive = Archive(settings.raw_dir)
@@ -57,10 +60,16 @@ def _url_input(url: str) -> ParseInput:
     except Exception:  # the registry only adds hints; parsing an archived url must not depend on it
         hints = {}
     return ParseInput(
-        data=archive.read(row["snapshot_sha256"]), source_id=row["source_id"], snapshot_sha256=row["snapshot_sha256"],
-        url=row.get("url"), content_type=row.get("content_type"), encoding=row.get("encoding"),
-        issuer_hint=hints.get("issuer"), region_hint=hints.get("region_hint"),
-        report_year_hint=hints.get("report_year_hint"), is_synthetic=bool(hints.get("is_synthetic")),
+        data=archive.read(row["snapshot_sha256"]),
+        source_id=row["source_id"],
+        snapshot_sha256=row["snapshot_sha256"],
+        url=row.get("url"),
+        content_type=row.get("content_type"),
+        encoding=row.get("encoding"),
+        issuer_hint=hints.get("issuer"),
+        region_hint=hints.get("region_hint"),
+        report_year_hint=hints.get("report_year_hint"),
+        is_synthetic=bool(hints.get("is_synthetic")),
     )
 
 
@@ -77,11 +86,17 @@ def parse_inputs(names: list[str]) -> Iterator[tuple[str, dict | None, str | Non
             reasons = "; ".join(dict.fromkeys(q["reason"] for q in result.quarantine)) or "no document"
             yield name, None, f"could not be parsed: {reasons}"
             continue
-        yield name, {
-            "input": name,
-            "document": result.document,
-            "sections": result.sections,
-            "metrics": result.metrics,
-        }, None
+        yield (
+            name,
+            {
+                "input": name,
+                "document": result.document,
+                "sections": result.sections,
+                "metrics": result.metrics,
+            },
+            None,
+        )
         for row in result.quarantine:
-            print(f"fazhi parse: {name}: quarantined {row['record_id'] or row['stage']}: {row['reason']}", file=sys.stderr)
+            print(
+                f"fazhi parse: {name}: quarantined {row['record_id'] or row['stage']}: {row['reason']}", file=sys.stderr
+            )

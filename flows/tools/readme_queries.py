@@ -4,6 +4,7 @@ holds the query and its exact output on the embedded data.
 ``python -m flows.tools.readme_queries --write`` reruns them against the current warehouse and rewrites the
 blocks; the tests rerun them against a warehouse built from the embedded raw/ and compare.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,9 @@ def main() -> int:
         print(f"{readme_path}: {len(blocks(readme))} query blocks rewritten")
         return 0
     if updated != readme:
-        print(f"{readme_path}: query outputs differ from the warehouse; run python -m flows.tools.readme_queries --write")
+        print(
+            f"{readme_path}: query outputs differ from the warehouse; run python -m flows.tools.readme_queries --write"
+        )
         return 1
     return 0
 

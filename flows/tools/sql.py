@@ -4,6 +4,7 @@
 ``unicodedata.east_asian_width`` W/F), numbers right-aligned, long cells cut with an ellipsis,
 NULL shown as ``NULL``. ``csv`` and ``json`` are for other programs and are never cut.
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,5 +1,6 @@
 """The run lock: a second run fails naming the holder (or waits with FAZHI_LOCK_TIMEOUT), a killed
 holder never blocks, load and publish use the same lock, the CLI fails before Prefect starts."""
+
 from __future__ import annotations
 
 import logging
@@ -13,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from corpus_root import build_corpus_root
-from flows.core import lock
+
 from flows import stages
+from flows.core import lock
 from flows.core.config import PROJECT_DIR
 from flows.core.lock import LockBusy, read_holder, run_lock, run_lock_path
 
@@ -43,8 +44,13 @@ def _env(**extra) -> dict:
 
 
 def _start_holder(warehouse: Path, seconds: float, fork: bool = False) -> tuple[subprocess.Popen, int]:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(warehouse), "fork" if fork else "-", str(seconds)],
-                              cwd=PROJECT_DIR, env=_env(), stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(warehouse), "fork" if fork else "-", str(seconds)],
+        cwd=PROJECT_DIR,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     child = int(holder.stdout.readline())  # printed once the lock is held
     return holder, child
 
@@ -139,9 +145,18 @@ def test_reentrant_in_the_holding_process_and_its_threads(tmp_path):
             entered.append("nested")
         assert entered == ["thread", "nested"]
         # still held by this process after the inner exits: another process is refused
-        result = subprocess.run([sys.executable, "-c", "import sys; from flows.core.lock import run_lock\n"
-                                 "with run_lock(sys.argv[1]): pass", str(tmp_path)],
-                                cwd=PROJECT_DIR, env=_env(), capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from flows.core.lock import run_lock\nwith run_lock(sys.argv[1]): pass",
+                str(tmp_path),
+            ],
+            cwd=PROJECT_DIR,
+            env=_env(),
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 1 and f"pid {os.getpid()}" in result.stderr
     assert read_holder(run_lock_path(tmp_path)) is None
 
@@ -164,10 +179,19 @@ def test_load_and_publish_use_the_same_lock(tmp_path, corpus_dir):
     stages.load_stage(settings, run={"run_id": "r1"})
     with lock.hold(settings.releases_dir / ".publish.lock"):
         holder = subprocess.run(
-            [sys.executable, "-c", "import sys; from flows.publish.releases import publish_years\n"
-             "publish_years(warehouse_dir=sys.argv[1], releases_dir=sys.argv[2])",
-             str(settings.warehouse_dir), str(settings.releases_dir)],
-            cwd=PROJECT_DIR, env=_env(), capture_output=True, text=True)
+            [
+                sys.executable,
+                "-c",
+                "import sys; from flows.publish.releases import publish_years\n"
+                "publish_years(warehouse_dir=sys.argv[1], releases_dir=sys.argv[2])",
+                str(settings.warehouse_dir),
+                str(settings.releases_dir),
+            ],
+            cwd=PROJECT_DIR,
+            env=_env(),
+            capture_output=True,
+            text=True,
+        )
     assert holder.returncode == 1 and f"LockBusy: another fazhi run holds {settings.releases_dir}" in holder.stderr
     assert publish_years(warehouse_dir=settings.warehouse_dir, releases_dir=settings.releases_dir)["released"] == 1
 
@@ -177,9 +201,18 @@ def test_stage_waits_for_the_holder_and_writes_nothing_meanwhile(tmp_path, corpu
     staging = settings.warehouse_dir / "staging"
     with run_lock(settings.warehouse_dir):
         waiting = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from flows import stages; from flows.core.config import load_settings\n"
-             "print(stages.normalize_stage(load_settings().with_root(sys.argv[1]))['parsed'])", str(tmp_path)],
-            cwd=PROJECT_DIR, env=_env(FAZHI_LOCK_TIMEOUT="30"), stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-c",
+                "import sys; from flows import stages; from flows.core.config import load_settings\n"
+                "print(stages.normalize_stage(load_settings().with_root(sys.argv[1]))['parsed'])",
+                str(tmp_path),
+            ],
+            cwd=PROJECT_DIR,
+            env=_env(FAZHI_LOCK_TIMEOUT="30"),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(2.0)  # long enough to import and reach the lock
         assert waiting.poll() is None and not staging.exists()
     out, _ = waiting.communicate(timeout=30)
@@ -192,13 +225,20 @@ def test_cli_run_fails_before_prefect_with_a_one_line_message(tmp_path, holder_c
     holder_cleanup.append(holder.pid)
     started = time.monotonic()
     prefect_home = tmp_path / "prefect-home"
-    result = subprocess.run([sys.executable, "-m", "flows.cli", "--root", str(tmp_path), "run", "--offline"],
-                            cwd=PROJECT_DIR, env=_env(PREFECT_HOME=str(prefect_home)), capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "--root", str(tmp_path), "run", "--offline"],
+        cwd=PROJECT_DIR,
+        env=_env(PREFECT_HOME=str(prefect_home)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2, result.stderr
     lock_file = tmp_path / "warehouse" / ".fazhi.lock"
-    assert result.stderr.startswith(f"fazhi run: error: another fazhi run holds {lock_file}: "
-                                    f"pid {holder.pid} on host {socket.gethostname()}, command `fazhi run --offline`")
+    assert result.stderr.startswith(
+        f"fazhi run: error: another fazhi run holds {lock_file}: "
+        f"pid {holder.pid} on host {socket.gethostname()}, command `fazhi run --offline`"
+    )
     assert len(result.stderr.strip().splitlines()) == 1
     assert not list(prefect_home.rglob("*.db")) and time.monotonic() - started < 20  # no flow run started
 

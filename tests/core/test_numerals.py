@@ -1,14 +1,15 @@
 """The number grammar: fixed examples, malformed numerals, and generated numbers of every form."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from chinese_numerals import to_chinese, to_full_width  # noqa: E402  (the independent renderer)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.core.numerals import is_digit_sequence, parse_arabic, parse_chinese, parse_number
-
-from chinese_numerals import to_chinese, to_full_width  # noqa: E402  (the independent renderer)
 
 
 def test_renderer_matches_printed_forms():
@@ -23,12 +24,32 @@ def test_renderer_matches_printed_forms():
 
 # --- fixed examples -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("printed, value", [
-    ("一百零八", 108), ("两千四百", 2400), ("十二", 12), ("十", 10), ("一十五", 15), ("二十", 20),
-    ("三万零五百", 30500), ("二十万", 200_000), ("一亿二千万", 120_000_000), ("两亿三千万", 230_000_000),
-    ("一千零四十", 1040), ("两千四", 2400), ("一万五", 15000), ("一万零五", 10005),
-    ("〇", 0), ("零", 0), ("二〇二二", 2022), ("壹佰贰拾叁", 123), ("兩千", 2000), ("三萬", 30000),
-])
+
+@pytest.mark.parametrize(
+    "printed, value",
+    [
+        ("一百零八", 108),
+        ("两千四百", 2400),
+        ("十二", 12),
+        ("十", 10),
+        ("一十五", 15),
+        ("二十", 20),
+        ("三万零五百", 30500),
+        ("二十万", 200_000),
+        ("一亿二千万", 120_000_000),
+        ("两亿三千万", 230_000_000),
+        ("一千零四十", 1040),
+        ("两千四", 2400),
+        ("一万五", 15000),
+        ("一万零五", 10005),
+        ("〇", 0),
+        ("零", 0),
+        ("二〇二二", 2022),
+        ("壹佰贰拾叁", 123),
+        ("兩千", 2000),
+        ("三萬", 30000),
+    ],
+)
 def test_chinese_numerals(printed, value):
     assert parse_chinese(printed) == value
 
@@ -39,12 +60,27 @@ def test_chinese_decimals_are_exact():
     assert parse_chinese("零点零五") == Decimal("0.05")
 
 
-@pytest.mark.parametrize("printed, value", [
-    ("27,383", 27383), ("１２３", 123), ("１，２３４", 1234), ("91.15", Decimal("91.15")), ("0.5", Decimal("0.5")),
-    ("1.5万", 15000), ("36.43萬", 364300), ("36.43万", 364300), ("2.3亿", 230_000_000), ("3千", 3000),
-    ("1.2千万", 12_000_000), ("百分之五十", 50), ("百分之十二点五", Decimal("12.5")), ("百分之12.5", Decimal("12.5")),
-    ("百分之百", 100), ("一百零八", 108),
-])
+@pytest.mark.parametrize(
+    "printed, value",
+    [
+        ("27,383", 27383),
+        ("１２３", 123),
+        ("１，２３４", 1234),
+        ("91.15", Decimal("91.15")),
+        ("0.5", Decimal("0.5")),
+        ("1.5万", 15000),
+        ("36.43萬", 364300),
+        ("36.43万", 364300),
+        ("2.3亿", 230_000_000),
+        ("3千", 3000),
+        ("1.2千万", 12_000_000),
+        ("百分之五十", 50),
+        ("百分之十二点五", Decimal("12.5")),
+        ("百分之12.5", Decimal("12.5")),
+        ("百分之百", 100),
+        ("一百零八", 108),
+    ],
+)
 def test_parse_number(printed, value):
     assert parse_number(printed) == value
 
@@ -55,10 +91,24 @@ def test_integral_values_come_back_as_int():
     assert type(parse_number("91.15")) is Decimal
 
 
-@pytest.mark.parametrize("printed", [
-    "十四五",  # a plan's name: 十四 then another digit
-    "二十大", "一百十", "十零", "千百", "一二三十", "", "12,34", "1,2345", "3.", "万万", "百分之", "点五",
-])
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "十四五",  # a plan's name: 十四 then another digit
+        "二十大",
+        "一百十",
+        "十零",
+        "千百",
+        "一二三十",
+        "",
+        "12,34",
+        "1,2345",
+        "3.",
+        "万万",
+        "百分之",
+        "点五",
+    ],
+)
 def test_malformed_numerals_raise(printed):
     with pytest.raises(ValueError):
         parse_number(printed)
@@ -70,6 +120,7 @@ def test_digit_sequences_are_recognised():
 
 
 # --- generated numbers ----------------------------------------------------------------------------
+
 
 @settings(max_examples=400)
 @given(st.integers(min_value=0, max_value=10**12 - 1), st.booleans(), st.booleans())
@@ -88,8 +139,11 @@ def test_generated_arabic_numbers_parse_to_their_value(n, full_width):
 
 
 @settings(max_examples=300)
-@given(st.integers(min_value=1, max_value=10**9), st.integers(min_value=0, max_value=4),
-       st.sampled_from([("万", 10**4), ("亿", 10**8), ("萬", 10**4)]))
+@given(
+    st.integers(min_value=1, max_value=10**9),
+    st.integers(min_value=0, max_value=4),
+    st.sampled_from([("万", 10**4), ("亿", 10**8), ("萬", 10**4)]),
+)
 def test_generated_numbers_with_multipliers(n, scale, multiplier):
     word, factor = multiplier
     printed = str(Decimal(n).scaleb(-scale)) + word  # e.g. 36.43万

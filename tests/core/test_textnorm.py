@@ -1,11 +1,15 @@
 """The stored text and its matching view (flows/textnorm.py)."""
-from hypothesis import given, settings, strategies as st
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.core.textnorm import _SHORT_TEXT, _fold_pairs, clean_text, fold, is_traditional
 
 # Characters the fold maps, characters it keeps, and the edges of the code space (astral, lone
 # surrogates as a bad decode can leave them).
-_ALPHABET = st.sampled_from(list("，（）：；％０９ＡＺａｚ\u3000陽區復阳区复法治政府报告,()1aZ 。\n") + ["\U00020000", "\ud800", "\U0010ffff"])
+_ALPHABET = st.sampled_from(
+    list("，（）：；％０９ＡＺａｚ\u3000陽區復阳区复法治政府报告,()1aZ 。\n") + ["\U00020000", "\ud800", "\U0010ffff"]
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from flows.fetch.archive import Archive, ArchiveError, fetch_id, import_captured_text, read_manifest
 from flows.core.config import PROJECT_DIR
 from flows.core.contracts import SchemaError, errors
+from flows.fetch.archive import Archive, ArchiveError, fetch_id, import_captured_text, read_manifest
 from flows.fetch.registry import load_registry
 
 SEED_TEXT = PROJECT_DIR / "tests/fixtures/corpus/seed/chaoyang-2022.txt"
@@ -18,21 +18,41 @@ SOURCE = {"source_id": "demo-2023", "url": "https://example.org/report.html"}
 
 def error_row(source_id="demo-2023", fetched_at="2024-01-01T00:00:00Z", **fields):
     row = {
-        "fetch_id": fetch_id(source_id, fetched_at, SOURCE["url"]), "source_id": source_id, "url": SOURCE["url"],
-        "final_url": None, "fetched_at": fetched_at, "http_status": None, "content_type": None, "etag": None,
-        "last_modified": None, "encoding": None, "encoding_source": None, "snapshot_sha256": None, "bytes": None,
-        "outcome": "error", "error": "connect timed out", "is_captured_text": False, "response_headers": None,
+        "fetch_id": fetch_id(source_id, fetched_at, SOURCE["url"]),
+        "source_id": source_id,
+        "url": SOURCE["url"],
+        "final_url": None,
+        "fetched_at": fetched_at,
+        "http_status": None,
+        "content_type": None,
+        "etag": None,
+        "last_modified": None,
+        "encoding": None,
+        "encoding_source": None,
+        "snapshot_sha256": None,
+        "bytes": None,
+        "outcome": "error",
+        "error": "connect timed out",
+        "is_captured_text": False,
+        "response_headers": None,
     }
     row.update(fields)
     return row
 
 
-@pytest.mark.parametrize("content_type, ext", [
-    ("text/html; charset=GBK", "html"), ("application/xhtml+xml", "html"), ("text/plain", "txt"),
-    ("application/pdf", "pdf"), ("application/msword", "doc"),
-    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-    ("image/png", "bin"), (None, "bin"),
-])
+@pytest.mark.parametrize(
+    "content_type, ext",
+    [
+        ("text/html; charset=GBK", "html"),
+        ("application/xhtml+xml", "html"),
+        ("text/plain", "txt"),
+        ("application/pdf", "pdf"),
+        ("application/msword", "doc"),
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+        ("image/png", "bin"),
+        (None, "bin"),
+    ],
+)
 def test_put_stores_bytes_unchanged_under_their_digest(tmp_path, content_type, ext):
     archive = Archive(tmp_path)
     data = b"\xef\xbb\xbf<html>\r\n\x00bytes as served" + ext.encode()
@@ -115,7 +135,7 @@ def test_killed_write_leaves_no_object_and_no_row(tmp_path):
     data = b"<html>" + b"x" * 1_000_000 + b"</html>"
     sha256 = hashlib.sha256(data).hexdigest()
     # The child stops inside put() after writing the temp file but before the rename, and is killed there.
-    child = textwrap.dedent(f"""
+    child = textwrap.dedent("""
         import os, sys, time
         from flows.fetch.archive import Archive
         def stall(fd):
@@ -148,7 +168,10 @@ def test_import_captured_text_new_then_unchanged(tmp_path):
     assert row["snapshot_sha256"] == hashlib.sha256(data).hexdigest()
     assert row["bytes"] == len(data)
     assert (row["content_type"], row["encoding"], row["encoding_source"]) == (
-        "text/plain; charset=utf-8", "utf-8", "declared-capture")
+        "text/plain; charset=utf-8",
+        "utf-8",
+        "declared-capture",
+    )
     assert row["is_captured_text"] is True and row["http_status"] is None
     assert row["fetch_id"] == fetch_id("demo-2023", "2023-03-07T00:00:00Z", SOURCE["url"])
     assert archive.object_path(row["snapshot_sha256"]).suffix == ".txt"

@@ -49,7 +49,9 @@ def test_meta_charset_forms_and_xml_declaration():
     assert detect_encoding(b'<html><head><meta charset="gbk"></head>' + gbk, "text/html") == ("gb18030", "meta")
     assert detect_encoding(b"<?xml version='1.0' encoding='GB2312'?><html>" + gbk, None) == ("gb18030", "meta")
     assert detect_encoding(b"<html><head><meta charset=big5>" + REPORT.encode("big5hkscs", "ignore"), None) == (
-        "big5hkscs", "meta")
+        "big5hkscs",
+        "meta",
+    )
 
 
 def test_meta_inside_a_comment_is_ignored():
@@ -83,13 +85,25 @@ def test_unlabelled_gbk_is_detected():
 def test_unlabelled_utf8_and_a_body_cut_mid_character():
     data = page(None).encode("utf-8")
     assert detect_encoding(data, None) == ("utf-8", "utf8")
-    assert detect_encoding(data[:-len("</p></body></html>") - 1], None) == ("utf-8", "utf8")
+    assert detect_encoding(data[: -len("</p></body></html>") - 1], None) == ("utf-8", "utf8")
 
 
-@pytest.mark.parametrize("label, expected", [
-    ("gb2312", "gb18030"), ("GBK", "gb18030"), ("x-gbk", "gb18030"), ("GB_2312-80", "gb18030"),
-    ("cp936", "gb18030"), ("Big5", "big5hkscs"), ("UTF8", "utf-8"), ("utf-8", "utf-8"),
-    ("iso-8859-1", "cp1252"), ("shift_jis", "shift_jis"), ("no-such-charset", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("gb2312", "gb18030"),
+        ("GBK", "gb18030"),
+        ("x-gbk", "gb18030"),
+        ("GB_2312-80", "gb18030"),
+        ("cp936", "gb18030"),
+        ("Big5", "big5hkscs"),
+        ("UTF8", "utf-8"),
+        ("utf-8", "utf-8"),
+        ("iso-8859-1", "cp1252"),
+        ("shift_jis", "shift_jis"),
+        ("no-such-charset", None),
+        ("", None),
+    ],
+)
 def test_normalize_label(label, expected):
     assert normalize_label(label) == expected

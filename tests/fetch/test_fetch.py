@@ -1,4 +1,5 @@
 """Fetching over real HTTP on 127.0.0.1 (see loopback.py); no internet."""
+
 import hashlib
 import shutil
 from dataclasses import replace
@@ -8,15 +9,22 @@ import pytest
 from loopback import Reply, loopback  # noqa: F401  (loopback is a fixture)
 
 from flows import __version__
-from flows.fetch.archive import Archive
 from flows.core.config import PROJECT_DIR
 from flows.core.contracts import errors
+from flows.fetch.archive import Archive
 from flows.fetch.encoding import decode
 from flows.fetch.http import FetchOptions, fetch_sources, target_problem
 from flows.fetch.registry import load_registry
 
-FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.3, retries=1, backoff_base=0.01, per_host_delay=0.0,
-                    allow_private_addresses=True, trust_env=False)
+FAST = FetchOptions(
+    connect_timeout=1.0,
+    read_timeout=0.3,
+    retries=1,
+    backoff_base=0.01,
+    per_host_delay=0.0,
+    allow_private_addresses=True,
+    trust_env=False,
+)
 SEED_SHA256 = hashlib.sha256((PROJECT_DIR / "tests/fixtures/corpus/seed/chaoyang-2022.txt").read_bytes()).hexdigest()
 
 REPORT = (
@@ -33,8 +41,15 @@ def html(body: str = REPORT, meta: str | None = None) -> str:
 
 
 def source(server, path: str, source_id: str | None = None) -> dict:
-    return {"source_id": source_id or path.strip("/").replace("/", "-"), "url": server.url(path), "issuer": None,
-            "region_hint": None, "report_year_hint": None, "notes": None, "is_synthetic": True}
+    return {
+        "source_id": source_id or path.strip("/").replace("/", "-"),
+        "url": server.url(path),
+        "issuer": None,
+        "region_hint": None,
+        "report_year_hint": None,
+        "notes": None,
+        "is_synthetic": True,
+    }
 
 
 def by_source(summary) -> dict:
@@ -69,8 +84,18 @@ def test_utf8_page_is_archived_then_unchanged_then_skipped(loopback, tmp_path):
     assert archive.object_path(sha256) == tmp_path / "objects" / sha256[:2] / f"{sha256}.html"
     assert archive.rows() == [row]
     assert first.counts == {"new": 1} and first.snapshots == {"utf8": row}
-    assert events == [{"source_id": "utf8", "url": loopback.url("/utf8"), "outcome": "new", "error": None,
-                       "snapshot_sha256": sha256, "has_snapshot": True, "done": 1, "total": 1}]
+    assert events == [
+        {
+            "source_id": "utf8",
+            "url": loopback.url("/utf8"),
+            "outcome": "new",
+            "error": None,
+            "snapshot_sha256": sha256,
+            "has_snapshot": True,
+            "done": 1,
+            "total": 1,
+        }
+    ]
     user_agent = loopback.requests_to("/utf8")[0].headers["user-agent"]
     assert user_agent.startswith(f"fazhi/{__version__} (+https://")
 
@@ -90,12 +115,17 @@ def test_chinese_encodings_are_detected_and_bytes_kept(loopback, tmp_path):
     gb2312_labelled = html("市委·市政府——" + REPORT)
     loopback.route("/gbk-meta", Reply(200, with_meta.encode("gbk"), {"Content-Type": "text/html"}))
     loopback.route("/gbk-bare", Reply(200, without_charset.encode("gbk"), {"Content-Type": "text/html"}))
-    loopback.route("/gb2312", Reply(200, gb2312_labelled.encode("gb18030"), {"Content-Type": "text/html; charset=gb2312"}))
+    loopback.route(
+        "/gb2312", Reply(200, gb2312_labelled.encode("gb18030"), {"Content-Type": "text/html; charset=gb2312"})
+    )
     archive = Archive(tmp_path)
     summary = fetch_sources([source(loopback, p) for p in ("/gbk-meta", "/gbk-bare", "/gb2312")], archive, options=FAST)
     rows = by_source(summary)
-    expected = {"gbk-meta": (with_meta, "meta"), "gbk-bare": (without_charset, "detector"),
-                "gb2312": (gb2312_labelled, "http")}
+    expected = {
+        "gbk-meta": (with_meta, "meta"),
+        "gbk-bare": (without_charset, "detector"),
+        "gb2312": (gb2312_labelled, "http"),
+    }
     for source_id, (text, evidence) in expected.items():
         row = rows[source_id]
         assert row["outcome"] == "new", source_id
@@ -123,7 +153,9 @@ def test_bad_urls_become_error_rows_and_do_not_stop_the_others(loopback, tmp_pat
 
     assert rows["ok"]["outcome"] == "new"
     assert rows["flaky"]["outcome"] == "new" and loopback.hits("/flaky") == 2
-    assert rows["down"]["error"] == "HTTP 503 Service Unavailable after 2 attempts" and rows["down"]["http_status"] == 503
+    assert (
+        rows["down"]["error"] == "HTTP 503 Service Unavailable after 2 attempts" and rows["down"]["http_status"] == 503
+    )
     assert rows["slow"]["error"] == "read timed out after 2 attempts" and loopback.hits("/slow") == 2
     assert rows["image"]["error"] == "not HTML or text: image/png" and rows["image"]["snapshot_sha256"] is None
     assert rows["empty"]["error"] == "empty body"
@@ -150,11 +182,16 @@ def test_redirects_followed_and_loops_refused(loopback, tmp_path):
         loopback.route(f"/hop{hop}", Reply(307, headers={"Location": f"/hop{hop + 1}"}))
     loopback.route("/to-ftp", Reply(302, headers={"Location": "ftp://example.org/report.html"}))
     archive = Archive(tmp_path)
-    summary = fetch_sources([source(loopback, p) for p in ("/r1", "/loop-a", "/hop0", "/to-ftp")], archive, options=FAST)
+    summary = fetch_sources(
+        [source(loopback, p) for p in ("/r1", "/loop-a", "/hop0", "/to-ftp")], archive, options=FAST
+    )
     rows = by_source(summary)
     assert rows["r1"]["outcome"] == "new" and rows["r1"]["final_url"] == loopback.url("/final")
     assert archive.read(rows["r1"]["snapshot_sha256"]) == page
-    assert rows["loop-a"]["error"] == f"redirect loop: {loopback.url('/loop-b')} redirects back to {loopback.url('/loop-a')}"
+    assert (
+        rows["loop-a"]["error"]
+        == f"redirect loop: {loopback.url('/loop-b')} redirects back to {loopback.url('/loop-a')}"
+    )
     assert rows["hop0"]["error"] == "too many redirects (more than 5)" and loopback.hits("/hop6") == 0
     assert rows["to-ftp"]["error"] == "refused: 'ftp://example.org/report.html' is not an http(s) URL"
 
@@ -203,8 +240,9 @@ def test_pdf_and_word_are_archived_as_unsupported(loopback, tmp_path):
     loopback.route("/report.pdf", Reply(200, pdf, {"Content-Type": "application/pdf"}))
     loopback.route("/download", Reply(200, doc, {"Content-Type": "application/octet-stream"}))
     archive = Archive(tmp_path)
-    rows = by_source(fetch_sources([source(loopback, "/report.pdf", "pdf"), source(loopback, "/download")],
-                                   archive, options=FAST))
+    rows = by_source(
+        fetch_sources([source(loopback, "/report.pdf", "pdf"), source(loopback, "/download")], archive, options=FAST)
+    )
     assert rows["pdf"]["outcome"] == "unsupported"
     assert rows["pdf"]["error"] == "unsupported for parsing: application/pdf"
     assert archive.read(rows["pdf"]["snapshot_sha256"]) == pdf
@@ -246,15 +284,21 @@ def test_private_addresses_refused_by_default(loopback, tmp_path):
     assert row["final_url"] is None and loopback.hits("/page") == 0
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("http://10.1.2.3/a", "refused: 10.1.2.3 resolves to 10.1.2.3, a private address"),
-    ("http://169.254.169.254/latest/meta-data", "refused: 169.254.169.254 resolves to 169.254.169.254, a link-local address"),
-    ("http://[::1]:8080/", "refused: ::1 resolves to ::1, a loopback address"),
-    ("http://[::ffff:192.168.0.1]/", "refused: ::ffff:192.168.0.1 resolves to 192.168.0.1, a private address"),
-    ("http://localhost/", "refused: localhost resolves to 127.0.0.1, a loopback address"),
-    ("file:///etc/passwd", "refused: 'file:///etc/passwd' is not an http(s) URL"),
-    ("http://93.184.215.14/report.html", None),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("http://10.1.2.3/a", "refused: 10.1.2.3 resolves to 10.1.2.3, a private address"),
+        (
+            "http://169.254.169.254/latest/meta-data",
+            "refused: 169.254.169.254 resolves to 169.254.169.254, a link-local address",
+        ),
+        ("http://[::1]:8080/", "refused: ::1 resolves to ::1, a loopback address"),
+        ("http://[::ffff:192.168.0.1]/", "refused: ::ffff:192.168.0.1 resolves to 192.168.0.1, a private address"),
+        ("http://localhost/", "refused: localhost resolves to 127.0.0.1, a loopback address"),
+        ("file:///etc/passwd", "refused: 'file:///etc/passwd' is not an http(s) URL"),
+        ("http://93.184.215.14/report.html", None),
+    ],
+)
 def test_target_problem(url, problem):
     assert target_problem(url) == problem
 
@@ -263,8 +307,13 @@ def test_offline_run_reports_the_committed_seed_without_network():
     manifest = PROJECT_DIR / "raw" / "manifest.jsonl"
     before = manifest.read_bytes()
     events = []
-    summary = fetch_sources(load_registry(PROJECT_DIR / "raw" / "sources.yaml"), Archive(PROJECT_DIR / "raw"),
-                            offline=True, options=FetchOptions(transport=NoNetwork()), progress=events.append)
+    summary = fetch_sources(
+        load_registry(PROJECT_DIR / "raw" / "sources.yaml"),
+        Archive(PROJECT_DIR / "raw"),
+        offline=True,
+        options=FetchOptions(transport=NoNetwork()),
+        progress=events.append,
+    )
     assert summary.rows == [] and summary.offline
     assert summary.snapshots["chaoyang-2022"]["snapshot_sha256"] == SEED_SHA256
     assert summary.missing == [] and summary.counts == {"offline": 1}
@@ -275,8 +324,9 @@ def test_offline_run_reports_the_committed_seed_without_network():
 def test_default_run_on_the_committed_registry_needs_no_network(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(PROJECT_DIR / "raw", raw)
-    summary = fetch_sources(load_registry(raw / "sources.yaml"), Archive(raw),
-                            options=FetchOptions(transport=NoNetwork()))
+    summary = fetch_sources(
+        load_registry(raw / "sources.yaml"), Archive(raw), options=FetchOptions(transport=NoNetwork())
+    )
     assert summary.rows == [] and summary.counts == {"archived": 1}
     assert summary.snapshots["chaoyang-2022"]["snapshot_sha256"] == SEED_SHA256
     assert (raw / "manifest.jsonl").read_bytes() == (PROJECT_DIR / "raw" / "manifest.jsonl").read_bytes()

@@ -29,10 +29,17 @@ def test_committed_registry_holds_exactly_the_seed_report():
 
 def test_optional_fields_default_to_null_and_not_synthetic():
     sources = parse_registry("sources:\n  - source_id: a-1\n    url: https://example.org/a\n", NAME)
-    assert sources == [{
-        "source_id": "a-1", "url": "https://example.org/a", "issuer": None, "region_hint": None,
-        "report_year_hint": None, "notes": None, "is_synthetic": False,
-    }]
+    assert sources == [
+        {
+            "source_id": "a-1",
+            "url": "https://example.org/a",
+            "issuer": None,
+            "region_hint": None,
+            "report_year_hint": None,
+            "notes": None,
+            "is_synthetic": False,
+        }
+    ]
 
 
 def test_empty_registry_is_valid():
@@ -57,7 +64,9 @@ def test_duplicate_source_id_is_an_error():
   - {source_id: foo, url: "http://example.org/1"}
   - {source_id: foo, url: "http://example.org/2"}
 """
-    assert problems_of(text) == ["raw/sources.yaml: entry 2 (source_id 'foo'): source_id: 'foo' already used by entry 1"]
+    assert problems_of(text) == [
+        "raw/sources.yaml: entry 2 (source_id 'foo'): source_id: 'foo' already used by entry 1"
+    ]
 
 
 def test_same_url_twice_names_both_entries():
@@ -66,7 +75,9 @@ def test_same_url_twice_names_both_entries():
   - {source_id: second, url: "http://example.org:80/a"}
 """
     (problem,) = problems_of(text)
-    assert problem.startswith("raw/sources.yaml: entry 2 (source_id 'second'): url: same url as entry 1 (source_id 'first')")
+    assert problem.startswith(
+        "raw/sources.yaml: entry 2 (source_id 'second'): url: same url as entry 1 (source_id 'first')"
+    )
 
 
 def test_unknown_key_missing_url_and_wrong_types_are_named():
@@ -103,7 +114,8 @@ def test_key_given_twice_in_one_entry_is_an_error():
 
 def test_top_level_must_be_a_sources_list():
     assert problems_of("- {source_id: a, url: 'http://x.org'}\n") == [
-        "raw/sources.yaml: expected a mapping with a 'sources' list"]
+        "raw/sources.yaml: expected a mapping with a 'sources' list"
+    ]
     assert problems_of("sources: []\nextra: 1\n") == ["raw/sources.yaml: unknown top-level key(s): extra"]
 
 

@@ -1,6 +1,7 @@
 """The loader on a small SYNTHETIC warehouse: 2 invented issuers (示例市甲县, 示例市乙县, fake region
 codes 99xxxx) x 3 report years, hand-made staged records, fixture schemas for the parser's tables
 (tests/fixtures/warehouse/schemas) and the real run/quarantine schemas."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,11 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.load import warehouse as load
-from flows.load.columns import table_spec
 from flows.core.config import SCHEMAS_DIR
-from flows.normalize.staging import iter_staged, write_staged
+from flows.load import warehouse as load
 from flows.load.checks import DataCheckError
+from flows.load.columns import table_spec
+from flows.normalize.staging import iter_staged, write_staged
 
 FIXTURE_SCHEMAS = Path(__file__).parents[1] / "fixtures" / "warehouse" / "schemas"
 YEARS = (2020, 2021, 2022)
@@ -34,10 +35,22 @@ REGIONS = [  # keyed by code and validity like the real code tables, so code ref
     {"region_code": "990200", "name": "无关市", "level": "city", "parent_code": "990000", "valid_from_year": 1990},
 ]
 CATALOG = [
-    {"metric_code": "cases_received", "name_zh": "受理案件数", "name_en": "Cases received", "kind": "count",
-     "unit": "件", "match_rules": {"kinds": ["count"], "rules": [{"subject": ["案件"]}]}},
-    {"metric_code": "win_rate", "name_zh": "胜诉率", "name_en": "Win rate", "kind": "percent", "unit": "%",
-     "match_rules": {"kinds": ["percent"]}},
+    {
+        "metric_code": "cases_received",
+        "name_zh": "受理案件数",
+        "name_en": "Cases received",
+        "kind": "count",
+        "unit": "件",
+        "match_rules": {"kinds": ["count"], "rules": [{"subject": ["案件"]}]},
+    },
+    {
+        "metric_code": "win_rate",
+        "name_zh": "胜诉率",
+        "name_en": "Win rate",
+        "kind": "percent",
+        "unit": "%",
+        "match_rules": {"kinds": ["percent"]},
+    },
 ]
 # issuer -> year -> cases_received values in text order (the first one feeds metric_yoy)
 CASES = {
@@ -62,7 +75,7 @@ def sha(text: str) -> str:
 
 
 def doc_id(source_id: str, snapshot: str) -> str:
-    return hashlib.sha256(f"{source_id}\n{snapshot}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{source_id}\n{snapshot}".encode()).hexdigest()[:16]
 
 
 def source_id(issuer: str, year: int) -> str:
@@ -77,56 +90,144 @@ def staged_result(issuer: str, year: int, *, version: str = "v1", cases=None, is
     name, code = ISSUERS[issuer]
     body = f"（合成测试数据）{name}{year}年法治政府建设情况的报告。一、主要举措 （一）复议 ......"
     sections = [
-        {"section_id": f"{did}-s001", "doc_id": did, "parent_id": None, "level": 1, "heading": "主要举措",
-         "start": 10, "end": 400, "ordinal": 1},
-        {"section_id": f"{did}-s002", "doc_id": did, "parent_id": f"{did}-s001", "level": 2, "heading": "复议",
-         "start": 20, "end": 400, "ordinal": 2},
+        {
+            "section_id": f"{did}-s001",
+            "doc_id": did,
+            "parent_id": None,
+            "level": 1,
+            "heading": "主要举措",
+            "start": 10,
+            "end": 400,
+            "ordinal": 1,
+        },
+        {
+            "section_id": f"{did}-s002",
+            "doc_id": did,
+            "parent_id": f"{did}-s001",
+            "level": 2,
+            "heading": "复议",
+            "start": 20,
+            "end": 400,
+            "ordinal": 2,
+        },
     ]
     metrics = []
     for n, value in enumerate(CASES[issuer][year] if cases is None else cases):
         start = 30 + 50 * n
-        metrics.append({
-            "metric_id": f"{did}-m{start:06d}", "doc_id": did, "section_id": f"{did}-s002", "value": value,
-            "unit": "件", "qualifier": "余" if n else None, "kind": "count", "direction": None,
-            "subject": "行政复议案件", "span": f"{value}件", "start": start, "end": start + len(str(value)) + 1,
-            "sentence": f"受理行政复议案件{value}件", "metric_code": "cases_received",
-        })
-    metrics.append({
-        "metric_id": f"{did}-m000300", "doc_id": did, "section_id": f"{did}-s001", "value": 95.5, "unit": "%",
-        "qualifier": "近", "kind": "percent", "direction": "up", "subject": "胜诉率", "span": "近95.5%",
-        "start": 300, "end": 306, "sentence": "胜诉率近95.5%", "metric_code": "win_rate",
-    })
-    metrics.append({
-        "metric_id": f"{did}-m000350", "doc_id": did, "section_id": None, "value": 3, "unit": "场",
-        "qualifier": None, "kind": "count", "direction": None, "subject": "培训", "span": "3场",
-        "start": 350, "end": 352, "sentence": "举办培训3场", "metric_code": None,
-    })
+        metrics.append(
+            {
+                "metric_id": f"{did}-m{start:06d}",
+                "doc_id": did,
+                "section_id": f"{did}-s002",
+                "value": value,
+                "unit": "件",
+                "qualifier": "余" if n else None,
+                "kind": "count",
+                "direction": None,
+                "subject": "行政复议案件",
+                "span": f"{value}件",
+                "start": start,
+                "end": start + len(str(value)) + 1,
+                "sentence": f"受理行政复议案件{value}件",
+                "metric_code": "cases_received",
+            }
+        )
+    metrics.append(
+        {
+            "metric_id": f"{did}-m000300",
+            "doc_id": did,
+            "section_id": f"{did}-s001",
+            "value": 95.5,
+            "unit": "%",
+            "qualifier": "近",
+            "kind": "percent",
+            "direction": "up",
+            "subject": "胜诉率",
+            "span": "近95.5%",
+            "start": 300,
+            "end": 306,
+            "sentence": "胜诉率近95.5%",
+            "metric_code": "win_rate",
+        }
+    )
+    metrics.append(
+        {
+            "metric_id": f"{did}-m000350",
+            "doc_id": did,
+            "section_id": None,
+            "value": 3,
+            "unit": "场",
+            "qualifier": None,
+            "kind": "count",
+            "direction": None,
+            "subject": "培训",
+            "span": "3场",
+            "start": 350,
+            "end": 352,
+            "sentence": "举办培训3场",
+            "metric_code": None,
+        }
+    )
     document = {
-        "doc_id": did, "source_id": sid, "url": f"https://example.invalid/{sid}.html", "snapshot_sha256": snapshot,
-        "title": f"{name}关于{year}年法治政府建设情况的报告", "issuers": [name], "issuer_type": "government",
-        "issuer_id": issuer, "region_name": f"示例省示例市{name[3:5]}", "region_code": code, "region_level": "county",
-        "report_year": year, "publish_date": f"{year + 1}-03-0{1 if version == 'v1' else 2}",
-        "is_report": (issuer, year) != NOT_A_REPORT, "is_synthetic": is_synthetic, "text": body,
-        "parser_version": "test", "warnings": [],
+        "doc_id": did,
+        "source_id": sid,
+        "url": f"https://example.invalid/{sid}.html",
+        "snapshot_sha256": snapshot,
+        "title": f"{name}关于{year}年法治政府建设情况的报告",
+        "issuers": [name],
+        "issuer_type": "government",
+        "issuer_id": issuer,
+        "region_name": f"示例省示例市{name[3:5]}",
+        "region_code": code,
+        "region_level": "county",
+        "report_year": year,
+        "publish_date": f"{year + 1}-03-0{1 if version == 'v1' else 2}",
+        "is_report": (issuer, year) != NOT_A_REPORT,
+        "is_synthetic": is_synthetic,
+        "text": body,
+        "parser_version": "test",
+        "warnings": [],
     }
-    quarantine = [{
-        "stage": "normalize:metric", "schema": "metric", "source_id": sid, "doc_id": did,
-        "record_id": f"{did}-m000999", "reason": "value: None is not of type 'number'",
-        "record_json": json.dumps({"metric_id": f"{did}-m000999"}),
-    }]
-    return {"doc_id": did, "source_id": sid, "parser_version": "test", "document": document,
-            "sections": sections, "metrics": metrics, "quarantine": quarantine}
+    quarantine = [
+        {
+            "stage": "normalize:metric",
+            "schema": "metric",
+            "source_id": sid,
+            "doc_id": did,
+            "record_id": f"{did}-m000999",
+            "reason": "value: None is not of type 'number'",
+            "record_json": json.dumps({"metric_id": f"{did}-m000999"}),
+        }
+    ]
+    return {
+        "doc_id": did,
+        "source_id": sid,
+        "parser_version": "test",
+        "document": document,
+        "sections": sections,
+        "metrics": metrics,
+        "quarantine": quarantine,
+    }
 
 
 def registry_entry(issuer: str, year: int) -> dict:
-    return {"source_id": source_id(issuer, year), "url": f"https://example.invalid/{source_id(issuer, year)}.html",
-            "notes": "synthetic test source", "is_synthetic": True}
+    return {
+        "source_id": source_id(issuer, year),
+        "url": f"https://example.invalid/{source_id(issuer, year)}.html",
+        "notes": "synthetic test source",
+        "is_synthetic": True,
+    }
 
 
 def fetch_row(result: dict, n: int) -> dict:
-    return {"fetch_id": f"f{n:04d}", "source_id": result["source_id"],
-            "fetched_at": f"2024-01-01T{n // 60:02d}:{n % 60:02d}:00Z", "snapshot_sha256": result["document"]["snapshot_sha256"],
-            "outcome": "new", "response_headers": {"content-type": "text/html"}}
+    return {
+        "fetch_id": f"f{n:04d}",
+        "source_id": result["source_id"],
+        "fetched_at": f"2024-01-01T{n // 60:02d}:{n % 60:02d}:00Z",
+        "snapshot_sha256": result["document"]["snapshot_sha256"],
+        "outcome": "new",
+        "response_headers": {"content-type": "text/html"},
+    }
 
 
 class World:
@@ -148,13 +249,23 @@ class World:
 
     def load(self, run_id: str = "run-1", region_table=lambda year: REGIONS, prevalidated=(), **options) -> dict:
         inputs = load.LoadInputs(
-            staged=list(iter_staged(self.warehouse)), registry=list(self.registry), fetches=list(self.fetches),
-            catalog=CATALOG, region_table=region_table, prevalidated=set(prevalidated),
+            staged=list(iter_staged(self.warehouse)),
+            registry=list(self.registry),
+            fetches=list(self.fetches),
+            catalog=CATALOG,
+            region_table=region_table,
+            prevalidated=set(prevalidated),
         )
-        run = {"run_id": run_id, "started_at": "2024-01-02T00:00:00+00:00", "code_version": "test-code",
-               "parser_version": "test", "counts": {"parsed": 6}}
-        return load.load_tables(inputs, warehouse_dir=self.warehouse, run=run, specs=self.specs,
-                                progress=self.messages.append, **options)
+        run = {
+            "run_id": run_id,
+            "started_at": "2024-01-02T00:00:00+00:00",
+            "code_version": "test-code",
+            "parser_version": "test",
+            "counts": {"parsed": 6},
+        }
+        return load.load_tables(
+            inputs, warehouse_dir=self.warehouse, run=run, specs=self.specs, progress=self.messages.append, **options
+        )
 
     def query(self, sql: str) -> list[tuple]:
         con = duckdb.connect(str(self.warehouse / "fazhi.duckdb"), read_only=True)
@@ -188,14 +299,24 @@ def test_counts_keys_and_partitions(built):
     assert counts["regions"] == 4  # the two counties and their parents, not 无关市
     assert counts["quarantine"] == 6 and counts["runs"] == 1
     assert world.query("SELECT count(*) FROM metrics")[0][0] == 19
-    keys = dict(world.query(
-        "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"))
+    keys = dict(
+        world.query(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+        )
+    )
     assert keys["metrics"] == ["metric_id"] and keys["quarantine"] == ["quarantine_id"] and keys["runs"] == ["run_id"]
-    fks = {(t, tuple(c), r) for t, c, r in world.query(
-        "SELECT table_name, constraint_column_names, referenced_table FROM duckdb_constraints() "
-        "WHERE constraint_type = 'FOREIGN KEY'")}
-    assert {("metrics", ("section_id",), "sections"), ("sections", ("parent_id",), "sections"),
-            ("sections", ("doc_id",), "documents")} <= fks
+    fks = {
+        (t, tuple(c), r)
+        for t, c, r in world.query(
+            "SELECT table_name, constraint_column_names, referenced_table FROM duckdb_constraints() "
+            "WHERE constraint_type = 'FOREIGN KEY'"
+        )
+    }
+    assert {
+        ("metrics", ("section_id",), "sections"),
+        ("sections", ("parent_id",), "sections"),
+        ("sections", ("doc_id",), "documents"),
+    } <= fks
     # a code referencing a table keyed by (code, valid_from_year) cannot be declared, only checked
     assert not [fk for fk in fks if fk[2] == "regions"]
     # one directory per report year; sections carry their document's year inside the file too
@@ -206,8 +327,13 @@ def test_counts_keys_and_partitions(built):
     meta = pq.read_metadata(world.parquet("documents") / "2020" / "part-0.parquet").metadata
     assert meta[b"fazhi.code_version"] == b"test-code"
     assert meta[b"fazhi.schema_version"].startswith(b"sha256:")
-    assert pq.ParquetFile(world.parquet("documents") / "2020" / "part-0.parquet").metadata.row_group(0) \
-        .column(0).compression == "ZSTD"
+    assert (
+        pq.ParquetFile(world.parquet("documents") / "2020" / "part-0.parquet")
+        .metadata.row_group(0)
+        .column(0)
+        .compression
+        == "ZSTD"
+    )
 
 
 def test_arrow_types_from_schema(built, specs):
@@ -232,13 +358,23 @@ def test_every_table_view_and_column_is_commented(built):
     world, _ = built
     tables = world.query("SELECT table_name, comment FROM duckdb_tables()")
     views = world.query("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal")
-    assert {t for t, _ in tables} == {"sources", "fetches", "documents", "sections", "metrics", "metric_catalog",
-                                      "regions", "quarantine", "runs"}
+    assert {t for t, _ in tables} == {
+        "sources",
+        "fetches",
+        "documents",
+        "sections",
+        "metrics",
+        "metric_catalog",
+        "regions",
+        "quarantine",
+        "runs",
+    }
     assert {v for v, _ in views} == {"metrics_canonical", "metric_yoy", "coverage", "documents_latest"}
     for name, comment in tables + views:
         assert comment and " / " in comment, name
     columns = world.query(
-        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal AND schema_name = 'main'")
+        "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal AND schema_name = 'main'"
+    )
     assert len(columns) > 80
     missing = [(t, c) for t, c, comment in columns if not comment or " / " not in comment]
     assert missing == []
@@ -251,7 +387,8 @@ def test_views_yoy_coverage_and_latest(built):
     world, _ = built
     yoy = world.query(
         "SELECT report_year, value, prev_year, prev_value, abs_change, rel_change, span, prev_doc_id "
-        "FROM metric_yoy WHERE issuer_id = 'synthetic-jia' AND metric_code = 'cases_received'")
+        "FROM metric_yoy WHERE issuer_id = 'synthetic-jia' AND metric_code = 'cases_received'"
+    )
     jia_2020 = doc_id(source_id("synthetic-jia", 2020), sha(f"{source_id('synthetic-jia', 2020)} v1"))
     # 2021 has 120 and 7 for the code: the first in text order (120) is used. 120 vs 100, then 90 vs 120.
     assert yoy == [
@@ -260,18 +397,25 @@ def test_views_yoy_coverage_and_latest(built):
         (2022, 90.0, 2021, 120.0, -30.0, pytest.approx(-0.25), "90件", doc_of("synthetic-jia", 2021)),
     ]
     # 乙县 2021 is not a report: its 44 feeds nothing, so 2022 has no previous year
-    yi = world.query("SELECT report_year, prev_value FROM metric_yoy "
-                     "WHERE issuer_id = 'synthetic-yi' AND metric_code = 'cases_received'")
+    yi = world.query(
+        "SELECT report_year, prev_value FROM metric_yoy "
+        "WHERE issuer_id = 'synthetic-yi' AND metric_code = 'cases_received'"
+    )
     assert yi == [(2020, None), (2022, None)]
     coverage = world.query("SELECT issuer_id, report_year, has_report, report_count, metrics_count FROM coverage")
     assert coverage == [
-        ("synthetic-jia", 2020, True, 1, 3), ("synthetic-jia", 2021, True, 1, 4), ("synthetic-jia", 2022, True, 1, 3),
-        ("synthetic-yi", 2020, True, 1, 3), ("synthetic-yi", 2021, False, 0, 0), ("synthetic-yi", 2022, True, 1, 3),
+        ("synthetic-jia", 2020, True, 1, 3),
+        ("synthetic-jia", 2021, True, 1, 4),
+        ("synthetic-jia", 2022, True, 1, 3),
+        ("synthetic-yi", 2020, True, 1, 3),
+        ("synthetic-yi", 2021, False, 0, 0),
+        ("synthetic-yi", 2022, True, 1, 3),
     ]
     canonical = world.query("SELECT count(*), count(DISTINCT name_zh) FROM metrics_canonical")
     assert canonical == [(13, 2)]
-    latest = world.query("SELECT source_id, snapshots_count, is_in_registry FROM documents_latest "
-                         "WHERE source_id = 'synthetic-jia-2020'")
+    latest = world.query(
+        "SELECT source_id, snapshots_count, is_in_registry FROM documents_latest WHERE source_id = 'synthetic-jia-2020'"
+    )
     assert latest == [("synthetic-jia-2020", 1, True)]
 
 
@@ -280,8 +424,11 @@ def doc_of(issuer: str, year: int, version: str = "v1") -> str:
 
 
 def _dataset_bytes(world, tables) -> dict:
-    return {str(p.relative_to(world.warehouse)): p.read_bytes()
-            for t in tables for p in sorted(world.parquet(t).rglob("*.parquet"))}
+    return {
+        str(p.relative_to(world.warehouse)): p.read_bytes()
+        for t in tables
+        for p in sorted(world.parquet(t).rglob("*.parquet"))
+    }
 
 
 DATA_TABLES = ("sources", "fetches", "documents", "sections", "metrics", "metric_catalog", "regions", "quarantine")
@@ -339,7 +486,11 @@ def test_region_codes_outside_the_tables_years_come_from_their_latest_run(world)
     counts = world.load(region_table=region_table)
     assert counts["regions"] == 4 and asked == [2020, 2021, 2022, None]
     assert world.query("SELECT region_code FROM regions ORDER BY 1") == [
-        ("990000",), ("990100",), ("990101",), ("990102",)]
+        ("990000",),
+        ("990100",),
+        ("990101",),
+        ("990102",),
+    ]
 
 
 def test_check_only_foreign_key_is_checked(world):
@@ -366,7 +517,10 @@ def test_row_drop_over_threshold_needs_allow_drop(world):
     assert "report_year='2021'" not in message
     counts = world.load("run-2", allow_drop=True)
     assert counts["documents"] == 4
-    assert world.query("SELECT run_id, is_drop_allowed FROM runs ORDER BY run_id") == [("run-1", False), ("run-2", True)]
+    assert world.query("SELECT run_id, is_drop_allowed FROM runs ORDER BY run_id") == [
+        ("run-1", False),
+        ("run-2", True),
+    ]
 
 
 def test_small_drop_passes(world):
@@ -385,10 +539,13 @@ def test_new_snapshot_replaces_the_document(world):
     assert world.query(f"SELECT count(*) FROM documents WHERE doc_id = '{old}'") == [(0,)]
     assert world.query(f"SELECT count(*) FROM metrics WHERE doc_id = '{old}'") == [(0,)]
     assert world.query(f"SELECT count(*) FROM quarantine WHERE doc_id = '{old}'") == [(0,)]
-    assert world.query("SELECT doc_id, snapshots_count FROM documents_latest WHERE source_id = 'synthetic-jia-2021'") \
-        == [(new["doc_id"], 2)]
-    assert world.query("SELECT value, prev_value FROM metric_yoy WHERE issuer_id = 'synthetic-jia' "
-                       "AND metric_code = 'cases_received' AND report_year = 2021") == [(121.0, 100.0)]
+    assert world.query(
+        "SELECT doc_id, snapshots_count FROM documents_latest WHERE source_id = 'synthetic-jia-2021'"
+    ) == [(new["doc_id"], 2)]
+    assert world.query(
+        "SELECT value, prev_value FROM metric_yoy WHERE issuer_id = 'synthetic-jia' "
+        "AND metric_code = 'cases_received' AND report_year = 2021"
+    ) == [(121.0, 100.0)]
     assert world.query("SELECT count(*) FROM fetches WHERE source_id = 'synthetic-jia-2021'") == [(2,)]
 
 
@@ -397,8 +554,9 @@ def test_manifest_order_decides_which_snapshot_is_latest(world):
     write_staged(world.warehouse, older)  # staged but fetched before v1 (first in the manifest)
     world.fetches.insert(0, fetch_row(older, 99))
     world.load()
-    assert world.query("SELECT doc_id FROM documents WHERE source_id = 'synthetic-jia-2021'") \
-        == [(doc_of("synthetic-jia", 2021),)]
+    assert world.query("SELECT doc_id FROM documents WHERE source_id = 'synthetic-jia-2021'") == [
+        (doc_of("synthetic-jia", 2021),)
+    ]
 
 
 def test_removed_source_keeps_its_history(world):
@@ -407,8 +565,9 @@ def test_removed_source_keeps_its_history(world):
     world.messages.clear()
     counts = world.load("run-2")
     assert counts["documents"] == 6 and counts["sources_not_in_registry"] == 1
-    assert world.query("SELECT is_in_registry, url FROM sources WHERE source_id = 'synthetic-yi-2020'") \
-        == [(False, "https://example.invalid/synthetic-yi-2020.html")]
+    assert world.query("SELECT is_in_registry, url FROM sources WHERE source_id = 'synthetic-yi-2020'") == [
+        (False, "https://example.invalid/synthetic-yi-2020.html")
+    ]
     assert world.query("SELECT count(*) FROM documents WHERE source_id = 'synthetic-yi-2020'") == [(1,)]
     assert any("no longer in the registry" in m and "synthetic-yi-2020" in m for m in world.messages)
     # and it stays so on the next load (read back from the sources dataset)
@@ -491,10 +650,10 @@ def test_killed_swap_is_repaired(world):
 
 
 def test_dataset_roundtrip_and_write_dataset_determinism(tmp_path, specs):
-    rows = [{"source_id": "b", "url": "https://x.invalid/b", "notes": None, "is_synthetic": True,
-             "is_in_registry": True},
-            {"source_id": "a", "url": "https://x.invalid/a", "notes": "注", "is_synthetic": True,
-             "is_in_registry": False}]
+    rows = [
+        {"source_id": "b", "url": "https://x.invalid/b", "notes": None, "is_synthetic": True, "is_in_registry": True},
+        {"source_id": "a", "url": "https://x.invalid/a", "notes": "注", "is_synthetic": True, "is_in_registry": False},
+    ]
     first = load.write_dataset(specs["sources"], rows, tmp_path / "one", code_version="c")
     second = load.write_dataset(specs["sources"], rows[::-1], tmp_path / "two", code_version="c")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
@@ -506,35 +665,61 @@ def test_dataset_roundtrip_and_write_dataset_determinism(tmp_path, specs):
 def test_real_schemas_build_an_empty_warehouse(tmp_path):
     """The views and keys against the project's real schemas (the contract), with no rows."""
     specs = load.load_specs()
-    needed = {"sources", "fetches", "documents", "sections", "metrics", "metric_catalog", "regions", "quarantine", "runs"}
+    needed = {
+        "sources",
+        "fetches",
+        "documents",
+        "sections",
+        "metrics",
+        "metric_catalog",
+        "regions",
+        "quarantine",
+        "runs",
+    }
     if not needed <= set(specs):
         pytest.skip(f"schemas not written yet: {', '.join(sorted(needed - set(specs)))}")
     load.build_duckdb(tmp_path / "fazhi.duckdb", specs, {})
     con = duckdb.connect(str(tmp_path / "fazhi.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM metric_yoy").fetchone() == (0,)
-        uncommented = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
-                                  "WHERE NOT internal AND (comment IS NULL OR comment = '')").fetchall()
+        uncommented = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE NOT internal AND (comment IS NULL OR comment = '')"
+        ).fetchall()
         assert uncommented == []
     finally:
         con.close()
 
 
 def test_spec_of_a_small_schema():
-    spec = table_spec({
-        "x-table": "things", "x-primary-key": ["thing_id"], "title": "Thing", "x-title-zh": "事物",
-        "properties": {
-            "thing_id": {"type": "string", "title": "Id", "x-title-zh": "编号"},
-            "seen_at": {"type": ["string", "null"], "format": "date-time"},
-            "tags": {"type": "array", "items": {"type": "integer"}},
-            "parts": {"type": "array", "items": {"type": "object"}},
-            "either": {"type": ["string", "integer"]},
-        },
-    })
+    spec = table_spec(
+        {
+            "x-table": "things",
+            "x-primary-key": ["thing_id"],
+            "title": "Thing",
+            "x-title-zh": "事物",
+            "properties": {
+                "thing_id": {"type": "string", "title": "Id", "x-title-zh": "编号"},
+                "seen_at": {"type": ["string", "null"], "format": "date-time"},
+                "tags": {"type": "array", "items": {"type": "integer"}},
+                "parts": {"type": "array", "items": {"type": "object"}},
+                "either": {"type": ["string", "integer"]},
+            },
+        }
+    )
     assert [c.duckdb_type for c in spec.columns] == ["VARCHAR", "TIMESTAMPTZ", "BIGINT[]", "JSON", "JSON"]
     assert spec.columns[0].comment == "编号 / Id" and spec.comment == "事物 / Thing"
-    table = spec.to_arrow([{"thing_id": "t", "seen_at": "2024-05-01T08:00:00+08:00", "tags": [1],
-                            "parts": [{"b": 1, "a": "甲"}], "either": 3}])
+    table = spec.to_arrow(
+        [
+            {
+                "thing_id": "t",
+                "seen_at": "2024-05-01T08:00:00+08:00",
+                "tags": [1],
+                "parts": [{"b": 1, "a": "甲"}],
+                "either": 3,
+            }
+        ]
+    )
     row = table.to_pylist()[0]
     assert row["seen_at"].isoformat() == "2024-05-01T00:00:00+00:00"
     assert row["parts"] == '[{"a":"甲","b":1}]' and row["either"] == "3"
@@ -552,7 +737,9 @@ def test_year_directories_read_with_default_readers(world):
     frame = pd.read_parquet(world.parquet("metrics"))
     assert len(frame) == 19 + 3 and frame["report_year"].isna().sum() == 3
     assert (world.parquet("metrics") / "unknown" / "part-0.parquet").is_file()
-    by_year = duckdb.sql(f"SELECT report_year, count(*) FROM read_parquet('{world.parquet('documents')}/*/*.parquet') "
-                         "GROUP BY ALL ORDER BY ALL").fetchall()
+    by_year = duckdb.sql(
+        f"SELECT report_year, count(*) FROM read_parquet('{world.parquet('documents')}/*/*.parquet') "
+        "GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
     assert by_year == [(2020, 2), (2021, 2), (2022, 2), (None, 1)]
     assert world.query("SELECT count(*) FROM coverage WHERE NOT has_report") == [(1,)]

@@ -1,5 +1,6 @@
 """The metric catalog: its data validates, its rules map metrics the way an analyst would, and the
 hand-labelled gold metrics are mapped with the precision the project promises."""
+
 from __future__ import annotations
 
 import json
@@ -7,24 +8,49 @@ from pathlib import Path
 
 import pytest
 
-from flows.normalize import catalog
-
 from flows.core import contracts
+from flows.normalize import catalog
 
 LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "metric_labels.json"
 
 REQUIRED_CODES = {
-    "reconsideration_cases_received", "reconsideration_cases_concluded", "reconsideration_cases_corrected",
-    "reconsideration_correction_rate", "administrative_litigation_cases", "principal_appearance_rate",
-    "normative_documents_reviewed", "normative_documents_kept", "normative_documents_abolished",
-    "normative_documents_amended", "major_decisions_catalogued", "legal_advisers", "public_sector_lawyers",
-    "legality_reviews", "enforcement_bodies_reviewed", "enforcement_case_files_reviewed",
-    "enforcement_officers_trained", "enforcement_officers_certified", "enterprise_inspection_plans_filed",
-    "major_penalty_cases_filed", "mediation_organizations", "mediation_cases", "mediation_success_rate",
-    "legal_aid_cases", "hotline_12348_calls", "hotline_12345_completion_rate", "hotline_12345_satisfaction_rate",
-    "npc_suggestions_handled", "cppcc_proposals_handled", "suggestions_proposals_on_time_rate",
-    "suggestions_proposals_satisfaction_rate", "information_disclosed_proactively", "disclosure_requests_received",
-    "press_conferences", "legislation_plan_items", "regulations_rules_enacted", "legal_education_events",
+    "reconsideration_cases_received",
+    "reconsideration_cases_concluded",
+    "reconsideration_cases_corrected",
+    "reconsideration_correction_rate",
+    "administrative_litigation_cases",
+    "principal_appearance_rate",
+    "normative_documents_reviewed",
+    "normative_documents_kept",
+    "normative_documents_abolished",
+    "normative_documents_amended",
+    "major_decisions_catalogued",
+    "legal_advisers",
+    "public_sector_lawyers",
+    "legality_reviews",
+    "enforcement_bodies_reviewed",
+    "enforcement_case_files_reviewed",
+    "enforcement_officers_trained",
+    "enforcement_officers_certified",
+    "enterprise_inspection_plans_filed",
+    "major_penalty_cases_filed",
+    "mediation_organizations",
+    "mediation_cases",
+    "mediation_success_rate",
+    "legal_aid_cases",
+    "hotline_12348_calls",
+    "hotline_12345_completion_rate",
+    "hotline_12345_satisfaction_rate",
+    "npc_suggestions_handled",
+    "cppcc_proposals_handled",
+    "suggestions_proposals_on_time_rate",
+    "suggestions_proposals_satisfaction_rate",
+    "information_disclosed_proactively",
+    "disclosure_requests_received",
+    "press_conferences",
+    "legislation_plan_items",
+    "regulations_rules_enacted",
+    "legal_education_events",
 }
 
 
@@ -38,6 +64,7 @@ def metric(subject, sentence, span, unit, kind="count"):
 
 
 # ------------------------------------------------------------------ the catalog as data
+
 
 def test_catalog_has_the_required_indicators_and_every_row_satisfies_its_schema():
     cat = catalog.load_catalog()
@@ -99,12 +126,15 @@ def test_the_canonical_unit_must_be_accepted_by_the_rules(tmp_path):
 RECON = "全年收到行政复议申请326件,依法受理298件,审结281件,其中撤销、变更、确认违法等纠错43件,纠错率15.3%。"
 
 
-@pytest.mark.parametrize("subject, span, unit, kind, code", [
-    ("依法受理行政复议申请", "298件", "件", "count", "reconsideration_cases_received"),
-    ("审结行政复议案件", "281件", "件", "count", "reconsideration_cases_concluded"),
-    ("撤销、变更、确认违法等纠错", "43件", "件", "count", "reconsideration_cases_corrected"),
-    ("行政复议纠错率", "15.3%", "%", "percent", "reconsideration_correction_rate"),
-])
+@pytest.mark.parametrize(
+    "subject, span, unit, kind, code",
+    [
+        ("依法受理行政复议申请", "298件", "件", "count", "reconsideration_cases_received"),
+        ("审结行政复议案件", "281件", "件", "count", "reconsideration_cases_concluded"),
+        ("撤销、变更、确认违法等纠错", "43件", "件", "count", "reconsideration_cases_corrected"),
+        ("行政复议纠错率", "15.3%", "%", "percent", "reconsideration_correction_rate"),
+    ],
+)
 def test_received_concluded_and_corrected_are_told_apart(subject, span, unit, kind, code):
     assert catalog.assign_code(metric(subject, RECON, span, unit, kind)) == code
 
@@ -129,11 +159,21 @@ def test_a_growth_rate_is_not_the_count_it_describes():
 
 def test_satisfaction_rates_follow_their_topic():
     hotline = "12345政务服务便民热线诉求案件办结率99%,群众满意率97%。"
-    assert catalog.assign_code(metric("群众满意率", hotline, "97%", "%", "percent")) == "hotline_12345_satisfaction_rate"
-    assert catalog.assign_code(metric("诉求案件办结率", hotline, "99%", "%", "percent")) == "hotline_12345_completion_rate"
+    assert (
+        catalog.assign_code(metric("群众满意率", hotline, "97%", "%", "percent")) == "hotline_12345_satisfaction_rate"
+    )
+    assert (
+        catalog.assign_code(metric("诉求案件办结率", hotline, "99%", "%", "percent")) == "hotline_12345_completion_rate"
+    )
     deputies = "办理人大代表建议128件、政协委员提案190件,按时办复率100%,满意率98%。"
-    assert catalog.assign_code(metric("满意率", deputies, "98%", "%", "percent")) == "suggestions_proposals_satisfaction_rate"
-    assert catalog.assign_code(metric("按时办复率", deputies, "100%", "%", "percent")) == "suggestions_proposals_on_time_rate"
+    assert (
+        catalog.assign_code(metric("满意率", deputies, "98%", "%", "percent"))
+        == "suggestions_proposals_satisfaction_rate"
+    )
+    assert (
+        catalog.assign_code(metric("按时办复率", deputies, "100%", "%", "percent"))
+        == "suggestions_proposals_on_time_rate"
+    )
     assert catalog.assign_code(metric("人大代表建议", deputies, "128件", "件")) == "npc_suggestions_handled"
     assert catalog.assign_code(metric("政协委员提案", deputies, "190件", "件")) == "cppcc_proposals_handled"
 
@@ -148,8 +188,11 @@ def test_traditional_script_maps_like_simplified():
     sentence = "全年審結行政復議案件412件,12345熱線群眾滿意率達97.5%。"
     assert catalog.assign_code(metric("審結行政復議案件", sentence, "412件", "件")) == "reconsideration_cases_concluded"
     assert catalog.assign_code(metric("12345熱線群眾滿意率", sentence, "97.5%", "%", "percent")) == (
-        "hotline_12345_satisfaction_rate")
-    assert catalog.assign_code(metric("辦理法律援助案件", "辦理法律援助案件4010件。", "4010件", "件")) == "legal_aid_cases"
+        "hotline_12345_satisfaction_rate"
+    )
+    assert (
+        catalog.assign_code(metric("辦理法律援助案件", "辦理法律援助案件4010件。", "4010件", "件")) == "legal_aid_cases"
+    )
 
 
 def test_units_and_kinds_gate_the_mapping():
@@ -159,7 +202,8 @@ def test_units_and_kinds_gate_the_mapping():
     cleanup = "全年开展行政规范性文件清理6次,对全市368件现行行政规范性文件进行清理。"
     assert catalog.assign_code(metric("行政规范性文件清理", cleanup, "6次", "次")) is None
     assert catalog.assign_code(metric("清理现行行政规范性文件", cleanup, "368件", "件")) == (
-        "normative_documents_cleaned_up")
+        "normative_documents_cleaned_up"
+    )
     assert catalog.assign_code(metric("受理复议案件", "受理复议案件518件。", "518件", None)) is None
 
 
@@ -169,22 +213,28 @@ def test_multiplier_prefix_in_a_unit_is_ignored():
     assert catalog.assign_code(metric("受理群众诉求", sentence, "86.5万件", "万件")) == "hotline_12345_requests"
 
 
-@pytest.mark.parametrize("text, codes", [
-    # the object is printed once, with the first figure; the verbs after it still say what is counted
-    ("全县共收到行政复议申请236件,依法受理218件,审结209件。",
-     ["reconsideration_cases_received", "reconsideration_cases_received", "reconsideration_cases_concluded"]),
-    ("全市法院一审受理行政案件1,056件,审结987件。", ["administrative_litigation_cases", None]),
-    ("组织召开政府常务会议24次,其中研究法治议题9次,会前学法12次。",
-     [None, "leadership_meetings_on_rule_of_law", "leadership_law_study_sessions"]),
-    ("组织执法人员轮训两轮,参训人员三千余人次。", [None, "enforcement_officers_trained"]),
-    ("新制定政府规章7件、修改5件、废止2件。",
-     ["regulations_rules_enacted", "regulations_rules_enacted", None]),
-    # two rates named together, one figure: unmapped rather than guessed
-    ("代表建议按时办结率、代表委员满意率均为100%。", [None]),
-    # a hotline opened is not calls answered; a legal aid breakdown is not litigation
-    ("开通“12348”热线和微信群1,020个。", [None]),
-    ("办理法律援助案件512件,其中民事案件296件、行政案件8件。", ["legal_aid_cases", None, None]),
-])
+@pytest.mark.parametrize(
+    "text, codes",
+    [
+        # the object is printed once, with the first figure; the verbs after it still say what is counted
+        (
+            "全县共收到行政复议申请236件,依法受理218件,审结209件。",
+            ["reconsideration_cases_received", "reconsideration_cases_received", "reconsideration_cases_concluded"],
+        ),
+        ("全市法院一审受理行政案件1,056件,审结987件。", ["administrative_litigation_cases", None]),
+        (
+            "组织召开政府常务会议24次,其中研究法治议题9次,会前学法12次。",
+            [None, "leadership_meetings_on_rule_of_law", "leadership_law_study_sessions"],
+        ),
+        ("组织执法人员轮训两轮,参训人员三千余人次。", [None, "enforcement_officers_trained"]),
+        ("新制定政府规章7件、修改5件、废止2件。", ["regulations_rules_enacted", "regulations_rules_enacted", None]),
+        # two rates named together, one figure: unmapped rather than guessed
+        ("代表建议按时办结率、代表委员满意率均为100%。", [None]),
+        # a hotline opened is not calls answered; a legal aid breakdown is not litigation
+        ("开通“12348”热线和微信群1,020个。", [None]),
+        ("办理法律援助案件512件,其中民事案件296件、行政案件8件。", ["legal_aid_cases", None, None]),
+    ],
+)
 def test_extracted_figures_map_in_context(text, codes):
     from flows.normalize.metrics import extract_metrics
 
@@ -193,13 +243,17 @@ def test_extracted_figures_map_in_context(text, codes):
 
 
 def test_assign_codes_fills_copies():
-    records = [metric("人大代表建议", "人大代表建议128件。", "128件", "件"), metric("应急预案", "更新应急预案9部。", "9部", "部")]
+    records = [
+        metric("人大代表建议", "人大代表建议128件。", "128件", "件"),
+        metric("应急预案", "更新应急预案9部。", "9部", "部"),
+    ]
     coded = catalog.assign_codes(records)
     assert [r["metric_code"] for r in coded] == ["npc_suggestions_handled", None]
     assert "metric_code" not in records[0]
 
 
 # ------------------------------------------------------------------ labelled evaluation
+
 
 def test_labels_cover_every_gold_metric_with_its_sentence(labels, corpus_dir):
     real = [label for label in labels if not label["synthetic"]]
@@ -214,12 +268,16 @@ def test_labels_cover_every_gold_metric_with_its_sentence(labels, corpus_dir):
     for label in real:
         gold = expected[label["doc"]][label["index"]]
         assert (label["span"], label["value"], label["unit"], label["subject"]) == (
-            gold["span"], gold["value"], gold["unit"], gold["subject"])
+            gold["span"],
+            gold["value"],
+            gold["unit"],
+            gold["subject"],
+        )
         assert label["span"] in label["sentence"]
     seed_text = (corpus_dir / "seed" / "chaoyang-2022.txt").read_text(encoding="utf-8")
     for label in real:
         if label["doc"].startswith("seed/"):
-            assert seed_text[label["start"]:label["start"] + len(label["span"])] == label["span"]
+            assert seed_text[label["start"] : label["start"] + len(label["span"])] == label["span"]
             assert label["sentence"] in seed_text
 
 
@@ -239,19 +297,29 @@ def test_mapping_precision_and_recall_on_synthetic_labels(labels):
 
 def test_every_indicator_is_exercised_by_a_label_it_gets_right(labels):
     cat = catalog.load_catalog()
-    right = {label["expected_code"] for label in labels
-             if label["expected_code"] and cat.assign(label) == label["expected_code"]}
+    right = {
+        label["expected_code"]
+        for label in labels
+        if label["expected_code"] and cat.assign(label) == label["expected_code"]
+    }
     assert set(cat.codes) - right == set()
 
 
 def test_score_labels_counts_wrong_and_missing_codes():
-    base = {"sentence": "全年办理法律援助案件4010件。", "span": "4010件", "unit": "件", "kind": "count",
-            "synthetic": False}
-    scored = catalog.score_labels([
-        {**base, "key": "a", "subject": "办理法律援助案件", "expected_code": "legal_aid_cases"},
-        {**base, "key": "b", "subject": "办理法律援助案件", "expected_code": None},
-        {**base, "key": "c", "subject": "援助", "expected_code": "legal_aid_cases"},
-    ])
+    base = {
+        "sentence": "全年办理法律援助案件4010件。",
+        "span": "4010件",
+        "unit": "件",
+        "kind": "count",
+        "synthetic": False,
+    }
+    scored = catalog.score_labels(
+        [
+            {**base, "key": "a", "subject": "办理法律援助案件", "expected_code": "legal_aid_cases"},
+            {**base, "key": "b", "subject": "办理法律援助案件", "expected_code": None},
+            {**base, "key": "c", "subject": "援助", "expected_code": "legal_aid_cases"},
+        ]
+    )
     assert (scored["assigned"], scored["correct"], scored["labelled"]) == (2, 1, 2)
     assert scored["precision"] == 0.5 and scored["recall"] == 0.5
     assert [miss["key"] for miss in scored["misses"]] == ["b", "c"]

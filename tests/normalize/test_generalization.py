@@ -2,6 +2,7 @@
 reports from jurisdictions and page layouts the gold corpus does not cover, scored the way
 `fazhi evaluate` scores the corpus. The floors are what the parser reached when the set was written
 against it, minus a small margin; the table is printed (pytest -s) for the record."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """html_extract.extract on div and nested-table layouts in UTF-8, GBK and GB18030, page fields,
 the fallback, and bounded work on hostile pages. Fixtures: tests/fixtures/html (make_fixtures.py)."""
+
 from __future__ import annotations
 
 import time
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.normalize import html_extract, page
 from flows.core.textnorm import clean_text
+from flows.normalize import html_extract, page
 
 HTML_DIR = Path(__file__).parents[1] / "fixtures" / "html"
 ENCODINGS = ("utf-8", "gbk", "gb18030")
@@ -33,7 +34,21 @@ TABLE_BODY = [
     "二、2016年工作打算",
     "2016年,我县将继续深入推进依法行政,加快建设法治政府。",
 ]
-CHROME = ("首页", "政务公开", "打印", "关闭窗口", "分享到", "版权所有", "ICP", "今天是", "浏览量", "字号", "相关文章", "栏目导航", "当前位置")
+CHROME = (
+    "首页",
+    "政务公开",
+    "打印",
+    "关闭窗口",
+    "分享到",
+    "版权所有",
+    "ICP",
+    "今天是",
+    "浏览量",
+    "字号",
+    "相关文章",
+    "栏目导航",
+    "当前位置",
+)
 
 
 def load(layout: str, encoding: str) -> str:
@@ -58,9 +73,11 @@ def test_div_layout(encoding):
     assert not any(word in extracted.text for word in CHROME)
     assert extracted.fields == {
         "title": "中共示例市委 示例市人民政府关于2023年法治政府建设情况的报告",
-        "publish_date": "2024-03-15", "source": "示例市司法局",
+        "publish_date": "2024-03-15",
+        "source": "示例市司法局",
         "breadcrumb": ["首页", "政务公开", "法治政府建设"],
-        "site_name": "示例市人民政府", "column": "法治政府建设",
+        "site_name": "示例市人民政府",
+        "column": "法治政府建设",
     }
 
 
@@ -84,7 +101,8 @@ def test_nested_table_layout_is_not_merged_into_one_row(encoding):
 def test_encodings_give_the_same_text_apart_from_the_place_name():
     texts = {
         (layout, enc): html_extract.extract(load(layout, enc)).text.replace(PLACE[enc], "{place}")
-        for layout in ("div_layout", "table_layout") for enc in ENCODINGS
+        for layout in ("div_layout", "table_layout")
+        for enc in ENCODINGS
     }
     for layout in ("div_layout", "table_layout"):
         assert len({texts[(layout, enc)] for enc in ENCODINGS}) == 1
@@ -98,8 +116,9 @@ PARAS = "".join(f"<p>第{i}段,法治政府建设取得新成效,依法行政水
 
 
 def test_title_prefers_article_title_then_title_without_site_suffix_then_h1():
-    with_meta = _page('<meta name="ArticleTitle" content="关于2022年法治政府建设情况的报告">', PARAS,
-                      title="首页_示例市人民政府")
+    with_meta = _page(
+        '<meta name="ArticleTitle" content="关于2022年法治政府建设情况的报告">', PARAS, title="首页_示例市人民政府"
+    )
     assert html_extract.extract(with_meta).fields["title"] == "关于2022年法治政府建设情况的报告"
     suffixed = _page("", PARAS, title="关于2022年法治政府建设情况的报告_通知公告_朝阳市人民政府")
     assert html_extract.extract(suffixed).fields["title"] == "关于2022年法治政府建设情况的报告"
@@ -108,8 +127,10 @@ def test_title_prefers_article_title_then_title_without_site_suffix_then_h1():
 
 
 def test_printed_date_is_read_but_a_date_widget_is_not():
-    body = ("<div>今天是:2019年10月31日 星期三</div><div class='info'>发布时间:2023-01-18 13:21 "
-            "信息来源:示例市市场监督管理局 点击数:</div>" + PARAS)
+    body = (
+        "<div>今天是:2019年10月31日 星期三</div><div class='info'>发布时间:2023-01-18 13:21 "
+        "信息来源:示例市市场监督管理局 点击数:</div>" + PARAS
+    )
     fields = html_extract.extract(_page("", body)).fields
     assert fields["publish_date"] == "2023-01-18"
     assert fields["source"] == "示例市市场监督管理局"
@@ -126,9 +147,15 @@ def test_meta_pubdate_and_content_source():
 
 def test_largest_block_fallback_when_trafilatura_misses_the_body():
     # trafilatura finds nothing in a body of bare text lines separated by <br> inside deep layout cells
-    html = _page("", "<table><tr><td>" + "<table><tr><td>" * 3 + "<br>".join(
-        f"第{i}条,法治政府建设取得新成效。" for i in range(1, 30)) + "</td></tr></table>" * 3 + "</td></tr></table>"
-        "<div class='nav'><a>首页</a><a>政务公开</a></div>")
+    html = _page(
+        "",
+        "<table><tr><td>"
+        + "<table><tr><td>" * 3
+        + "<br>".join(f"第{i}条,法治政府建设取得新成效。" for i in range(1, 30))
+        + "</td></tr></table>" * 3
+        + "</td></tr></table>"
+        "<div class='nav'><a>首页</a><a>政务公开</a></div>",
+    )
     extracted = html_extract.extract(html)
     assert extracted.method == "largest_block"
     lines = extracted.text.split("\n")

@@ -5,6 +5,7 @@ written before the extractor was run on them. Scored as `fazhi evaluate` scores 
 unit in text order; kind and qualifier on matched ones) plus catalog mapping on the extracted
 metrics. The floors are the figures reached when the set was written, minus a margin; the table is
 printed (pytest -s) for the record."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,14 @@ def _mapping(set_dir: Path) -> dict:
             correct += got is not None and got == want
             if got != want:
                 misses.append((doc.name, gold[i]["span"], want, got, found[j]["subject"]))
-    return {"assigned": assigned, "labelled": labelled, "correct": correct, "misses": misses,
-            "precision": correct / assigned, "recall": correct / labelled}
+    return {
+        "assigned": assigned,
+        "labelled": labelled,
+        "correct": correct,
+        "misses": misses,
+        "precision": correct / assigned,
+        "recall": correct / labelled,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +49,9 @@ def scores():
     print(f"{'metrics recall (value, unit)':<34}{r:>8.3f}{report.metrics[2]:>8}")
     print(f"{'metrics F1':<34}{f:>8.3f}")
     print(f"{'metric kind (matched)':<34}{report.kind[0] / report.kind[1]:>8.3f}{report.kind[1]:>8}")
-    print(f"{'metric qualifier (matched)':<34}{report.qualifier[0] / report.qualifier[1]:>8.3f}{report.qualifier[1]:>8}")
+    print(
+        f"{'metric qualifier (matched)':<34}{report.qualifier[0] / report.qualifier[1]:>8.3f}{report.qualifier[1]:>8}"
+    )
     print(f"{'catalog mapping precision':<34}{mapping['precision']:>8.3f}{mapping['assigned']:>8}")
     print(f"{'catalog mapping recall':<34}{mapping['recall']:>8.3f}{mapping['labelled']:>8}")
     for miss in report.metric_misses + mapping["misses"]:

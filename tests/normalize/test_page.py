@@ -2,6 +2,7 @@
 
 Unit tests use small pages written here; the corpus test scores the gold corpus and prints the
 per-field accuracy table."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.normalize import page
 from flows.core.config import load_settings
 from flows.core.textnorm import clean_text, nfkc_compact
+from flows.normalize import page
 
 BODY = (
     "2022年,我市坚持以习近平法治思想为指导,全面推进依法行政,法治政府建设取得新成效。现将有关情况报告如下。\n"
@@ -37,8 +38,10 @@ def read(text: str, **kwargs) -> page.PageInfo:
     [
         ("您现在的位置:首页 > 要闻动态>通知公告", ["首页", "要闻动态", "通知公告"]),
         ("当前位置:首页 > 政务公开 > 规划计划", ["首页", "政务公开", "规划计划"]),
-        ("您当前的位置: 首页>政务公开>法治政府建设年度报告 > 2022年法治政府建设年度报告",
-         ["首页", "政务公开", "法治政府建设年度报告", "2022年法治政府建设年度报告"]),
+        (
+            "您当前的位置: 首页>政务公开>法治政府建设年度报告 > 2022年法治政府建设年度报告",
+            ["首页", "政务公开", "法治政府建设年度报告", "2022年法治政府建设年度报告"],
+        ),
         ("首页/ 公开 / 法定主动公开内容 / 区政府文件 / 正文", ["首页", "公开", "法定主动公开内容", "区政府文件"]),
         ("首页 >> 信息公开 >> 总结报告 >> 正文", ["首页", "信息公开", "总结报告"]),
         ("首页→ 网站公告", ["首页", "网站公告"]),
@@ -55,10 +58,24 @@ def test_breadcrumb_variants_are_read_and_kept_out_of_the_body(line, items):
 @pytest.mark.parametrize(
     "chrome",
     [
-        "打印本页 关闭窗口", "【打印】 【关闭】", "字体【大中小】", "【字体:大 中 小】", "字号:", "字号: T | T",
-        "分享到:", "分享到: 微信 微博 QQ空间", "浏览量:1024", "点击数: 88", "  • 浏览量:", "  • 字体【      】",
-        "今天是:2019年10月31日 星期三", "中国政府网|重庆市人民政府网", "首页 政务公开 政务服务 互动交流",
-        "索引号: l379250-0303-2021-0002 主题分类:", "文件编号: 有效性: 有效", "公开范围: 面向全社会 公开方式: 主动公开",
+        "打印本页 关闭窗口",
+        "【打印】 【关闭】",
+        "字体【大中小】",
+        "【字体:大 中 小】",
+        "字号:",
+        "字号: T | T",
+        "分享到:",
+        "分享到: 微信 微博 QQ空间",
+        "浏览量:1024",
+        "点击数: 88",
+        "  • 浏览量:",
+        "  • 字体【      】",
+        "今天是:2019年10月31日 星期三",
+        "中国政府网|重庆市人民政府网",
+        "首页 政务公开 政务服务 互动交流",
+        "索引号: l379250-0303-2021-0002 主题分类:",
+        "文件编号: 有效性: 有效",
+        "公开范围: 面向全社会 公开方式: 主动公开",
     ],
 )
 def test_header_chrome_is_not_title_header_or_body(chrome):
@@ -85,7 +102,7 @@ def test_body_is_a_verbatim_slice_of_the_input_at_body_start():
     text = clean_text(f"首页 > 通知公告\n关于2022年法治政府建设情况的报告\n发布时间:2023-03-07\n\n  {BODY}\n\n打印本页")
     info = page.read_page(text)
     assert info.text.startswith("2022年,我市")
-    assert text[info.body_start:info.body_start + len(info.text)] == info.text
+    assert text[info.body_start : info.body_start + len(info.text)] == info.text
 
 
 def test_garbled_question_mark_indentation_becomes_full_width_spaces_with_a_warning():
@@ -138,7 +155,9 @@ def test_no_printed_title_gives_null_not_the_first_sentence():
 
 
 def test_site_name_above_the_breadcrumb_is_navigation():
-    info = read(f"法制查询\n \n 首页→ 网站公告\n \n石家庄市人民政府关于2016年度法治政府建设情况的报告\n发布时间:2017年02月28日\n{BODY}")
+    info = read(
+        f"法制查询\n \n 首页→ 网站公告\n \n石家庄市人民政府关于2016年度法治政府建设情况的报告\n发布时间:2017年02月28日\n{BODY}"
+    )
     assert info.title == "石家庄市人民政府关于2016年度法治政府建设情况的报告"
     assert "法制查询" not in info.header_lines
 
@@ -263,21 +282,33 @@ def test_report_year_falls_back_to_publish_year_minus_one_with_a_warning():
 @pytest.mark.parametrize(
     "text, why",
     [
-        ("为深入贯彻落实《法治政府建设实施纲要(2021—2025年)》精神,结合本市实际,制定本方案。\n一、健全政府机构职能体系\n法治政府建设。",
-         "implementation plan"),
-        ("2023年区法治政府建设工作情况报告\n时间:2023-05-07 17:15:05 公文范文 来源:网友投稿\n"
-         "下面是小编为大家整理的2023年区法治政府建设工作情况报告,供大家参考。\n" + BODY, "template essay"),
-        ("河南省人民政府关于2021年度法治政府建设情况的报告\nEnglish title (machine-translated)\n"
-         "Henan Provincial People's Government Report on the Situation of Building a Rule of Law Government in 2021.\n"
-         "Published\n2022-03-29\nType\nLaw, regulation or policy\nSummary\n"
-         "In 2021, under the correct leadership of the Central Committee, the provincial government at all levels "
-         "adhered to the rule of law and accelerated the construction of a rule-of-law government.", "English"),
-        ("示例市2023年法治政府建设工作要点\n2023年是全面贯彻党的二十大精神的开局之年。全市法治政府建设工作要点如下:\n一、加强党的领导",
-         "title"),
+        (
+            "为深入贯彻落实《法治政府建设实施纲要(2021—2025年)》精神,结合本市实际,制定本方案。\n一、健全政府机构职能体系\n法治政府建设。",
+            "implementation plan",
+        ),
+        (
+            "2023年区法治政府建设工作情况报告\n时间:2023-05-07 17:15:05 公文范文 来源:网友投稿\n"
+            "下面是小编为大家整理的2023年区法治政府建设工作情况报告,供大家参考。\n" + BODY,
+            "template essay",
+        ),
+        (
+            "河南省人民政府关于2021年度法治政府建设情况的报告\nEnglish title (machine-translated)\n"
+            "Henan Provincial People's Government Report on the Situation of Building a Rule of Law Government in 2021.\n"
+            "Published\n2022-03-29\nType\nLaw, regulation or policy\nSummary\n"
+            "In 2021, under the correct leadership of the Central Committee, the provincial government at all levels "
+            "adhered to the rule of law and accelerated the construction of a rule-of-law government.",
+            "English",
+        ),
+        (
+            "示例市2023年法治政府建设工作要点\n2023年是全面贯彻党的二十大精神的开局之年。全市法治政府建设工作要点如下:\n一、加强党的领导",
+            "title",
+        ),
         ("关于2022年法治政府建设情况的报告政策解读\n" + BODY, "title"),
         ("在全市法治政府建设工作会议上的讲话\n同志们:\n今天召开会议,主要任务是部署法治政府建设工作。", "title"),
-        ("市政府常务会议审议《2022年法治政府建设情况报告》\n本报讯 记者 张三 日前,市政府召开常务会议,审议法治政府建设情况报告。",
-         "title"),
+        (
+            "市政府常务会议审议《2022年法治政府建设情况报告》\n本报讯 记者 张三 日前,市政府召开常务会议,审议法治政府建设情况报告。",
+            "title",
+        ),
         ("本网讯 近日,市司法局总结2022年法治政府建设情况,法治政府建设取得新成效。法治政府建设…", "news"),
     ],
 )
@@ -288,7 +319,9 @@ def test_pages_that_are_not_annual_reports(text, why):
 
 
 def test_older_rule_by_law_work_report_is_a_report():
-    text = "示例县人民政府2014年依法行政工作情况报告\n2014年,我县全面推进依法行政,加快建设法治政府。现将有关情况报告如下:"
+    text = (
+        "示例县人民政府2014年依法行政工作情况报告\n2014年,我县全面推进依法行政,加快建设法治政府。现将有关情况报告如下:"
+    )
     info = read(text)
     assert info.is_report is True
     assert info.report_year == 2014
@@ -306,7 +339,12 @@ def test_template_cue_does_not_fire_on_demonstration_words():
 # ----------------------------------------------------------------------------------------------
 # The gold corpus
 
-FIELDS = (("title", "title"), ("publish_date", "publish_date"), ("source_org", "source"), ("report_year", "report_year"))
+FIELDS = (
+    ("title", "title"),
+    ("publish_date", "publish_date"),
+    ("source_org", "source"),
+    ("report_year", "report_year"),
+)
 
 
 def _corpus() -> Path:
@@ -335,7 +373,7 @@ def test_seed_page_fields_and_body_exactly():
     assert info.text.endswith("全面提升全市法治政府建设水平。")
     for chrome in ("打印本页", "关闭窗口", "信息来源", "您现在的位置", "发布日期"):
         assert chrome not in info.text
-    assert text[info.body_start:info.body_start + len(info.text)] == info.text
+    assert text[info.body_start : info.body_start + len(info.text)] == info.text
     # gold metric offsets point into the captured file: shifted by body_start they land in our body
     assert gold["metrics"]
     for metric in gold["metrics"]:
@@ -365,7 +403,9 @@ def test_corpus_accuracy_floors(capsys):
         print(f"\npage fields on {len(docs)} dev reports:")
         for name, _ in FIELDS:
             print(f"  {name:<13} {hits[name]}/{len(docs)} = {hits[name] / len(docs):.3f}")
-        print(f"  is_report     {len(docs)}/{len(docs)} reports true, {len(negatives)}/{len(negatives)} negatives false")
+        print(
+            f"  is_report     {len(docs)}/{len(docs)} reports true, {len(negatives)}/{len(negatives)} negatives false"
+        )
         for miss in misses:
             print("  miss:", miss)
     assert len(docs) >= 27 and len(negatives) >= 4
@@ -401,9 +441,32 @@ def test_report_year_from_dated_national_events_as_a_last_resort():
     assert older.report_year == 2019
 
 
-PIECES = ["\n", " ", "??", "首页 > ", "来源:", "发布时间:", "2023-02-30", "2023年3月7日", "今天是", "星期三", "打印本页",
-          "关于2022年法治政府建设情况的报告", "一、", "(一)", "。", ",", ":", "区人大常委会:", "25.02.2016", "|", "【字体:",
-          "法治政府建设", "现将2022年度法治政府建设情况报告如下", "English text."]
+PIECES = [
+    "\n",
+    " ",
+    "??",
+    "首页 > ",
+    "来源:",
+    "发布时间:",
+    "2023-02-30",
+    "2023年3月7日",
+    "今天是",
+    "星期三",
+    "打印本页",
+    "关于2022年法治政府建设情况的报告",
+    "一、",
+    "(一)",
+    "。",
+    ",",
+    ":",
+    "区人大常委会:",
+    "25.02.2016",
+    "|",
+    "【字体:",
+    "法治政府建设",
+    "现将2022年度法治政府建设情况报告如下",
+    "English text.",
+]
 
 
 @settings(max_examples=150, deadline=None)
@@ -411,7 +474,7 @@ PIECES = ["\n", " ", "??", "首页 > ", "来源:", "发布时间:", "2023-02-30"
 def test_any_text_reads_without_error_and_the_body_is_a_slice(parts):
     text = clean_text("".join(parts))
     info = page.read_page(text)
-    original = text[info.body_start:info.body_start + len(info.text)]
+    original = text[info.body_start : info.body_start + len(info.text)]
     assert len(original) == len(info.text)
     assert all(a == b or (a in "?？" and b == "\u3000") for a, b in zip(original, info.text))
     assert info.publish_date is None or len(info.publish_date) == 10
@@ -420,11 +483,17 @@ def test_any_text_reads_without_error_and_the_body_is_a_slice(parts):
 # ----------------------------------------------------------------------------------------------
 # Layouts found by the generalization set (tests/fixtures/generalization)
 
+
 def test_bracketed_page_fields_are_read():
-    info = read("XX市交通运输局关于2023年度法治政府建设情况的报告\n"
-                "【发布时间：2024年3月15日】【来源：XX市交通运输局】【字号：大 中 小】\n\n" + BODY)
+    info = read(
+        "XX市交通运输局关于2023年度法治政府建设情况的报告\n"
+        "【发布时间：2024年3月15日】【来源：XX市交通运输局】【字号：大 中 小】\n\n" + BODY
+    )
     assert (info.publish_date, info.source_org) == ("2024-03-15", "XX市交通运输局")
-    boxed = read("XX县人民政府关于2016年度依法行政工作情况的报告\n[ 2017-03-06 ]　[ 来源：县法制办 ]　[ 字号 大 中 小 ]\n\n" + BODY)
+    boxed = read(
+        "XX县人民政府关于2016年度依法行政工作情况的报告\n[ 2017-03-06 ]　[ 来源：县法制办 ]　[ 字号 大 中 小 ]\n\n"
+        + BODY
+    )
     assert (boxed.publish_date, boxed.source_org) == ("2017-03-06", "县法制办")
 
 
@@ -434,22 +503,27 @@ def test_title_in_book_title_marks_is_the_title_without_them():
 
 
 def test_red_header_and_document_number_never_join_the_title():
-    info = read("平和县人民政府文件\n平政〔2024〕12号\n平和县人民政府关于2023年度法治政府建设情况的报告\n县人大常委会：\n" + BODY)
+    info = read(
+        "平和县人民政府文件\n平政〔2024〕12号\n平和县人民政府关于2023年度法治政府建设情况的报告\n县人大常委会：\n"
+        + BODY
+    )
     assert info.title == "平和县人民政府关于2023年度法治政府建设情况的报告"
     split = read("XX市人民政府关于2023年度法治政府\n建设情况的报告\n发布日期：2024-03-27\n\n" + BODY)
     assert split.title == "XX市人民政府关于2023年度法治政府建设情况的报告"
 
 
 def test_page_without_line_breaks_is_read_as_its_lines():
-    text = ("首页 > 信息公开 > 法治政府建设 XX市人民政府2023年法治政府建设情况报告 发布时间：2024-03-25 来源：XX市司法局 "
-            "【字体：大 中 小】 2023年，市政府坚持以习近平新时代中国特色社会主义思想为指导，扎实推进法治政府建设。"
-            "现将有关情况报告如下： 一、坚持党的领导，统筹推进法治政府建设 （一）强化组织领导。市政府常务会议专题研究法治政府建设工作5次。")
+    text = (
+        "首页 > 信息公开 > 法治政府建设 XX市人民政府2023年法治政府建设情况报告 发布时间：2024-03-25 来源：XX市司法局 "
+        "【字体：大 中 小】 2023年，市政府坚持以习近平新时代中国特色社会主义思想为指导，扎实推进法治政府建设。"
+        "现将有关情况报告如下： 一、坚持党的领导，统筹推进法治政府建设 （一）强化组织领导。市政府常务会议专题研究法治政府建设工作5次。"
+    )
     info = read(text)
     assert info.title == "XX市人民政府2023年法治政府建设情况报告"
     assert (info.publish_date, info.source_org, info.report_year) == ("2024-03-25", "XX市司法局", 2023)
     assert info.breadcrumb == ["首页", "信息公开", "法治政府建设"]
     assert info.text.startswith("2023年，市政府坚持") and info.is_report
-    assert text[info.body_start:info.body_start + len(info.text)] == info.text
+    assert text[info.body_start : info.body_start + len(info.text)] == info.text
 
 
 def test_one_long_paragraph_with_spaces_is_not_cut_into_lines():

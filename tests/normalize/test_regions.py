@@ -3,40 +3,45 @@
 The corpus test feeds ``resolve_issuer`` what page.py will feed it, derived crudely here: the gold
 title and source, the capture's short lines above the first paragraph as header lines, the capture as
 the text."""
+
 from __future__ import annotations
 
 import json
 
-import pytest
 import yaml
 
 from flows.core import contracts
-
-from flows.normalize import regions
 from flows.core.config import DATA_DIR
 from flows.core.textnorm import fold
+from flows.normalize import regions
 
-BODY = "{year}年,{subject}坚持以习近平新时代中国特色社会主义思想为指导,深入推进法治政府建设。{extra}现将有关情况报告如下。"
+BODY = (
+    "{year}年,{subject}坚持以习近平新时代中国特色社会主义思想为指导,深入推进法治政府建设。{extra}现将有关情况报告如下。"
+)
 
 
 def resolve(*, title=None, text="", url=None, source_org=None, year=2022, **hints):
-    return regions.resolve_issuer(title=title, text=text, url=url, source_org=source_org, report_year=year,
-                                  **hints)
+    return regions.resolve_issuer(title=title, text=text, url=url, source_org=source_org, report_year=year, **hints)
 
 
 # --- names shared by several units -----------------------------------------------------------------
 
+
 def test_chaoyang_district_in_beijing_by_the_body():
-    info = resolve(title="朝阳区人民政府关于2022年法治政府建设情况的报告",
-                   text=BODY.format(year=2022, subject="区政府", extra="认真落实北京市委、市政府部署。"))
+    info = resolve(
+        title="朝阳区人民政府关于2022年法治政府建设情况的报告",
+        text=BODY.format(year=2022, subject="区政府", extra="认真落实北京市委、市政府部署。"),
+    )
     assert (info.region_name, info.region_code, info.region_level) == ("北京市朝阳区", "110105", "county")
     assert info.issuers == ["朝阳区人民政府"] and info.issuer_type == "government"
     assert info.issuer_id == "110105-gov" and info.warnings == []
 
 
 def test_chaoyang_district_in_changchun_by_the_body():
-    info = resolve(title="朝阳区人民政府关于2022年法治政府建设情况的报告",
-                   text=BODY.format(year=2022, subject="区政府", extra="在长春市率先完成改革任务。"))
+    info = resolve(
+        title="朝阳区人民政府关于2022年法治政府建设情况的报告",
+        text=BODY.format(year=2022, subject="区政府", extra="在长春市率先完成改革任务。"),
+    )
     assert (info.region_name, info.region_code) == ("吉林省长春市朝阳区", "220104")
     assert info.issuer_id == "220104-gov"
 
@@ -55,14 +60,18 @@ def test_chaoyang_district_by_a_provincial_gov_cn_portal_but_not_by_a_mirror():
 
 
 def test_chaoyang_city_is_not_a_district():
-    info = resolve(title="朝阳市人民政府关于2022年法治政府建设情况的报告",
-                   text=BODY.format(year=2022, subject="市政府", extra=""))
+    info = resolve(
+        title="朝阳市人民政府关于2022年法治政府建设情况的报告", text=BODY.format(year=2022, subject="市政府", extra="")
+    )
     assert (info.region_name, info.region_code, info.region_level) == ("辽宁省朝阳市", "211300", "city")
 
 
 def test_region_hint_settles_what_the_page_leaves_open():
-    info = resolve(title="朝阳区人民政府关于2022年法治政府建设情况的报告",
-                   text=BODY.format(year=2022, subject="区政府", extra=""), region_hint="吉林省长春市朝阳区")
+    info = resolve(
+        title="朝阳区人民政府关于2022年法治政府建设情况的报告",
+        text=BODY.format(year=2022, subject="区政府", extra=""),
+        region_hint="吉林省长春市朝阳区",
+    )
     assert info.region_code == "220104" and info.warnings == []
 
 
@@ -74,11 +83,18 @@ def test_haigang_district_is_found_in_qinhuangdao_from_the_body_alone():
 
 # --- codes by year ---------------------------------------------------------------------------------
 
+
 def test_jinghai_county_and_district_by_year_share_one_issuer_id():
-    county = resolve(title="静海县人民政府关于2014年法治政府建设情况的报告", year=2014,
-                     text=BODY.format(year=2014, subject="县政府", extra=""))
-    district = resolve(title="静海区人民政府关于2016年法治政府建设情况的报告", year=2016,
-                       text=BODY.format(year=2016, subject="区政府", extra=""))
+    county = resolve(
+        title="静海县人民政府关于2014年法治政府建设情况的报告",
+        year=2014,
+        text=BODY.format(year=2014, subject="县政府", extra=""),
+    )
+    district = resolve(
+        title="静海区人民政府关于2016年法治政府建设情况的报告",
+        year=2016,
+        text=BODY.format(year=2016, subject="区政府", extra=""),
+    )
     assert (county.region_name, county.region_code) == ("天津市静海县", "120223")
     assert (district.region_name, district.region_code) == ("天津市静海区", "120118")
     assert county.issuer_id == district.issuer_id == "120118-gov"
@@ -86,34 +102,47 @@ def test_jinghai_county_and_district_by_year_share_one_issuer_id():
 
 
 def test_a_stale_name_maps_to_the_report_years_code_with_a_warning():
-    info = resolve(title="静海县人民政府关于2016年法治政府建设情况的报告", year=2016,
-                   text=BODY.format(year=2016, subject="县政府", extra=""))
+    info = resolve(
+        title="静海县人民政府关于2016年法治政府建设情况的报告",
+        year=2016,
+        text=BODY.format(year=2016, subject="县政府", extra=""),
+    )
     assert (info.region_name, info.region_code, info.issuer_id) == ("天津市静海区", "120118", "120118-gov")
     assert any("2014 table" in w for w in info.warnings)
 
 
 def test_a_year_after_the_last_table_uses_the_last_table_silently():
-    info = resolve(title="杨陵区人民政府关于2025年法治政府建设情况的报告", year=2025,
-                   text=BODY.format(year=2025, subject="区政府", extra=""))
+    info = resolve(
+        title="杨陵区人民政府关于2025年法治政府建设情况的报告",
+        year=2025,
+        text=BODY.format(year=2025, subject="区政府", extra=""),
+    )
     assert (info.region_name, info.region_code) == ("陕西省咸阳市杨陵区", "610403")
     assert info.warnings == []
 
 
 # --- script, issuers and types ---------------------------------------------------------------------
 
+
 def test_traditional_script_is_kept_in_issuers_and_gives_the_same_issuer_id():
-    traditional = resolve(title="北京市朝陽區人民政府關於2022年法治政府建設情況的報告",
-                          text=BODY.format(year=2022, subject="區政府", extra=""))
-    simplified = resolve(title="朝阳区人民政府关于2022年法治政府建设情况的报告",
-                         text=BODY.format(year=2022, subject="区政府", extra="认真落实北京市委部署。"))
+    traditional = resolve(
+        title="北京市朝陽區人民政府關於2022年法治政府建設情況的報告",
+        text=BODY.format(year=2022, subject="區政府", extra=""),
+    )
+    simplified = resolve(
+        title="朝阳区人民政府关于2022年法治政府建设情况的报告",
+        text=BODY.format(year=2022, subject="区政府", extra="认真落实北京市委部署。"),
+    )
     assert traditional.issuers == ["北京市朝陽區人民政府"]
     assert traditional.region_name == "北京市朝阳区"
     assert traditional.issuer_id == simplified.issuer_id == "110105-gov"
 
 
 def test_joint_report_is_party_and_government_with_the_governments_id():
-    joint = resolve(title="中共朝阳市委 朝阳市人民政府 关于2022年法治政府建设情况的报告",
-                    text=BODY.format(year=2022, subject="朝阳市委、市政府", extra=""))
+    joint = resolve(
+        title="中共朝阳市委 朝阳市人民政府 关于2022年法治政府建设情况的报告",
+        text=BODY.format(year=2022, subject="朝阳市委、市政府", extra=""),
+    )
     assert joint.issuers == ["中共朝阳市委", "朝阳市人民政府"]
     assert joint.issuer == "中共朝阳市委 朝阳市人民政府"
     assert joint.issuer_type == "party_and_government" and joint.issuer_id == "211300-gov"
@@ -126,30 +155,37 @@ def test_joint_report_inferred_from_the_opening_subject():
 
 
 def test_printed_department():
-    info = resolve(title="莆田市市场监督管理局2022年法治政府建设工作报告",
-                   text=BODY.format(year=2022, subject="我局", extra=""))
+    info = resolve(
+        title="莆田市市场监督管理局2022年法治政府建设工作报告", text=BODY.format(year=2022, subject="我局", extra="")
+    )
     assert info.issuers == ["莆田市市场监督管理局"] and info.issuer_type == "department"
     assert (info.region_name, info.region_level) == ("福建省莆田市", "department")
     assert info.issuer_id == "350300-dept-市场监督管理局"
 
 
 def test_provincial_department_inferred_from_the_body():
-    info = resolve(text=BODY.format(year=2021, subject="司法厅", extra="厅主要负责人带头推进法治四川建设。"),
-                   year=2021, url="http://sfj.cngy.gov.cn/New/Detail/1")
+    info = resolve(
+        text=BODY.format(year=2021, subject="司法厅", extra="厅主要负责人带头推进法治四川建设。"),
+        year=2021,
+        url="http://sfj.cngy.gov.cn/New/Detail/1",
+    )
     assert info.issuers == ["四川省司法厅"] and info.issuer_type == "department"
     assert (info.region_name, info.region_code, info.region_level) == ("四川省", "510000", "department")
     assert info.issuer_id == "510000-dept-司法厅"
 
 
 def test_department_named_by_its_system():
-    info = resolve(text=BODY.format(year=2022, subject="全市司法行政系统",
-                                    extra="我局牵头制定《遂宁市法治政府建设实施方案》。"))
+    info = resolve(
+        text=BODY.format(year=2022, subject="全市司法行政系统", extra="我局牵头制定《遂宁市法治政府建设实施方案》。")
+    )
     assert info.issuers == ["遂宁市司法局"] and info.issuer_id == "510900-dept-司法局"
 
 
 def test_province_inferred_from_self_references_and_its_short_name():
-    text = ("一、深入学习贯彻习近平法治思想\n(一)省委主要负责同志主持召开会议。省政府常务会议听取法治政府建设汇报,"
-            "扎实推进法治广东平安广东建设,全省各级政府认真落实。")
+    text = (
+        "一、深入学习贯彻习近平法治思想\n(一)省委主要负责同志主持召开会议。省政府常务会议听取法治政府建设汇报,"
+        "扎实推进法治广东平安广东建设,全省各级政府认真落实。"
+    )
     info = resolve(text=text, year=2023)
     assert info.issuers == ["广东省人民政府"]
     assert (info.region_name, info.region_code, info.region_level) == ("广东省", "440000", "province")
@@ -162,8 +198,9 @@ def test_superiors_in_a_leadership_clause_are_not_the_issuer():
 
 
 def test_county_level_city_is_told_from_its_superior_city():
-    text = ("2022年,在金华市委、市政府的坚强领导下,我市坚持依法行政。义乌市持续推进改革,"
-            "义乌市市场主体增长,金华市考核优秀。")
+    text = (
+        "2022年,在金华市委、市政府的坚强领导下,我市坚持依法行政。义乌市持续推进改革,义乌市市场主体增长,金华市考核优秀。"
+    )
     info = resolve(text=text)
     assert info.issuers == ["义乌市人民政府"]
     assert (info.region_name, info.region_code, info.region_level) == ("浙江省金华市义乌市", "330782", "county")
@@ -187,12 +224,18 @@ def test_short_government_name_in_title_yields_to_the_formal_publisher_field():
 
 
 def test_header_line_issuer_and_addressee():
-    info = resolve(title="关于2025年法治政府建设情况的报告", year=2025,
-                   header_lines=["杨陵区人民政府", "关于2025年法治政府建设情况的报告", "区人大常委会:"],
-                   text=BODY.format(year=2025, subject="区政府", extra=""))
+    info = resolve(
+        title="关于2025年法治政府建设情况的报告",
+        year=2025,
+        header_lines=["杨陵区人民政府", "关于2025年法治政府建设情况的报告", "区人大常委会:"],
+        text=BODY.format(year=2025, subject="区政府", extra=""),
+    )
     assert info.issuers == ["杨陵区人民政府"] and info.region_code == "610403"
-    red_header = resolve(title="关于2022年法治政府建设情况的报告", header_lines=["朝阳市人民政府文件"],
-                         text=BODY.format(year=2022, subject="市政府", extra=""))
+    red_header = resolve(
+        title="关于2022年法治政府建设情况的报告",
+        header_lines=["朝阳市人民政府文件"],
+        text=BODY.format(year=2022, subject="市政府", extra=""),
+    )
     assert red_header.issuers == ["朝阳市人民政府"] and red_header.region_code == "211300"
 
 
@@ -200,13 +243,15 @@ def test_issuer_hint_is_used_unless_the_body_contradicts_it():
     text = BODY.format(year=2022, subject="区政府", extra="")
     hinted = resolve(text=text, issuer_hint="北京市东城区人民政府")
     assert hinted.issuers == ["北京市东城区人民政府"] and hinted.region_code == "110101"
-    contradicted = resolve(text=BODY.format(year=2022, subject="司法厅", extra="建设法治四川。"),
-                           issuer_hint="广元市人民政府")
+    contradicted = resolve(
+        text=BODY.format(year=2022, subject="司法厅", extra="建设法治四川。"), issuer_hint="广元市人民政府"
+    )
     assert contradicted.issuers == ["四川省司法厅"]
     assert any("issuer_hint" in w for w in contradicted.warnings)
 
 
 # --- nothing to go on ------------------------------------------------------------------------------
+
 
 def test_unresolvable_jurisdiction_gives_null_code_and_a_warning():
     info = resolve(text=BODY.format(year=2022, subject="区政府", extra="全区各部门认真落实。"))
@@ -217,12 +262,17 @@ def test_unresolvable_jurisdiction_gives_null_code_and_a_warning():
 
 # --- aliases ---------------------------------------------------------------------------------------
 
+
 def test_alias_from_the_data_file():
-    info = resolve(title="喀左县人民政府关于2022年法治政府建设情况的报告",
-                   text=BODY.format(year=2022, subject="县政府", extra=""))
+    info = resolve(
+        title="喀左县人民政府关于2022年法治政府建设情况的报告", text=BODY.format(year=2022, subject="县政府", extra="")
+    )
     assert info.issuers == ["喀左县人民政府"]
     assert (info.region_name, info.region_code, info.region_level) == (
-        "辽宁省朝阳市喀喇沁左翼蒙古族自治县", "211324", "county")
+        "辽宁省朝阳市喀喇沁左翼蒙古族自治县",
+        "211324",
+        "county",
+    )
 
 
 def test_every_alias_in_the_data_file_names_one_unit_of_the_last_table():
@@ -240,6 +290,7 @@ def test_autonomous_prefecture_short_form_is_derived():
 
 # --- the regions table -----------------------------------------------------------------------------
 
+
 def test_region_table_rows_satisfy_the_schema_and_track_renames():
     rows = regions.region_table(2022)
     assert len({row["region_code"] for row in rows}) == len(rows) > 3000
@@ -256,6 +307,7 @@ def test_region_table_rows_satisfy_the_schema_and_track_renames():
 
 # --- the gold corpus -------------------------------------------------------------------------------
 
+
 def _header_lines(text: str, title: str | None) -> list[str]:
     """The short lines above the first paragraph, as page.py would pass them (chrome included)."""
     lines = []
@@ -269,8 +321,13 @@ def _header_lines(text: str, title: str | None) -> list[str]:
 
 def _resolve_page(page: dict, gold: dict) -> regions.IssuerInfo:
     return regions.resolve_issuer(
-        title=gold["title"], text=page["text"], url=page["url"], source_org=gold["source"],
-        report_year=gold["report_year"], header_lines=_header_lines(page["text"], gold["title"]))
+        title=gold["title"],
+        text=page["text"],
+        url=page["url"],
+        source_org=gold["source"],
+        report_year=gold["report_year"],
+        header_lines=_header_lines(page["text"], gold["title"]),
+    )
 
 
 def test_seed_exact(seed):
@@ -294,12 +351,17 @@ def test_dev_corpus_accuracy(corpus_dir, capsys):
         level += info.region_level == gold["region_level"]
         issuer += fold(info.issuer or "") == fold(gold["issuer"])
         if (info.region_name, info.region_level, fold(info.issuer or "")) != (
-                gold["region"], gold["region_level"], fold(gold["issuer"])):
+            gold["region"],
+            gold["region_level"],
+            fold(gold["issuer"]),
+        ):
             misses.append((page["url"], info.as_dict(), gold["region"], gold["issuer"]))
     n = len(pages)
     with capsys.disabled():
-        print(f"\nregions on {n} dev pages: region {region / n:.3f}, region_level {level / n:.3f}, "
-              f"issuer {issuer / n:.3f}")
+        print(
+            f"\nregions on {n} dev pages: region {region / n:.3f}, region_level {level / n:.3f}, "
+            f"issuer {issuer / n:.3f}"
+        )
     assert region / n >= 0.97, misses
     assert level / n >= 0.97, misses
     assert issuer / n >= 0.9, misses
@@ -307,17 +369,24 @@ def test_dev_corpus_accuracy(corpus_dir, capsys):
 
 # --- organs found by the generalization set -------------------------------------------------------
 
+
 def test_development_zone_committee_is_an_agency_of_its_city():
-    info = resolve(title="合肥经济技术开发区管委会2023年度法治政府建设工作报告", year=2023,
-                   text=BODY.format(year=2023, subject="经开区管委会", extra=""))
+    info = resolve(
+        title="合肥经济技术开发区管委会2023年度法治政府建设工作报告",
+        year=2023,
+        text=BODY.format(year=2023, subject="经开区管委会", extra=""),
+    )
     assert info.issuers == ["合肥经济技术开发区管委会"]
     assert (info.region_name, info.region_level, info.issuer_type) == ("安徽省合肥市", "department", "department")
     assert info.issuer_id == "340100-dept-经济技术开发区管委会"
 
 
 def test_township_report_is_placed_in_its_county_without_a_level():
-    info = resolve(title="长兴县和平镇人民政府2023年度法治政府建设情况报告", year=2023,
-                   text=BODY.format(year=2023, subject="和平镇", extra=""))
+    info = resolve(
+        title="长兴县和平镇人民政府2023年度法治政府建设情况报告",
+        year=2023,
+        text=BODY.format(year=2023, subject="和平镇", extra=""),
+    )
     assert info.issuers == ["长兴县和平镇人民政府"] and info.issuer_type == "other"
     assert (info.region_name, info.region_level) == ("浙江省湖州市长兴县", None)
     assert info.issuer_id == "330522-other-和平镇人民政府"
@@ -325,8 +394,12 @@ def test_township_report_is_placed_in_its_county_without_a_level():
 
 
 def test_department_named_relative_to_its_level_is_not_doubled():
-    info = resolve(year=2023, text=BODY.format(
-        year=2023, subject="市生态环境局", extra="印发《泉州市生态环境局2023年法治政府建设工作要点》。"))
+    info = resolve(
+        year=2023,
+        text=BODY.format(
+            year=2023, subject="市生态环境局", extra="印发《泉州市生态环境局2023年法治政府建设工作要点》。"
+        ),
+    )
     assert info.issuers == ["泉州市生态环境局"] and info.region_name == "福建省泉州市"
     market = resolve(year=2023, text=BODY.format(year=2023, subject="市市场监督管理局", extra="泉州市"))
     assert market.issuers == ["泉州市市场监督管理局"]
@@ -334,12 +407,17 @@ def test_department_named_relative_to_its_level_is_not_doubled():
 
 def test_we_the_bureau_report_is_named_by_its_department_source():
     text = "2023年,我局在县委、县政府的坚强领导下,坚持以习近平法治思想为指导,全面推进依法行政。现将有关情况报告如下。"
-    info = resolve(title="县市场监督管理局2023年度法治政府建设工作报告", year=2023, text=text,
-                   source_org="长丰县市场监督管理局")
+    info = resolve(
+        title="县市场监督管理局2023年度法治政府建设工作报告", year=2023, text=text, source_org="长丰县市场监督管理局"
+    )
     assert info.issuers == ["长丰县市场监督管理局"]
     assert (info.region_name, info.region_level) == ("安徽省合肥市长丰县", "department")
-    government = resolve(title="XX县2023年法治政府建设情况报告", year=2023, source_org="长丰县司法局",
-                         text=BODY.format(year=2023, subject="县政府", extra=""))
+    government = resolve(
+        title="XX县2023年法治政府建设情况报告",
+        year=2023,
+        source_org="长丰县司法局",
+        text=BODY.format(year=2023, subject="县政府", extra=""),
+    )
     assert government.issuers != ["长丰县司法局"]
 
 

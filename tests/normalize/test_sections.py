@@ -1,5 +1,6 @@
 """The heading tree: layout variations (own fixtures), offsets and nesting, speed, and accuracy on
 the gold corpus (seed exact, dev precision/recall/F1)."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.core import contracts, textnorm
-
 from flows.normalize import sections
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sections"
@@ -31,8 +31,17 @@ def outline(text: str) -> list[tuple]:
 def assert_tree_invariants(text: str, records: list[dict]) -> None:
     root, headings = records[0], records[1:]
     assert root == {
-        "section_id": f"{DOC_ID}-s000", "doc_id": DOC_ID, "parent_id": None, "level": 0, "number": None,
-        "marker": None, "heading": None, "section_type": None, "start": 0, "end": len(text), "ordinal": 0,
+        "section_id": f"{DOC_ID}-s000",
+        "doc_id": DOC_ID,
+        "parent_id": None,
+        "level": 0,
+        "number": None,
+        "marker": None,
+        "heading": None,
+        "section_type": None,
+        "start": 0,
+        "end": len(text),
+        "ordinal": 0,
     }
     by_id = {r["section_id"]: r for r in records}
     assert len(by_id) == len(records)
@@ -41,7 +50,7 @@ def assert_tree_invariants(text: str, records: list[dict]) -> None:
         assert contracts.errors(record, "section") == []
         start, end = record["start"], record["end"]
         assert text[start:].startswith(record["marker"])
-        assert text[start + len(record["marker"]):end].lstrip(" \t\u3000").startswith(record["heading"])
+        assert text[start + len(record["marker"]) : end].lstrip(" \t\u3000").startswith(record["heading"])
         assert record["heading"] == record["heading"].strip()
         assert record["marker"].startswith(("(", "（")) == (record["level"] in (2, 4))
         parent = by_id[record["parent_id"]]
@@ -51,7 +60,7 @@ def assert_tree_invariants(text: str, records: list[dict]) -> None:
     assert contracts.errors(root, "section") == []
     # Sections at one level never overlap, and each ends where the next heading of its level or above starts.
     for index, record in enumerate(headings):
-        following = [r for r in headings[index + 1:] if r["level"] <= record["level"]]
+        following = [r for r in headings[index + 1 :] if r["level"] <= record["level"]]
         assert record["end"] == (following[0]["start"] if following else len(text))
 
 
@@ -60,6 +69,7 @@ def innermost(records: list[dict], offset: int) -> dict:
 
 
 # --- layout variations ------------------------------------------------------------------------
+
 
 def test_headings_on_their_own_lines_all_levels_and_marker_forms():
     text = fixture_text("lines.txt")
@@ -82,7 +92,20 @@ def test_headings_on_their_own_lines_all_levels_and_marker_forms():
     ]
     parents = {r["section_id"]: r for r in records}
     assert [parents[r["parent_id"]]["marker"] for r in records[1:]] == [
-        None, "一、", "（一）", "（一）", "一、", "（二）", "1、", "1、", "（二）", None, None, None, "四、", "四、",
+        None,
+        "一、",
+        "（一）",
+        "（一）",
+        "一、",
+        "（二）",
+        "1、",
+        "1、",
+        "（二）",
+        None,
+        None,
+        None,
+        "四、",
+        "四、",
     ]
     assert_tree_invariants(text, records)
 
@@ -132,7 +155,9 @@ def test_page_without_line_breaks():
 
 def test_malformed_level_one_marker():
     assert outline(fixture_text("malformed.txt")) == [
-        (1, "一)", "主要举措和成效"), (1, "二)", "存在问题"), (1, "三)", "下一步打算"),
+        (1, "一)", "主要举措和成效"),
+        (1, "二)", "存在问题"),
+        (1, "三)", "下一步打算"),
     ]
 
 
@@ -149,7 +174,15 @@ def test_numbers_in_sentences_lists_and_yishi_are_not_headings():
 
 def test_numbering_that_runs_on_across_parents():
     assert [(level, marker) for level, marker, _ in outline(fixture_text("running_numbers.txt"))] == [
-        (1, "一、"), (2, "(一)"), (3, "1."), (3, "2."), (2, "(二)"), (3, "3."), (3, "4."), (2, "(三)"), (3, "5."),
+        (1, "一、"),
+        (2, "(一)"),
+        (3, "1."),
+        (3, "2."),
+        (2, "(二)"),
+        (3, "3."),
+        (3, "4."),
+        (2, "(三)"),
+        (3, "5."),
     ]
 
 
@@ -171,39 +204,51 @@ def test_headings_indented_by_full_width_spaces_or_garbled_question_marks():
 def test_traditional_script_is_matched_and_printed_as_published():
     records = sections.parse_sections("一、2022年法治政府建設的主要舉措和成效\n（一）依法全面履行政府職能\n", DOC_ID)
     assert [(r["heading"], r["section_type"]) for r in records[1:]] == [
-        ("2022年法治政府建設的主要舉措和成效", "measures"), ("依法全面履行政府職能", None),
+        ("2022年法治政府建設的主要舉措和成效", "measures"),
+        ("依法全面履行政府職能", None),
     ]
 
 
-@pytest.mark.parametrize("heading, expected", [
-    ("法治政府建设主要举措和成效", "measures"),
-    ("2015年主要工作情况", "measures"),
-    ("党政主要负责人切实履行推进法治建设第一责任人职责", "leadership_duties"),
-    ("存在的问题", "problems"),
-    ("存在的问题和不足及下一步工作打算", "problems"),
-    ("2023年主要工作安排", "plans"),
-    ("下一步工作思路", "plans"),
-    ("今后的努力方向", "plans"),
-    ("2017年法治政府建设情况", "measures"),
-    ("2022年推进法治政府建设存在的不足和原因", "problems"),
-    ("存在的困难和问题", "problems"),
-    ("2023年推进法治政府建设的主要安排", "plans"),
-    ("區政府主要負責同志履行推進法治建設第一責任人職責情況", "leadership_duties"),
-    ("其他需要报告的情况", "other"),
-    ("坚持党的领导,统筹推进法治政府建设", "other"),
-])
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("法治政府建设主要举措和成效", "measures"),
+        ("2015年主要工作情况", "measures"),
+        ("党政主要负责人切实履行推进法治建设第一责任人职责", "leadership_duties"),
+        ("存在的问题", "problems"),
+        ("存在的问题和不足及下一步工作打算", "problems"),
+        ("2023年主要工作安排", "plans"),
+        ("下一步工作思路", "plans"),
+        ("今后的努力方向", "plans"),
+        ("2017年法治政府建设情况", "measures"),
+        ("2022年推进法治政府建设存在的不足和原因", "problems"),
+        ("存在的困难和问题", "problems"),
+        ("2023年推进法治政府建设的主要安排", "plans"),
+        ("區政府主要負責同志履行推進法治建設第一責任人職責情況", "leadership_duties"),
+        ("其他需要报告的情况", "other"),
+        ("坚持党的领导,统筹推进法治政府建设", "other"),
+    ],
+)
 def test_section_type_from_heading_wording(heading, expected):
     assert sections.section_type(heading) == expected
 
 
 def test_chinese_numerals():
     assert [sections.chinese_number(n) for n in ("一", "九", "十", "十二", "二十", "二十三", "十十", "二二")] == [
-        1, 9, 10, 12, 20, 23, None, None,
+        1,
+        9,
+        10,
+        12,
+        20,
+        23,
+        None,
+        None,
     ]
     assert all(sections.chinese_number(sections.chinese_numeral(v)) == v for v in range(1, 100))
 
 
 # --- offsets, nesting, speed --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.txt")))
 def test_every_fixture_gives_a_valid_nested_tree(name):
@@ -225,14 +270,44 @@ def test_section_locator_finds_the_innermost_section():
         expected = innermost(records, offset)["section_id"] if offset < len(text) else records[0]["section_id"]
         assert locate(offset) == expected
     assert locate(text.index("1.5万件")) == next(r["section_id"] for r in records if r["heading"] == "深化“放管服”改革")
-    assert locate(text.index("县委、县政府主要负责人")) == next(r["section_id"] for r in records if r["marker"] == "二、")
+    assert locate(text.index("县委、县政府主要负责人")) == next(
+        r["section_id"] for r in records if r["marker"] == "二、"
+    )
 
 
-_FRAGMENTS = st.sampled_from([
-    "一、", "二、", "三、", "(一)", "（二）", "(三)", "1.", "2、", "３．", "(1)", "（2）", "一)", "十一、",
-    "加强领导", "主要工作", "存在的问题", "1.5万件", "一是", "第一、二批", "2021—2025年",
-    "。", ":", ";", "\n", " ", "\u3000", "??", "“", "《",
-])
+_FRAGMENTS = st.sampled_from(
+    [
+        "一、",
+        "二、",
+        "三、",
+        "(一)",
+        "（二）",
+        "(三)",
+        "1.",
+        "2、",
+        "３．",
+        "(1)",
+        "（2）",
+        "一)",
+        "十一、",
+        "加强领导",
+        "主要工作",
+        "存在的问题",
+        "1.5万件",
+        "一是",
+        "第一、二批",
+        "2021—2025年",
+        "。",
+        ":",
+        ";",
+        "\n",
+        " ",
+        "\u3000",
+        "??",
+        "“",
+        "《",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -259,6 +334,7 @@ def test_large_texts_parse_fast():
 
 # --- gold corpus ------------------------------------------------------------------------------
 
+
 def heading_key(level: int, printed: str) -> tuple[int, str]:
     return level, textnorm.nfkc_compact(printed)
 
@@ -279,7 +355,9 @@ def test_dev_heading_precision_recall(corpus_dir):
     for path in sorted((corpus_dir / "dev").glob("*.json")):
         page = json.loads(path.read_text(encoding="utf-8"))
         text = textnorm.clean_text(page["text"])
-        got = Counter(heading_key(r["level"], r["marker"] + r["heading"]) for r in sections.parse_sections(text, DOC_ID)[1:])
+        got = Counter(
+            heading_key(r["level"], r["marker"] + r["heading"]) for r in sections.parse_sections(text, DOC_ID)[1:]
+        )
         gold = Counter(heading_key(h["level"], h["text"]) for h in page["gold"]["headings"])
         true_pos += sum((got & gold).values())
         false_pos += sum((got - gold).values())

@@ -1,12 +1,20 @@
 """Staged normalize results (flows/staging.py)."""
+
 import logging
 
 from flows.normalize.staging import is_staged, iter_staged, staged_path, write_staged
 
 
 def _result(doc_id: str) -> dict:
-    return {"doc_id": doc_id, "source_id": f"s-{doc_id}", "parser_version": "9.9.9", "document": None,
-            "sections": [], "metrics": [], "quarantine": []}
+    return {
+        "doc_id": doc_id,
+        "source_id": f"s-{doc_id}",
+        "parser_version": "9.9.9",
+        "document": None,
+        "sections": [],
+        "metrics": [],
+        "quarantine": [],
+    }
 
 
 def test_written_results_read_back_in_doc_id_order(tmp_path):

@@ -1,13 +1,14 @@
 """Publishing releases from a warehouse built by the real loader (tests/fixtures/publish/publish_warehouse.py):
 files, Frictionless validity, CSV round trips through pandas and DuckDB, determinism, no-op
 republish, new versions with a changelog, synthetic refusal, formula-like cells, atomicity."""
+
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,6 @@ import pandas as pd
 import pytest
 
 from flows.core import contracts
-
 from flows.publish import releases as publish
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
@@ -23,7 +23,7 @@ import publish_warehouse as pw  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 CSVS = ["documents.csv", "documents_text.csv", "sections.csv", "metrics.csv", "metric_catalog.csv", "metric_yoy.csv"]
-CREATED = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+CREATED = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +58,15 @@ def warehouse_rows(warehouse: Path, sql: str) -> list[dict]:
 
 # -- a release and its files --------------------------------------------------------------------------
 
+
 def test_publish_every_year_writes_every_file(released):
     releases, counts = released
     assert counts["released"] == 2 and counts["release_unchanged"] == 0
     assert [r["version"] for r in counts["releases"]] == ["2021.1", "2022.1"]
     directory = release_dir(releases, 2022)
     assert sorted(p.name for p in directory.iterdir()) == sorted(
-        CSVS + ["datapackage.json", "README.md", "CHANGELOG.md", "SHA256SUMS"])
+        CSVS + ["datapackage.json", "README.md", "CHANGELOG.md", "SHA256SUMS"]
+    )
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=directory, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count(": OK") == 9
@@ -77,7 +79,9 @@ def test_publish_every_year_writes_every_file(released):
 def test_only_report_documents_of_the_year(released, warehouse):
     releases, _ = released
     docs = pd.read_csv(release_dir(releases, 2022) / "documents.csv", dtype=str)
-    expected = warehouse_rows(warehouse, "SELECT doc_id FROM documents WHERE report_year = 2022 AND is_report ORDER BY doc_id")
+    expected = warehouse_rows(
+        warehouse, "SELECT doc_id FROM documents WHERE report_year = 2022 AND is_report ORDER BY doc_id"
+    )
     assert list(docs["doc_id"]) == [r["doc_id"] for r in expected] and len(expected) == 2
     assert "text" not in docs.columns  # the full text lives in documents_text.csv
     sections = pd.read_csv(release_dir(releases, 2022) / "sections.csv", dtype=str)
@@ -90,7 +94,8 @@ def test_datapackage_is_derived_from_the_schemas(released):
     assert dp["version"] == "2022.1" and dp["created"] == "2024-06-01T12:00:00Z"
     assert dp["licenses"][0]["name"] == "CC-BY-4.0"
     assert sorted(s["path"] for s in dp["sources"]) == sorted(
-        f"https://www.example.invalid/{code}-2022.html" for code in ("990100", "990101"))
+        f"https://www.example.invalid/{code}-2022.html" for code in ("990100", "990101")
+    )
     resources = {r["name"]: r for r in dp["resources"]}
     assert [r["path"] for r in dp["resources"]] == CSVS
     section_schema = contracts.load_schema("section")
@@ -98,11 +103,15 @@ def test_datapackage_is_derived_from_the_schemas(released):
     assert list(fields) == list(section_schema["properties"])
     heading = section_schema["properties"]["heading"]
     assert (fields["heading"]["title"], fields["heading"]["x-title-zh"], fields["heading"]["description"]) == (
-        heading["title"], heading["x-title-zh"], heading["description"])
+        heading["title"],
+        heading["x-title-zh"],
+        heading["description"],
+    )
     assert fields["level"]["type"] == "integer" and fields["level"]["constraints"]["required"] is True
     assert resources["sections"]["schema"]["primaryKey"] == section_schema["x-primary-key"]
-    assert {"fields": ["parent_id"], "reference": {"resource": "", "fields": ["section_id"]}} in \
-        resources["sections"]["schema"]["foreignKeys"]
+    assert {"fields": ["parent_id"], "reference": {"resource": "", "fields": ["section_id"]}} in resources["sections"][
+        "schema"
+    ]["foreignKeys"]
     doc_fields = {f["name"]: f for f in resources["documents"]["schema"]["fields"]}
     assert doc_fields["publish_date"]["type"] == "date" and doc_fields["issuers"]["type"] == "array"
     # documents -> sources is not in the package, so it is not declared
@@ -123,8 +132,13 @@ def test_frictionless_validate_passes_and_catches_tampering(released, tmp_path):
     frictionless = VENV_BIN / "frictionless"
     if not frictionless.exists():
         pytest.skip(f"frictionless CLI not found beside {sys.executable}")
-    result = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=release_dir(releases, 2022),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(frictionless), "validate", "datapackage.json"],
+        cwd=release_dir(releases, 2022),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "VALID" in result.stdout and "INVALID" not in result.stdout
     report = validate(str(release_dir(releases, 2021) / "datapackage.json"))
@@ -141,10 +155,24 @@ def test_frictionless_validate_passes_and_catches_tampering(released, tmp_path):
 def test_readme_and_changelog_say_what_they_must(released):
     releases, _ = released
     readme = (release_dir(releases, 2022) / "README.md").read_text(encoding="utf-8")
-    for needle in ("## 覆盖范围 / Coverage", "发布机关 / Issuers: 2", "示例省示例市甲县", "2021, 2022",
-                   "fazhi 0.1.0-test", "Parser version: 0.1.0", "2024-0", "第五条", "Article 5", "CC BY 4.0",
-                   "## 字段说明 / Field dictionary", "### metric_yoy.csv", "utf-8-sig", "## 报告错误 / Report an error",
-                   "## 引用 / How to cite", "version 2022.1"):
+    for needle in (
+        "## 覆盖范围 / Coverage",
+        "发布机关 / Issuers: 2",
+        "示例省示例市甲县",
+        "2021, 2022",
+        "fazhi 0.1.0-test",
+        "Parser version: 0.1.0",
+        "2024-0",
+        "第五条",
+        "Article 5",
+        "CC BY 4.0",
+        "## 字段说明 / Field dictionary",
+        "### metric_yoy.csv",
+        "utf-8-sig",
+        "## 报告错误 / Report an error",
+        "## 引用 / How to cite",
+        "version 2022.1",
+    ):
         assert needle in readme, needle
     # every field of every resource is in the dictionary, with its Chinese title
     for resource in package(release_dir(releases, 2022))["resources"]:
@@ -164,10 +192,17 @@ WAREHOUSE_SQL = {
     "metrics": "SELECT m.* FROM metrics m JOIN documents d USING (doc_id) WHERE d.report_year = 2022 ORDER BY metric_id",
     "metric_catalog": "SELECT * FROM metric_catalog ORDER BY metric_code",
     "metric_yoy": "SELECT * FROM metric_yoy WHERE report_year = 2022 AND prev_year IS NOT NULL "
-                  "ORDER BY issuer_id, metric_code",
+    "ORDER BY issuer_id, metric_code",
 }
-DUCK_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
-              "array": "VARCHAR", "object": "VARCHAR"}
+DUCK_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "array": "VARCHAR",
+    "object": "VARCHAR",
+}
 
 
 def same_value(expected, got, field_type: str) -> bool:
@@ -197,8 +232,12 @@ def test_csv_round_trips_through_pandas_and_duckdb(released, warehouse, resource
     expected = warehouse_rows(warehouse, WAREHOUSE_SQL[resource])
     assert expected, "the fixture must give every resource rows"
 
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""],
-                        dtype={n: str for n, t in types.items() if t in ("string", "array", "object", "date")})
+    frame = pd.read_csv(
+        path,
+        keep_default_na=False,
+        na_values=[""],
+        dtype={n: str for n, t in types.items() if t in ("string", "array", "object", "date")},
+    )
     assert list(frame.columns) == list(types)  # no BOM in the first header
     pandas_rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
 
@@ -223,7 +262,7 @@ def test_offsets_index_the_published_text(released):
     metrics = pd.read_csv(directory / "metrics.csv", dtype={"span": str, "doc_id": str}, keep_default_na=False)
     assert len(metrics) == 8
     for row in metrics.itertuples():
-        assert texts[row.doc_id][row.start:row.end] == row.span
+        assert texts[row.doc_id][row.start : row.end] == row.span
     assert max(len(t) for t in texts.values()) > 32767  # would not fit an Excel cell: hence its own file
     assert any("\n" in t and '"' in t for t in texts.values())
 
@@ -231,11 +270,15 @@ def test_offsets_index_the_published_text(released):
 def test_same_data_gives_byte_identical_csvs(warehouse, released, tmp_path):
     releases, _ = released
     other = tmp_path / "releases"
-    publish.publish_year(2022, warehouse_dir=warehouse, releases_dir=other,
-                         created=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    publish.publish_year(2022, warehouse_dir=warehouse, releases_dir=other, created=datetime(2030, 1, 1, tzinfo=UTC))
     for name in CSVS:
-        assert (other / "2022" / "2022.1" / name).read_bytes() == (release_dir(releases, 2022) / name).read_bytes(), name
-    assert package(other / "2022" / "2022.1")["x-content-sha256"] == package(release_dir(releases, 2022))["x-content-sha256"]
+        assert (other / "2022" / "2022.1" / name).read_bytes() == (release_dir(releases, 2022) / name).read_bytes(), (
+            name
+        )
+    assert (
+        package(other / "2022" / "2022.1")["x-content-sha256"]
+        == package(release_dir(releases, 2022))["x-content-sha256"]
+    )
 
 
 def test_formula_like_cells_stay_exact_and_are_reported(released):
@@ -260,11 +303,13 @@ def test_formula_like_cells_stay_exact_and_are_reported(released):
 
 # -- versions ------------------------------------------------------------------------------------------------
 
+
 def test_second_publish_is_a_noop(released, warehouse):
     releases, _ = released
     before = {p: p.read_bytes() for p in release_dir(releases, 2022).iterdir()}
-    counts = publish.publish_years(warehouse_dir=warehouse, releases_dir=releases,
-                                   created=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    counts = publish.publish_years(
+        warehouse_dir=warehouse, releases_dir=releases, created=datetime(2025, 1, 1, tzinfo=UTC)
+    )
     assert counts["released"] == 0 and counts["release_unchanged"] == 2
     assert [r["status"] for r in counts["releases"]] == ["unchanged", "unchanged"]
     assert publish.versions(releases / "2022") == ["2022.1"]
@@ -275,13 +320,16 @@ def test_changed_input_makes_version_2_with_a_changelog(warehouse, tmp_path):
     releases = tmp_path / "releases"
     publish.publish_years(warehouse_dir=warehouse, releases_dir=releases, created=CREATED)
     first = {p.name: p.read_bytes() for p in release_dir(releases, 2022).iterdir()}
-    changed = pw.standard_reports({
-        ("990100-gov", 2022): {"edit": "（更正）"},           # new snapshot: one document out, one in
-        ("990101-gov", 2022): {"publish_date": "2023-04-01"},  # same document, one field changed
-    })
+    changed = pw.standard_reports(
+        {
+            ("990100-gov", 2022): {"edit": "（更正）"},  # new snapshot: one document out, one in
+            ("990101-gov", 2022): {"publish_date": "2023-04-01"},  # same document, one field changed
+        }
+    )
     warehouse2 = pw.build_warehouse(tmp_path / "warehouse2", changed)
-    counts = publish.publish_years(warehouse_dir=warehouse2, releases_dir=releases,
-                                   created=datetime(2024, 7, 1, tzinfo=timezone.utc))
+    counts = publish.publish_years(
+        warehouse_dir=warehouse2, releases_dir=releases, created=datetime(2024, 7, 1, tzinfo=UTC)
+    )
     assert counts["released"] == 1 and counts["release_unchanged"] == 1  # 2021 did not change
     assert publish.versions(releases / "2022") == ["2022.1", "2022.2"]
     assert {p.name: p.read_bytes() for p in release_dir(releases, 2022).iterdir()} == first  # 2022.1 untouched

@@ -1,5 +1,6 @@
 """The public index page ``releases/index.html``: its content and links on disk, and the page in real
 headless Chromium (DevTools protocol over the ``websockets`` client) served from a loopback server."""
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,7 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +20,8 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from flows.publish import index_page as release_page, releases as publish
+from flows.publish import index_page as release_page
+from flows.publish import releases as publish
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402
@@ -34,9 +36,9 @@ def releases(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("page")
     releases = tmp / "releases"
     first = pw.build_warehouse(tmp / "wh1", pw.standard_reports())
-    publish.publish_years(warehouse_dir=first, releases_dir=releases, created=datetime(2024, 6, 1, tzinfo=timezone.utc))
+    publish.publish_years(warehouse_dir=first, releases_dir=releases, created=datetime(2024, 6, 1, tzinfo=UTC))
     second = pw.build_warehouse(tmp / "wh2", pw.standard_reports({("990100-gov", 2022): {"edit": "（更正）"}}))
-    publish.publish_years(warehouse_dir=second, releases_dir=releases, created=datetime(2024, 7, 1, tzinfo=timezone.utc))
+    publish.publish_years(warehouse_dir=second, releases_dir=releases, created=datetime(2024, 7, 1, tzinfo=UTC))
     return releases
 
 
@@ -83,8 +85,13 @@ def test_index_lists_every_release_with_working_links(releases):
 
 
 def test_chart_escapes_text_from_the_data():
-    chart = {"metric_code": "x", "name_zh": "<b>名</b>", "name_en": "n", "unit": "件",
-             "lines": [{"label": "<script>alert(1)</script>", "points": {2021: 1.0, 2022: 2.5}}]}
+    chart = {
+        "metric_code": "x",
+        "name_zh": "<b>名</b>",
+        "name_en": "n",
+        "unit": "件",
+        "lines": [{"label": "<script>alert(1)</script>", "points": {2021: 1.0, 2022: 2.5}}],
+    }
     svg = release_page.render_chart(chart)
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "&lt;b&gt;" in svg
     assert svg.count('class="mark"') == 2
@@ -98,6 +105,7 @@ def test_index_without_comparable_years_says_so(releases, tmp_path):
 
 
 # -- in a real browser -----------------------------------------------------------------------------------
+
 
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args):
@@ -158,10 +166,23 @@ def test_index_in_headless_chromium(served, tmp_path):
     pytest.importorskip("websockets.sync.client", reason="the websockets client drives Chromium")
     profile = tmp_path / "profile"
     browser = subprocess.Popen(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1200,900", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--window-size=1200,900",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         port_file = profile / "DevToolsActivePort"
@@ -179,16 +200,24 @@ def test_index_in_headless_chromium(served, tmp_path):
                 devtools.send(f"{domain}.enable", session=session)
             devtools.send("Page.navigate", {"url": served + "index.html"}, session=session)
             devtools.wait_for("Page.loadEventFired")
-            found = devtools.send("Runtime.evaluate", {"returnByValue": True, "expression": """JSON.stringify({
+            found = devtools.send(
+                "Runtime.evaluate",
+                {
+                    "returnByValue": True,
+                    "expression": """JSON.stringify({
                 links: [...document.querySelectorAll('a[href]')].map(a => a.href),
                 marks: document.querySelectorAll('svg circle.mark').length,
                 lines: document.querySelectorAll('svg polyline.series').length,
                 markBoxes: [...document.querySelectorAll('svg circle.mark')].map(c => c.getBBox().width),
                 h1: document.querySelector('h1').textContent,
-                releases: document.querySelectorAll('section.release').length})"""}, session=session)
+                releases: document.querySelectorAll('section.release').length})""",
+                },
+                session=session,
+            )
             page = json.loads(found["result"]["value"])
-            shot = devtools.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
-                                 session=session, timeout=15)
+            shot = devtools.send(
+                "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session, timeout=15
+            )
             ARTIFACTS.mkdir(exist_ok=True)
             (ARTIFACTS / "release_index.png").write_bytes(base64.b64decode(shot["data"]))
             devtools.send("Runtime.evaluate", {"expression": "1"}, session=session)  # drain late events
@@ -207,11 +236,17 @@ def test_index_in_headless_chromium(served, tmp_path):
                 browser.kill()
                 browser.wait()
 
-    errors = [e for e in devtools.events if e.get("method") == "Runtime.exceptionThrown"
-              or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") == "error")
-              or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")]
+    errors = [
+        e
+        for e in devtools.events
+        if e.get("method") == "Runtime.exceptionThrown"
+        or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") == "error")
+        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
+    ]
     assert errors == []
-    requests = [e["params"]["request"]["url"] for e in devtools.events if e.get("method") == "Network.requestWillBeSent"]
+    requests = [
+        e["params"]["request"]["url"] for e in devtools.events if e.get("method") == "Network.requestWillBeSent"
+    ]
     assert requests and all(url.startswith(served) or url.startswith("data:") for url in requests), requests
     assert "法治政府建设年度报告" in page["h1"] and "open data" in page["h1"]
     assert page["releases"] == 3

@@ -1,12 +1,11 @@
 """The `fazhi` command: help, `parse` contract, clear one-line errors and exit codes."""
+
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 FAZHI = [sys.executable, "-m", "flows.cli"]
@@ -50,9 +49,11 @@ def test_parse_jsonl_keeps_input_order_and_reports_bad_inputs(tmp_path, corpus_d
 
 def test_parse_does_not_import_prefect(corpus_dir):
     seed = corpus_dir / "seed" / "chaoyang-2022.txt"
-    code = ("import sys, io, contextlib\nfrom flows.cli import main\n"
-            f"with contextlib.redirect_stdout(io.StringIO()):\n    rc = main(['parse', {str(seed)!r}])\n"
-            "assert rc == 0, rc\nassert 'prefect' not in sys.modules\nprint('ok')")
+    code = (
+        "import sys, io, contextlib\nfrom flows.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    rc = main(['parse', {str(seed)!r}])\n"
+        "assert rc == 0, rc\nassert 'prefect' not in sys.modules\nprint('ok')"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, timeout=120)
     assert result.stdout.strip() == "ok", result.stderr
 

@@ -9,6 +9,7 @@ duplicates), objects, staged files, Parquet files, DuckDB tables, release files 
 that no temp file, half dataset or half release is left. The cases run side by side (25-55 s,
 depending on how busy the machine is).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,22 +21,22 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pytest
 import yaml
-
 from corpus_root import build_corpus_root
+from loopback import LoopbackServer, Reply
+
 from flows import stages
-from flows.fetch.archive import Archive
 from flows.core.config import PROJECT_DIR, load_settings
 from flows.core.lock import KILL_ENV
+from flows.fetch.archive import Archive
 from flows.normalize.staging import iter_staged
-from loopback import LoopbackServer, Reply
 
 DOCS = ["d04", "d07", "d10", "d11"]  # four real 2022 reports
 PAGES = 3  # sources served on loopback for the fetch cases
@@ -80,50 +81,126 @@ def _rows(root: Path) -> list[dict]:
 
 
 CASES = [
-    Case("fetch: killed while a response is in flight", "fetch", ("fetch",), None,
-         lambda r: len(_rows(r)) == PAGES - 1, ("raw",)),
-    Case("fetch: object half written", "fetch", ("fetch",), "archive-object:2",
-         lambda r: len(_rows(r)) == 1 and len(_glob(r, "raw/objects/*/.tmp-*.part")) == 1, ("raw",)),
-    Case("fetch: object stored, manifest row not written", "fetch", ("fetch",), "manifest-append:2",
-         lambda r: len(_rows(r)) == 1 and len(_glob(r, "raw/objects/*/*.html")) == 2, ("raw",)),
-    Case("normalize: staged file written, not renamed", "fetched", ("normalize", "load"), "staging-rename:2",
-         lambda r: len(_glob(r, "warehouse/staging/*/.tmp-*.json")) == 1
-         and len(list(iter_staged(r / "warehouse"))) == 1, ("raw", "staging", "warehouse")),
-    Case("load: database built, not renamed", "normalized", ("load",), "load-db-rename:1",
-         lambda r: bool(_glob(r, "warehouse/.fazhi.duckdb.building-*"))
-         and bool(_glob(r, "warehouse/parquet/.incoming-*")) and not (r / "warehouse/fazhi.duckdb").exists(), ("staging", "warehouse")),
-    Case("load: datasets half swapped in", "normalized", ("load",), "load-swap:4",
-         lambda r: (r / "warehouse/fazhi.duckdb").exists() and len(_glob(r, "warehouse/parquet/[!.]*")) == 3
-         and bool(_glob(r, "warehouse/parquet/.incoming-*")), ("staging", "warehouse")),
-    Case("load again: a dataset renamed aside, the new one not in", "loaded", ("load",), "load-swap:1",
-         lambda r: (r / "warehouse/parquet/.old-runs").is_dir() and not (r / "warehouse/parquet/runs").exists(),
-         ("staging", "warehouse")),
-    Case("publish: release half built", "loaded", ("publish",), "publish-file:3",
-         lambda r: len(_glob(r, "releases/2022/.tmp-*/*.csv")) == 3 and not _glob(r, "releases/2022/2022.*"),
-         ("warehouse", "releases")),
-    Case("publish: version renamed in, pointers not written", "loaded", ("publish",), "publish-rename:1",
-         lambda r: (r / "releases/2022/2022.1/SHA256SUMS").exists() and not (r / "releases/2022/latest.json").exists()
-         and not (r / "releases/index.html").exists(), ("warehouse", "releases")),
+    Case(
+        "fetch: killed while a response is in flight",
+        "fetch",
+        ("fetch",),
+        None,
+        lambda r: len(_rows(r)) == PAGES - 1,
+        ("raw",),
+    ),
+    Case(
+        "fetch: object half written",
+        "fetch",
+        ("fetch",),
+        "archive-object:2",
+        lambda r: len(_rows(r)) == 1 and len(_glob(r, "raw/objects/*/.tmp-*.part")) == 1,
+        ("raw",),
+    ),
+    Case(
+        "fetch: object stored, manifest row not written",
+        "fetch",
+        ("fetch",),
+        "manifest-append:2",
+        lambda r: len(_rows(r)) == 1 and len(_glob(r, "raw/objects/*/*.html")) == 2,
+        ("raw",),
+    ),
+    Case(
+        "normalize: staged file written, not renamed",
+        "fetched",
+        ("normalize", "load"),
+        "staging-rename:2",
+        lambda r: (
+            len(_glob(r, "warehouse/staging/*/.tmp-*.json")) == 1 and len(list(iter_staged(r / "warehouse"))) == 1
+        ),
+        ("raw", "staging", "warehouse"),
+    ),
+    Case(
+        "load: database built, not renamed",
+        "normalized",
+        ("load",),
+        "load-db-rename:1",
+        lambda r: (
+            bool(_glob(r, "warehouse/.fazhi.duckdb.building-*"))
+            and bool(_glob(r, "warehouse/parquet/.incoming-*"))
+            and not (r / "warehouse/fazhi.duckdb").exists()
+        ),
+        ("staging", "warehouse"),
+    ),
+    Case(
+        "load: datasets half swapped in",
+        "normalized",
+        ("load",),
+        "load-swap:4",
+        lambda r: (
+            (r / "warehouse/fazhi.duckdb").exists()
+            and len(_glob(r, "warehouse/parquet/[!.]*")) == 3
+            and bool(_glob(r, "warehouse/parquet/.incoming-*"))
+        ),
+        ("staging", "warehouse"),
+    ),
+    Case(
+        "load again: a dataset renamed aside, the new one not in",
+        "loaded",
+        ("load",),
+        "load-swap:1",
+        lambda r: (r / "warehouse/parquet/.old-runs").is_dir() and not (r / "warehouse/parquet/runs").exists(),
+        ("staging", "warehouse"),
+    ),
+    Case(
+        "publish: release half built",
+        "loaded",
+        ("publish",),
+        "publish-file:3",
+        lambda r: len(_glob(r, "releases/2022/.tmp-*/*.csv")) == 3 and not _glob(r, "releases/2022/2022.*"),
+        ("warehouse", "releases"),
+    ),
+    Case(
+        "publish: version renamed in, pointers not written",
+        "loaded",
+        ("publish",),
+        "publish-rename:1",
+        lambda r: (
+            (r / "releases/2022/2022.1/SHA256SUMS").exists()
+            and not (r / "releases/2022/latest.json").exists()
+            and not (r / "releases/index.html").exists()
+        ),
+        ("warehouse", "releases"),
+    ),
 ]
 
 
 # -- the reference run and the cases ---------------------------------------------------------------
 
+
 def _page(corpus_dir: Path, name: str) -> bytes:
     text = json.loads((corpus_dir / "dev" / f"{name}.json").read_text(encoding="utf-8"))["text"]
     paragraphs = "".join(f"<p>{line}</p>" for line in text.splitlines() if line.strip())
-    return f"<html><head><meta charset='utf-8'></head><body>{paragraphs}</body></html>".encode("utf-8")
+    return f"<html><head><meta charset='utf-8'></head><body>{paragraphs}</body></html>".encode()
 
 
 def _fetch_root(root: Path, server: LoopbackServer, pages: dict[str, bytes]) -> Path:
     """A registry of PAGES loopback pages, under paths of their own (cases run side by side)."""
     (root / "raw").mkdir(parents=True)
     for n, body in enumerate(pages.values(), start=1):
-        server.route(f"/{root.name}/p{n}", Reply(200, body, {"Content-Type": "text/html; charset=utf-8"},
-                                                 delay=LAST_PAGE_DELAY if n == PAGES else 0.2))
-    sources = [{"source_id": f"page-{n}", "url": server.url(f"/{root.name}/p{n}"), "issuer": None,
-                "region_hint": None, "report_year_hint": None, "notes": "loopback", "is_synthetic": False}
-               for n in range(1, PAGES + 1)]
+        server.route(
+            f"/{root.name}/p{n}",
+            Reply(
+                200, body, {"Content-Type": "text/html; charset=utf-8"}, delay=LAST_PAGE_DELAY if n == PAGES else 0.2
+            ),
+        )
+    sources = [
+        {
+            "source_id": f"page-{n}",
+            "url": server.url(f"/{root.name}/p{n}"),
+            "issuer": None,
+            "region_hint": None,
+            "report_year_hint": None,
+            "notes": "loopback",
+            "is_synthetic": False,
+        }
+        for n in range(1, PAGES + 1)
+    ]
     (root / "raw/sources.yaml").write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
     return root
 
@@ -134,8 +211,14 @@ def _run(root: Path, names, kill_at: str | None = None) -> subprocess.Popen:
     env.pop("FAZHI_LOCK_TIMEOUT", None)
     if kill_at:
         env[KILL_ENV] = kill_at
-    return subprocess.Popen([sys.executable, "-c", DRIVER, str(root), *names], cwd=PROJECT_DIR, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(root), *names],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _killed_mid_request(process: subprocess.Popen, server: LoopbackServer, root: Path) -> None:
@@ -184,8 +267,10 @@ def played(tmp_path_factory, corpus_dir):
             fetched_ref = pool.submit(_reference_fetch, base / "ref-fetch", server, pages)
             states = _reference_states(base / "ref", corpus_dir)
             states["fetched_from_loopback"] = fetched_ref.result()
-            futures = {case.name: pool.submit(_play, case, base / f"case-{i}", states, server, pages)
-                       for i, case in enumerate(CASES)}
+            futures = {
+                case.name: pool.submit(_play, case, base / f"case-{i}", states, server, pages)
+                for i, case in enumerate(CASES)
+            }
             outcomes = {name: future.result() for name, future in futures.items()}
     return states, outcomes
 
@@ -201,10 +286,12 @@ def _reference_states(base: Path, corpus_dir: Path) -> dict[str, Path]:
     work = base / "work"
     settings = build_corpus_root(work, corpus_dir, DOCS)
     states = {}
-    for state, run in (("fetched", lambda: stages.fetch_stage(settings)),
-                       ("normalized", lambda: stages.normalize_stage(settings)),
-                       ("loaded", lambda: stages.load_stage(settings, run={"run_id": "reference"})),
-                       ("published", lambda: stages.publish_stage(settings))):
+    for state, run in (
+        ("fetched", lambda: stages.fetch_stage(settings)),
+        ("normalized", lambda: stages.normalize_stage(settings)),
+        ("loaded", lambda: stages.load_stage(settings, run={"run_id": "reference"})),
+        ("published", lambda: stages.publish_stage(settings)),
+    ):
         run()
         states[state] = base / state
         shutil.copytree(work, states[state])
@@ -212,6 +299,7 @@ def _reference_states(base: Path, corpus_dir: Path) -> dict[str, Path]:
 
 
 # -- comparing outputs ------------------------------------------------------------------------------
+
 
 def _files(root: Path, under: str, skip: str | None = None) -> dict[str, bytes]:
     found = {}
@@ -232,17 +320,26 @@ def _manifest(root: Path) -> list[dict]:
 
 def _tables(root: Path) -> dict[str, list]:
     with duckdb.connect(str(root / "warehouse/fazhi.duckdb"), read_only=True) as con:
-        names = [r[0] for r in con.execute(  # tables and views
-            "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
-        return {name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
-                for name in names if name != "runs"}
+        names = [
+            r[0]
+            for r in con.execute(  # tables and views
+                "SELECT table_name FROM information_schema.tables ORDER BY 1"
+            ).fetchall()
+        ]
+        return {
+            name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall() for name in names if name != "runs"
+        }
 
 
 def _runs(root: Path) -> tuple[list, list]:
     with duckdb.connect(str(root / "warehouse/fazhi.duckdb"), read_only=True) as con:
         in_db = sorted(r[0] for r in con.execute("SELECT run_id FROM runs").fetchall())
-        in_parquet = sorted(r[0] for r in con.execute(
-            f"SELECT run_id FROM read_parquet('{root}/warehouse/parquet/runs/*.parquet')").fetchall())
+        in_parquet = sorted(
+            r[0]
+            for r in con.execute(
+                f"SELECT run_id FROM read_parquet('{root}/warehouse/parquet/runs/*.parquet')"
+            ).fetchall()
+        )
     return in_db, in_parquet
 
 
@@ -262,8 +359,10 @@ def _release_files(root: Path) -> dict[str, bytes]:
         if name.endswith("SHA256SUMS"):
             folder = root / name.rsplit("/", 1)[0]
             lines = data.decode("ascii").splitlines()
-            assert all(hashlib.sha256((folder / line.split("  ", 1)[1]).read_bytes()).hexdigest() == line[:64]
-                       for line in lines), name
+            assert all(
+                hashlib.sha256((folder / line.split("  ", 1)[1]).read_bytes()).hexdigest() == line[:64]
+                for line in lines
+            ), name
             data = "\n".join(line for line in lines if line.endswith(".csv")).encode("ascii")
         elif not name.endswith(".csv"):
             data = masked(data.decode("utf-8")).encode("utf-8")
@@ -284,8 +383,11 @@ def test_rerun_after_a_kill_gives_the_uninterrupted_outputs(played, case):
     assert outcome.partial, "the kill did not leave the partial state this case aims at"
     assert outcome.rerun_returncode == 0, outcome.rerun_stderr
     assert _leftovers(root) == []
-    reference = states[{"fetch": "fetched_from_loopback", "normalize": "normalized", "load": "loaded",
-                        "publish": "published"}[case.stages[-1]]]
+    reference = states[
+        {"fetch": "fetched_from_loopback", "normalize": "normalized", "load": "loaded", "publish": "published"}[
+            case.stages[-1]
+        ]
+    ]
     if "raw" in case.compare:
         assert _files(root, "raw/objects") == _files(reference, "raw/objects")
         rows = _manifest(root)

@@ -1,9 +1,11 @@
 """Incremental runs: an unchanged snapshot is not parsed again; a new parser version reprocesses everything."""
+
 from __future__ import annotations
 
 from corpus_root import build_corpus_root
-from flows.normalize import document
+
 from flows import stages
+from flows.normalize import document
 
 
 def _staged(settings):

@@ -1,4 +1,5 @@
 """Real Prefect flow runs (one session-wide test harness) on a copy of the embedded raw/ archive."""
+
 from __future__ import annotations
 
 import json
@@ -78,8 +79,12 @@ def test_deployments_point_at_real_flows_with_valid_parameters_and_cron():
 def test_deployment_problems_are_reported():
     from flows.schedule import deployment_problems
 
-    bad = {"name": "x", "entrypoint": "flows/pipeline.py:etl_flow", "parameters": {"yeers": [2022]},
-           "schedules": [{"cron": "61 * * * *", "timezone": "Asia/Shanghai"}]}
+    bad = {
+        "name": "x",
+        "entrypoint": "flows/pipeline.py:etl_flow",
+        "parameters": {"yeers": [2022]},
+        "schedules": [{"cron": "61 * * * *", "timezone": "Asia/Shanghai"}],
+    }
     problems = deployment_problems(bad)
     assert any("unknown parameter" in p for p in problems)
     assert any("invalid schedule" in p for p in problems)
@@ -91,6 +96,7 @@ def test_deployment_problems_are_reported():
 def test_dask_runner_gives_byte_identical_outputs(prefect_harness, tmp_path, corpus_dir):
     pytest.importorskip("prefect_dask")
     from corpus_root import build_corpus_root
+
     from flows.pipeline import etl_flow
 
     outputs = {}

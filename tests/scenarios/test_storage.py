@@ -4,6 +4,7 @@ A "machine" here is a data root whose raw/, warehouse/ and releases/ are working
 three URLs; a second root with empty working copies plays a second machine (or the first one after
 its local copies were deleted).
 """
+
 from __future__ import annotations
 
 import os
@@ -13,13 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from corpus_root import build_corpus_root
+
 from flows import stages
 from flows.core import storage
-from flows.fetch.archive import Archive, import_captured_text
 from flows.core.config import PROJECT_DIR, load_settings
 from flows.core.errors import UserError
+from flows.fetch.archive import Archive, import_captured_text
 
 DOCS = ["d04", "d07"]  # two real 2022 reports
 
@@ -30,9 +31,11 @@ def _urls(base: Path) -> dict[str, str]:
 
 def _tree(directory: Path) -> dict[str, bytes]:
     """The synced files under ``directory`` (no locks, temp files or sync state) and their bytes."""
-    return {path.relative_to(directory).as_posix(): path.read_bytes()
-            for path in sorted(directory.rglob("*"))
-            if path.is_file() and storage.is_synced(path.relative_to(directory).as_posix())}
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and storage.is_synced(path.relative_to(directory).as_posix())
+    }
 
 
 def _run_all(settings) -> dict:
@@ -80,7 +83,8 @@ def test_every_root_is_copied_to_its_url_and_a_fresh_working_copy_resumes_from_i
     assert sorted(p.name for p in (remote["releases"] / "2022").iterdir() if p.is_dir()) == ["2022.1"]
     after = _tree(remote["releases"])
     assert {rel: data for rel, data in after.items() if rel.startswith("2022/2022.1/")} == {
-        rel: data for rel, data in releases.items() if rel.startswith("2022/2022.1/")}
+        rel: data for rel, data in releases.items() if rel.startswith("2022/2022.1/")
+    }
     assert _tree(second.releases_dir) == after
     assert _tree(second.raw_dir) == raw
 
@@ -131,8 +135,15 @@ def test_without_urls_nothing_is_synced_and_fsspec_is_not_imported(tmp_path, cor
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'fsspec'))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.endswith("_URL") or not k.startswith("FAZHI_")}
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=PROJECT_DIR, env=env,
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert out.strip() == "[]"
     assert (tmp_path / "warehouse" / "fazhi.duckdb").is_file()
     assert (tmp_path / "releases" / "2022" / "2022.1" / "documents.csv").is_file()
@@ -150,7 +161,10 @@ def test_working_copies_default_under_the_storage_cache_unless_a_dir_is_set(tmp_
     monkeypatch.delenv("FAZHI_RAW_DIR", raising=False)
     settings = load_settings()
     assert (settings.raw_url, settings.warehouse_url, settings.releases_url) == (
-        "memory://fazhi/raw", None, "file:///srv/releases")
+        "memory://fazhi/raw",
+        None,
+        "file:///srv/releases",
+    )
     assert settings.raw_dir == tmp_path / ".storage-cache" / "raw"
     assert settings.warehouse_dir == tmp_path / "warehouse"
     assert settings.releases_dir == tmp_path / "pub"
@@ -160,6 +174,7 @@ def test_working_copies_default_under_the_storage_cache_unless_a_dir_is_set(tmp_
 
 
 # -- sync rules on plain files -------------------------------------------------------------------
+
 
 def _machine(tmp_path: Path, name: str):
     return replace(load_settings(), **_urls(tmp_path)).with_root(tmp_path / name)
@@ -188,7 +203,9 @@ def test_manifest_rows_from_two_working_copies_are_merged_and_objects_go_up_firs
 
 
 def test_merge_manifest_keeps_remote_order_and_drops_torn_lines():
-    assert storage.merge_manifest(b'{"a":1}\n{"b":2}\n{"tor', b'{"a":1}\n{"c":3}\n{"x') == b'{"a":1}\n{"b":2}\n{"c":3}\n'
+    assert (
+        storage.merge_manifest(b'{"a":1}\n{"b":2}\n{"tor', b'{"a":1}\n{"c":3}\n{"x') == b'{"a":1}\n{"b":2}\n{"c":3}\n'
+    )
 
 
 def test_registry_edited_here_is_kept_and_pushed_but_edited_on_both_sides_is_a_conflict(tmp_path):
@@ -234,7 +251,8 @@ def test_long_syncs_report_progress_every_chunk(tmp_path):
     assert storage.push(a, "raw", lines.append) == {"pushed": total, "removed": 0}
     url = (tmp_path / "remote" / "raw").as_uri()
     assert lines == [f"storage: pushed raw/ {n}/{total} files ({url})" for n in (chunk, 2 * chunk, total)] + [
-        f"storage: pushed {total} file(s) of raw/ to {url}"]
+        f"storage: pushed {total} file(s) of raw/ to {url}"
+    ]
     lines.clear()
     assert storage.pull(b, "raw", lines.append) == {"pulled": total}
     assert len(lines) == 4 and lines[0] == f"storage: pulled raw/ {chunk}/{total} files ({url})"

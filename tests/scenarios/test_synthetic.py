@@ -1,4 +1,5 @@
 """The synthetic report generator (bench/synthetic.py): deterministic, parseable, always marked synthetic."""
+
 from __future__ import annotations
 
 import sys
@@ -11,12 +12,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import synthetic  # noqa: E402
 
 from flows.core import contracts  # noqa: E402
-from flows.fetch.archive import Archive  # noqa: E402
 from flows.core.config import load_settings  # noqa: E402
-from flows.normalize.document import ParseInput, parse_snapshot  # noqa: E402
+from flows.fetch.archive import Archive  # noqa: E402
 from flows.fetch.encoding import detect_encoding  # noqa: E402
 from flows.fetch.http import FetchOptions, fetch_sources  # noqa: E402
 from flows.fetch.registry import load_registry  # noqa: E402
+from flows.normalize.document import ParseInput, parse_snapshot  # noqa: E402
 from flows.stages import plan_normalize  # noqa: E402
 
 
@@ -31,11 +32,24 @@ def parsed(corpus):
     out = []
     for page in corpus.pages():
         entry = page.registry_entry()
-        out.append((page, parse_snapshot(ParseInput(
-            data=page.data, source_id=page.source_id, snapshot_sha256=page.sha256, url=entry["url"],
-            content_type=page.content_type, issuer_hint=entry["issuer"], region_hint=entry["region_hint"],
-            report_year_hint=entry["report_year_hint"], is_synthetic=entry["is_synthetic"],
-        ))))
+        out.append(
+            (
+                page,
+                parse_snapshot(
+                    ParseInput(
+                        data=page.data,
+                        source_id=page.source_id,
+                        snapshot_sha256=page.sha256,
+                        url=entry["url"],
+                        content_type=page.content_type,
+                        issuer_hint=entry["issuer"],
+                        region_hint=entry["region_hint"],
+                        report_year_hint=entry["report_year_hint"],
+                        is_synthetic=entry["is_synthetic"],
+                    )
+                ),
+            )
+        )
     return out
 
 
@@ -96,8 +110,11 @@ def test_wan_amounts_carry_the_multiplier():
     wan = [(p, m) for p in corpus.pages() for m in p.planted if "万" in m.span]
     assert wan, "no 万 figures in 20 pages"
     page, metric = wan[0]
-    result = parse_snapshot(ParseInput(data=page.data, source_id=page.source_id, snapshot_sha256=page.sha256,
-                                       content_type=page.content_type))
+    result = parse_snapshot(
+        ParseInput(
+            data=page.data, source_id=page.source_id, snapshot_sha256=page.sha256, content_type=page.content_type
+        )
+    )
     match = [m for m in result.metrics if m["span"] == metric.span]
     assert match and match[0]["value"] == metric.value and match[0]["value"] >= 10000
     assert match[0]["unit"] == metric.unit and "万" not in metric.unit
@@ -126,8 +143,11 @@ def test_layouts_and_encodings_are_mixed_and_gbk_pages_decode():
         encoding, _ = detect_encoding(page.data, page.content_type)
         assert encoding == "gb18030"
         assert page.title in page.data.decode(encoding)
-        result = parse_snapshot(ParseInput(data=page.data, source_id=page.source_id, snapshot_sha256=page.sha256,
-                                           content_type=page.content_type))
+        result = parse_snapshot(
+            ParseInput(
+                data=page.data, source_id=page.source_id, snapshot_sha256=page.sha256, content_type=page.content_type
+            )
+        )
         assert result.document["title"] == page.title
         assert synthetic.SYNTHETIC_MARK in result.document["text"]
 

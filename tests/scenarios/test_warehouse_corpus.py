@@ -1,10 +1,11 @@
 """A multi-year warehouse from the real dev corpus: 南昌县 reported 2019-2023."""
+
 from __future__ import annotations
 
 import duckdb
 import pytest
-
 from corpus_root import build_corpus_root
+
 from flows import stages
 
 NANCHANG = ["d01", "d02", "d03", "d04", "d05"]
@@ -16,8 +17,15 @@ def warehouse(tmp_path_factory, corpus_dir):
     settings = build_corpus_root(root, corpus_dir)
     counts = stages.normalize_stage(settings)
     assert counts["parsed"] == 27 and counts.get("quarantined", 0) == 0
-    stages.load_stage(settings, run={"run_id": "test", "started_at": "2024-01-01T00:00:00+00:00",
-                                      "code_version": "test", "parser_version": "test"})
+    stages.load_stage(
+        settings,
+        run={
+            "run_id": "test",
+            "started_at": "2024-01-01T00:00:00+00:00",
+            "code_version": "test",
+            "parser_version": "test",
+        },
+    )
     with duckdb.connect(str(settings.warehouse_dir / "fazhi.duckdb"), read_only=True) as con:
         yield con
 
@@ -30,8 +38,8 @@ def test_nanchang_county_is_one_issuer_over_five_years(warehouse):
     assert len({r[0] for r in rows}) == 1
     assert {r[2] for r in rows} == {"360121"}
     covered = warehouse.execute(
-        "SELECT list(report_year ORDER BY report_year) FROM coverage WHERE issuer_id = ? AND has_report",
-        [rows[0][0]]).fetchone()[0]
+        "SELECT list(report_year ORDER BY report_year) FROM coverage WHERE issuer_id = ? AND has_report", [rows[0][0]]
+    ).fetchone()[0]
     assert covered == [2019, 2020, 2021, 2022, 2023]
 
 
@@ -52,7 +60,8 @@ def test_every_table_and_column_has_a_comment(warehouse):
           AND (comment IS NULL OR comment = '')""").fetchall()
     assert missing == []
     tables = warehouse.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND (comment IS NULL OR comment = '')").fetchall()
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND (comment IS NULL OR comment = '')"
+    ).fetchall()
     assert tables == []
 
 

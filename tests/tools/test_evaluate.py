@@ -1,4 +1,5 @@
 """The accuracy floors of issues 3 and 4, measured the way `fazhi evaluate` measures them."""
+
 from __future__ import annotations
 
 import pytest
@@ -84,5 +85,5 @@ def test_seed_metrics_precision_recall_and_not_metrics(corpus_dir, seed):
     tp = len(got & want)
     assert tp / len(got) >= 0.98 and tp / len(want) >= 0.98, (sorted(got - want), sorted(want - got))
     for metric in result.metrics:
-        assert body[metric["start"]:metric["end"]] == metric["span"]
+        assert body[metric["start"] : metric["end"]] == metric["span"]
         assert metric["span"] not in gold["not_metrics"]

