@@ -622,16 +622,17 @@ def write_archive(
     rows come from one function; checking each costs 0.5 ms, a third of the time at 50,000 pages).
     Refuses a root whose ``raw/`` already has a registry or manifest."""
     from flows.core import contracts
-    from flows.fetch.archive import MANIFEST_NAME, OBJECTS_DIR, extension_for
+    from flows.core import layout
+    from flows.fetch.archive import extension_for
 
     raw = Path(root) / "raw"
-    if (raw / "sources.yaml").exists() or (raw / MANIFEST_NAME).exists():
+    if (raw / "sources.yaml").exists() or (raw / layout.MANIFEST).exists():
         raise FileExistsError(f"{raw} already holds a registry or manifest; use an empty root")
-    objects = raw / OBJECTS_DIR
+    objects = raw / layout.OBJECTS
     objects.mkdir(parents=True, exist_ok=True)
     write_registry(raw / "sources.yaml", corpus, base_url)
     totals = {"pages": 0, "bytes": 0, "metrics_planted": 0}
-    with (raw / MANIFEST_NAME).open("w", encoding="utf-8") as manifest:
+    with (raw / layout.MANIFEST).open("w", encoding="utf-8") as manifest:
         for page in corpus.pages():
             sha = page.sha256
             shard = objects / sha[:2]

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from flows import __version__
+from flows.core import layout
 from flows.core.errors import RunFailed, UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USER, EXIT_CHECK, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -213,7 +214,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
         with run_lock(settings.warehouse_dir, command="fazhi sql"):
             storage.pull(settings, "warehouse")
-    db = settings.warehouse_dir / "fazhi.duckdb"
+    db = settings.warehouse_dir / layout.DATABASE
     if not db.exists():
         raise UserError(f"no warehouse at {db}: run `fazhi run --offline` (or `fazhi load`) first")
     print(run_query(db, args.query, fmt=args.format))

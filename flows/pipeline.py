@@ -15,15 +15,17 @@ from flows.core.config import Settings, configure_prefect, load_settings
 configure_prefect()
 
 import uuid
-from collections import deque
 from datetime import UTC, datetime
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows import __version__, stages
 from flows.core import storage
 from flows.core.errors import UserError
 from flows.core.lock import run_lock
+from flows.core.progress import terminal
+from flows.normalize.batch import NormalizeItem
 
 SUMMARY_ROWS = [
     ("sources", "sources in the registry selection"),
@@ -55,42 +57,35 @@ def _settings(root: str | None) -> Settings:
     return settings.with_root(root) if root else settings
 
 
-def _progress():
-    return stages.terminal_progress
-
-
 # -- tasks ------------------------------------------------------------------------------------
 
 
 @task(name="fetch-sources")
 def fetch_task(settings: Settings, source_ids, refresh: bool, offline: bool) -> dict:
-    return stages.fetch_stage(settings, source_ids=source_ids, refresh=refresh, offline=offline, progress=_progress())
+    return stages.fetch_stage(settings, source_ids=source_ids, refresh=refresh, offline=offline, progress=terminal)
 
 
-@task(name="plan-normalize")
-def plan_task(settings: Settings, source_ids) -> tuple[list[dict], int]:
+@task(name="plan-normalize", cache_policy=NO_CACHE)
+def plan_task(settings: Settings, source_ids) -> stages.NormalizePlan:
     return stages.plan_normalize(settings, source_ids)
 
 
-# The default runner's batch tasks are threads of the flow's process; they hand the parsing to this
-# pool of worker processes (``stages.batch_pool``) so that a run uses every CPU, as the plain
-# ``normalize_stage`` does. Set by ``_normalize`` for the duration of the batches; None: in-thread.
-_batch_pool = None
-
-
-@task(name="normalize-batch")
-def normalize_batch_task(settings: Settings, items: list[dict]) -> dict:
-    return stages.run_batch(_batch_pool, settings, items)
+# Not cached (normalize skips what is staged already); ``pool`` is the flow's process pool that the
+# default runner's batch tasks (threads of the flow's process) hand the parsing to, so that a run uses
+# every CPU as the plain ``normalize_stage`` does; None on the process and Dask runners.
+@task(name="normalize-batch", cache_policy=NO_CACHE)
+def normalize_batch_task(settings: Settings, items: list[NormalizeItem], pool=None) -> dict:
+    return stages.run_batch(pool, settings, items)
 
 
 @task(name="load-warehouse")
 def load_task(settings: Settings, run: dict, allow_drop: bool) -> dict:
-    return stages.load_stage(settings, run=run, allow_drop=allow_drop, progress=_progress())
+    return stages.load_stage(settings, run=run, allow_drop=allow_drop, progress=terminal)
 
 
 @task(name="publish-releases")
 def publish_task(settings: Settings, years) -> dict:
-    return stages.publish_stage(settings, years=years, progress=_progress())
+    return stages.publish_stage(settings, years=years, progress=terminal)
 
 
 RUNNERS = ("default", "process", "dask")
@@ -120,66 +115,34 @@ def _task_runner(runner: str, address: str | None):
 def _normalize(
     settings: Settings, source_ids, batch_size: int, runner: str = "default", address: str | None = None
 ) -> dict:
-    """Plan in the flow, parse in batch tasks on the chosen runner, add up the counts in order."""
+    """Plan in the flow, parse in batch tasks on the chosen runner (``stages.run_normalize`` batches,
+    collects in order and adds up)."""
     task_runner = _task_runner(runner, address)
-    with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=stages.terminal_progress):
-        return _normalize_batches(settings, source_ids, batch_size, task_runner)
-
-
-def _normalize_batches(settings: Settings, source_ids, batch_size: int, task_runner) -> dict:
-    items, up_to_date = plan_task(settings, source_ids)
-    counts = {"up_to_date": up_to_date}
-    batches = stages.batches(items, batch_size)
-    if not batches:
-        return counts
-    if task_runner is None:
-        global _batch_pool
-        # Batch tasks are threads that wait on the pool: keep two per worker in flight, not one per
-        # batch (at 50,000 documents that would be 250 threads, each holding its batch).
-        window = 2 * stages.default_workers()
-        with stages.batch_pool(batch_count=len(batches)) as pool:
-            _batch_pool = pool
-            try:
-                results = _collect(
-                    lambda batch: normalize_batch_task.submit(settings, batch), batches, len(items), window
+    with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=terminal):
+        plan = plan_task(settings, source_ids)
+        batch_count = len(plan.batches(batch_size))
+        if task_runner is None:
+            size = stages.pool_size(None, batch_count)
+            with stages.batch_pool(size, size) as pool:
+                # Batch tasks are threads that wait on the pool: two per worker in flight, not one
+                # per batch (at 50,000 documents that would be 250 threads, each holding its batch).
+                return stages.run_normalize(
+                    plan,
+                    batch_size,
+                    lambda batch: normalize_batch_task.submit(settings, batch, pool),
+                    window=2 * size,
+                    progress=terminal,
                 )
-            finally:
-                _batch_pool = None
-    else:
         with task_runner:
-            results = _collect(
+            return stages.run_normalize(
+                plan,
+                batch_size,
                 lambda batch: task_runner.submit(
                     normalize_batch_task, parameters={"settings": settings, "items": batch}
                 ),
-                batches,
-                len(items),
-                window=len(batches),
-            )  # a cluster schedules them all itself
-    for result in results:
-        for key, value in result.items():
-            counts[key] = counts.get(key, 0) + value
-    return counts
-
-
-def _collect(submit, batches: list[list[dict]], total: int, window: int) -> list[dict]:
-    """Results of ``submit(batch)`` for every batch, in batch order, with at most ``window`` batches
-    submitted and not yet collected."""
-    results, pending, done = [], deque(), 0
-    for batch in batches:
-        pending.append((batch, submit(batch)))
-        if len(pending) >= max(1, window):
-            done = _collect_one(pending, results, done, total)
-    while pending:
-        done = _collect_one(pending, results, done, total)
-    return results
-
-
-def _collect_one(pending: deque, results: list[dict], done: int, total: int) -> int:
-    batch, future = pending.popleft()
-    results.append(future.result())
-    done += len(batch)
-    stages.terminal_progress(f"normalize {done}/{total} documents")
-    return done
+                window=max(1, batch_count),  # a cluster schedules them all itself
+                progress=terminal,
+            )
 
 
 def _new_run() -> dict:

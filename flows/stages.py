@@ -11,18 +11,28 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol
 
 from flows.core import storage
 from flows.core.config import Settings
+from flows.core.errors import UserError
 from flows.core.lock import run_lock
+from flows.core.progress import Progress
+from flows.fetch.archive import Archive
+from flows.fetch.http import FetchOptions, fetch_sources
+from flows.fetch.registry import load_registry
+from flows.load.warehouse import load_warehouse
+from flows.normalize import document
+from flows.normalize.batch import NormalizeItem, normalize_batch
+from flows.normalize.staging import is_staged, remove_stale_temp_files
+from flows.publish.releases import publish_years
 
-Progress = Callable[[str], None] | None
 PROGRESS_INTERVAL_S = 1.0
 ROUTINE_FETCH_OUTCOMES = frozenset({"new", "unchanged", "not_modified", "offline", "archived"})
 
@@ -39,8 +49,6 @@ def _under_run_lock(stage: Callable) -> Callable:
 def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path) -> list[dict]:
     if not source_ids:
         return sources
-    from flows.core.errors import UserError
-
     wanted = list(dict.fromkeys(source_ids))
     known = {s["source_id"] for s in sources}
     unknown = [s for s in wanted if s not in known]
@@ -50,8 +58,6 @@ def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path
 
 
 def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) -> list[dict]:
-    from flows.fetch.registry import load_registry
-
     return _select(load_registry(settings.registry_path), source_ids, settings.registry_path)
 
 
@@ -62,9 +68,6 @@ def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) ->
 def fetch_stage(
     settings: Settings, *, source_ids=None, refresh=False, offline=False, progress: Progress = None
 ) -> dict:
-    from flows.fetch.archive import Archive
-    from flows.fetch.http import FetchOptions, fetch_sources
-
     with storage.synced(settings, reads=("raw",), writes=("raw",), progress=progress):
         sources = load_sources(settings, source_ids)
         archive = Archive(settings.raw_dir)
@@ -102,14 +105,20 @@ def fetch_stage(
 # -- normalize --------------------------------------------------------------------------------
 
 
-def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int]:
-    """Latest snapshot of each selected source that is not yet staged by this parser version.
+@dataclass(frozen=True)
+class NormalizePlan:
+    """The snapshots to parse, and how many selected sources are already staged by this parser."""
 
-    Returns (items to parse, number already up to date)."""
-    from flows.fetch.archive import Archive
-    from flows.normalize.document import PARSER_VERSION, doc_id_for
-    from flows.normalize.staging import is_staged, remove_stale_temp_files
+    items: list[NormalizeItem]
+    up_to_date: int
 
+    def batches(self, size: int) -> list[list[NormalizeItem]]:
+        size = max(1, int(size))
+        return [self.items[i : i + size] for i in range(0, len(self.items), size)]
+
+
+def plan_normalize(settings: Settings, source_ids=None) -> NormalizePlan:
+    """Latest snapshot of each selected source that is not yet staged by this parser version."""
     remove_stale_temp_files(settings.warehouse_dir)  # a killed run's; callers hold the run lock
     latest = Archive(settings.raw_dir).latest_snapshots()
     items, up_to_date = [], 0
@@ -117,65 +126,25 @@ def plan_normalize(settings: Settings, source_ids=None) -> tuple[list[dict], int
         row = latest.get(source["source_id"])
         if row is None or row.get("outcome") == "unsupported":
             continue
-        doc_id = doc_id_for(source["source_id"], row["snapshot_sha256"])
-        if is_staged(settings.warehouse_dir, doc_id, PARSER_VERSION):
+        doc_id = document.doc_id_for(source["source_id"], row["snapshot_sha256"])
+        if is_staged(settings.warehouse_dir, doc_id, document.PARSER_VERSION):
             up_to_date += 1
             continue
         items.append(
-            {
-                "doc_id": doc_id,
-                "source_id": source["source_id"],
-                "snapshot_sha256": row["snapshot_sha256"],
-                "url": source.get("url") or row.get("url"),
-                "content_type": row.get("content_type"),
-                "encoding": row.get("encoding"),
-                "issuer_hint": source.get("issuer"),
-                "region_hint": source.get("region_hint"),
-                "report_year_hint": source.get("report_year_hint"),
-                "is_synthetic": bool(source.get("is_synthetic")),
-            }
-        )
-    return items, up_to_date
-
-
-def normalize_batch(settings: Settings, items: list[dict]) -> dict:
-    """Parse a batch of snapshots and stage the results. Never raises for a bad page."""
-    from flows.fetch.archive import Archive
-    from flows.normalize.document import ParseInput, parse_snapshot
-    from flows.normalize.staging import write_staged
-
-    archive = Archive(settings.raw_dir)
-    counts: Counter = Counter()
-    for item in items:
-        fields = {
-            k: item.get(k)
-            for k in (
-                "source_id",
-                "snapshot_sha256",
-                "url",
-                "content_type",
-                "encoding",
-                "issuer_hint",
-                "region_hint",
-                "report_year_hint",
-                "is_synthetic",
+            NormalizeItem(
+                doc_id=doc_id,
+                source_id=source["source_id"],
+                snapshot_sha256=row["snapshot_sha256"],
+                url=source.get("url") or row.get("url"),
+                content_type=row.get("content_type"),
+                encoding=row.get("encoding"),
+                issuer_hint=source.get("issuer"),
+                region_hint=source.get("region_hint"),
+                report_year_hint=source.get("report_year_hint"),
+                is_synthetic=bool(source.get("is_synthetic")),
             )
-        }
-        data = archive.read(item["snapshot_sha256"], item.get("content_type"))
-        result = parse_snapshot(ParseInput(data=data, **fields))
-        write_staged(settings.warehouse_dir, result.staged())
-        counts["parsed"] += 1
-        counts["documents"] += result.document is not None
-        counts["reports"] += bool(result.document and result.document["is_report"])
-        counts["sections"] += len(result.sections)
-        counts["metrics"] += len(result.metrics)
-        counts["quarantined"] += len(result.quarantine)
-    return dict(counts)
-
-
-def batches(items: list, size: int) -> list[list]:
-    size = max(1, int(size))
-    return [items[i : i + size] for i in range(0, len(items), size)]
+        )
+    return NormalizePlan(items=items, up_to_date=up_to_date)
 
 
 def default_workers() -> int:
@@ -187,12 +156,17 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def pool_size(workers: int | None, batch_count: int) -> int:
+    """Worker processes for ``batch_count`` batches: ``workers`` (default one per CPU), never more than batches."""
+    return min(default_workers() if workers is None else max(1, int(workers)), batch_count)
+
+
 @contextmanager
 def batch_pool(workers: int | None = None, batch_count: int = 2):
     """A process pool that parses normalize batches, or None when one process is enough (one CPU, or
     a single batch). Workers are spawned, not forked: the parent may hold threads (Prefect, the run
     lock's owner) that a fork would copy mid-state."""
-    workers = min(default_workers() if workers is None else max(1, int(workers)), batch_count)
+    workers = pool_size(workers, batch_count)
     if workers <= 1:
         yield None
         return
@@ -201,11 +175,57 @@ def batch_pool(workers: int | None = None, batch_count: int = 2):
         yield pool
 
 
-def run_batch(pool, settings: Settings, items: list[dict]) -> dict:
+def run_batch(pool: ProcessPoolExecutor | None, settings: Settings, items: list[NormalizeItem]) -> dict:
     """``normalize_batch`` in ``pool`` (a ``batch_pool``), or in this process when the pool is None."""
     if pool is None:
         return normalize_batch(settings, items)
     return pool.submit(normalize_batch, settings, items).result()
+
+
+class Result(Protocol):
+    def result(self) -> dict: ...
+
+
+def run_normalize(
+    plan: NormalizePlan,
+    batch_size: int,
+    submit: Callable[[list[NormalizeItem]], Result],
+    *,
+    window: int,
+    progress: Progress = None,
+) -> dict:
+    """Run every batch of ``plan`` through ``submit`` (a process pool's, a Prefect task's, a Dask
+    cluster's) with at most ``window`` batches submitted and not yet collected, and add up their
+    counts in batch order. The one place normalize batches are run, whatever runs them."""
+    counts: Counter = Counter({"up_to_date": plan.up_to_date})
+    pending: deque = deque()
+    done, total = 0, len(plan.items)
+
+    def collect_one() -> None:
+        nonlocal done
+        batch, future = pending.popleft()
+        counts.update(future.result())
+        done += len(batch)
+        if progress:
+            progress(f"normalize {done}/{total} documents")
+
+    for batch in plan.batches(batch_size):
+        pending.append((batch, submit(batch)))
+        if len(pending) >= max(1, window):
+            collect_one()
+    while pending:
+        collect_one()
+    return dict(counts)
+
+
+class _Deferred:
+    """A batch run in this process when its result is asked for (no pool: one CPU, or one batch)."""
+
+    def __init__(self, settings: Settings, items: list[NormalizeItem]):
+        self.settings, self.items = settings, items
+
+    def result(self) -> dict:
+        return normalize_batch(self.settings, self.items)
 
 
 @_under_run_lock
@@ -215,22 +235,18 @@ def normalize_stage(
     """Plan, then parse the batches on ``workers`` processes (default: one per CPU). Each document
     is its own staged file, so the outputs do not depend on the number of workers."""
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
-        items, up_to_date = plan_normalize(settings, source_ids)
-        counts: Counter = Counter({"up_to_date": up_to_date})
-        done = 0
-        todo = batches(items, batch_size)
-        with batch_pool(workers, len(todo)) as pool:
-            results = (
-                pool.map(normalize_batch, [settings] * len(todo), todo)
-                if pool
-                else (normalize_batch(settings, batch) for batch in todo)
+        plan = plan_normalize(settings, source_ids)
+        size = pool_size(workers, len(plan.batches(batch_size)))
+        with batch_pool(size, size) as pool:
+            if pool is None:
+                return run_normalize(plan, batch_size, lambda b: _Deferred(settings, b), window=1, progress=progress)
+            return run_normalize(
+                plan,
+                batch_size,
+                lambda b: pool.submit(normalize_batch, settings, b),
+                window=2 * size,
+                progress=progress,
             )
-            for batch, result in zip(todo, results):
-                counts.update(result)
-                done += len(batch)
-                if progress:
-                    progress(f"normalize {done}/{len(items)} documents")
-    return dict(counts)
 
 
 # -- load and publish -------------------------------------------------------------------------
@@ -238,8 +254,6 @@ def normalize_stage(
 
 @_under_run_lock
 def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
-    from flows.load.warehouse import load_warehouse
-
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
         return load_warehouse(
             warehouse_dir=settings.warehouse_dir,
@@ -252,8 +266,6 @@ def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Pro
 
 @_under_run_lock
 def publish_stage(settings: Settings, *, years=None, progress: Progress = None) -> dict:
-    from flows.publish.releases import publish_years
-
     with storage.synced(settings, reads=("warehouse", "releases"), writes=("releases",), progress=progress):
         return publish_years(
             warehouse_dir=settings.warehouse_dir,
@@ -261,7 +273,3 @@ def publish_stage(settings: Settings, *, years=None, progress: Progress = None) 
             years=years,
             progress=progress,
         )
-
-
-def terminal_progress(message: str) -> None:
-    print(f"  {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from flows.core import layout
 from flows.core.storage import working_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ class Settings:
 
     @property
     def registry_path(self) -> Path:
-        return self.raw_dir / "sources.yaml"
+        return self.raw_dir / layout.REGISTRY
 
     def with_root(self, root: Path) -> Settings:
         root = Path(root).resolve()

@@ -1,4 +1,4 @@
-"""One run at a time per warehouse (the run lock), and the test-only crash points.
+"""One run at a time per warehouse (the run lock).
 
 What is locked: ``<warehouse>/.fazhi.lock``, for a whole command. ``pipeline.run_command`` takes it
 before Prefect starts (so a second ``fazhi run`` fails in a second, not after the server is up); each
@@ -35,22 +35,19 @@ import fcntl
 import json
 import logging
 import os
-import signal
 import socket
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.core import layout
 from flows.core.errors import UserError
 
-LOCK_NAME = ".fazhi.lock"
 TIMEOUT_ENV = "FAZHI_LOCK_TIMEOUT"
-KILL_ENV = "FAZHI_TEST_KILL_AT"
 _POLL_SECONDS = 0.2
 
 log = logging.getLogger(__name__)
@@ -73,7 +70,7 @@ _acquire_guard = threading.Lock()
 
 
 def run_lock_path(warehouse_dir: str | os.PathLike) -> Path:
-    return Path(warehouse_dir) / LOCK_NAME
+    return Path(warehouse_dir) / layout.RUN_LOCK
 
 
 def run_lock(warehouse_dir: str | os.PathLike, *, command: str | None = None, timeout: float | None = None):
@@ -216,25 +213,3 @@ def busy_message(path: Path, holder: dict | None, waited: float) -> str:
         )
     how = f"waited {waited:g} s" if waited else "did not wait"
     return f"{message}; {how} (set {TIMEOUT_ENV}=<seconds> to wait for it)"
-
-
-# -- test-only crash points -----------------------------------------------------------------------
-
-_crash_passes: Counter = Counter()
-_crash_guard = threading.Lock()
-
-
-def crash_point(name: str) -> None:
-    """TEST ONLY: with ``FAZHI_TEST_KILL_AT=<name>:<n>`` in the environment, the n-th time this
-    process passes the point ``name`` it SIGKILLs itself, so tests can stop a stage exactly where a
-    crash would hurt most. Without the variable this is one environment lookup."""
-    wanted = os.environ.get(KILL_ENV)
-    if not wanted:
-        return
-    point, _, count = wanted.rpartition(":")
-    if point != name:
-        return
-    with _crash_guard:
-        _crash_passes[name] += 1
-        if _crash_passes[name] == int(count):
-            os.kill(os.getpid(), signal.SIGKILL)

@@ -37,22 +37,20 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.core import layout
 from flows.core.atomic import TEMP_PREFIX, write_atomic
 from flows.core.errors import UserError
+from flows.core.progress import Progress
 
 ROOTS = ("raw", "warehouse", "releases")
 ENV_VARS = {"raw": "FAZHI_RAW_URL", "warehouse": "FAZHI_WAREHOUSE_URL", "releases": "FAZHI_RELEASES_URL"}
 CACHE_DIR = ".storage-cache"  # under the data root: default working copies of roots that have a URL
 STATE_NAME = ".fazhi-sync.json"
 CHUNK_FILES = 200  # files per transfer call, and per progress line
-MANIFEST = "manifest.jsonl"
-REGISTRY = "sources.yaml"
-FINGERPRINT = ".load-inputs.json"  # load.FINGERPRINT_NAME (checked by a test); the one hidden file synced
 
 # Backends fsspec knows by name but does not ship, and the package that provides each.
 BACKEND_PACKAGES = {
@@ -73,9 +71,11 @@ BACKEND_PACKAGES = {
 }
 
 _RELEASE_VERSION_FILE = re.compile(r"^\d{4}/\d{4}\.\d+/")
-_LAST = {"raw": (MANIFEST,), "warehouse": (FINGERPRINT,), "releases": ("latest.json", "index.html")}
-
-Progress = Callable[[str], None] | None
+_LAST = {
+    "raw": (layout.MANIFEST,),
+    "warehouse": (layout.LOAD_FINGERPRINT,),
+    "releases": (layout.LATEST, layout.INDEX_PAGE),
+}
 
 
 def working_dir(root: Path, name: str, url: str | None) -> Path:
@@ -149,7 +149,7 @@ def _is_local(fs) -> bool:
 
 def is_synced(rel: str) -> bool:
     """Durable files only: no lock, temp file, sync state or DuckDB write-ahead log."""
-    if rel == FINGERPRINT:
+    if rel == layout.LOAD_FINGERPRINT:
         return True
     return not any(part.startswith(".") for part in rel.split("/")) and not rel.endswith(".wal")
 
@@ -316,9 +316,9 @@ def _settle(remote: Remote, state: _State, rel: str, temp: Path, token: str) -> 
     known = state.remote.get(rel)
     if local_sha is None or local_sha == remote_sha:
         os.replace(temp, target)
-    elif remote.name == "raw" and rel == MANIFEST:
+    elif remote.name == "raw" and rel == layout.MANIFEST:
         write_atomic(target, merge_manifest(temp.read_bytes(), target.read_bytes()), suffix=".jsonl")
-    elif remote.name == "raw" and rel == REGISTRY and known and local_sha != known[1]:
+    elif remote.name == "raw" and rel == layout.REGISTRY and known and local_sha != known[1]:
         raise UserError(
             f"{target} was edited here and {remote.remote_url(rel)} changed too since the last "
             f"sync; keep one: copy yours over the remote one, or delete yours to take the remote's"

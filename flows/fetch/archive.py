@@ -24,14 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from flows.core import contracts
+from flows.core import contracts, layout
 from flows.core.atomic import TEMP_PREFIX, fsync_dir
-from flows.core.lock import crash_point
+from flows.core.crash_points import crash_point
 
 log = logging.getLogger(__name__)
 
-MANIFEST_NAME = "manifest.jsonl"
-OBJECTS_DIR = "objects"
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -104,8 +102,8 @@ class Archive:
 
     def __init__(self, raw_dir: str | os.PathLike):
         self.raw_dir = Path(raw_dir)
-        self.objects_dir = self.raw_dir / OBJECTS_DIR
-        self.manifest_path = self.raw_dir / MANIFEST_NAME
+        self.objects_dir = self.raw_dir / layout.OBJECTS
+        self.manifest_path = self.raw_dir / layout.MANIFEST
         self._append_lock = threading.Lock()
 
     # objects

@@ -19,7 +19,6 @@ answers differently the second time (DNS rebinding) is not caught.
 from __future__ import annotations
 
 import email.utils
-import html as html_lib
 import ipaddress
 import logging
 import random
@@ -41,6 +40,7 @@ from flows import __version__
 from flows.core.config import USER_AGENT
 from flows.fetch.archive import Archive, fetch_id, media_type, utc_now
 from flows.fetch.encoding import detect_encoding
+from flows.fetch.screen import soft_error
 
 log = logging.getLogger(__name__)
 
@@ -349,27 +349,6 @@ def sniff_media_type(data: bytes) -> str | None:
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<head" in head:
         return "text/html"
     return None
-
-
-_SOFT_ERROR_SCAN_BYTES = 256 * 1024
-_INVISIBLE_RE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-_TITLE_RE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.S | re.I)
-_ANY_TAG_RE = re.compile(r"<[^>]*>")
-
-
-def soft_error(data: bytes, encoding: str) -> str | None:
-    """Why a 2xx page is an error page or a login wall (``document.soft_error_reason``), judged on
-    its title and visible text with the markup stripped; None for content. Large pages are content."""
-    from flows.normalize.document import soft_error_reason
-
-    if len(data) > _SOFT_ERROR_SCAN_BYTES:
-        return None
-    markup = data.decode(encoding, errors="replace")
-    title_match = _TITLE_RE.search(markup)
-    title = html_lib.unescape(_ANY_TAG_RE.sub(" ", title_match.group(1))) if title_match else None
-    body = _TITLE_RE.sub(" ", _INVISIBLE_RE.sub(" ", markup))
-    text = html_lib.unescape(_ANY_TAG_RE.sub(" ", body))
-    return soft_error_reason(title, text, markup)
 
 
 def _headers_object(headers: httpx.Headers | None) -> dict | None:

@@ -63,7 +63,9 @@ import pyarrow.parquet as pq
 from flows import __version__
 from flows.core.atomic import write_atomic
 from flows.core.config import DATA_DIR, SCHEMAS_DIR
-from flows.core.lock import crash_point, run_lock
+from flows.core.crash_points import crash_point
+from flows.core.lock import run_lock
+from flows.core.progress import Progress
 from flows.load.checks import DEFAULT_DROP_THRESHOLD, DataCheckError, run_checks
 from flows.load.columns import TableSpec, column_from_property, literal, quote, table_spec
 from flows.load.views import create_views
@@ -100,7 +102,6 @@ IS_IN_REGISTRY = {
     "type": "boolean",
 }
 
-Progress = Callable[[str], None] | None
 log = logging.getLogger(__name__)
 
 

@@ -20,14 +20,15 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from flows.core import layout
 from flows.core.atomic import TEMP_PREFIX, write_atomic
-from flows.core.lock import crash_point
+from flows.core.crash_points import crash_point
 
 log = logging.getLogger(__name__)
 
 
 def staging_dir(warehouse_dir: Path) -> Path:
-    return Path(warehouse_dir) / "staging"
+    return Path(warehouse_dir) / layout.STAGING
 
 
 def staged_path(warehouse_dir: Path, doc_id: str) -> Path:

@@ -63,17 +63,17 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flows.core.atomic import TEMP_PREFIX, fsync_dir, write_atomic
+from flows.core.crash_points import crash_point
 from flows.core.errors import UserError
-from flows.core.lock import crash_point, hold
-
-Progress = Callable[[str], None] | None
+from flows.core.lock import hold
+from flows.core.progress import Progress
 
 DB_NAME = "fazhi.duckdb"
 CSV_ENCODING = "utf-8-sig"  # writes the BOM; see the module docstring

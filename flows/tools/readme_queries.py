@@ -11,6 +11,7 @@ import re
 import sys
 from pathlib import Path
 
+from flows.core import layout
 from flows.core.config import PROJECT_DIR, load_settings
 from flows.tools.sql import run_query
 
@@ -33,7 +34,7 @@ def render(db_path: Path, readme: str) -> str:
 def main() -> int:
     readme_path = PROJECT_DIR / "README.md"
     readme = readme_path.read_text(encoding="utf-8")
-    db = load_settings().warehouse_dir / "fazhi.duckdb"
+    db = load_settings().warehouse_dir / layout.DATABASE
     updated = render(db, readme)
     if "--write" in sys.argv:
         readme_path.write_text(updated, encoding="utf-8")

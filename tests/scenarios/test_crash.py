@@ -2,7 +2,7 @@
 
 Each case copies the state an uninterrupted reference run had before the stage (real corpus reports
 archived as captured texts; for fetch, pages served on loopback), runs the stage in a subprocess
-that kills itself at a named point (``FAZHI_TEST_KILL_AT``, see ``lock.crash_point``) or is killed
+that kills itself at a named point (``FAZHI_TEST_KILL_AT``, see ``crash_points.crash_point``) or is killed
 from outside while a slow response is in flight, checks that the kill left the partial state it
 aims at, reruns the stage and compares every output with the reference: manifest rows (no
 duplicates), objects, staged files, Parquet files, DuckDB tables, release files and checksums, and
@@ -34,7 +34,7 @@ from loopback import LoopbackServer, Reply
 
 from flows import stages
 from flows.core.config import PROJECT_DIR, load_settings
-from flows.core.lock import KILL_ENV
+from flows.core.crash_points import KILL_ENV
 from flows.fetch.archive import Archive
 from flows.normalize.staging import iter_staged
 

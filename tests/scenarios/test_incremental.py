@@ -24,8 +24,8 @@ def test_unchanged_snapshots_are_not_reparsed_until_the_parser_version_changes(t
     assert _staged(settings) == staged  # not rewritten
 
     monkeypatch.setattr(document, "PARSER_VERSION", "next-version")
-    items, up_to_date = stages.plan_normalize(settings)
-    assert len(items) == 3 and up_to_date == 0
+    plan = stages.plan_normalize(settings)
+    assert len(plan.items) == 3 and plan.up_to_date == 0
     bumped = stages.normalize_stage(settings, workers=1)
     assert bumped["parsed"] == 3
     assert all(mtime != staged[name] for name, mtime in _staged(settings).items())

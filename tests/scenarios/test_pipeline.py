@@ -125,32 +125,3 @@ def test_task_run_recorder_flush_interval_is_whole_seconds(monkeypatch, tmp_path
     import os
 
     assert float(os.environ[name]) == int(float(os.environ[name])) >= 1
-
-
-def test_batches_are_collected_in_order_with_a_bounded_number_in_flight():
-    """The default runner's batch tasks are threads waiting on the worker pool: only ``window`` of
-    them are submitted ahead, and results come back in batch order whatever order they finish in."""
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    from flows.pipeline import _collect
-
-    in_flight, most = [0], [0]
-    lock = threading.Lock()
-
-    def work(batch):
-        with lock:
-            in_flight[0] += 1
-            most[0] = max(most[0], in_flight[0])
-        time.sleep(0.01 * (len(batch) % 3))  # later batches may finish first
-        with lock:
-            in_flight[0] -= 1
-        return {"parsed": len(batch), "first": batch[0]}
-
-    batches = [[f"d{i}"] * (i % 4 + 1) for i in range(12)]
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        results = _collect(lambda batch: pool.submit(work, batch), batches, sum(map(len, batches)), window=3)
-    assert [r["first"] for r in results] == [b[0] for b in batches]
-    assert [r["parsed"] for r in results] == [len(b) for b in batches]
-    assert most[0] <= 3

@@ -17,7 +17,7 @@ import pytest
 from corpus_root import build_corpus_root
 
 from flows import stages
-from flows.core import storage
+from flows.core import layout, storage
 from flows.core.config import PROJECT_DIR, load_settings
 from flows.core.errors import UserError
 from flows.fetch.archive import Archive, import_captured_text
@@ -261,8 +261,8 @@ def test_long_syncs_report_progress_every_chunk(tmp_path):
 def test_the_synced_fingerprint_is_the_loads():
     from flows.load.warehouse import FINGERPRINT_NAME
 
-    assert storage.FINGERPRINT == FINGERPRINT_NAME and storage.is_synced(FINGERPRINT_NAME)
-    assert not storage.is_synced(".fazhi.lock") and not storage.is_synced("staging/ab/.tmp-x.json")
+    assert FINGERPRINT_NAME == layout.LOAD_FINGERPRINT and storage.is_synced(layout.LOAD_FINGERPRINT)
+    assert not storage.is_synced(layout.RUN_LOCK) and not storage.is_synced("staging/ab/.tmp-x.json")
     assert not storage.is_synced("fazhi.duckdb.wal") and storage.is_synced("fazhi.duckdb")
 
 

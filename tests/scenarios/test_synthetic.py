@@ -163,9 +163,9 @@ def test_write_archive_makes_a_root_the_pipeline_reads(corpus, tmp_path):
     page = corpus.page(4)
     assert archive.read(rows[4]["snapshot_sha256"]) == page.data
     assert rows[4]["encoding"] == ("utf-8" if page.charset == "utf-8" else "gb18030")
-    items, up_to_date = plan_normalize(load_settings().with_root(tmp_path))
-    assert len(items) == len(corpus) and up_to_date == 0
-    assert all(item["is_synthetic"] for item in items)
+    plan = plan_normalize(load_settings().with_root(tmp_path))
+    assert len(plan.items) == len(corpus) and plan.up_to_date == 0
+    assert all(item.is_synthetic for item in plan.items)
     with pytest.raises(FileExistsError):
         synthetic.write_archive(tmp_path, corpus)
 

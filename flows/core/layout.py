@@ -1,0 +1,26 @@
+"""Every file and folder name under the storage roots, in one place.
+
+The three roots (``raw/``, ``warehouse/``, ``releases/``) are owned by their stages, but a name is
+spelled here once: the stage that writes a file and every reader (storage sync, the CLI, tests) take
+it from this module, so a rename cannot leave a reader behind.
+"""
+
+from __future__ import annotations
+
+# raw/: the immutable archive (fetch)
+REGISTRY = "sources.yaml"  # the human registry of what to fetch
+MANIFEST = "manifest.jsonl"  # one row per fetch attempt, append-only
+OBJECTS = "objects"  # content-addressed snapshots (paths: fetch.archive)
+
+# warehouse/: everything rebuilt from raw/ (normalize, load)
+STAGING = "staging"  # one JSON file per normalized document (paths: normalize.staging)
+PARQUET = "parquet"  # parquet/<table>/...
+DATABASE = "fazhi.duckdb"  # the analysts' warehouse
+LOAD_FINGERPRINT = ".load-inputs.json"  # digest of what the last load read (the no-change fast path)
+RUN_LOCK = ".fazhi.lock"  # one run at a time per warehouse
+
+# releases/: published versions, never rewritten (publish)
+LATEST = "latest.json"  # newest version of every year (also releases/<year>/latest.json)
+CHECKSUMS = "SHA256SUMS"
+INDEX_PAGE = "index.html"
+PUBLISH_LOCK = ".publish.lock"
