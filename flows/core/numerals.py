@@ -205,3 +205,27 @@ def parse_number(s: str) -> Number:
         value = parse_arabic(s)
         return _exact(Decimal(value) * multiplier)
     return parse_chinese(s)
+
+
+_HEADING_NUMERAL_CHARS = frozenset("一二三四五六七八九十")
+
+
+def heading_numeral(value: int) -> str:
+    """The Chinese numeral for 1..99 as headings print it (三, 十, 十二, 二十, 二十三)."""
+    if not 0 < value < 100:
+        raise ValueError(f"heading numerals run from 1 to 99, not {value}")
+    tens, units = divmod(value, 10)
+    digits = "一二三四五六七八九"
+    return (digits[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (digits[units - 1] if units else "")
+
+
+def heading_number(numeral: str) -> int | None:
+    """The value of a heading's numeral, 一 to 九十九, printed in its one canonical form (十二, not
+    一十二 or 一二); None for anything else (十十, 二二, 百)."""
+    if not numeral or not _HEADING_NUMERAL_CHARS.issuperset(numeral):
+        return None
+    try:
+        value = parse_chinese(numeral)
+    except ValueError:
+        return None
+    return value if isinstance(value, int) and 0 < value < 100 and heading_numeral(value) == numeral else None

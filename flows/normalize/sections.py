@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from flows.core import textnorm
+from flows.core.numerals import heading_number, heading_numeral
 
 _CN_NUMERAL = "[一二三四五六七八九十]{1,3}"
 _MARKER_RE = re.compile(
@@ -79,27 +80,6 @@ _SECTION_TYPES = (
     ("other", ("其他",)),
     ("measures", ("主要举措", "主要工作", "主要做法", "成效", "情况")),
 )
-
-_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def chinese_number(numeral: str) -> int | None:
-    """Value of a Chinese numeral from 一 to 九十九 (一, 十, 十二, 二十, 二十三); None if malformed."""
-    if "十" not in numeral:
-        return _CN_DIGIT.get(numeral) if len(numeral) == 1 else None
-    tens, _, units = numeral.partition("十")
-    if len(tens) > 1 or len(units) > 1 or "十" in units:
-        return None
-    if (tens and tens not in _CN_DIGIT) or (units and units not in _CN_DIGIT):
-        return None
-    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
-
-
-def chinese_numeral(value: int) -> str:
-    """The Chinese numeral for 1..99, as headings print it (三, 十, 十二, 二十, 二十三)."""
-    tens, units = divmod(value, 10)
-    digits = "一二三四五六七八九"
-    return (digits[tens - 1] if tens > 1 else "") + ("十" if tens else "") + (digits[units - 1] if units else "")
 
 
 def section_type(heading: str) -> str:
@@ -195,7 +175,7 @@ def _candidate(folded: str, lines: _Lines, match: re.Match) -> _Heading | None:
     group = match.lastgroup
     level = _LEVEL_OF_GROUP[group]
     digits = match.group("n_" + group)
-    value = int(digits) if level in (3, 4) else chinese_number(digits)
+    value = int(digits) if level in (3, 4) else heading_number(digits)
     if not value:
         return None
     heading_start = match.end()
@@ -262,7 +242,7 @@ def _continues_tree(
 @cache
 def _next_marker_re(level: int, value: int) -> re.Pattern:
     """Pattern of the marker that would number the next sibling of heading ``value`` at ``level``."""
-    numeral = str(value + 1) if level in (3, 4) else chinese_numeral(value + 1)
+    numeral = str(value + 1) if level in (3, 4) else heading_numeral(value + 1)
     if level in (2, 4):
         return re.compile(re.escape(f"({numeral})"))
     if level == 3:

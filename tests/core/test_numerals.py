@@ -9,7 +9,14 @@ from chinese_numerals import to_chinese, to_full_width  # noqa: E402  (the indep
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.core.numerals import is_digit_sequence, parse_arabic, parse_chinese, parse_number
+from flows.core.numerals import (
+    heading_number,
+    heading_numeral,
+    is_digit_sequence,
+    parse_arabic,
+    parse_chinese,
+    parse_number,
+)
 
 
 def test_renderer_matches_printed_forms():
@@ -155,3 +162,18 @@ def test_generated_numbers_with_multipliers(n, scale, multiplier):
 def test_generated_decimals_are_exact(n, places):
     value = Decimal(n).scaleb(-places)
     assert parse_number(f"{value:f}") == value
+
+
+def test_heading_numerals_read_only_their_canonical_form():
+    assert [heading_number(n) for n in ("一", "九", "十", "十二", "二十", "二十三", "十十", "二二")] == [
+        1,
+        9,
+        10,
+        12,
+        20,
+        23,
+        None,
+        None,
+    ]
+    assert all(heading_number(heading_numeral(v)) == v for v in range(1, 100))
+    assert heading_number("一十二") is None and heading_number("百") is None and heading_number("") is None

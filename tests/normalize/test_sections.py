@@ -233,20 +233,6 @@ def test_section_type_from_heading_wording(heading, expected):
     assert sections.section_type(heading) == expected
 
 
-def test_chinese_numerals():
-    assert [sections.chinese_number(n) for n in ("一", "九", "十", "十二", "二十", "二十三", "十十", "二二")] == [
-        1,
-        9,
-        10,
-        12,
-        20,
-        23,
-        None,
-        None,
-    ]
-    assert all(sections.chinese_number(sections.chinese_numeral(v)) == v for v in range(1, 100))
-
-
 # --- offsets, nesting, speed --------------------------------------------------------------------
 
 
