@@ -26,6 +26,7 @@ from flows.core.errors import UserError
 from flows.core.lock import run_lock
 from flows.core.progress import terminal
 from flows.normalize.batch import NormalizeItem
+from flows.normalize.document import PARSER_VERSION
 
 SUMMARY_ROWS = [
     ("sources", "sources in the registry selection"),
@@ -146,8 +147,6 @@ def _normalize(
 
 
 def _new_run() -> dict:
-    from flows.normalize.document import PARSER_VERSION
-
     return {
         "run_id": uuid.uuid4().hex,
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -19,321 +19,16 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
 from flows.core.numerals import (
-    ARABIC_PATTERN,
-    CN_DIGITS,
     CN_NUMERAL_CHARS,
     MULTIPLIERS,
     is_digit_sequence,
     parse_number,
 )
 from flows.core.textnorm import fold
+from flows.normalize import metric_words as words
 
-# --- vocabulary ---------------------------------------------------------------------------------
-
-# Measure words of things counted. Longer forms first where one is a prefix of another.
-_COUNT_UNITS = (
-    "人次",
-    "件次",
-    "户次",
-    "场次",
-    "个次",
-    "批次",
-    "班次",
-    "车次",
-    "架次",
-    "家次",
-    "条次",
-    "台次",
-    "项次",
-    "起次",
-    "篇次",
-    "期次",
-    "轮次",
-    "部门",
-    "部委",
-    "个",
-    "件",
-    "名",
-    "人",
-    "家",
-    "次",
-    "场",
-    "项",
-    "条",
-    "份",
-    "篇",
-    "期",
-    "批",
-    "户",
-    "起",
-    "部",
-    "种",
-    "处",
-    "所",
-    "位",
-    "支",
-    "座",
-    "本",
-    "册",
-    "套",
-    "台",
-    "辆",
-    "块",
-    "张",
-    "幅",
-    "堂",
-    "轮",
-    "类",
-    "宗",
-    "笔",
-    "款",
-    "组",
-    "栋",
-    "封",
-    "卷",
-)
-# Durations, money and measures: the number is an amount of something, not a count of things.
-_AMOUNT_UNITS = (
-    "个工作日",
-    "工作日",
-    "个小时",
-    "小时",
-    "分钟",
-    "个月",
-    "学时",
-    "课时",
-    "天",
-    "日",
-    "秒",
-    "元",
-    "平方公里",
-    "平方米",
-    "立方米",
-    "公里",
-    "千米",
-    "公顷",
-    "千瓦",
-    "米",
-    "亩",
-    "吨",
-)
-_PERCENT_UNITS = ("%", "‰")
-_CHANGE_UNITS = ("个百分点", "百分点")
-_RATIO_UNITS = ("倍",)
-# 翻一番 / 翻两番: a doubling, counted in 番 only after 翻 (三番五次 is an idiom).
-_DOUBLING_UNITS = ("番",)
-# Administrative areas counted as such (对2市4县开展督察, 全州8县市): only after Arabic digits, and
-# only when the area word stands alone (12345市民热线 is a hotline).
-_AREA_UNITS = ("县市区", "县市", "市县", "县区", "区县", "乡镇", "市", "县", "区", "乡", "镇", "村", "省")
-# After an area word these make it part of another word (市民, 县委, 区级, 市场, 镇政府).
-_NOT_AFTER_AREA = frozenset("民委长级场直属域政辖管内外情容貌里区县")
-# A score (得分98.5分): Arabic only, because 十分 is an adverb.
-_SCORE_UNITS = ("分",)
-
-_ALL_UNITS = sorted(
-    _COUNT_UNITS
-    + _AMOUNT_UNITS
-    + _PERCENT_UNITS
-    + _CHANGE_UNITS
-    + _RATIO_UNITS
-    + _DOUBLING_UNITS
-    + _AREA_UNITS
-    + _SCORE_UNITS,
-    key=len,
-    reverse=True,
-)
-_UNIT_KIND = {
-    **{u: "count" for u in _COUNT_UNITS + _AREA_UNITS},
-    **{u: "amount" for u in _AMOUNT_UNITS + _SCORE_UNITS},
-    **{u: "percent" for u in _PERCENT_UNITS},
-    **{u: "change" for u in _CHANGE_UNITS + _DOUBLING_UNITS},
-    **{u: "ratio" for u in _RATIO_UNITS},
-}
-_ARABIC_ONLY_UNITS = frozenset(_AREA_UNITS + _SCORE_UNITS)
-
-# Wording that makes the number a change, and which way; the value itself stays positive.
-_CHANGE_VERBS = {
-    "增长": "increase",
-    "增加": "increase",
-    "上升": "increase",
-    "提高": "increase",
-    "提升": "increase",
-    "上涨": "increase",
-    "增幅": "increase",
-    "涨幅": "increase",
-    "提速": "increase",
-    "前移": "increase",
-    "前进": "increase",
-    "跃升": "increase",
-    "下降": "decrease",
-    "减少": "decrease",
-    "降低": "decrease",
-    "压缩": "decrease",
-    "缩短": "decrease",
-    "缩减": "decrease",
-    "降幅": "decrease",
-    "下滑": "decrease",
-    "回落": "decrease",
-    "后移": "decrease",
-    "后退": "decrease",
-    "减幅": "decrease",
-    "压减": "decrease",
-    "缩小": "decrease",
-    "翻": "increase",
-}
-_CHANGE_VERB_PREFIXES = tuple(_CHANGE_VERBS)
-_CHANGE_VERB_ALTERNATION = "(?:" + "|".join(sorted(_CHANGE_VERBS, key=len, reverse=True)) + ")"
-_CHANGE_VERB_RE = re.compile(_CHANGE_VERB_ALTERNATION + r"\Z")
-# A percent right after a change verb and its short object is a change too (减少材料60%,
-# 压缩审批时间50%); an object holding 率/比/至/到/为/占/的 makes the figure a level (提高到95%).
-_CHANGE_VERB_OBJECT_RE = re.compile(
-    f"(?P<verb>{_CHANGE_VERB_ALTERNATION})" + r"(?:(?![率比至到为占的])[\u4e00-\u9fff]){1,6}\Z"
-)
-# After 个 these make the number a period (连续4个季度), not a count.
-_PERIOD_WORDS = ("季度", "年度", "年头", "学期", "星期", "周")
-
-_PREFIX_QUALIFIERS = ("超过", "超", "逾", "约", "近")
-# 最近 / 就近 / 附近 are "recent" / "nearby", not "nearly".
-_NOT_QUALIFYING_BEFORE_JIN = "最就附"
-
-# A Chinese numeral + measure word naming a programme or slogan rather than counting: 三项制度,
-# 八项规定, 十项行动, 四个意识, 两个维护, 三个代表.
-_PROGRAMME_HEADS = (
-    "行动",
-    "工程",
-    "制度",
-    "规定",
-    "禁令",
-    "承诺",
-    "原则",
-    "战略",
-    "意识",
-    "自信",
-    "维护",
-    "确立",
-    "全面",
-    "代表",
-    "务必",
-    "体系",
-    "模式",
-    "格局",
-    "理念",
-    "机制",
-    "责任",
-    "清单",
-)
-# A 次 that numbers a session: 十九届六次全会, 人大三次会议, 二次、六次全会.
-_SESSION_WORDS = ("全会", "全体会议", "党代会", "代表大会")
-
-_RANK_WORDS = ("排名", "排位", "排在", "排", "位列", "位居", "名列", "居", "列", "跻身", "进入", "入围", "升至", "跃升")
-_WHOLE_AREAS = ("全国", "全省", "全市", "全区", "全县", "全州", "全球")
-
-_CN_RUN = f"[{CN_NUMERAL_CHARS}]+(?:[点點][{''.join(CN_DIGITS)}]+)?"
-_UNIT_FIRST_CHARS = "".join(sorted({u[0] for u in _ALL_UNITS} | {m[0] for m in MULTIPLIERS}))
-# A numeral that may start a metric: after 第/前 (a rank), or followed by what can follow a
-# quantity (a unit, a multiplier, 余/多, or :digit of a ratio). The regex engine drops the rest
-# (一是, 2022年, 二十大) before any Python runs; atomic groups keep it from retrying shorter runs.
-# The leading lookahead lets the engine skip to the next digit quickly (measured 5x faster).
-_TOKEN_RE = re.compile(
-    rf"(?=[\d{CN_NUMERAL_CHARS}])(?:百分之(?>{ARABIC_PATTERN}|{_CN_RUN})"
-    rf"|(?P<ord>(?<=[第前]))?(?:(?P<ar>(?>{ARABIC_PATTERN}))|(?P<cn>(?>{_CN_RUN})))"
-    rf"(?(ord)|(?=[余多]?[{re.escape(_UNIT_FIRST_CHARS)}]|:\d)))"
-)
-# 千 before 米/瓦/克 belongs to the unit (5千米 is 5 km).
-_TAIL_RE = re.compile(
-    r"(?P<q1>余|多)?(?P<mult>" + "|".join(MULTIPLIERS).replace("|千", "|千(?![米瓦克])") + r")?(?P<q2>余|多)?"
-    r"(?P<unit>" + "|".join(re.escape(u) for u in _ALL_UNITS) + r")?(?P<q3>以上|左右)?"
-)
-_PERCENT_TAIL_RE = re.compile("(?P<q3>以上|左右)?")
-_ARABIC_AT_RE = re.compile(ARABIC_PATTERN)
-# An Arabic number ending where a search's endpos is (the head of 6.5和4.2个百分点).
-_ARABIC_BEFORE_RE = re.compile(rf"(?:{ARABIC_PATTERN})\Z")
-# What joins the figures of a list that prints its unit once (分别提升6.5和4.2个百分点).
-_LIST_JOINERS = "、和及与"
-
-# Named things whose inner numbers are not quantities: titles in 《》, short quoted labels, document
-# number years in 〔〕. Long quotations are prose and keep their numbers.
-_NAME_RES = (
-    re.compile(r"《[^《》\n]{1,100}》"),
-    re.compile(r"〈[^〈〉\n]{1,60}〉"),
-    re.compile(r"“[^“”。\n]{1,20}”"),
-    re.compile(r"‘[^‘’\n]{1,20}’"),
-    re.compile(r"「[^「」\n]{1,20}」"),
-    re.compile(r"【[^【】\n]{1,20}】"),
-    re.compile(r"〔[^〔〕\n]{1,12}〕"),
-    # Undirected ASCII quotes can pair the wrong way round ("a"上线,共100件,"b"): no clause inside.
-    re.compile(r"\"[^\"\n,;:。!?]{1,20}\""),
-)
-_SENTENCE_END_RE = re.compile("[。!?\n]")
 # A metric's sentence is cut to whole clauses around its span beyond this length.
 MAX_SENTENCE_CHARS = 300
-_CLAUSE_BREAK_RE = re.compile("[,;、]")
-_CLAUSE_ENDS = frozenset("。!?\n,;:、()“”《》 \t")
-# A subject may run through quotes and brackets (10个精品“一件事一次办”改革任务, 13家商(协)会), and
-# through a list's 、 inside brackets (18个县(市、区)); before the number it takes the whole list
-# (学习宪法、民法典等法律法规11次), up to a clause break.
-_SUBJECT_ENDS = frozenset("。!?\n,;:、 \t")
-_SUBJECT_LEFT_ENDS = frozenset("。!?\n,;: \t")
-_OPENING_BRACKETS, _CLOSING_BRACKETS = "(“《[【", ")”》]】"
-# The predicate after a counted noun phrase (10个县市区全部建立…, 400名干部参加考试).
-_PREDICATE_STARTS = ("全部", "均", "都", "已", "实现", "参加", "参与")
-_LIST_CONNECTORS = frozenset(["和", "及", "与", "、", "以及"])
-# Characters glued to an Arabic number that make it part of a code, date, period, version or label.
-_GLUE_BEFORE = frozenset("./+·•_#×*@")
-_GLUE_AFTER = frozenset("-—–~/+·•_#×*@")
-# A dash joins numbers only between digits or letters (2021—2025, l379250-0303); after words it is
-# punctuation (成效显著——全年办理500件).
-_DASHES = frozenset("-—–~")
-_SUBJECT_LEADS = (
-    "全年",
-    "全市",
-    "全省",
-    "全区",
-    "全县",
-    "全州",
-    "其中",
-    "累计",
-    "共计",
-    "合计",
-    "先后",
-    "共有",
-    "现有",
-    "共",
-    "已",
-    "今年",
-    "当年",
-)
-_SUBJECT_TAILS = tuple(
-    sorted(
-        (
-            "达到",
-            "共计",
-            "合计",
-            "累计",
-            "达",
-            "为",
-            "共",
-            "计",
-            "超过",
-            "超",
-            "逾",
-            "约",
-            "近",
-            "将近",
-            "保持",
-            "的",
-            "分别",
-            "均",
-            "由",
-            "由原来的",
-            "由平均",
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-# 下降至 / 提高到 / 压减为 before a level: the verb says how the level was reached, not what it is.
-_TO_WORDS = "至到为"
 
 
 @dataclass(frozen=True)
@@ -354,9 +49,9 @@ class _Page:
     def __init__(self, text: str):
         self.text = text
         self.folded = fold(text)
-        self.names = _merged([m.span() for r in _NAME_RES for m in r.finditer(self.folded)])
+        self.names = _merged([m.span() for r in words.NAME_RES for m in r.finditer(self.folded)])
         self.name_starts = [a for a, _ in self.names]
-        self.sentence_ends = [m.start() for m in _SENTENCE_END_RE.finditer(self.folded)]
+        self.sentence_ends = [m.start() for m in words.SENTENCE_END_RE.finditer(self.folded)]
 
     def in_name(self, pos: int) -> bool:
         index = bisect_right(self.name_starts, pos) - 1
@@ -386,7 +81,7 @@ def _is_cjk(ch: str) -> bool:
 def _left_clause(folded: str, pos: int, limit: int = 12) -> str:
     """The text before ``pos`` back to the last clause delimiter, at most ``limit`` characters."""
     start = pos
-    while start > 0 and pos - start < limit and folded[start - 1] not in _CLAUSE_ENDS:
+    while start > 0 and pos - start < limit and folded[start - 1] not in words.CLAUSE_ENDS:
         start -= 1
     return folded[start:pos]
 
@@ -395,15 +90,15 @@ def _glued_before(page: _Page, start: int) -> bool:
     """Something before an Arabic number that makes it part of a code, date, period, range or
     formula (l379250-0303, 2021-2025, 1+2+5, 5·15)."""
     before = page.char(start - 1)
-    if before in _DASHES:
+    if before in words.DASHES:
         before2 = page.char(start - 2)
         return before2.isascii() and before2.isalnum()
-    return (before.isascii() and before.isalnum()) or before in _GLUE_BEFORE
+    return (before.isascii() and before.isalnum()) or before in words.GLUE_BEFORE
 
 
 def _glued_after(page: _Page, end: int) -> bool:
     after = page.char(end)
-    if after in _GLUE_AFTER or (after.isascii() and after.isalpha()):
+    if after in words.GLUE_AFTER or (after.isascii() and after.isalpha()):
         return True
     return after in ".:" and page.char(end + 1).isdigit()  # 25.02.2016, 17:05
 
@@ -431,12 +126,12 @@ def _countable_chinese(numeral: str, page: _Page, start: int, unit: str | None, 
 
 def _prefix_qualifier(page: _Page, start: int) -> str | None:
     folded = page.folded
-    for word in _PREFIX_QUALIFIERS:
+    for word in words.PREFIX_QUALIFIERS:
         at = start - len(word)
         if at >= 0 and folded.startswith(word, at):
             if page.char(at - 1) == "不":  # 不超过 is a ceiling, not an approximation
                 return None
-            if word == "近" and page.char(at - 1) in _NOT_QUALIFYING_BEFORE_JIN:
+            if word == "近" and page.char(at - 1) in words.NOT_QUALIFYING_BEFORE_JIN:
                 return None
             return word
     return None
@@ -452,13 +147,13 @@ def _change(page: _Page, start: int, previous: _Found | None, unit: str | None =
             break
     if left.endswith("幅为"):
         left = left[:-1]
-    verb = _CHANGE_VERB_RE.search(left)
+    verb = words.CHANGE_VERB_RE.search(left)
     if verb:
-        return _CHANGE_VERBS[verb.group()]
-    if unit in _PERCENT_UNITS:
-        verb = _CHANGE_VERB_OBJECT_RE.search(left)
+        return words.CHANGE_VERBS[verb.group()]
+    if unit in words.PERCENT_UNITS:
+        verb = words.CHANGE_VERB_OBJECT_RE.search(left)
         if verb:
-            return _CHANGE_VERBS[verb.group("verb")]
+            return words.CHANGE_VERBS[verb.group("verb")]
     # 分别增长12%、15%: the second figure continues the first one's change.
     if previous and previous.kind == "change" and page.folded[previous.end : start] in ("、", "和", "及", ",和"):
         return previous.direction
@@ -473,8 +168,8 @@ def _rank_after_di(page: _Page, numeral: str, start: int, end: int, arabic: bool
     closing = page.char(stop)
     free_after = closing == "" or not _is_cjk(closing) or closing in "的、"
     left = _left_clause(page.folded, start - 1, limit=10)
-    ranked = any(word in left for word in _RANK_WORDS)
-    whole_area = left.endswith(_WHOLE_AREAS)
+    ranked = any(word in left for word in words.RANK_WORDS)
+    whole_area = left.endswith(words.WHOLE_AREAS)
     if not (
         (ranked and (unit or free_after))
         or (whole_area and (unit or free_after))
@@ -491,7 +186,7 @@ def _rank_after_di(page: _Page, numeral: str, start: int, end: int, arabic: bool
 def _rank_after_qian(page: _Page, numeral: str, start: int, end: int) -> _Found | None:
     """前N after a ranking verb: 稳居前五, 进入全国前10名."""
     left = _left_clause(page.folded, start - 1, limit=10)
-    if not any(word in left for word in _RANK_WORDS):
+    if not any(word in left for word in words.RANK_WORDS):
         return None
     after = page.char(end)
     unit = after if after in ("位", "名") else None
@@ -507,7 +202,7 @@ def _rank_after_qian(page: _Page, numeral: str, start: int, end: int) -> _Found 
 
 def _ratio(page: _Page, start: int, end: int) -> _Found | None:
     """A:B (1.04:1), but not a clock time (17:05, 11:33:28)."""
-    second = _ARABIC_AT_RE.match(page.folded, end + 1)
+    second = words.ARABIC_AT_RE.match(page.folded, end + 1)
     if not second or page.char(second.end()) in ":." or page.char(second.end()).isdigit():
         return None
     first_text, second_text = page.folded[start:end], second.group()
@@ -529,10 +224,10 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool, pre
     if percent_words and numeral[3:4] in "千仟万萬亿億":
         return None  # 百分之亿 is no share of anything
     if percent_words:  # 百分之百, 百分之一 are percents whatever their numeral
-        tail = _PERCENT_TAIL_RE.match(folded, end)
+        tail = words.PERCENT_TAIL_RE.match(folded, end)
         unit, unit_at, multiplier, inner_qualifier = "%", None, 1, None
     else:
-        tail = _TAIL_RE.match(folded, end)
+        tail = words.TAIL_RE.match(folded, end)
         unit, mult = tail.group("unit"), tail.group("mult")
         if mult and not arabic and not tail.group("q1"):
             return None  # a Chinese run holds its own 万/亿; what follows is another word
@@ -555,7 +250,7 @@ def _quantity(page: _Page, numeral: str, start: int, end: int, arabic: bool, pre
     except ValueError:
         return None
     span_start = start - len(prefix) if prefix else start
-    kind = _UNIT_KIND[unit] if unit else "count"
+    kind = words.UNIT_KIND[unit] if unit else "count"
     direction = _change(page, span_start, previous, unit)
     if direction is not None:
         kind = "change"
@@ -567,15 +262,15 @@ def _unit_fits(page: _Page, start: int, unit_end: int, unit: str, arabic: bool) 
     """Whether the measure word really measures this number, judged by what surrounds it."""
     folded = page.folded
     after = page.char(unit_end)
-    if unit in _ARABIC_ONLY_UNITS and not arabic:
+    if unit in words.ARABIC_ONLY_UNITS and not arabic:
         return False
-    if unit in _AREA_UNITS and (after in _NOT_AFTER_AREA or unit_end - len(unit) - start > 3):
+    if unit in words.AREA_UNITS and (after in words.NOT_AFTER_AREA or unit_end - len(unit) - start > 3):
         return False  # 12345市民热线, 2市场
-    if unit in _DOUBLING_UNITS and page.char(start - 1) != "翻":
+    if unit in words.DOUBLING_UNITS and page.char(start - 1) != "翻":
         return False
-    if unit == "个" and folded.startswith(_PERIOD_WORDS, unit_end):
+    if unit == "个" and folded.startswith(words.PERIOD_WORDS, unit_end):
         return False  # 连续4个季度 is a period
-    if unit in _SCORE_UNITS and page.char(start - 1) in "时点":
+    if unit in words.SCORE_UNITS and page.char(start - 1) in "时点":
         return False
     if unit == "位" and after == "数":  # 两位数增长
         return False
@@ -584,14 +279,14 @@ def _unit_fits(page: _Page, start: int, unit_end: int, unit: str, arabic: bool) 
         if after not in ("内", "以", "左") or before == "月" or (after != "内" and before in "于在至到"):
             return False
     if unit == "次":
-        if page.char(start - 1) == "届" or folded.startswith(_SESSION_WORDS, unit_end):
+        if page.char(start - 1) == "届" or folded.startswith(words.SESSION_WORDS, unit_end):
             return False
         if not arabic and page.char(start - 1) in "大会" and folded.startswith("会议", unit_end):
             return False
     if not arabic:
         if after != "" and after in CN_NUMERAL_CHARS:  # 四位一体, 四所一庭, 两个一百年
             return False
-        if folded.startswith(_PROGRAMME_HEADS, unit_end):
+        if folded.startswith(words.PROGRAMME_HEADS, unit_end):
             return False
     return True
 
@@ -602,8 +297,8 @@ def _shared_unit_heads(page: _Page, found: _Found, floor: int, previous: _Found 
     if found.unit is None or found.kind == "rank" or found.qualifier:
         return []
     spans, end = [], found.start
-    while end - 1 > floor and page.char(end - 1) in _LIST_JOINERS:
-        head = _ARABIC_BEFORE_RE.search(page.folded, max(floor, end - 17), end - 1)
+    while end - 1 > floor and page.char(end - 1) in words.LIST_JOINERS:
+        head = words.ARABIC_BEFORE_RE.search(page.folded, max(floor, end - 17), end - 1)
         if head is None or head.start() < floor or _glued_before(page, head.start()):
             break
         spans.append(head.span())
@@ -657,7 +352,7 @@ def _tokens(page: _Page):
     (唯一一个) is re-read without it, and a full-width comma in the original splits a number
     (审结1，100件 is 1 and 100, never 1100; only an ASCII comma groups thousands)."""
     folded, pos = page.folded, 0
-    while (match := _TOKEN_RE.search(folded, pos)) is not None:
+    while (match := words.TOKEN_RE.search(folded, pos)) is not None:
         start, end = match.span()
         pos = end
         if match.group("ar") and "，" in page.text[start:end]:
@@ -671,7 +366,7 @@ def _tokens(page: _Page):
             and is_digit_sequence(numeral[:2])
             and _is_cjk(page.char(start - 1))
         ):
-            match = _TOKEN_RE.match(folded, start + 1)
+            match = words.TOKEN_RE.match(folded, start + 1)
             if match is None:
                 continue
         yield match
@@ -699,12 +394,12 @@ def _clause_window(folded: str, start: int, end: int, left: int, right: int) -> 
     (a value's topic is announced before it). A run-on "sentence" (a table flattened into one line,
     a page without full stops) would otherwise repeat the whole paragraph in every metric."""
     low = max(left, start - MAX_SENTENCE_CHARS * 2 // 3)
-    cut = _CLAUSE_BREAK_RE.search(folded, low, start)
+    cut = words.CLAUSE_BREAK_RE.search(folded, low, start)
     if cut is not None and low > left:
         low = cut.end()
     high = min(right, max(end, low + MAX_SENTENCE_CHARS))
     if high < right:
-        breaks = [m.end() for m in _CLAUSE_BREAK_RE.finditer(folded, end, high)]
+        breaks = [m.end() for m in words.CLAUSE_BREAK_RE.finditer(folded, end, high)]
         high = breaks[-1] if breaks else high
     return low, high
 
@@ -715,11 +410,13 @@ def _following_phrase_end(folded: str, begin: int) -> int:
     stop, depth = begin, 0
     while stop < len(folded) and stop - begin < 24:
         ch = folded[stop]
-        if ch in _OPENING_BRACKETS:
+        if ch in words.OPENING_BRACKETS:
             depth += 1
-        elif ch in _CLOSING_BRACKETS:
+        elif ch in words.CLOSING_BRACKETS:
             depth = max(depth - 1, 0)
-        elif depth == 0 and (ch in _SUBJECT_ENDS or ch.isdigit() or folded.startswith(_PREDICATE_STARTS, stop)):
+        elif depth == 0 and (
+            ch in words.SUBJECT_ENDS or ch.isdigit() or folded.startswith(words.PREDICATE_STARTS, stop)
+        ):
             break
         stop += 1
     return stop
@@ -748,33 +445,33 @@ def _subject(
         and len(following) >= 2
         and _is_cjk(following[0])
         and following[0] not in "以左余多内"
-        and not following.startswith(_CHANGE_VERB_PREFIXES)
+        and not following.startswith(words.CHANGE_VERB_PREFIXES)
     ):
         return page.text[begin:stop].strip(" \t\u3000、,") or None
     begin = found.start
-    while begin > floor and found.start - begin < 30 and folded[begin - 1] not in _SUBJECT_LEFT_ENDS:
+    while begin > floor and found.start - begin < 30 and folded[begin - 1] not in words.SUBJECT_LEFT_ENDS:
         begin -= 1
     end = found.start
     stripped = True
     while stripped:  # 全市全年受理… -> 受理…; …累计达到 -> …
         stripped = False
-        for lead in _SUBJECT_LEADS:
+        for lead in words.SUBJECT_LEADS:
             if folded.startswith(lead, begin) and end - begin > len(lead) + 1:
                 begin, stripped = begin + len(lead), True
-        for tail in _SUBJECT_TAILS:
+        for tail in words.SUBJECT_TAILS:
             if folded.endswith(tail, begin, end) and end - begin > len(tail):
                 end, stripped = end - len(tail), True
                 break
-    if end > begin and folded[end - 1] in _TO_WORDS:
-        verb = _CHANGE_VERB_RE.search(folded, begin, end - 1)
+    if end > begin and folded[end - 1] in words.TO_WORDS:
+        verb = words.CHANGE_VERB_RE.search(folded, begin, end - 1)
         if verb:
             end = verb.start()
             if end <= begin and previous is not None and previous.unit == found.unit:
                 return _without_baseline(previous_subject)
-    words = page.text[begin:end].strip(" \t\u3000、,，")
-    if fold(words) in _LIST_CONNECTORS:  # 分别为100%和98.7%: the second figure's topic is not "和"
+    phrase = page.text[begin:end].strip(" \t\u3000、,，")
+    if fold(words) in words.LIST_CONNECTORS:  # 分别为100%和98.7%: the second figure's topic is not "和"
         return None
-    return words or None
+    return phrase or None
 
 
 class _SectionIndex:

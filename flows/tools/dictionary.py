@@ -9,6 +9,7 @@ import sys
 
 from flows.core.config import PROJECT_DIR, SCHEMAS_DIR
 from flows.core.contracts import load_schema
+from flows.normalize.catalog import catalog_rows
 
 DICTIONARY_PATH = PROJECT_DIR / "docs" / "DATA_DICTIONARY.md"
 TABLE_ORDER = [
@@ -97,8 +98,6 @@ def render() -> str:
 
 
 def _catalog_section() -> list[str]:
-    from flows.normalize.catalog import catalog_rows
-
     out = [
         "## 指标目录 / Metric catalog",
         "",

@@ -7,6 +7,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from flows.core.config import load_settings
+from flows.fetch.archive import Archive
+from flows.fetch.registry import load_registry
 from flows.normalize.document import ParseInput, parse_snapshot
 
 SUFFIXES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".txt": "text/plain"}
@@ -41,9 +44,6 @@ def _file_input(name: str) -> ParseInput:
 
 
 def _url_input(url: str) -> ParseInput:
-    from flows.core.config import load_settings
-    from flows.fetch.archive import Archive
-
     settings = load_settings()
     archive = Archive(settings.raw_dir)
     rows = [r for r in archive.rows() if url in (r.get("url"), r.get("final_url")) and r.get("snapshot_sha256")]
@@ -52,8 +52,6 @@ def _url_input(url: str) -> ParseInput:
     row = rows[-1]
     hints: dict = {}
     try:
-        from flows.fetch.registry import load_registry
-
         for source in load_registry(settings.registry_path):
             if source["source_id"] == row["source_id"]:
                 hints = source
