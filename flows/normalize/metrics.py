@@ -469,7 +469,7 @@ def _subject(
             if end <= begin and previous is not None and previous.unit == found.unit:
                 return _without_baseline(previous_subject)
     phrase = page.text[begin:end].strip(" \t\u3000、,，")
-    if fold(words) in words.LIST_CONNECTORS:  # 分别为100%和98.7%: the second figure's topic is not "和"
+    if fold(phrase) in words.LIST_CONNECTORS:  # 分别为100%和98.7%: the second figure's topic is not "和"
         return None
     return phrase or None
 
