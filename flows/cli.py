@@ -127,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sql", help="query the DuckDB warehouse (read-only)")
     p.add_argument("query", help='SQL, e.g. "SELECT * FROM coverage"')
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--max-width",
+        type=int,
+        default=60,
+        metavar="N",
+        help="table format: cut cells wider than N columns with an ellipsis (default 60; 0: never cut)",
+    )
 
     p = sub.add_parser("serve", help="serve the scheduled deployments on this machine (needs a running Prefect server)")
     return parser
@@ -217,7 +224,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     db = settings.warehouse_dir / layout.DATABASE
     if not db.exists():
         raise UserError(f"no warehouse at {db}: run `fazhi run --offline` (or `fazhi load`) first")
-    print(run_query(db, args.query, fmt=args.format))
+    print(run_query(db, args.query, fmt=args.format, max_width=args.max_width))
     return EXIT_OK
 
 

@@ -81,3 +81,65 @@ def test_connection_is_read_only(db):
     with pytest.raises(UserError, match="read-only"):
         run_query(db, "CREATE TABLE x (a INTEGER)")
     assert run_query(db, "SELECT count(*) AS rows FROM t", fmt="csv") == "rows\n3"
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ("COPY t TO '{out}/t.csv'", "COPY"),
+        ("EXPORT DATABASE '{out}/dump'", "EXPORT"),
+        ("ATTACH '{out}/other.duckdb' AS other", "ATTACH"),
+        ("INSTALL httpfs", "LOAD"),
+        ("LOAD httpfs", "LOAD"),
+        ("SET enable_external_access = true", "SET"),
+        ("CREATE TEMP TABLE x AS SELECT 1", "CREATE"),
+        ("SELECT 1; COPY t TO '{out}/t.csv'", "COPY"),
+    ],
+)
+def test_statements_that_write_or_reach_outside_are_refused_by_name(db, tmp_path, query, kind):
+    with pytest.raises(UserError) as caught:
+        run_query(db, query.format(out=tmp_path))
+    assert str(caught.value).startswith(f"fazhi sql is read-only: {kind} statements are refused")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.duckdb"]  # nothing written beside the database
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM glob('/etc/*')",
+        "SELECT * FROM read_parquet('{out}/x.parquet')",
+    ],
+)
+def test_reading_arbitrary_files_is_refused(db, tmp_path, query):
+    with pytest.raises(UserError, match="file system operations are disabled"):
+        run_query(db, query.format(out=tmp_path))
+
+
+def test_empty_query_is_one_line(db):
+    for query in ("", "   ", " ; "):
+        with pytest.raises(UserError, match="^empty query"):
+            run_query(db, query)
+
+
+def test_several_statements_give_every_result_or_a_clear_refusal(db):
+    out = run_query(db, "SELECT 1 AS a; SELECT name FROM t WHERE n = 7", fmt="table")
+    assert out.splitlines()[0] == "-- statement 1: SELECT 1 AS a"
+    assert "-- statement 2: SELECT name FROM t WHERE n = 7" in out and "abc" in out
+    data = json.loads(run_query(db, "SELECT 1 AS a; SELECT 2 AS b", fmt="json"))
+    assert [d["rows"] for d in data] == [[{"a": 1}], [{"b": 2}]]
+    with pytest.raises(UserError, match="--format csv takes one statement; the query has 2"):
+        run_query(db, "SELECT 1; SELECT 2", fmt="csv")
+
+
+def test_max_width_cuts_table_cells_or_not_at_all(db):
+    cut = run_query(db, "SELECT note FROM t WHERE note LIKE '长%'", fmt="table", max_width=10)
+    assert [line for line in cut.splitlines() if line.startswith("长")][0] == "长" * 4 + "…"
+    whole = run_query(db, "SELECT note FROM t WHERE note LIKE '长%'", fmt="table", max_width=0)
+    assert "长" * 100 in whole
+
+
+def test_blobs_are_base64_in_json(db):
+    data = json.loads(run_query(db, "SELECT '\\xE6\\xB3\\x95'::BLOB AS b", fmt="json"))
+    assert data == [{"b": "5rOV"}]  # base64 of the UTF-8 bytes of 法
