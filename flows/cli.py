@@ -79,7 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     stage_options(p)
     p.add_argument("--offline", action="store_true", help="never touch the network: work from what raw/ holds")
     p.add_argument("--refresh", action="store_true", help="re-fetch every source, not only new ones")
-    p.add_argument("--years", type=_years, help="report years to publish (default: every year loaded)")
+    p.add_argument(
+        "--years",
+        "--year",
+        dest="years",
+        type=_years,
+        help="report year(s) to publish: 2022, 2019-2023, 2021,2022 (default: every year loaded)",
+    )
     p.add_argument("--no-publish", dest="publish", action="store_false", help="stop after load")
     p.add_argument("--allow-drop", action="store_true", help="accept a drop in row counts against the previous run")
     p.add_argument("--batch-size", type=int, default=200, help="documents per normalize task (default 200)")
@@ -109,7 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("publish", help="publish versioned CSV releases for report years (the Prefect flow 'publish')")
     p.add_argument(
-        "--year", dest="years", type=_years, help="report year(s): 2022, 2019-2023 (default: every year loaded)"
+        "--year",
+        "--years",
+        dest="years",
+        type=_years,
+        help="report year(s): 2022, 2019-2023, 2021,2022 (default: every year loaded)",
     )
 
     p = sub.add_parser(
