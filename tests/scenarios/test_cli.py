@@ -81,3 +81,12 @@ def test_import_text_names_the_unknown_source(tmp_path):
     result = run("import-text", "no-such-source", capture, env=env)
     assert result.returncode == 2
     assert "no source with source_id 'no-such-source'" in result.stderr
+
+
+def test_run_and_publish_take_both_year_spellings():
+    from flows.cli import build_parser
+
+    parser = build_parser()
+    for command in ("run", "publish"):
+        assert parser.parse_args([command, "--year", "2022"]).years == [2022]
+        assert parser.parse_args([command, "--years", "2021,2019-2020"]).years == [2019, 2020, 2021]
