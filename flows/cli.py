@@ -89,7 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-publish", dest="publish", action="store_false", help="stop after load")
     p.add_argument("--allow-drop", action="store_true", help="accept a drop in row counts against the previous run")
     p.add_argument("--batch-size", type=int, default=200, help="documents per normalize task (default 200)")
+    p.add_argument(
+        "--discover", action="store_true", help="first read the listings of raw/listings.yaml for new reports"
+    )
     runner_options(p)
+
+    p = sub.add_parser(
+        "discover",
+        help="read the listing pages of raw/listings.yaml and propose the reports they link to (the Prefect flow 'discover')",
+    )
+    p.add_argument(
+        "--listing", dest="listing_ids", action="append", metavar="ID", help="only this listing id (repeatable)"
+    )
+    p.add_argument("--offline", action="store_true", help="never touch the network: read the archived listing pages")
+    p.add_argument("--review", action="store_true", help="list the candidates waiting for review and stop")
+
+    p = sub.add_parser("accept", help="accept review candidates into raw/sources.discovered.yaml")
+    p.add_argument("ids", nargs="+", metavar="ID", help="candidate ids from `fazhi discover --review`")
+    p = sub.add_parser("reject", help="reject review candidates (they are never proposed again)")
+    p.add_argument("ids", nargs="+", metavar="ID", help="candidate ids from `fazhi discover --review`")
 
     p = sub.add_parser("fetch", help="download registry urls not yet archived into raw/ (the Prefect flow 'fetch')")
     stage_options(p)
@@ -243,7 +261,7 @@ def cmd_import_text(args: argparse.Namespace) -> int:
     from flows.core.config import load_settings
     from flows.core.lock import run_lock
     from flows.fetch.archive import Archive, import_captured_text
-    from flows.fetch.registry import load_registry
+    from flows.fetch.registry import load_sources
 
     settings = load_settings()
     if not args.path.is_file():
@@ -252,7 +270,7 @@ def cmd_import_text(args: argparse.Namespace) -> int:
         run_lock(settings.warehouse_dir, command="fazhi import-text"),
         storage.synced(settings, reads=("raw",), writes=("raw",)),
     ):
-        sources = {s["source_id"]: s for s in load_registry(settings.registry_path)}
+        sources = {s["source_id"]: s for s in load_sources(settings.registry_path)}
         if args.source_id not in sources:
             raise UserError(
                 f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first"
@@ -262,6 +280,53 @@ def cmd_import_text(args: argparse.Namespace) -> int:
         f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}"
     )
     return EXIT_OK
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    if not args.review:
+        from flows.pipeline import run_command  # Prefect only when discovery runs
+
+        return run_command("discover", args)
+    from flows.core import storage
+    from flows.core.config import load_settings
+    from flows.fetch.discover.state import DiscoveryState
+
+    settings = load_settings()
+    storage.pull(settings, "raw")
+    pending = DiscoveryState.read(settings.raw_dir).pending()
+    for entry in pending:
+        print(
+            f"{entry['candidate_id']}  {entry['listing_id']}  {entry.get('link_date') or '----------'}  "
+            f"{entry.get('link_text')}\n            {entry['url']}\n            why: {entry.get('reason')}"
+        )
+    print(f"fazhi discover: {len(pending)} candidate(s) waiting for review (fazhi accept ID... / fazhi reject ID...)")
+    return EXIT_OK
+
+
+def _decide(accept: bool):
+    def run(args: argparse.Namespace) -> int:
+        from flows.core import storage
+        from flows.core.config import load_settings
+        from flows.core.lock import run_lock
+        from flows.fetch.discover.run import decide
+
+        settings = load_settings()
+        verb = "accept" if accept else "reject"
+        with (
+            run_lock(settings.warehouse_dir, command=f"fazhi {verb}"),
+            storage.synced(settings, reads=("raw",), writes=("raw",)),
+        ):
+            try:
+                lines = decide(settings.raw_dir, args.ids, accept)
+            except LookupError as error:
+                raise UserError(
+                    f"{settings.raw_dir / 'discovery.review.yaml'}: no candidate with id {error} "
+                    f"(see `fazhi discover --review`)"
+                ) from None
+        print("\n".join(lines))
+        return EXIT_OK
+
+    return run
 
 
 def _flow_command(name: str):
@@ -278,6 +343,9 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "sql": cmd_sql,
     "import-text": cmd_import_text,
+    "discover": cmd_discover,
+    "accept": _decide(True),
+    "reject": _decide(False),
     "run": _flow_command("etl"),
     "fetch": _flow_command("fetch"),
     "normalize": _flow_command("normalize"),

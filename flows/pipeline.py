@@ -1,4 +1,5 @@
-"""Prefect flows: ``fetch``, ``normalize``, ``load``, ``publish`` and ``etl`` (all four in order).
+"""Prefect flows: ``discover``, ``fetch``, ``normalize``, ``load``, ``publish`` and ``etl`` (the last four
+in order, discovery first with ``discover=True``).
 
 Tasks are thin wrappers over ``stages`` and work on batches of documents (never one task per
 document, paragraph or metric: a task run costs milliseconds). Flows take paths and ids as
@@ -29,6 +30,14 @@ from flows.normalize.batch import NormalizeItem
 from flows.normalize.document import PARSER_VERSION
 
 SUMMARY_ROWS = [
+    ("listings", "listings read"),
+    ("discover_pages", "listing pages read"),
+    ("discover_links", "links on them"),
+    ("discover_new_candidates", "new candidates"),
+    ("discover_accepted", "accepted into sources.discovered.yaml"),
+    ("discover_review", "waiting for review"),
+    ("discover_known", "already in a registry or the review queue"),
+    ("listings_not_read", "listings not read (see the table)"),
     ("sources", "sources in the registry selection"),
     ("new", "documents fetched (new content)"),
     ("unchanged", "fetched, unchanged"),
@@ -59,6 +68,11 @@ def _settings(root: str | None) -> Settings:
 
 
 # -- tasks ------------------------------------------------------------------------------------
+
+
+@task(name="discover-listings")
+def discover_task(settings: Settings, listing_ids, offline: bool) -> dict:
+    return stages.discover_stage(settings, listing_ids=listing_ids, offline=offline, progress=_progress())
 
 
 @task(name="fetch-sources")
@@ -158,6 +172,41 @@ def _new_run() -> dict:
 # -- flows ------------------------------------------------------------------------------------
 
 
+@flow(name="discover")
+def discover_flow(root: str | None = None, listing_ids: list[str] | None = None, offline: bool = False) -> dict:
+    settings = _settings(root)
+    with run_lock(settings.warehouse_dir):
+        counts = dict(discover_task(settings, listing_ids, offline))
+    _listing_artifact(counts["per_listing"])
+    return _summarise("discover", counts)
+
+
+def _listing_artifact(rows: list[dict]) -> None:
+    """Per listing: pages read, links, new candidates, accepted, waiting for review (and why a
+    listing was not read)."""
+    from prefect.artifacts import create_table_artifact
+
+    create_table_artifact(key="discover-listings", table=rows, description="fazhi discover: per listing")
+
+
+def format_listings(rows: list[dict]) -> str:
+    if not rows:
+        return "fazhi discover: no listings (add some to raw/listings.yaml)"
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    widths["outcome"] = min(widths["outcome"], 60)
+    lines = ["  ".join(f"{c:<{widths[c]}}" for c in columns)]
+    for row in rows:
+        cells = [str(row[c])[: widths[c]] for c in columns]
+        lines.append(
+            "  ".join(
+                f"{cell:<{widths[c]}}" if i < 2 else f"{cell:>{widths[c]}}"
+                for i, (c, cell) in enumerate(zip(columns, cells))
+            )
+        )
+    return "\n".join(lines)
+
+
 @flow(name="fetch", log_prints=False)
 def fetch_flow(
     root: str | None = None, source_ids: list[str] | None = None, refresh: bool = False, offline: bool = False
@@ -200,13 +249,18 @@ def etl_flow(
     batch_size: int = 200,
     runner: str = "default",
     dask_address: str | None = None,
+    discover: bool = False,
 ) -> dict:
     if batch_size < 1:
         raise UserError(f"batch_size must be at least 1, got {batch_size}")
     settings = _settings(root)
     run = _new_run()
     with run_lock(settings.warehouse_dir):
-        counts = dict(fetch_task(settings, source_ids, refresh, offline))
+        counts = {}
+        if discover:
+            counts.update(discover_task(settings, None, offline))
+            _listing_artifact(counts.pop("per_listing"))
+        counts.update(fetch_task(settings, source_ids, refresh, offline))
         counts.update(_normalize(settings, source_ids, batch_size, runner, dask_address))
         run["counts"] = dict(counts)
         loaded = load_task(settings, run, allow_drop)
@@ -247,7 +301,14 @@ def format_summary(name: str, counts: dict) -> str:
 
 # -- the CLI's entry ----------------------------------------------------------------------------
 
-FLOWS = {"fetch": fetch_flow, "normalize": normalize_flow, "load": load_flow, "publish": publish_flow, "etl": etl_flow}
+FLOWS = {
+    "discover": discover_flow,
+    "fetch": fetch_flow,
+    "normalize": normalize_flow,
+    "load": load_flow,
+    "publish": publish_flow,
+    "etl": etl_flow,
+}
 
 
 def run_command(name: str, args) -> int:
@@ -273,7 +334,9 @@ def run_command(name: str, args) -> int:
     if name in ("publish", "etl"):
         params["years"] = args.years
     if name == "etl":
-        params["publish"] = args.publish
+        params.update(publish=args.publish, discover=args.discover)
+    if name == "discover":
+        params.update(listing_ids=args.listing_ids, offline=args.offline)
     flow_fn = FLOWS[name]
     with run_lock(_settings(root).warehouse_dir):  # fail before Prefect starts if another run holds it
         state = flow_fn(**params, return_state=True)
@@ -284,6 +347,8 @@ def run_command(name: str, args) -> int:
         raise RunFailed(f"flow {name} failed: {state.message}")
     counts = state.result()
     _wait_until_recorded(state)
+    if "per_listing" in counts:
+        print(format_listings(counts.pop("per_listing")))
     print(format_summary("run" if name == "etl" else name, counts))
     failed = counts.get("error", 0) + counts.get("quarantined", 0)
     if failed:

@@ -25,8 +25,10 @@ from flows.core.errors import UserError
 from flows.core.lock import run_lock
 from flows.core.progress import Progress
 from flows.fetch.archive import Archive
+from flows.fetch.discover.listings import LISTINGS_NAME, load_listings
+from flows.fetch.discover.run import discover
 from flows.fetch.http import FetchOptions, fetch_sources
-from flows.fetch.registry import load_registry
+from flows.fetch import registry
 from flows.load.warehouse import load_warehouse
 from flows.normalize import document
 from flows.normalize.batch import NormalizeItem, normalize_batch
@@ -58,7 +60,7 @@ def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path
 
 
 def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) -> list[dict]:
-    return _select(load_registry(settings.registry_path), source_ids, settings.registry_path)
+    return _select(registry.load_sources(settings.registry_path), source_ids, settings.registry_path)
 
 
 # -- fetch ------------------------------------------------------------------------------------
@@ -100,6 +102,32 @@ def fetch_stage(
             progress=on_event,
         )
     return {**summary.counts, "sources": total}
+
+
+# -- discover ---------------------------------------------------------------------------------
+
+
+@_under_run_lock
+def discover_stage(settings: Settings, *, listing_ids=None, offline=False, progress: Progress = None) -> dict:
+    """Read the listings of ``raw/listings.yaml`` (all, or ``listing_ids``) and record new candidates.
+    Returns the totals, with one row per listing under ``per_listing``."""
+    with storage.synced(settings, reads=("raw",), writes=("raw",), progress=progress):
+        path = settings.raw_dir / LISTINGS_NAME
+        listings = load_listings(path)
+        if listing_ids:
+            known = {listing["listing_id"] for listing in listings}
+            unknown = [i for i in dict.fromkeys(listing_ids) if i not in known]
+            if unknown:
+                raise UserError(f"{path}: unknown listing id(s): {', '.join(unknown)}")
+            listings = [listing for listing in listings if listing["listing_id"] in set(listing_ids)]
+        result = discover(
+            settings.raw_dir,
+            listings,
+            offline=offline,
+            options=FetchOptions(allow_private_addresses=settings.allow_private_addresses),
+            progress=progress,
+        )
+    return {**result.counts(), "per_listing": [r.row() for r in result.listings]}
 
 
 # -- normalize --------------------------------------------------------------------------------

@@ -100,10 +100,10 @@ def read_manifest(path: Path) -> ManifestRead:
 class Archive:
     """The archive under ``raw_dir`` (objects and manifest). Safe to share between threads."""
 
-    def __init__(self, raw_dir: str | os.PathLike):
+    def __init__(self, raw_dir: str | os.PathLike, manifest_name: str = layout.MANIFEST):
         self.raw_dir = Path(raw_dir)
         self.objects_dir = self.raw_dir / layout.OBJECTS
-        self.manifest_path = self.raw_dir / layout.MANIFEST
+        self.manifest_path = self.raw_dir / manifest_name  # discovery keeps its listing pages' rows apart
         self._append_lock = threading.Lock()
 
     # objects

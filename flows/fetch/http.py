@@ -76,6 +76,7 @@ class FetchOptions:
     user_agent: str | None = None  # default: flows.core.config.USER_AGENT with this version
     trust_env: bool = True  # proxies and CA bundle from the environment, as httpx does
     verify: bool = True
+    redirect_hosts: frozenset[str] | None = None  # hosts a redirect may lead to (None: any); discovery's listings
     transport: httpx.BaseTransport | None = field(default=None, compare=False)
 
     @classmethod
@@ -325,6 +326,9 @@ class _Fetcher:
             if response.status not in _REDIRECT_STATUSES or not location:
                 return response
             following = urljoin(current, location.strip())
+            allowed = self.options.redirect_hosts
+            if allowed is not None and (urlsplit(following).hostname or "").lower() not in allowed:
+                raise _Failure(f"refused: redirect off-site to {following}", final_url=current, status=response.status)
             if following in seen:
                 raise _Failure(
                     f"redirect loop: {current} redirects back to {following}",
@@ -498,6 +502,15 @@ def _client(options: FetchOptions) -> httpx.Client:
     )
 
 
+@contextmanager
+def fetch_session(archive: Archive, options: FetchOptions) -> Iterator[Callable[[dict, dict | None], dict]]:
+    """``fetch_one(source, previous_row) -> row``: one client and one politeness gate shared by every
+    fetch made with it (discovery reads a listing's pages one after another)."""
+    with _client(options) as client:
+        fetcher = _Fetcher(client, options)
+        yield lambda source, previous: _fetch_one(fetcher, archive, source, previous)
+
+
 def fetch_sources(
     sources: list[dict],
     archive: Archive,
@@ -552,12 +565,8 @@ def fetch_sources(
             report(source, None)
 
     if to_fetch:
-        with _client(options) as client, ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
-            fetcher = _Fetcher(client, options)
-            futures = {
-                pool.submit(_fetch_one, fetcher, archive, source, previous[source["source_id"]]): source
-                for source in to_fetch
-            }
+        with fetch_session(archive, options) as fetch_one, ThreadPoolExecutor(max(1, options.workers)) as pool:
+            futures = {pool.submit(fetch_one, source, previous[source["source_id"]]): source for source in to_fetch}
             for future in as_completed(futures):
                 source = futures[future]
                 row = future.result()

@@ -11,6 +11,11 @@ Format::
         notes: null                             # optional
         is_synthetic: false                     # optional, default false
 
+Only ``source_id`` and ``url`` are required: a two-line entry is a whole entry. ``fazhi discover``
+writes the sources it finds to ``raw/sources.discovered.yaml`` in the same format, each with
+``discovered_from`` (the listing's id) and a ``discovery`` mapping (its provenance, kept in the file,
+not in the ``sources`` table); ``load_sources`` reads both files, the hand-written one first.
+
 Every entry is validated against ``schemas/source.schema.json`` after defaults are filled in. The
 file is hand-edited, so errors name the file, the entry (1-based, with its source_id) and the
 field, and all problems are reported at once.
@@ -28,9 +33,19 @@ import yaml
 
 from flows.core import contracts
 
-FIELDS = ("source_id", "url", "issuer", "region_hint", "report_year_hint", "notes", "is_synthetic")
+FIELDS = ("source_id", "url", "issuer", "region_hint", "report_year_hint", "notes", "is_synthetic", "discovered_from")
 REQUIRED = ("source_id", "url")
-DEFAULTS = {"issuer": None, "region_hint": None, "report_year_hint": None, "notes": None, "is_synthetic": False}
+DEFAULTS = {
+    "issuer": None,
+    "region_hint": None,
+    "report_year_hint": None,
+    "notes": None,
+    "is_synthetic": False,
+    "discovered_from": None,
+}
+REGISTRY_NAME = "sources.yaml"
+DISCOVERED_NAME = "sources.discovered.yaml"
+PROVENANCE_KEY = "discovery"  # allowed in the discovered registry only; not a source field
 
 
 class RegistryError(ValueError):
@@ -98,13 +113,13 @@ def url_key(url: str) -> str:
     return f"{scheme}://{netloc}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
 
 
-def _entry_problems(entry: object) -> list[tuple[str, str]]:
+def _entry_problems(entry: object, extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(field, message) for everything wrong with one entry."""
     if not isinstance(entry, dict):
         return [("(entry)", f"expected a mapping of fields, got {type(entry).__name__}")]
     found = []
     for key in entry:
-        if key not in FIELDS:
+        if key not in FIELDS and key not in extra:
             found.append((str(key), f"unknown field (allowed: {', '.join(FIELDS)})"))
     for key in REQUIRED:
         if entry.get(key) is None:
@@ -113,22 +128,28 @@ def _entry_problems(entry: object) -> list[tuple[str, str]]:
         found.append(("url", problem))
     if found:
         return found
-    record = {**DEFAULTS, **entry}
+    record = {**DEFAULTS, **{k: v for k, v in entry.items() if k in FIELDS}}
     for message in contracts.errors(record, "source"):
         field, _, text = message.partition(": ")
         found.append((field, text))
     return found
 
 
-def parse_registry(text: str, name: str = "sources.yaml") -> list[dict]:
-    """The sources in registry text; ``name`` is used in error messages."""
+def strict_yaml(text: str, name: str) -> object:
+    """Safe YAML that refuses a key given twice; a syntax error is a ``RegistryError`` naming the line."""
     try:
-        document = yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise RegistryError([f"{name}:{where} YAML syntax error: {' '.join(str(problem).split())}"]) from None
+
+
+def parse_registry(text: str, name: str = "sources.yaml", *, provenance: bool = False) -> list[dict]:
+    """The sources in registry text; ``name`` is used in error messages. ``provenance``: entries may
+    carry a ``discovery`` mapping (the discovered registry), which is checked and left out."""
+    document = strict_yaml(text, name)
 
     if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
         raise RegistryError([f"{name}: expected a mapping with a 'sources' list"])
@@ -143,7 +164,9 @@ def parse_registry(text: str, name: str = "sources.yaml") -> list[dict]:
     for index, entry in enumerate(document["sources"], start=1):
         source_id = entry.get("source_id") if isinstance(entry, dict) else None
         label = f"{name}: entry {index}" + (f" (source_id {source_id!r})" if source_id is not None else "")
-        entry_problems = _entry_problems(entry)
+        entry_problems = _entry_problems(entry, (PROVENANCE_KEY,) if provenance else ())
+        if provenance and isinstance(entry, dict) and not isinstance(entry.get(PROVENANCE_KEY, {}), dict):
+            entry_problems.append((PROVENANCE_KEY, "expected a mapping"))
         if not entry_problems:
             if source_id in by_id:
                 entry_problems.append(("source_id", f"{source_id!r} already used by entry {by_id[source_id]}"))
@@ -161,12 +184,12 @@ def parse_registry(text: str, name: str = "sources.yaml") -> list[dict]:
     return sources
 
 
-# The last registry parsed, by its bytes: one command reads the registry once per stage, and
+# The registries parsed last, by their bytes: one command reads the registry once per stage, and
 # parsing and checking a registry of 10,000 sources takes seconds (reading and hashing it, milliseconds).
 _parsed: dict[bytes, list[dict]] = {}
 
 
-def load_registry(path: str | os.PathLike) -> list[dict]:
+def load_registry(path: str | os.PathLike, *, provenance: bool = False) -> list[dict]:
     """Every source in the registry file at ``path``, in file order, defaults filled in.
 
     Raises ``RegistryError`` naming the file, entry and field of each problem."""
@@ -179,9 +202,27 @@ def load_registry(path: str | os.PathLike) -> list[dict]:
         raise RegistryError([f"{name}: registry file not found"]) from None
     except UnicodeDecodeError as error:
         raise RegistryError([f"{name}: not UTF-8 text (byte {error.start})"]) from None
-    digest = hashlib.sha256(data).digest()
+    digest = hashlib.sha256(data + (b"\0provenance" if provenance else b"")).digest()
     if digest not in _parsed:
-        sources = parse_registry(text, name)
-        _parsed.clear()
+        sources = parse_registry(text, name, provenance=provenance)
+        if len(_parsed) >= 2:
+            _parsed.clear()
         _parsed[digest] = sources
     return [dict(source) for source in _parsed[digest]]
+
+
+def load_sources(registry_path: str | os.PathLike) -> list[dict]:
+    """The hand-written registry at ``registry_path`` followed by the discovered one beside it
+    (``sources.discovered.yaml``, when it exists). A discovered entry whose source_id or url the
+    hand-written registry already has is left out: the person's entry wins."""
+    registry_path = Path(registry_path)
+    sources = load_registry(registry_path)
+    discovered_path = registry_path.with_name(DISCOVERED_NAME)
+    if not discovered_path.is_file():
+        return sources
+    ids = {s["source_id"] for s in sources}
+    urls = {url_key(s["url"]) for s in sources}
+    for source in load_registry(discovered_path, provenance=True):
+        if source["source_id"] not in ids and url_key(source["url"]) not in urls:
+            sources.append(source)
+    return sources

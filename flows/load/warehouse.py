@@ -927,7 +927,8 @@ def inputs_fingerprint(warehouse_dir: Path, raw_dir: Path, *, code_version: str,
     from flows.normalize.catalog import CATALOG_PATH
 
     digest = hashlib.sha256(f"{code_version}\n{bool(allow_drop)}\n".encode())
-    files = [Path(raw_dir) / "sources.yaml", Path(raw_dir) / "manifest.jsonl", Path(CATALOG_PATH)]
+    files = [Path(raw_dir) / name for name in ("sources.yaml", "sources.discovered.yaml", "manifest.jsonl")]
+    files.append(Path(CATALOG_PATH))
     files += sorted(Path(SCHEMAS_DIR).glob("*.json"))
     files += sorted(DATA_DIR.glob("*"))
     for path in files:
@@ -1054,13 +1055,13 @@ def _load_all(
     *, warehouse_dir: Path, raw_dir: Path, run: dict, allow_drop: bool, progress: Progress, specs: dict[str, TableSpec]
 ) -> dict:
     from flows.fetch.archive import Archive
-    from flows.fetch.registry import load_registry
+    from flows.fetch.registry import load_sources
     from flows.normalize.catalog import catalog_rows
     from flows.normalize.regions import region_table
 
     inputs = LoadInputs(
         staged=StagedFiles(Path(warehouse_dir)),
-        registry=list(load_registry(Path(raw_dir) / "sources.yaml")),
+        registry=list(load_sources(Path(raw_dir) / "sources.yaml")),
         fetches=list(Archive(Path(raw_dir)).rows()),
         catalog=list(catalog_rows()),
         region_table=region_table,

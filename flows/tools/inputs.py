@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flows.core.config import load_settings
 from flows.fetch.archive import Archive
-from flows.fetch.registry import load_registry
+from flows.fetch.registry import load_sources
 from flows.normalize.document import ParseInput, parse_snapshot
 
 SUFFIXES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".txt": "text/plain"}
@@ -52,7 +52,7 @@ def _url_input(url: str) -> ParseInput:
     row = rows[-1]
     hints: dict = {}
     try:
-        for source in load_registry(settings.registry_path):
+        for source in load_sources(settings.registry_path):
             if source["source_id"] == row["source_id"]:
                 hints = source
     except Exception:  # the registry only adds hints; parsing an archived url must not depend on it
