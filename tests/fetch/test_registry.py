@@ -3,7 +3,7 @@ import json
 import pytest
 
 from flows.core.config import PROJECT_DIR
-from flows.fetch.registry import FIELDS, RegistryError, load_registry, parse_registry
+from flows.fetch.registry import FIELDS, RegistryError, load_registry, load_sources, parse_registry
 
 NAME = "raw/sources.yaml"
 
@@ -38,6 +38,7 @@ def test_optional_fields_default_to_null_and_not_synthetic():
             "report_year_hint": None,
             "notes": None,
             "is_synthetic": False,
+            "discovered_from": None,
         }
     ]
 
@@ -141,3 +142,25 @@ def test_reloading_follows_the_file_and_callers_cannot_change_the_next_read(tmp_
     path.write_text("sources:\n  - {source_id: bbb, url: 'ftp://a.example/2'}\n", encoding="utf-8")
     with pytest.raises(RegistryError):
         load_registry(path)
+
+
+def test_discovered_registry_is_read_after_the_hand_written_one_which_wins(tmp_path):
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - source_id: by-hand\n    url: https://a.example/1\n", encoding="utf-8"
+    )
+    (tmp_path / "sources.discovered.yaml").write_text(
+        "sources:\n"
+        "  - source_id: col-2022-aaaaaa\n    url: https://a.example/1\n    discovered_from: col\n"
+        "  - source_id: col-2022-bbbbbb\n    url: https://a.example/2\n    report_year_hint: 2022\n"
+        "    discovered_from: col\n    discovery: {link_text: 某区2022年法治政府建设情况报告, link_date: '2023-03-01'}\n",
+        encoding="utf-8",
+    )
+    sources = load_sources(tmp_path / "sources.yaml")
+    assert [(s["source_id"], s["discovered_from"]) for s in sources] == [("by-hand", None), ("col-2022-bbbbbb", "col")]
+    assert "discovery" not in sources[1] and list(sources[1]) == list(FIELDS)
+
+
+def test_provenance_is_refused_in_the_hand_written_registry():
+    with pytest.raises(RegistryError) as caught:
+        parse_registry("sources:\n  - source_id: a\n    url: https://a.example/1\n    discovery: {}\n", NAME)
+    assert "entry 1 (source_id 'a'): discovery: unknown field" in str(caught.value)

@@ -1,0 +1,51 @@
+"""End to end over loopback: discover -> fetch -> normalize -> load puts a synthetic portal's reports in
+the warehouse, each source with its discovered_from; a two-line hand-written entry loads beside them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+from discover_portal import COLUMN_REPORTS, PDF_PATH, serve_portal
+from loopback import loopback  # noqa: F401  (a fixture)
+
+from flows import stages
+from flows.core.config import PROJECT_DIR, load_settings
+
+
+def test_discovered_reports_reach_the_warehouse_with_their_provenance(loopback, tmp_path):
+    serve_portal(loopback, (PROJECT_DIR / "tests/fixtures/bad/login_wall.html").read_bytes())
+    settings = replace(load_settings().with_root(tmp_path), allow_private_addresses=True)
+    settings.raw_dir.mkdir(parents=True)
+    by_hand = loopback.url(COLUMN_REPORTS[0][0])
+    settings.registry_path.write_text(f"sources:\n  - source_id: jn-2022\n    url: {by_hand}\n", encoding="utf-8")
+    (settings.raw_dir / "listings.yaml").write_text(
+        f"listings:\n  - listing_id: jn-col\n    url: {loopback.url('/col/index.html')}\n"
+        f"    region_hint: 江苏省南京市江宁区\n",
+        encoding="utf-8",
+    )
+
+    found = stages.discover_stage(settings)
+    assert found["discover_accepted"] == 6 and found["discover_known"] == 1  # the hand-written url is not added
+    assert [row["listing"] for row in found["per_listing"]] == ["jn-col"]
+    fetched = stages.fetch_stage(settings)
+    assert fetched["sources"] == 7 and fetched["new"] == 6 and fetched["unsupported"] == 1  # the PDF
+    stages.normalize_stage(settings, workers=1)
+    stages.load_stage(settings, run={"run_id": "discover-e2e"})
+
+    con = duckdb.connect(str(settings.warehouse_dir / "fazhi.duckdb"), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT s.url, s.discovered_from, s.issuer, s.report_year_hint, d.report_year, d.is_report "
+            "FROM sources s LEFT JOIN documents d USING (source_id) ORDER BY s.url"
+        ).fetchall()
+    finally:
+        con.close()
+    by_url = {url: rest for url, *rest in rows}
+    assert by_url[by_hand] == [None, None, None, 2022, True]  # two lines in the registry: hints all null
+    for path, _, date, _ in COLUMN_REPORTS[1:]:
+        discovered_from, _, year_hint, year, is_report = by_url[loopback.url(path)]
+        assert (discovered_from, year_hint, year, is_report) == ("jn-col", int(date[:4]) - 1, int(date[:4]) - 1, True)
+    assert by_url[loopback.url(PDF_PATH)][:2] == ["jn-col", "江宁区人民政府"]
+    assert by_url[loopback.url(PDF_PATH)][3] is None  # archived, not parsed
+    assert len(by_url) == 7
