@@ -69,7 +69,7 @@ def page_one() -> bytes:
         "<div class='page'><a href='index_1.html'>下一页</a><a href='index_2.html'>尾页</a></div>"
         '<script>var countPage = 3; createPageHTML(countPage, 0, "index", "html");</script>'
         "</body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def page_two_gbk() -> bytes:
@@ -93,7 +93,7 @@ def page_three_script() -> bytes:
         f"<script>var data = {data};\nfor (var i = 0; i < data.length; i++) {{ render(data[i]); }}</script>"
         f"<script>document.write('{written}');</script>"
         "<a href='index_1.html'>上一页</a><a href='index.html'>下一页</a></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def city_report_path(n: int) -> str:
@@ -108,7 +108,7 @@ def roundup() -> bytes:
     return (
         "<html><head><meta charset='utf-8'><title>各设区市法治政府建设年度报告</title></head>"
         f"<body><h1>各设区市2022年度法治政府建设情况报告</h1><ul>{items}</ul></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def big() -> bytes:
@@ -118,10 +118,10 @@ def big() -> bytes:
 
 def ajax() -> bytes:
     return (
-        "<html><head><meta charset='utf-8'></head><body><ul id='list'></ul>"
-        "<script>$.ajax({url: '/api/list?channel=12', success: function (d) { render(d); }});</script>"
-        "</body></html>"
-    ).encode("utf-8")
+        b"<html><head><meta charset='utf-8'></head><body><ul id='list'></ul>"
+        b"<script>$.ajax({url: '/api/list?channel=12', success: function (d) { render(d); }});</script>"
+        b"</body></html>"
+    )
 
 
 def report_page(title: str, year: int, issuer: str) -> bytes:
