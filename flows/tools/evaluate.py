@@ -4,6 +4,11 @@ Text is compared after NFKC and whitespace removal (the corpus README's conventi
 scored on every gold document that has the field (a null gold value expects null). Headings match on
 (level, marker + heading); metrics on (value, unit) in text order, on documents whose gold says its
 metric list is complete. Negatives must come out ``is_report: false``.
+
+Discovery's link classifier is scored on the hand-labelled real link texts of
+``tests/fixtures/discover/link_labels.json``: precision of what it accepts on its own (those go to the
+registry unseen), recall of what it proposes (accepted or sent to review: nothing a person would
+want is lost), and the strict precision that counts every candidate sent to review as a claim.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.core.textnorm import nfkc_compact
+from flows.fetch.discover.classify import classify_link
 from flows.normalize.document import ParseInput, parse_snapshot
 
 FIELDS = ["title", "issuer", "region", "region_level", "report_year", "publish_date", "source"]
@@ -42,6 +48,7 @@ class Report:
     negatives: list = field(default_factory=lambda: [0, 0])
     negative_misses: list = field(default_factory=list)
     mapping: dict | None = None
+    links: dict | None = None
     documents: int = 0
 
 
@@ -155,6 +162,7 @@ def evaluate_corpus(corpus_dir: Path) -> Report:
         if doc.gold.get("metrics_complete"):
             _score_metrics(report, doc, result.metrics)
     report.mapping = _mapping_scores()
+    report.links = link_scores()
     return report
 
 
@@ -224,6 +232,37 @@ def _mapping_scores() -> dict | None:
     return score_labels(labels)
 
 
+LINK_LABELS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "discover" / "link_labels.json"
+
+
+def link_scores(path: Path = LINK_LABELS) -> dict | None:
+    """The discovery classifier on hand-labelled real link texts (None when the file is absent)."""
+    if not Path(path).exists():
+        return None
+    items = json.loads(Path(path).read_text(encoding="utf-8"))["items"]
+    counts = defaultdict(int)
+    misses = []
+    for item in items:
+        decision = classify_link(item["text"], item.get("url")).decision
+        is_report = item["label"] == "report"
+        counts["labelled"] += 1
+        counts["reports"] += is_report
+        counts[decision] += 1
+        counts[f"{decision}_reports"] += is_report
+        if (decision == "reject") == is_report or (decision == "review" and not is_report):
+            misses.append((decision, item["label"], item["text"]))
+    accepted, proposed = counts["accept"], counts["accept"] + counts["review"]
+    return {
+        **counts,
+        "precision": counts["accept_reports"] / accepted if accepted else 0.0,
+        "recall": (counts["accept_reports"] + counts["review_reports"]) / counts["reports"]
+        if counts["reports"]
+        else 0.0,
+        "strict_precision": (counts["accept_reports"] + counts["review_reports"]) / proposed if proposed else 0.0,
+        "misses": misses,
+    }
+
+
 def _ratio(correct: int, total: int) -> str:
     return f"{correct / total:.3f}" if total else "  n/a"
 
@@ -256,6 +295,12 @@ def format_report(report: Report, misses: int = 40) -> str:
         m = report.mapping
         lines.append(f"{'catalog mapping precision':<34}{m['precision']:>8.3f}{m.get('assigned', 0):>8}")
         lines.append(f"{'catalog mapping recall':<34}{m['recall']:>8.3f}{m.get('labelled', 0):>8}")
+    if report.links:
+        k = report.links
+        lines.append(f"{'links: precision (accepted)':<34}{k['precision']:>8.3f}{k['accept']:>8}")
+        lines.append(f"{'links: recall (accepted+review)':<34}{k['recall']:>8.3f}{k['reports']:>8}")
+        lines.append(f"{'links: strict precision':<34}{k['strict_precision']:>8.3f}{k['accept'] + k['review']:>8}")
+        lines.append(f"{'links: sent to review':<34}{k['review']:>8}{k['labelled']:>8}")
     lines.append(f"{'reports is_report=true':<34}{_ratio(*report.reports):>8}{report.reports[1]:>8}")
     lines.append(f"{'negatives is_report=false':<34}{_ratio(*report.negatives):>8}{report.negatives[1]:>8}")
 
@@ -270,6 +315,8 @@ def format_report(report: Report, misses: int = 40) -> str:
         lines.append(f"  metric {what:<14} {doc:<22} {span!r} {detail}")
     for name in report.negative_misses:
         lines.append(f"  is_report      {name}")
+    for decision, label, text in (report.links or {}).get("misses", [])[:misses]:
+        lines.append(f"  link {decision:<9} {label:<7} {text}")
     if len(lines) == 1:
         lines.append("  none")
     header = (

@@ -2,7 +2,7 @@
 
 ``classify_link(text, url)`` returns a ``Verdict``: ``accept`` (a report: the topic 法治政府建设 /
 法治建设 / 依法行政, a report word 报告 / 情况 / 总结, a report year, and none of the near misses),
-``review`` (looks like one but something is missing or unusual: no year, a multi-year summary) or
+``review`` (looks like one but something is missing: no year, no issuer in a bare title) or
 ``reject`` with the reason. Near misses are the documents portals list beside the reports:
 interpretations (解读), notices and circulars (通知, 通报, 公告, 公示), work points, plans and schemes
 (工作要点, 实施方案, 计划), assessments and inspections (考核, 评估, 督察), white papers, the other
@@ -37,7 +37,7 @@ _NEAR_MISSES: tuple[tuple[str, str], ...] = (
     (r"述法|述职|第一责任人", "an official's duty report (述法/述职)"),
     (r"白皮书|蓝皮书", "a white paper"),
     (r"督察|督查|巡察|检查", "an inspection"),
-    (r"考核|考评|评估|测评|评议|评价|指数", "an assessment"),
+    (r"考核|考评|评估|测评|评议|评价|指数|自查|自评", "an assessment"),
     (r"示范|创建|先进|典型|案例|评选|表彰|名单|命名", "a model-site campaign or an award"),
     (r"工作要点|要点|实施方案|方案|计划|规划|纲要|任务分工|工作安排|重点任务|清单|台账", "a plan or work points"),
     (
@@ -58,8 +58,13 @@ _PLANS_TAIL_RE = re.compile(
     r"(?:情况|报告|总结)(?:及|和|暨|与|、)(?:\d{4}年(?:度)?)?.{0,12}(?:打算|安排|计划|思路|重点)$"
 )
 # A summary of several years (五年, 十四五, 2018-2022年) is not the annual report.
-_MULTI_YEAR_RE = re.compile(r"[三五十]年|十[三四五]五|\d{4}\s*[-—~至到]\s*\d{4}年|中期|以来")
+_MULTI_YEAR_RE = re.compile(
+    r"(?<![〇零○O一二三四五六七八九])[三五十]年(?!度)|十[三四五]五|\d{4}\s*[-—~至到]\s*\d{4}年|中期|以来"
+)
 
+# A year's sub-column of a report column reads like a bare title: a year and the report's name, no
+# issuer, no 关于...情况 (2022年法治政府建设年度报告); a person decides.
+_BARE_TITLE_RE = re.compile(r"^(?:(?:19|20)\d{2}年度?)?法治政府建设(?:年度)?报告$")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _ZH_DIGITS = {"〇": "0", "零": "0", "○": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5"}
 _ZH_DIGITS |= {"六": "6", "七": "7", "八": "8", "九": "9"}
@@ -100,14 +105,13 @@ def is_attachment_url(url: str | None) -> bool:
 
 
 def link_title(text: str | None) -> str:
-    """The link's text as a title: NFKC, whitespace removed, an attachment prefix (附件1:) and a
+    """The link's text as a title: NFKC, whitespace runs as one space, an attachment prefix (附件1:) and a
     file extension dropped, surrounding quotes and 《》 removed, a truncation mark (... / …) dropped."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(text.split())
+    text = " ".join(unicodedata.normalize("NFKC", text or "").split())
     text = _ATTACHMENT_PREFIX_RE.sub("", text)
     text = _EXTENSION_RE.sub("", text)
     text = text.rstrip(".…")
-    return text.strip("《》\"'“”「」[]【】")
+    return text.strip("《》\"'“”「」[]【】 ")
 
 
 def report_year(title: str) -> int | None:
@@ -138,7 +142,7 @@ def classify_link(text: str | None, url: str | None = None) -> Verdict:
     fuller one) and its url (only to tell an attachment)."""
     attachment = is_attachment_url(url)
     title = link_title(text)
-    folded = fold(title)
+    folded = fold(title).replace(" ", "")  # the rules' view: no spaces (年度 法治 政府 ...)
     if len(folded) < 4:
         return Verdict("reject", "no title in the link text", is_attachment=attachment)
     if not _TOPIC_RE.search(folded):
@@ -157,9 +161,11 @@ def classify_link(text: str | None, url: str | None = None) -> Verdict:
     if not _REPORT_RE.search(folded):
         return Verdict("reject", "no report word (报告/情况/总结)", year, issuer, attachment)
     if _MULTI_YEAR_RE.search(head):
-        return Verdict("review", "a summary of several years, not one year's report", year, issuer, attachment)
+        return Verdict("reject", "a summary of several years, not one year's report", year, issuer, attachment)
     if year is None:
         return Verdict("review", "no report year in the link text", None, issuer, attachment)
+    if _BARE_TITLE_RE.match(head):
+        return Verdict("review", "no issuer in the link text (a year's column, or a report)", year, issuer, attachment)
     return Verdict("accept", "annual report title", year, issuer, attachment)
 
 
