@@ -30,7 +30,7 @@ from flows.normalize.batch import NormalizeItem
 from flows.normalize.document import PARSER_VERSION
 
 SUMMARY_ROWS = [
-    ("listings", "listings read"),
+    ("listings", "listings in the selection"),
     ("discover_pages", "listing pages read"),
     ("discover_links", "links on them"),
     ("discover_new_candidates", "new candidates"),

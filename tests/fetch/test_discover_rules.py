@@ -126,3 +126,19 @@ def test_listings_registry_defaults_and_errors():
     assert "entry 1 (listing_id 'Bad Id'): url: 'file:///etc/passwd' is not an http(s) URL" in text
     assert "entry 2 (listing_id 'b'): link_pattern: not a regular expression" in text
     assert parse_listings("listings:\n") == [] and parse_listings("") == []
+
+
+def test_shipped_listings_are_real_varied_and_each_says_where_it_was_seen():
+    from flows.core.config import PROJECT_DIR
+    from flows.fetch.discover.listings import load_listings
+
+    path = PROJECT_DIR / "raw" / "listings.yaml"
+    listings = load_listings(path)
+    assert len(listings) >= 30
+    provinces = {listing["region_hint"][:2] for listing in listings if listing["region_hint"]}
+    assert len(provinces) >= 10, provinces
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if line.strip().startswith("- listing_id:"):
+            assert lines[number - 1].strip().startswith("#"), f"line {number + 1}: no comment saying where it was seen"
+    assert all(".gov.cn" in listing["url"] for listing in listings)

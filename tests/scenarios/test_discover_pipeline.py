@@ -3,9 +3,11 @@ the warehouse, each source with its discovered_from; a two-line hand-written ent
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 
 import duckdb
+import pytest
 from discover_portal import COLUMN_REPORTS, PDF_PATH, serve_portal
 from loopback import loopback  # noqa: F401  (a fixture)
 
@@ -49,3 +51,28 @@ def test_discovered_reports_reach_the_warehouse_with_their_provenance(loopback, 
     assert by_url[loopback.url(PDF_PATH)][:2] == ["jn-col", "江宁区人民政府"]
     assert by_url[loopback.url(PDF_PATH)][3] is None  # archived, not parsed
     assert len(by_url) == 7
+
+
+@pytest.mark.flow
+def test_discover_flow_offline_on_a_fresh_clone_reports_the_shipped_listings_as_not_yet_fetched(
+    prefect_harness, tmp_path
+):
+    from prefect.client.orchestration import get_client
+
+    from flows.fetch.discover.listings import load_listings
+    from flows.pipeline import discover_flow, format_listings
+
+    shutil.copytree(PROJECT_DIR / "raw", tmp_path / "raw")
+    before = sorted(p.name for p in (tmp_path / "raw").iterdir())
+    shipped = load_listings(tmp_path / "raw" / "listings.yaml")
+    counts = discover_flow(root=str(tmp_path), offline=True)
+    rows = counts["per_listing"]
+    assert [row["listing"] for row in rows] == [listing["listing_id"] for listing in shipped]
+    assert {row["outcome"] for row in rows} == {"not yet fetched"}
+    assert counts["listings"] == len(shipped) >= 30 and counts["listings_not_read"] == len(shipped)
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == before  # nothing written
+    assert "not yet fetched" in format_listings(rows).splitlines()[1]
+    with get_client(sync_client=True) as client:
+        artifact = client.read_latest_artifacts()
+    keys = {a.key for a in artifact}
+    assert {"discover-listings", "discover-summary"} <= keys
