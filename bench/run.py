@@ -613,6 +613,15 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
     return "\n".join(lines) + "\n"
 
 
+def _kept_sections(path: Path) -> str:
+    """Sections other benchmarks wrote into RESULTS.md between their markers (bench/discover.py)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    begin, end = "<!-- discover:begin -->", "<!-- discover:end -->"
+    if begin in text and end in text:
+        return "\n" + text[text.index(begin) : text.index(end) + len(end)] + "\n"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000", help="comma-separated corpus sizes (documents)")
@@ -643,7 +652,9 @@ def main(argv: list[str] | None = None) -> int:
         saved = json.loads(Path(args.from_json).read_text())
         args.seed, args.batch_size = saved.get("seed", args.seed), saved.get("batch_size", args.batch_size)
         Path(args.output).write_text(
-            render(saved["info"], saved["runs"], saved["trivial"], saved["fetch"], args), encoding="utf-8"
+            render(saved["info"], saved["runs"], saved["trivial"], saved["fetch"], args)
+            + _kept_sections(Path(args.output)),
+            encoding="utf-8",
         )
         return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -677,8 +688,9 @@ def main(argv: list[str] | None = None) -> int:
                 default=str,
             )
         )
-        Path(args.output).write_text(render(info, runs, trivial, fetch, args), encoding="utf-8")
+        Path(args.output).write_text(render(info, runs, trivial, fetch, args) + kept, encoding="utf-8")
 
+    kept = _kept_sections(Path(args.output))
     save()
     for size in sizes:
         runs.append(bench_size(size, work, args, env))

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from flows.core.atomic import write_atomic
-from flows.fetch.registry import DISCOVERED_NAME, REGISTRY_NAME, load_registry, strict_yaml, url_key
+from flows.fetch.registry import DISCOVERED_NAME, REGISTRY_NAME, load_registry, registry_entries, strict_yaml, url_key
 
 REVIEW_NAME = "discovery.review.yaml"
 LISTING_MANIFEST_NAME = "listings.manifest.jsonl"
@@ -65,9 +65,11 @@ class DiscoveryState:
         human = load_registry(registry) if registry.is_file() else []
         discovered_path = raw_dir / DISCOVERED_NAME
         if discovered_path.is_file():
-            load_registry(discovered_path, provenance=True)  # validates; the raw entries keep provenance
-            state.discovered = list(_read_list(discovered_path, "sources"))
-        state.review = list(_read_list(raw_dir / REVIEW_NAME, "candidates"))
+            document = _read(discovered_path)
+            registry_entries(document, str(discovered_path), provenance=True)  # validates; entries keep provenance
+            state.discovered = _items(document, "sources")
+        review_path = raw_dir / REVIEW_NAME
+        state.review = _items(_read(review_path), "candidates") if review_path.is_file() else []
         for entry in [*human, *state.discovered]:
             state.known.add(url_key(entry["url"]))
             state.source_ids.add(entry["source_id"])
@@ -103,14 +105,16 @@ class DiscoveryState:
         self.changed = False
 
 
-def _read_list(path: Path, key: str) -> list[dict]:
-    if not path.is_file():
-        return []
-    document = strict_yaml(path.read_text(encoding="utf-8"), str(path))
-    items = (document or {}).get(key) if isinstance(document, dict) else None
+def _read(path: Path) -> object:
+    return strict_yaml(path.read_text(encoding="utf-8"), str(path), strict=False)  # written by the machine
+
+
+def _items(document: object, key: str) -> list[dict]:
+    items = document.get(key) if isinstance(document, dict) else None
     return [item for item in items or [] if isinstance(item, dict)]
 
 
 def _write(path: Path, header: str, document: dict) -> None:
-    body = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    body = yaml.dump(document, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1000)
     write_atomic(path, (header + body).encode("utf-8"), suffix=".yaml")
