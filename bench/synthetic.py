@@ -621,8 +621,7 @@ def write_archive(
     Every ``validate_every``-th manifest row is checked against ``schemas/fetch.schema.json`` (all
     rows come from one function; checking each costs 0.5 ms, a third of the time at 50,000 pages).
     Refuses a root whose ``raw/`` already has a registry or manifest."""
-    from flows.core import contracts
-    from flows.core import layout
+    from flows.core import contracts, layout
     from flows.fetch.archive import extension_for
 
     raw = Path(root) / "raw"

@@ -72,7 +72,7 @@ def _settings(root: str | None) -> Settings:
 
 @task(name="discover-listings")
 def discover_task(settings: Settings, listing_ids, offline: bool) -> dict:
-    return stages.discover_stage(settings, listing_ids=listing_ids, offline=offline, progress=_progress())
+    return stages.discover_stage(settings, listing_ids=listing_ids, offline=offline, progress=terminal)
 
 
 @task(name="fetch-sources")

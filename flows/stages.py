@@ -24,11 +24,11 @@ from flows.core.config import Settings
 from flows.core.errors import UserError
 from flows.core.lock import run_lock
 from flows.core.progress import Progress
+from flows.fetch import registry
 from flows.fetch.archive import Archive
 from flows.fetch.discover.listings import LISTINGS_NAME, load_listings
 from flows.fetch.discover.run import discover
 from flows.fetch.http import FetchOptions, fetch_sources
-from flows.fetch import registry
 from flows.load.warehouse import load_warehouse
 from flows.normalize import document
 from flows.normalize.batch import NormalizeItem, normalize_batch

@@ -11,6 +11,10 @@ from __future__ import annotations
 REGISTRY = "sources.yaml"  # the human registry of what to fetch
 MANIFEST = "manifest.jsonl"  # one row per fetch attempt, append-only
 OBJECTS = "objects"  # content-addressed snapshots (paths: fetch.archive)
+LISTINGS = "listings.yaml"  # the human registry of listing pages to discover reports on
+DISCOVERED = "sources.discovered.yaml"  # sources found by discovery (machine-written; read after REGISTRY)
+REVIEW = "discovery.review.yaml"  # discovery's uncertain candidates and the decisions taken on them
+LISTINGS_MANIFEST = "listings.manifest.jsonl"  # one row per fetch of a listing page or robots.txt
 
 # warehouse/: everything rebuilt from raw/ (normalize, load)
 STAGING = "staging"  # one JSON file per normalized document (paths: normalize.staging)

@@ -72,7 +72,7 @@ BACKEND_PACKAGES = {
 
 _RELEASE_VERSION_FILE = re.compile(r"^\d{4}/\d{4}\.\d+/")
 _LAST = {
-    "raw": (layout.MANIFEST,),
+    "raw": (layout.LISTINGS_MANIFEST, layout.MANIFEST),
     "warehouse": (layout.LOAD_FINGERPRINT,),
     "releases": (layout.LATEST, layout.INDEX_PAGE),
 }
@@ -316,7 +316,7 @@ def _settle(remote: Remote, state: _State, rel: str, temp: Path, token: str) -> 
     known = state.remote.get(rel)
     if local_sha is None or local_sha == remote_sha:
         os.replace(temp, target)
-    elif remote.name == "raw" and rel == layout.MANIFEST:
+    elif remote.name == "raw" and rel in (layout.MANIFEST, layout.LISTINGS_MANIFEST):  # both append-only
         write_atomic(target, merge_manifest(temp.read_bytes(), target.read_bytes()), suffix=".jsonl")
     elif remote.name == "raw" and rel == layout.REGISTRY and known and local_sha != known[1]:
         raise UserError(

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from flows.core import contracts
+from flows.core import contracts, layout
 
 FIELDS = ("source_id", "url", "issuer", "region_hint", "report_year_hint", "notes", "is_synthetic", "discovered_from")
 REQUIRED = ("source_id", "url")
@@ -43,8 +43,8 @@ DEFAULTS = {
     "is_synthetic": False,
     "discovered_from": None,
 }
-REGISTRY_NAME = "sources.yaml"
-DISCOVERED_NAME = "sources.discovered.yaml"
+REGISTRY_NAME = layout.REGISTRY
+DISCOVERED_NAME = layout.DISCOVERED
 PROVENANCE_KEY = "discovery"  # allowed in the discovered registry only; not a source field
 
 

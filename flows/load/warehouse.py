@@ -61,6 +61,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows import __version__
+from flows.core import layout
 from flows.core.atomic import write_atomic
 from flows.core.config import DATA_DIR, SCHEMAS_DIR
 from flows.core.crash_points import crash_point
@@ -927,7 +928,7 @@ def inputs_fingerprint(warehouse_dir: Path, raw_dir: Path, *, code_version: str,
     from flows.normalize.catalog import CATALOG_PATH
 
     digest = hashlib.sha256(f"{code_version}\n{bool(allow_drop)}\n".encode())
-    files = [Path(raw_dir) / name for name in ("sources.yaml", "sources.discovered.yaml", "manifest.jsonl")]
+    files = [Path(raw_dir) / name for name in (layout.REGISTRY, layout.DISCOVERED, layout.MANIFEST)]
     files.append(Path(CATALOG_PATH))
     files += sorted(Path(SCHEMAS_DIR).glob("*.json"))
     files += sorted(DATA_DIR.glob("*"))

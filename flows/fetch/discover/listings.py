@@ -21,10 +21,10 @@ import os
 import re
 from pathlib import Path
 
-from flows.core import contracts
+from flows.core import contracts, layout
 from flows.fetch.registry import RegistryError, strict_yaml, url_key, url_problem
 
-LISTINGS_NAME = "listings.yaml"
+LISTINGS_NAME = layout.LISTINGS
 DEFAULTS = {
     "issuer_hint": None,
     "region_hint": None,

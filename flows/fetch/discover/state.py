@@ -20,11 +20,12 @@ from pathlib import Path
 
 import yaml
 
+from flows.core import layout
 from flows.core.atomic import write_atomic
 from flows.fetch.registry import DISCOVERED_NAME, REGISTRY_NAME, load_registry, registry_entries, strict_yaml, url_key
 
-REVIEW_NAME = "discovery.review.yaml"
-LISTING_MANIFEST_NAME = "listings.manifest.jsonl"
+REVIEW_NAME = layout.REVIEW
+LISTING_MANIFEST_NAME = layout.LISTINGS_MANIFEST
 
 _DISCOVERED_HEADER = """\
 # Written by `fazhi discover` (and `fazhi accept`): sources found on the listings of raw/listings.yaml.
