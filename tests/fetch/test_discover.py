@@ -169,3 +169,20 @@ def test_offline_reads_the_archive_and_reports_unfetched_listings(loopback, tmp_
 
 def test_listing_ids_are_in_the_listings_of_the_portal():
     assert set(LISTINGS) == {e["listing_id"] for e in listing_entries(type("S", (), {"url": lambda self, p: p})())}
+
+
+def test_link_pattern_sends_an_odd_column_title_to_review(loopback, tmp_path):
+    from loopback import Reply
+
+    odd = "<html><head><meta charset='utf-8'></head><body><ul><li><a href='/odd/1.html'>区政府年度工作报告（法治篇）</a></li><li><a href='/odd/2.html'>区政府工作报告</a></li></ul></body></html>"
+    loopback.route("/odd/index.html", Reply(200, odd.encode(), {"Content-Type": "text/html; charset=utf-8"}))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (listing,) = listing_entries(loopback, ["gone"])
+    listing = {**listing, "listing_id": "odd", "url": loopback.url("/odd/index.html"), "link_pattern": "法治篇"}
+    result = discover(raw, [listing], options=FAST)
+    assert (result.listings[0].accepted, result.listings[0].review) == (0, 1)
+    (entry,) = yaml.safe_load((raw / REVIEW_NAME).read_text(encoding="utf-8"))["candidates"]
+    assert entry["url"] == loopback.url("/odd/1.html") and entry["reason"].startswith(
+        "matches the listing's link_pattern"
+    )

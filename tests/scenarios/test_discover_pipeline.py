@@ -76,3 +76,31 @@ def test_discover_flow_offline_on_a_fresh_clone_reports_the_shipped_listings_as_
         artifact = client.read_latest_artifacts()
     keys = {a.key for a in artifact}
     assert {"discover-listings", "discover-summary"} <= keys
+
+
+def test_review_queue_from_the_command_line(loopback, tmp_path, monkeypatch, capsys):
+    from flows.cli import main
+    from flows.fetch.discover.run import discover
+    from flows.fetch.http import FetchOptions
+
+    serve_portal(loopback, (PROJECT_DIR / "tests/fixtures/bad/login_wall.html").read_bytes())
+    monkeypatch.setenv("FAZHI_ROOT", str(tmp_path))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    listing = {"listing_id": "jn-col", "url": loopback.url("/col/index.html"), "issuer_hint": None}
+    listing |= {"region_hint": None, "max_pages": 10, "link_pattern": None, "kind": "page", "notes": None}
+    options = FetchOptions(per_host_delay=0.0, retries=0, allow_private_addresses=True, trust_env=False)
+    discover(raw, [listing], options=options)
+
+    assert main(["discover", "--review"]) == 0
+    out = capsys.readouterr().out
+    assert "江宁区法治政府建设工作情况报告" in out and "1 candidate(s) waiting for review" in out
+    candidate_id = out.split()[0]
+    assert main(["accept", candidate_id[:6]]) == 0
+    assert capsys.readouterr().out.startswith(f"{candidate_id}: accepted as jn-col-nd-")
+    assert main(["reject", "zzzzzz"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fazhi reject: error: ") and "no candidate with id zzzzzz" in err and "\n" not in err
+    assert main(["discover", "--review"]) == 0
+    assert "0 candidate(s) waiting for review" in capsys.readouterr().out
