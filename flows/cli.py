@@ -289,10 +289,13 @@ def cmd_discover(args: argparse.Namespace) -> int:
         return run_command("discover", args)
     from flows.core import storage
     from flows.core.config import load_settings
+    from flows.core.lock import run_lock
     from flows.fetch.discover.state import DiscoveryState
 
     settings = load_settings()
-    storage.pull(settings, "raw")
+    if settings.raw_url:  # raw/ lives at a URL: bring the working copy up to date first
+        with run_lock(settings.warehouse_dir, command="fazhi discover --review"):
+            storage.pull(settings, "raw")
     pending = DiscoveryState.read(settings.raw_dir).pending()
     for entry in pending:
         print(
@@ -320,7 +323,7 @@ def _decide(accept: bool):
                 lines = decide(settings.raw_dir, args.ids, accept)
             except LookupError as error:
                 raise UserError(
-                    f"{settings.raw_dir / 'discovery.review.yaml'}: no candidate with id {error} "
+                    f"{settings.raw_dir / layout.REVIEW}: no candidate with id {error} "
                     f"(see `fazhi discover --review`)"
                 ) from None
         print("\n".join(lines))
