@@ -323,8 +323,7 @@ def _decide(accept: bool):
                 lines = decide(settings.raw_dir, args.ids, accept)
             except LookupError as error:
                 raise UserError(
-                    f"{settings.raw_dir / layout.REVIEW}: no candidate with id {error} "
-                    f"(see `fazhi discover --review`)"
+                    f"{settings.raw_dir / layout.REVIEW}: no candidate with id {error} (see `fazhi discover --review`)"
                 ) from None
         print("\n".join(lines))
         return EXIT_OK
