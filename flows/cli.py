@@ -3,23 +3,35 @@
 Exit status: 0 everything succeeded; 1 the run finished but some items failed (fetch errors,
 quarantined pages, unreadable inputs) — the summary says which; 2 a user error (bad option, invalid
 registry, missing file) with a one-line message; 3 a data check failed (the offending rows are
-printed); 130 interrupted. ``--debug`` shows tracebacks.
+printed); 130 interrupted. Errors classify themselves (``core.errors.FazhiError.exit_code``);
+``--debug`` shows tracebacks and Prefect's logs.
 
-Prefect is imported only by the commands that run flows, so ``fazhi parse`` and ``fazhi sql`` start fast.
+The project root is ``--root``, else ``FAZHI_ROOT``, else the nearest ancestor of the working
+directory holding ``raw/sources.yaml`` (``config.find_root``); ``fazhi init DIR`` makes a new one.
+
+Prefect is imported only by the commands that run flows, so ``fazhi parse`` and ``fazhi sql`` start fast;
+those commands check their inputs first (``check_inputs``: light modules only, not ``stages``), so that
+a user error is reported in well under a second, before Prefect starts and before anything is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from flows import __version__
 from flows.core import layout
-from flows.core.errors import RunFailed, UserError
+from flows.core.config import ROOT_ENV, ROOT_MARKER, Settings, default_corpus_dir, load_settings, project_root
+from flows.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER, FazhiError, UserError
+from flows.fetch import registry
+from flows.fetch.archive import Archive, import_captured_text
+from flows.publish.releases import publishable_years
 
-EXIT_OK, EXIT_FAILED, EXIT_USER, EXIT_CHECK, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# Commands that work without a project: parsing files, scoring the parser, making a project.
+NO_PROJECT = frozenset({"parse", "evaluate", "init"})
 
 
 def _years(value: str) -> list[int]:
@@ -54,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--root",
         type=Path,
-        help="project data root holding raw/, warehouse/, releases/ (default: the checkout, or $FAZHI_ROOT)",
+        help="project root holding raw/, warehouse/, releases/ (default: $FAZHI_ROOT, else the nearest "
+        "directory from here upwards holding raw/sources.yaml)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -113,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     stage_options(p)
     p.add_argument("--offline", action="store_true", help="never touch the network; report what raw/ holds")
     p.add_argument("--refresh", action="store_true", help="re-fetch every source (conditional GET)")
+
+    p = sub.add_parser("init", help="create a new project: a sources registry with an example, an empty archive")
+    p.add_argument("directory", type=Path, nargs="?", default=Path("."), help="where (default: here)")
 
     p = sub.add_parser(
         "import-text",
@@ -173,34 +189,30 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USER
-    if args.root:
-        import os
-
-        os.environ["FAZHI_ROOT"] = str(args.root.resolve())
     try:
+        if args.root:
+            os.environ[ROOT_ENV] = str(args.root.resolve())
+        elif args.command not in NO_PROJECT:
+            # Found once here, so that the flows, their worker processes and Prefect's home agree.
+            os.environ[ROOT_ENV] = str(project_root())
         return COMMANDS[args.command](args) or EXIT_OK
     except KeyboardInterrupt:
         print("fazhi: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # user mistakes are one line; anything else too, unless --debug
+    except Exception as exc:  # fazhi's own errors are their message; anything else too, unless --debug
         if args.debug:
             raise
-        code = _exit_code(exc)
-        kind = "error" if code == EXIT_USER else "failed"
-        print(f"fazhi {args.command}: {kind}: {exc}", file=sys.stderr)
-        if code not in (EXIT_USER, EXIT_FAILED, EXIT_CHECK):
-            print("(run again with --debug for the traceback)", file=sys.stderr)
-        return code
+        return report_error(args.command, exc)
 
 
-def _exit_code(exc: Exception) -> int:
-    if isinstance(exc, (UserError, RunFailed)):
-        return exc.exit_code
-    if type(exc).__name__ == "DataCheckError":
-        return EXIT_CHECK
-    if type(exc).__name__ in ("RegistryError", "CatalogError"):
-        return EXIT_USER
-    return EXIT_FAILED
+def report_error(command: str, exc: Exception) -> int:
+    """Print ``exc`` for the person running ``fazhi COMMAND``; return the exit status it classifies."""
+    code = exc.exit_code if isinstance(exc, FazhiError) else EXIT_FAILED
+    kind = "error" if code == EXIT_USER else "failed"
+    print(f"fazhi {command}: {kind}: {exc}", file=sys.stderr)
+    if not isinstance(exc, FazhiError):
+        print("(unexpected: run again with --debug for the traceback)", file=sys.stderr)
+    return code
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -227,10 +239,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from flows.core.config import load_settings
     from flows.tools.evaluate import evaluate_corpus, format_report
 
-    corpus = args.corpus or load_settings().corpus_dir
+    corpus = args.corpus or Path(os.environ.get("FAZHI_CORPUS_DIR") or default_corpus_dir())
     if not Path(corpus).is_dir():
         raise UserError(f"corpus directory not found: {corpus} (pass --corpus DIR)")
     report = evaluate_corpus(Path(corpus))
@@ -238,8 +249,58 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- before a flow starts --------------------------------------------------------------------
+
+# What reads the registry: flows by name (``pipeline.FLOWS``) and ``fazhi import-text``.
+_REGISTRY_READERS = frozenset({"etl", "fetch", "normalize", "load", "import-text"})
+
+
+def check_inputs(settings: Settings, flow: str, *, source_ids=None, years=None) -> None:
+    """Raise the ``UserError`` the flow ``flow`` would raise on its inputs, before it starts: no
+    registry, an invalid registry or an unknown source id; for ``publish``, no warehouse or a year
+    without reports. Reads only (no lock, no ``.prefect/``); the stages check the same again under
+    the run lock. A root at a URL is left to the stages (checking it would mean pulling it)."""
+    if flow in _REGISTRY_READERS and not settings.raw_url:
+        if not settings.registry_path.is_file():
+            hint = (
+                f"{settings.root} is not a fazhi project: create one with `fazhi init {settings.root}`"
+                if settings.registry_path == settings.root / ROOT_MARKER
+                else "FAZHI_RAW_DIR names a directory without a registry"
+            )
+            raise UserError(f"{settings.registry_path}: no sources registry; {hint}")
+        # The hand-written and discovered registries, parsed once per process: the flow's stages reuse
+        # the parse (``registry.load_registry`` keeps it by the file's bytes).
+        registry.select_sources(registry.load_sources(settings.registry_path), source_ids, settings.registry_path)
+    if flow == "publish" and not settings.warehouse_url:
+        publishable_years(settings.warehouse_dir, years)
+
+
+def init_project(directory: Path) -> Path:
+    """A new project in ``directory``: the registry (its format explained, an example entry
+    commented out) and an empty archive. Refuses a directory that already has a registry.
+    Returns the registry's path."""
+    root = Path(directory).resolve()
+    registry_path = root / ROOT_MARKER
+    if registry_path.exists():
+        raise UserError(f"{registry_path} exists: {root} is already a fazhi project; nothing was changed")
+    if root.exists() and not root.is_dir():
+        raise UserError(f"{root} is not a directory")
+    Archive(registry_path.parent).create()
+    registry_path.write_text(registry.TEMPLATE, encoding="utf-8")
+    return registry_path
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    registry_path = init_project(args.directory)
+    root = registry_path.parent.parent
+    print(
+        f"fazhi init: a new project in {root}: add sources to {registry_path} (an example entry is there, "
+        f"commented out), then run `fazhi run` inside {root}"
+    )
+    return EXIT_OK
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
-    from flows.core.config import load_settings
     from flows.tools.sql import run_query
 
     settings = load_settings()
@@ -258,19 +319,17 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def cmd_import_text(args: argparse.Namespace) -> int:
     from flows.core import storage
-    from flows.core.config import load_settings
     from flows.core.lock import run_lock
-    from flows.fetch.archive import Archive, import_captured_text
-    from flows.fetch.registry import load_sources
 
     settings = load_settings()
     if not args.path.is_file():
         raise UserError(f"{args.path}: file not found")
+    check_inputs(settings, "import-text")  # before the lock: a root without a registry gets no lock file
     with (
         run_lock(settings.warehouse_dir, command="fazhi import-text"),
         storage.synced(settings, reads=("raw",), writes=("raw",)),
     ):
-        sources = {s["source_id"]: s for s in load_sources(settings.registry_path)}
+        sources = {s["source_id"]: s for s in registry.load_sources(settings.registry_path)}
         if args.source_id not in sources:
             raise UserError(
                 f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first"
@@ -333,7 +392,16 @@ def _decide(accept: bool):
 
 def _flow_command(name: str):
     def run(args: argparse.Namespace) -> int:
-        from flows.pipeline import run_command
+        if name != "serve":
+            check_inputs(
+                load_settings(),
+                name,
+                source_ids=getattr(args, "source_ids", None),
+                years=args.years if name == "publish" else None,
+            )
+            if args.debug:  # Prefect's logs, from INFO up (without --debug none reach the terminal)
+                os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+        from flows.pipeline import run_command  # Prefect: only for the commands that run flows
 
         return run_command(name, args)
 
@@ -344,6 +412,7 @@ COMMANDS = {
     "parse": cmd_parse,
     "evaluate": cmd_evaluate,
     "sql": cmd_sql,
+    "init": cmd_init,
     "import-text": cmd_import_text,
     "discover": cmd_discover,
     "accept": _decide(True),

@@ -15,6 +15,7 @@ from flows.core.config import Settings, configure_prefect, load_settings
 
 configure_prefect()
 
+import logging
 import uuid
 from datetime import UTC, datetime
 
@@ -321,6 +322,8 @@ def run_command(name: str, args) -> int:
         from flows.schedule import serve
 
         return serve()
+    if not getattr(args, "debug", False):
+        _terminal_shows_fazhi_logs_only()
     root = os.environ.get("FAZHI_ROOT")
     params: dict = {"root": root}
     if name in ("fetch", "normalize", "etl"):
@@ -359,6 +362,17 @@ def run_command(name: str, args) -> int:
         )
         return 1
     return 0
+
+
+def _terminal_shows_fazhi_logs_only() -> None:
+    """Prefect's log records (a failed task's traceback, its services' notes at exit) stay off the
+    terminal, where the CLI words the error as one line; they still reach Prefect's API (the UI keeps
+    them), and ``--debug`` shows them. fazhi's own records (loggers under ``flows``) still print."""
+    only_fazhi = logging.Filter("flows")
+    for logger in (logging.getLogger(), logging.getLogger("prefect._internal")):
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.addFilter(only_fazhi)
 
 
 def _wait_until_recorded(state, timeout: float = 20.0) -> None:

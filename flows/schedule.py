@@ -17,10 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from flows.core.config import PROJECT_DIR
+from flows.core.config import DEPLOYMENTS_FILE
 from flows.core.errors import UserError
-
-DEPLOYMENTS_FILE = PROJECT_DIR / "prefect.yaml"
 
 
 def load_deployments(path: Path = DEPLOYMENTS_FILE) -> list[dict]:

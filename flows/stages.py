@@ -48,19 +48,8 @@ def _under_run_lock(stage: Callable) -> Callable:
     return locked
 
 
-def _select(sources: list[dict], source_ids: Iterable[str] | None, registry_path) -> list[dict]:
-    if not source_ids:
-        return sources
-    wanted = list(dict.fromkeys(source_ids))
-    known = {s["source_id"] for s in sources}
-    unknown = [s for s in wanted if s not in known]
-    if unknown:
-        raise UserError(f"{registry_path}: unknown source id(s): {', '.join(unknown)}")
-    return [s for s in sources if s["source_id"] in set(wanted)]
-
-
 def load_sources(settings: Settings, source_ids: Iterable[str] | None = None) -> list[dict]:
-    return _select(registry.load_sources(settings.registry_path), source_ids, settings.registry_path)
+    return registry.select_sources(registry.load_sources(settings.registry_path), source_ids, settings.registry_path)
 
 
 # -- fetch ------------------------------------------------------------------------------------

@@ -1,8 +1,16 @@
 """Where things live and how the pipeline behaves, from the environment.
 
-Every path defaults to the project checkout (the directory holding ``pyproject.toml``), so that a
-fresh clone runs from its embedded ``raw/`` without any configuration. ``FAZHI_ROOT`` moves all of
-them at once (tests point it at a temporary directory); each can also be moved on its own.
+The project root holds ``raw/`` (the registry ``raw/sources.yaml`` and the archive), ``warehouse/``,
+``releases/`` and Prefect's home ``.prefect/``. It is ``--root`` (the CLI puts it in ``FAZHI_ROOT``),
+else ``FAZHI_ROOT``, else the nearest ancestor of the working directory holding ``raw/sources.yaml``,
+the way git and dbt find their project (a checkout of this repository is such a project: its
+embedded ``raw/`` is the default data). Outside a project, commands that need one stop with a
+one-line error naming ``fazhi init DIR``. Each storage root can also be moved on its own.
+
+What the code reads at run time ships inside the package (``flows/schemas`` and
+``flows/prefect.yaml`` are symlinks to the repository's top-level files, copied into the wheel), so an
+installed fazhi never reads or writes beside its package; the corpus, README and docs paths below are
+for development in a checkout only.
 """
 
 from __future__ import annotations
@@ -12,12 +20,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flows.core import layout
+from flows.core.errors import UserError
 from flows.core.storage import working_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# Development only: the checkout (in an installed wheel this is site-packages, never written to).
 PROJECT_DIR = PACKAGE_DIR.parent
-SCHEMAS_DIR = PROJECT_DIR / "schemas"
+SCHEMAS_DIR = PACKAGE_DIR / "schemas"
+DEPLOYMENTS_FILE = PACKAGE_DIR / "prefect.yaml"
 DATA_DIR = PACKAGE_DIR / "normalize" / "data"
+
+ROOT_ENV = "FAZHI_ROOT"
+# What makes a directory a project root: the sources registry.
+ROOT_MARKER = Path("raw") / layout.REGISTRY
 
 USER_AGENT = "fazhi/{version} (+https://github.com/fazhi-data/fazhi; open data on rule-of-law government reports)"
 
@@ -69,8 +84,31 @@ def _env_url(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
+def find_root(start: Path | None = None) -> Path | None:
+    """``FAZHI_ROOT``, else the nearest of ``start`` (default: the working directory) and its
+    ancestors holding ``raw/sources.yaml``, else None."""
+    if os.environ.get(ROOT_ENV):
+        return _env_path(ROOT_ENV, Path.cwd())
+    start = Path(start or Path.cwd()).resolve()
+    for directory in (start, *start.parents):
+        if (directory / ROOT_MARKER).is_file():
+            return directory
+    return None
+
+
+def project_root() -> Path:
+    """The project root (``find_root``), or a ``UserError`` saying how to make or name one."""
+    root = find_root()
+    if root is None:
+        raise UserError(
+            f"not in a fazhi project: no {ROOT_MARKER} in {Path.cwd()} or any parent directory; "
+            f"create one with `fazhi init DIR`, or name one with --root DIR or {ROOT_ENV}"
+        )
+    return root
+
+
 def load_settings() -> Settings:
-    root = _env_path("FAZHI_ROOT", PROJECT_DIR)
+    root = project_root()
     urls = {name: _env_url(f"FAZHI_{name.upper()}_URL") for name in ("raw", "warehouse", "releases")}
     return Settings(
         root=root,
@@ -92,9 +130,8 @@ def configure_prefect(settings: Settings | None = None) -> None:
     home is never touched, quiet logs, and no telemetry attempts on an offline machine. Values the
     user already exported win.
     """
-    settings = settings or load_settings()
+    root = settings.root if settings else find_root()
     defaults = {
-        "PREFECT_HOME": str(settings.root / ".prefect"),
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
@@ -105,7 +142,11 @@ def configure_prefect(settings: Settings | None = None) -> None:
         # the server truncates the interval to whole seconds, and 0 makes its flush loop spin a core.
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
     }
+    if root is not None:  # outside a project (a worker importing the flows) Prefect keeps its own home
+        defaults["PREFECT_HOME"] = str(root / ".prefect")
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    if "PREFECT_HOME" not in os.environ:
+        return
     # Prefect creates its home without parents; a nested project-local home must exist first.
     Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)

@@ -20,10 +20,11 @@ from functools import cache, cached_property
 from typing import Any
 
 from flows.core.config import SCHEMAS_DIR
+from flows.core.errors import FazhiError
 
 
-class SchemaError(ValueError):
-    """A record does not satisfy its schema."""
+class SchemaError(FazhiError, ValueError):
+    """A record does not satisfy its schema (a record the code made: a bug, exit status 1)."""
 
 
 @cache

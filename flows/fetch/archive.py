@@ -27,6 +27,7 @@ from typing import NamedTuple
 from flows.core import contracts, layout
 from flows.core.atomic import TEMP_PREFIX, fsync_dir
 from flows.core.crash_points import crash_point
+from flows.core.errors import FazhiError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ _EXTENSIONS = {
 }
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(FazhiError, RuntimeError):
     """The archive is inconsistent (a manifest line that is not a row, a missing object)."""
 
 
@@ -105,6 +106,11 @@ class Archive:
         self.objects_dir = self.raw_dir / layout.OBJECTS
         self.manifest_path = self.raw_dir / manifest_name  # discovery keeps its listing pages' rows apart
         self._append_lock = threading.Lock()
+
+    def create(self) -> None:
+        """An empty archive: the objects folder and an empty manifest (an existing one is kept)."""
+        self.objects_dir.mkdir(parents=True, exist_ok=True)
+        self.manifest_path.touch(exist_ok=True)
 
     # objects
 

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
 from flows.core import contracts, layout
+from flows.core.errors import UserError
 
 FIELDS = ("source_id", "url", "issuer", "region_hint", "report_year_hint", "notes", "is_synthetic", "discovered_from")
 REQUIRED = ("source_id", "url")
@@ -48,7 +49,30 @@ DISCOVERED_NAME = layout.DISCOVERED
 PROVENANCE_KEY = "discovery"  # allowed in the discovered registry only; not a source field
 
 
-class RegistryError(ValueError):
+# The registry ``fazhi init`` writes: the format explained, and an example entry commented out.
+TEMPLATE = """\
+# The sources registry of this fazhi project: one entry per web page that holds (or is expected to
+# hold) a rule-of-law government report (法治政府建设情况的报告). `fazhi run` fetches the entries not
+# yet archived in raw/, then normalizes, loads and publishes; `fazhi import-text SOURCE_ID FILE`
+# archives the text of a page captured by hand.
+#
+# Fields: source_id (required: lowercase letters and digits in hyphen-separated groups, never reused
+# for another page), url (required: http or https); optional hints known before fetching: issuer,
+# region_hint, report_year_hint, notes; is_synthetic (default false: synthetic data is never published).
+#
+# An example entry: remove the "#" at the start of its lines to use it.
+sources:
+#  - source_id: chaoyang-2022
+#    url: http://www.chaoyang.gov.cn/html/CYSZF/202303/0167817108436099.html
+#    issuer: 中共朝阳市委 朝阳市人民政府
+#    region_hint: 辽宁省朝阳市
+#    report_year_hint: 2022
+#    notes: null
+#    is_synthetic: false
+"""
+
+
+class RegistryError(UserError, ValueError):
     """The registry file is unreadable or an entry is invalid; ``problems`` lists every finding."""
 
     def __init__(self, problems: list[str]):
@@ -158,6 +182,8 @@ def parse_registry(text: str, name: str = "sources.yaml", *, provenance: bool = 
 
 def registry_entries(document: object, name: str, *, provenance: bool = False) -> list[dict]:
     """The sources of a parsed registry document (see ``parse_registry``)."""
+    if isinstance(document, dict) and "sources" in document and document["sources"] is None:
+        document["sources"] = []  # ``sources:`` with every entry commented out, as ``fazhi init`` writes it
     if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
         raise RegistryError([f"{name}: expected a mapping with a 'sources' list"])
     extra = sorted(str(key) for key in document if key != "sources")
@@ -189,6 +215,19 @@ def registry_entries(document: object, name: str, *, provenance: bool = False) -
     if problems:
         raise RegistryError(problems)
     return sources
+
+
+def select_sources(sources: list[dict], source_ids: Iterable[str] | None, registry_path) -> list[dict]:
+    """The sources named by ``source_ids`` (all when None or empty), in registry order; a
+    ``UserError`` naming the registry lists the ids it does not hold."""
+    if not source_ids:
+        return sources
+    wanted = list(dict.fromkeys(source_ids))
+    known = {s["source_id"] for s in sources}
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise UserError(f"{registry_path}: unknown source id(s): {', '.join(unknown)}")
+    return [s for s in sources if s["source_id"] in set(wanted)]
 
 
 # The registries parsed last, by their bytes: one command reads the registry once per stage, and

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flows.core.errors import DataCheckFailed
 from flows.load.columns import TableSpec, quote
 
 ALL_NULL_CHECKED = ("documents", "sections", "metrics", "metric_catalog", "regions")
@@ -44,7 +45,7 @@ class CheckFailure:
         return "\n".join(lines)
 
 
-class DataCheckError(Exception):
+class DataCheckError(DataCheckFailed):
     """The load's data checks failed; nothing was replaced. The message lists the offending rows."""
 
     def __init__(self, failures: list[CheckFailure]):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from flows.core import contracts, textnorm
 from flows.core.config import SCHEMAS_DIR
+from flows.core.errors import UserError
 
 CATALOG_PATH = SCHEMAS_DIR / "metric_catalog.yaml"
 SCHEMA_NAME = "metric_catalog"
@@ -30,7 +31,7 @@ SCHEMA_NAME = "metric_catalog"
 _UNIT_PREFIX_RE = re.compile(r"^[万亿千百余多]+(?=.)")
 
 
-class CatalogError(ValueError):
+class CatalogError(UserError, ValueError):
     """The catalog file does not satisfy its schema or its own consistency rules."""
 
 

@@ -150,17 +150,7 @@ def publish_years(
     from flows.publish.index_page import write_index
 
     db_path = _warehouse_db(warehouse_dir)
-    with _connect(db_path) as con:
-        present = report_years(con)
-        wanted = sorted(set(years)) if years else present
-        missing = [y for y in wanted if y not in present]
-        if missing:
-            raise PublishError(
-                f"no report documents for year(s) {', '.join(map(str, missing))} in {db_path} "
-                f"(years present: {', '.join(map(str, present)) or 'none'})"
-            )
-        for year in wanted:
-            check_not_synthetic(con, year)
+    wanted = publishable_years(warehouse_dir, years)
     releases_dir = Path(releases_dir)
     releases_dir.mkdir(parents=True, exist_ok=True)
     results = []
@@ -173,6 +163,24 @@ def publish_years(
         "release_unchanged": sum(r["status"] == "unchanged" for r in results),
         "releases": results,
     }
+
+
+def publishable_years(warehouse_dir: Path, years: list[int] | None = None) -> list[int]:
+    """The years to publish (None: every year among report documents), or ``PublishError`` when
+    there is no warehouse, a year has no report document or holds synthetic data. Reads only."""
+    db_path = _warehouse_db(warehouse_dir)
+    with _connect(db_path) as con:
+        present = report_years(con)
+        wanted = sorted(set(years)) if years else present
+        missing = [y for y in wanted if y not in present]
+        if missing:
+            raise PublishError(
+                f"no report documents for year(s) {', '.join(map(str, missing))} in {db_path} "
+                f"(years present: {', '.join(map(str, present)) or 'none'})"
+            )
+        for year in wanted:
+            check_not_synthetic(con, year)
+    return wanted
 
 
 def publish_year(

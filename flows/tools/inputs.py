@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.core.config import load_settings
+from flows.core.errors import UserError
 from flows.fetch.archive import Archive
 from flows.fetch.registry import load_sources
 from flows.normalize.document import ParseInput, parse_snapshot
@@ -76,7 +77,7 @@ def parse_inputs(names: list[str]) -> Iterator[tuple[str, dict | None, str | Non
     for name in names:
         try:
             item = _url_input(name) if _is_url(name) else _file_input(name)
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError, UserError) as exc:  # UserError: a url outside any project
             yield name, None, str(exc)
             continue
         result = parse_snapshot(item)

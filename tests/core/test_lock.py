@@ -221,6 +221,8 @@ def test_stage_waits_for_the_holder_and_writes_nothing_meanwhile(tmp_path, corpu
 
 
 def test_cli_run_fails_before_prefect_with_a_one_line_message(tmp_path, holder_cleanup):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "sources.yaml").write_text("sources:\n", encoding="utf-8")  # a project, busy
     holder, _ = _start_holder(tmp_path / "warehouse", 60)
     holder_cleanup.append(holder.pid)
     started = time.monotonic()

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from flows.core.config import PROJECT_DIR
-from flows.fetch.registry import FIELDS, RegistryError, load_registry, load_sources, parse_registry
+from flows.fetch.registry import FIELDS, TEMPLATE, RegistryError, load_registry, load_sources, parse_registry
 
 NAME = "raw/sources.yaml"
 
@@ -164,3 +164,11 @@ def test_provenance_is_refused_in_the_hand_written_registry():
     with pytest.raises(RegistryError) as caught:
         parse_registry("sources:\n  - source_id: a\n    url: https://a.example/1\n    discovery: {}\n", NAME)
     assert "entry 1 (source_id 'a'): discovery: unknown field" in str(caught.value)
+
+
+def test_the_template_fazhi_init_writes_is_an_empty_registry_whose_example_works():
+    assert parse_registry(TEMPLATE, NAME) == []
+    uncommented = "\n".join(line[1:] if line.startswith("#  ") else line for line in TEMPLATE.splitlines())
+    (example,) = parse_registry(uncommented, NAME)
+    assert example["source_id"] == "chaoyang-2022" and example["report_year_hint"] == 2022
+    assert problems_of("sources: 3\n") == [f"{NAME}: expected a mapping with a 'sources' list"]
