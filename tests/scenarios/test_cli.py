@@ -22,7 +22,19 @@ def run(*args, env=None, cwd=PROJECT):
 
 def test_help_explains_every_command():
     out = run("--help").stdout
-    for command in ("run", "fetch", "import-text", "normalize", "load", "publish", "parse", "evaluate", "sql", "serve"):
+    for command in (
+        "init",
+        "run",
+        "fetch",
+        "import-text",
+        "normalize",
+        "load",
+        "publish",
+        "parse",
+        "evaluate",
+        "sql",
+        "serve",
+    ):
         assert f"    {command}" in out
     assert "Exit status" in out
 
