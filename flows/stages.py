@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from flows.core import storage
-from flows.core.config import Settings
+from flows import __version__
+from flows.core import layout, storage
+from flows.core.config import DATA_DIR, Settings
 from flows.core.errors import UserError
 from flows.core.lock import run_lock
 from flows.core.progress import Progress
@@ -29,9 +30,12 @@ from flows.fetch.archive import Archive
 from flows.fetch.discover.listings import LISTINGS_NAME, load_listings
 from flows.fetch.discover.run import discover
 from flows.fetch.http import FetchOptions, fetch_sources
+from flows.load.inputs import LoadInputs, StagedFiles, inputs_fingerprint, last_load, staged_since_schemas
 from flows.load.warehouse import load_warehouse
 from flows.normalize import document
 from flows.normalize.batch import NormalizeItem, normalize_batch
+from flows.normalize.catalog import CATALOG_PATH, catalog_rows
+from flows.normalize.regions import region_table
 from flows.normalize.staging import is_staged, remove_stale_temp_files
 from flows.publish.releases import publish_years
 
@@ -269,15 +273,46 @@ def normalize_stage(
 # -- load and publish -------------------------------------------------------------------------
 
 
+def load_inputs(settings: Settings, *, run: dict, allow_drop: bool = False) -> LoadInputs:
+    """What the load reads: the registries (hand-written and discovered) and the manifest (raw/), the
+    metric catalog, the region code tables and the staged results (a handle, read by the load as it
+    goes). Their digest comes first: when it equals the last load's, nothing else is read (the load
+    then only records the run)."""
+    archive = Archive(settings.raw_dir)
+    fingerprint = inputs_fingerprint(
+        settings.warehouse_dir,
+        [
+            settings.registry_path,
+            settings.raw_dir / layout.DISCOVERED,
+            archive.manifest_path,
+            CATALOG_PATH,
+            *sorted(DATA_DIR.glob("*")),
+        ],
+        code_version=run.get("code_version") or __version__,
+        allow_drop=allow_drop,
+    )
+    previous = last_load(settings.warehouse_dir)
+    if previous is not None and previous.fingerprint == fingerprint:
+        return LoadInputs(fingerprint=fingerprint, previous=previous)
+    return LoadInputs(
+        staged=StagedFiles(settings.warehouse_dir),
+        registry=list(registry.load_sources(settings.registry_path)),
+        fetches=list(archive.rows()),
+        catalog=list(catalog_rows()),
+        region_table=region_table,
+        prevalidated=staged_since_schemas(settings.warehouse_dir),
+        fingerprint=fingerprint,
+        previous=previous,
+    )
+
+
 @_under_run_lock
 def load_stage(settings: Settings, *, run: dict, allow_drop=False, progress: Progress = None) -> dict:
+    """Load inputs (``load_inputs``), then build and save the Parquet datasets and the warehouse."""
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=progress):
+        inputs = load_inputs(settings, run=run, allow_drop=allow_drop)
         return load_warehouse(
-            warehouse_dir=settings.warehouse_dir,
-            raw_dir=settings.raw_dir,
-            run=run,
-            allow_drop=allow_drop,
-            progress=progress,
+            inputs, warehouse_dir=settings.warehouse_dir, run=run, allow_drop=allow_drop, progress=progress
         )
 
 

@@ -88,6 +88,18 @@ class Checker:
             pass
         return sorted(self._full.iter_errors(record), key=lambda e: list(e.absolute_path))
 
+    def errors(self, record: Any) -> list[str]:
+        """Every violation by ``record``, as ``path: message`` strings (empty = valid): the one wording
+        of a schema violation, in normalize's and the load's quarantine rows alike."""
+        found = []
+        for error in self.violations(record):
+            where = "/".join(str(part) for part in error.absolute_path) or "(record)"
+            message = error.message
+            if len(message) > 300:
+                message = message[:297] + "..."
+            found.append(f"{where}: {message}")
+        return found
+
 
 @cache
 def _checker(name: str) -> Checker:
@@ -95,15 +107,8 @@ def _checker(name: str) -> Checker:
 
 
 def errors(record: Any, name: str) -> list[str]:
-    """Every violation of schema ``name`` by ``record``, as ``path: message`` strings (empty = valid)."""
-    found = []
-    for error in _checker(name).violations(record):
-        where = "/".join(str(part) for part in error.absolute_path) or "(record)"
-        message = error.message
-        if len(message) > 300:
-            message = message[:297] + "..."
-        found.append(f"{where}: {message}")
-    return found
+    """Every violation of schema ``name`` by ``record`` (``Checker.errors``; empty = valid)."""
+    return _checker(name).errors(record)
 
 
 def validate(record: Any, name: str) -> None:

@@ -1,7 +1,8 @@
 """Data checks run on every load before anything is replaced; a failure names the offending rows.
 
 The checks read tables by name through a DuckDB connection, so they run the same on the freshly
-written Parquet (views) or on a built warehouse. What they check, all derived from the schemas:
+written Parquet (``check_datasets``: views over the files, before anything is swapped in) or on a
+built warehouse. What they check, all derived from the schemas:
 
 * primary keys: no null, no duplicate; columns the schema does not let be null are not null;
 * foreign keys: every non-null reference points at an existing row (a metric's section and
@@ -18,10 +19,14 @@ written Parquet (views) or on a built warehouse. What they check, all derived fr
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flows.core.errors import DataCheckFailed
 from flows.load.columns import TableSpec, quote
+from flows.load.duckdb_build import connect_bounded, create_table_sql, read_parquet_sql
+from flows.load.parquet import parquet_files
 
 ALL_NULL_CHECKED = ("documents", "sections", "metrics", "metric_catalog", "regions")
 ALL_NULL_MIN_ROWS = 100
@@ -230,3 +235,23 @@ def run_checks(
         )
     if failures:
         raise DataCheckError(failures)
+
+
+def check_datasets(
+    specs: dict[str, TableSpec], dataset_dirs: dict[str, Path], *, spill_dir: Path | None = None, **options
+) -> None:
+    """Run the data checks (``run_checks``, same options) on written, not yet swapped-in, datasets;
+    a table without files is checked empty. DuckDB spills into ``spill_dir`` (default: a temporary
+    directory) when a check needs more memory than it may take."""
+    with tempfile.TemporaryDirectory(prefix="fazhi-check-", dir=spill_dir) as spill:
+        con = connect_bounded(":memory:", Path(spill))
+        try:
+            for spec in specs.values():
+                files = parquet_files(dataset_dirs[spec.name]) if spec.name in dataset_dirs else []
+                if files:  # a view, not a copy: the checks scan the files, nothing is held in memory
+                    con.execute(f"CREATE VIEW {quote(spec.name)} AS {read_parquet_sql(spec, files)}")
+                else:
+                    con.execute(create_table_sql(spec, constraints=False))
+            run_checks(con, specs, **options)
+        finally:
+            con.close()

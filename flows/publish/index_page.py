@@ -21,10 +21,10 @@ from collections import defaultdict
 from html import escape
 from pathlib import Path
 
+from flows.core import layout
 from flows.core.atomic import write_atomic
-from flows.publish.releases import LATEST_NAME, SUMS_NAME, latest_version, read_sums, versions
+from flows.publish.versions import latest_version, read_sums, versions
 
-INDEX_NAME = "index.html"
 CHARTS_SHOWN = 3
 LINES_PER_CHART = 6
 COLORS = ("#1f6fb2", "#d1495b", "#2e933c", "#edae49", "#6c4f9e", "#00798c")
@@ -48,7 +48,7 @@ td.num{text-align:right;white-space:nowrap}code{font-size:.75rem;word-break:brea
 
 
 def write_index(releases_dir: Path) -> Path:
-    path = Path(releases_dir) / INDEX_NAME
+    path = Path(releases_dir) / layout.INDEX_PAGE
     write_atomic(path, render_index(Path(releases_dir)).encode("utf-8"), mode=0o644)
     return path
 
@@ -73,7 +73,7 @@ def release_list(releases_dir: Path) -> list[dict]:
             sums = read_sums(directory)
             files = [
                 {"name": name, "bytes": (directory / name).stat().st_size, "sha256": sums.get(name)}
-                for name in sorted(list(sums) + [SUMS_NAME])
+                for name in sorted(list(sums) + [layout.CHECKSUMS])
             ]
             found.append(
                 {
@@ -244,7 +244,9 @@ def render_index(releases_dir: Path) -> str:
         )
         or "<p>尚无发布。 / No releases yet.</p>"
     )
-    latest_link = f'<a href="{LATEST_NAME}">{LATEST_NAME}</a>' if (releases_dir / LATEST_NAME).exists() else LATEST_NAME
+    latest_link = (
+        f'<a href="{layout.LATEST}">{layout.LATEST}</a>' if (releases_dir / layout.LATEST).exists() else layout.LATEST
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>

@@ -162,7 +162,6 @@ def test_reentrant_in_the_holding_process_and_its_threads(tmp_path):
 
 
 def test_load_and_publish_use_the_same_lock(tmp_path, corpus_dir):
-    from flows.load.warehouse import load_warehouse
     from flows.publish.releases import publish_years
 
     settings = build_corpus_root(tmp_path, corpus_dir, ["d04"])
@@ -171,7 +170,7 @@ def test_load_and_publish_use_the_same_lock(tmp_path, corpus_dir):
     holder, _ = _start_holder(settings.warehouse_dir, 30)
     try:
         with pytest.raises(LockBusy, match=f"pid {holder.pid}"):
-            load_warehouse(warehouse_dir=settings.warehouse_dir, raw_dir=settings.raw_dir, run={"run_id": "r1"})
+            stages.load_stage(settings, run={"run_id": "r1"})
         assert not (settings.warehouse_dir / "fazhi.duckdb").exists()
     finally:
         os.kill(holder.pid, signal.SIGKILL)

@@ -16,9 +16,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.core.config import SCHEMAS_DIR
-from flows.load import warehouse as load
 from flows.load.checks import DataCheckError
 from flows.load.columns import table_spec
+from flows.load.duckdb_build import build_duckdb
+from flows.load.inputs import LoadInputs, staged_since_schemas
+from flows.load.parquet import read_dataset, write_dataset
+from flows.load.specs import load_specs
+from flows.load.tables import with_source_flags
+from flows.load.warehouse import load_warehouse
 from flows.normalize.staging import iter_staged, write_staged
 
 FIXTURE_SCHEMAS = Path(__file__).parents[1] / "fixtures" / "warehouse" / "schemas"
@@ -67,7 +72,7 @@ def specs(tmp_path_factory) -> dict:
         shutil.copy(path, schemas / path.name)
     for name in ("run", "quarantine"):
         shutil.copy(SCHEMAS_DIR / f"{name}.schema.json", schemas / f"{name}.schema.json")
-    return load.load_specs(schemas)
+    return load_specs(schemas)
 
 
 def sha(text: str) -> str:
@@ -248,7 +253,7 @@ class World:
         return result
 
     def load(self, run_id: str = "run-1", region_table=lambda year: REGIONS, prevalidated=(), **options) -> dict:
-        inputs = load.LoadInputs(
+        inputs = LoadInputs(
             staged=list(iter_staged(self.warehouse)),
             registry=list(self.registry),
             fetches=list(self.fetches),
@@ -263,7 +268,7 @@ class World:
             "parser_version": "test",
             "counts": {"parsed": 6},
         }
-        return load.load_tables(
+        return load_warehouse(
             inputs, warehouse_dir=self.warehouse, run=run, specs=self.specs, progress=self.messages.append, **options
         )
 
@@ -579,7 +584,7 @@ def test_synthetic_flag_comes_from_the_registry(world):
     write_staged(world.warehouse, staged_result("synthetic-yi", 2022, is_synthetic=False))
     world.load()
     assert world.query("SELECT count(*) FROM documents WHERE NOT is_synthetic") == [(0,)]
-    assert load.with_source_flags({"is_synthetic": False}, {"is_synthetic": False}) == {"is_synthetic": False}
+    assert with_source_flags({"is_synthetic": False}, {"is_synthetic": False}) == {"is_synthetic": False}
 
 
 def test_invalid_record_is_quarantined_at_load(world):
@@ -605,11 +610,11 @@ def test_only_files_staged_before_a_schema_change_are_validated_again(world, spe
     for stem in ("section", "metric"):
         shutil.copy(FIXTURE_SCHEMAS / f"{stem}.schema.json", schemas)
         os.utime(schemas / f"{stem}.schema.json", (1, 1))  # schemas older than every staged file
-    assert load.staged_since_schemas(world.warehouse, staged, specs, schemas) == {r["doc_id"] for r in staged}
+    assert staged_since_schemas(world.warehouse, staged, specs, schemas) == {r["doc_id"] for r in staged}
     os.utime(schemas / "metric.schema.json")  # edited now: everything staged before goes through validation
     path = world.warehouse / "staging" / result["doc_id"][:2] / f"{result['doc_id']}.json"
     os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 60))  # ... except a file staged after the edit
-    assert load.staged_since_schemas(world.warehouse, staged, specs, schemas) == {result["doc_id"]}
+    assert staged_since_schemas(world.warehouse, staged, specs, schemas) == {result["doc_id"]}
     # a prevalidated file is trusted: its records are not validated again
     assert world.load("run-1", prevalidated={result["doc_id"]})["metrics"] == 19
     assert world.load("run-2")["metrics"] == 18
@@ -654,17 +659,17 @@ def test_dataset_roundtrip_and_write_dataset_determinism(tmp_path, specs):
         {"source_id": "b", "url": "https://x.invalid/b", "notes": None, "is_synthetic": True, "is_in_registry": True},
         {"source_id": "a", "url": "https://x.invalid/a", "notes": "注", "is_synthetic": True, "is_in_registry": False},
     ]
-    first = load.write_dataset(specs["sources"], rows, tmp_path / "one", code_version="c")
-    second = load.write_dataset(specs["sources"], rows[::-1], tmp_path / "two", code_version="c")
+    first = write_dataset(specs["sources"], rows, tmp_path / "one", code_version="c")
+    second = write_dataset(specs["sources"], rows[::-1], tmp_path / "two", code_version="c")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
-    assert [r["source_id"] for r in load.read_dataset(specs["sources"], tmp_path / "one")] == ["a", "b"]
-    empty = load.write_dataset(specs["sources"], [], tmp_path / "empty", code_version="c")
+    assert [r["source_id"] for r in read_dataset(specs["sources"], tmp_path / "one")] == ["a", "b"]
+    empty = write_dataset(specs["sources"], [], tmp_path / "empty", code_version="c")
     assert pq.read_table(empty[0]).schema.names == specs["sources"].column_names
 
 
 def test_real_schemas_build_an_empty_warehouse(tmp_path):
     """The views and keys against the project's real schemas (the contract), with no rows."""
-    specs = load.load_specs()
+    specs = load_specs()
     needed = {
         "sources",
         "fetches",
@@ -678,7 +683,7 @@ def test_real_schemas_build_an_empty_warehouse(tmp_path):
     }
     if not needed <= set(specs):
         pytest.skip(f"schemas not written yet: {', '.join(sorted(needed - set(specs)))}")
-    load.build_duckdb(tmp_path / "fazhi.duckdb", specs, {})
+    build_duckdb(tmp_path / "fazhi.duckdb", specs, {})
     con = duckdb.connect(str(tmp_path / "fazhi.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM metric_yoy").fetchone() == (0,)

@@ -17,6 +17,8 @@ import pytest
 
 from flows.core import contracts
 from flows.publish import releases as publish
+from flows.publish.model import PublishError, SyntheticDataError, sha256_hex
+from flows.publish.versions import versions
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402
@@ -121,7 +123,7 @@ def test_datapackage_is_derived_from_the_schemas(released):
     assert resources["metric_yoy"]["schema"]["primaryKey"] == ["issuer_id", "metric_code", "report_year"]
     data = (release_dir(releases, 2022) / "metrics.csv").read_bytes()
     assert resources["metrics"]["bytes"] == len(data)
-    assert resources["metrics"]["hash"] == "sha256:" + publish.sha256_hex(data)
+    assert resources["metrics"]["hash"] == "sha256:" + sha256_hex(data)
 
 
 def test_frictionless_validate_passes_and_catches_tampering(released, tmp_path):
@@ -312,7 +314,7 @@ def test_second_publish_is_a_noop(released, warehouse):
     )
     assert counts["released"] == 0 and counts["release_unchanged"] == 2
     assert [r["status"] for r in counts["releases"]] == ["unchanged", "unchanged"]
-    assert publish.versions(releases / "2022") == ["2022.1"]
+    assert versions(releases / "2022") == ["2022.1"]
     assert {p: p.read_bytes() for p in release_dir(releases, 2022).iterdir()} == before
 
 
@@ -331,7 +333,7 @@ def test_changed_input_makes_version_2_with_a_changelog(warehouse, tmp_path):
         warehouse_dir=warehouse2, releases_dir=releases, created=datetime(2024, 7, 1, tzinfo=UTC)
     )
     assert counts["released"] == 1 and counts["release_unchanged"] == 1  # 2021 did not change
-    assert publish.versions(releases / "2022") == ["2022.1", "2022.2"]
+    assert versions(releases / "2022") == ["2022.1", "2022.2"]
     assert {p.name: p.read_bytes() for p in release_dir(releases, 2022).iterdir()} == first  # 2022.1 untouched
     second = release_dir(releases, 2022, 2)
     assert package(second)["version"] == "2022.2"
@@ -356,7 +358,7 @@ def test_synthetic_data_is_refused(tmp_path):
     warehouse = pw.build_warehouse(tmp_path / "wh", reports)
     synthetic_doc = next(r for r in reports if r["document"]["is_synthetic"])["doc_id"]
     releases = tmp_path / "releases"
-    with pytest.raises(publish.SyntheticDataError) as caught:
+    with pytest.raises(SyntheticDataError) as caught:
         publish.publish_years(warehouse_dir=warehouse, releases_dir=releases)
     assert synthetic_doc in str(caught.value) and "2022" in str(caught.value)
     assert not releases.exists() or not any(releases.rglob("*.csv"))  # refused before writing anything
@@ -367,7 +369,7 @@ def test_synthetic_data_is_refused(tmp_path):
 def test_synthetic_source_is_refused(tmp_path):
     reports = pw.standard_reports()
     warehouse = pw.build_warehouse(tmp_path / "wh", reports, synthetic_sources=("990100-2021",))
-    with pytest.raises(publish.SyntheticDataError, match="990100-2021"):
+    with pytest.raises(SyntheticDataError, match="990100-2021"):
         publish.publish_year(2021, warehouse_dir=warehouse, releases_dir=tmp_path / "releases")
 
 
@@ -376,7 +378,7 @@ def test_a_killed_publish_leaves_no_version_and_is_cleaned_up(warehouse, tmp_pat
     half = releases / "2022" / ".tmp-killed"
     half.mkdir(parents=True)
     (half / "documents.csv").write_bytes(b"\xef\xbb\xbfdoc_id\r\n")
-    assert publish.versions(releases / "2022") == []
+    assert versions(releases / "2022") == []
     result = publish.publish_year(2022, warehouse_dir=warehouse, releases_dir=releases)
     assert result["status"] == "new" and result["version"] == "2022.1"
     assert not half.exists()
@@ -384,10 +386,10 @@ def test_a_killed_publish_leaves_no_version_and_is_cleaned_up(warehouse, tmp_pat
 
 
 def test_a_year_without_reports_is_an_error(warehouse, tmp_path):
-    with pytest.raises(publish.PublishError, match="2019"):
+    with pytest.raises(PublishError, match="2019"):
         publish.publish_year(2019, warehouse_dir=warehouse, releases_dir=tmp_path / "releases")
-    with pytest.raises(publish.PublishError, match="2019"):
+    with pytest.raises(PublishError, match="2019"):
         publish.publish_years(warehouse_dir=warehouse, releases_dir=tmp_path / "releases", years=[2019, 2022])
     assert not (tmp_path / "releases" / "2022").exists()  # checked before anything is published
-    with pytest.raises(publish.PublishError, match="no warehouse"):
+    with pytest.raises(PublishError, match="no warehouse"):
         publish.publish_year(2022, warehouse_dir=tmp_path / "nowhere", releases_dir=tmp_path / "releases")

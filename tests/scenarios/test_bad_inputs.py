@@ -29,7 +29,6 @@ from flows.fetch.archive import Archive
 from flows.fetch.encoding import MIXED_UTF8_GB, detect_encoding
 from flows.fetch.http import MB, FetchOptions, fetch_sources, target_problem
 from flows.fetch.registry import RegistryError, parse_registry
-from flows.load.warehouse import load_warehouse
 from flows.normalize.document import MAX_SNAPSHOT_BYTES, ParseInput, parse_snapshot
 from flows.normalize.metrics import MAX_SENTENCE_CHARS
 
@@ -765,9 +764,8 @@ def test_stages_carry_a_mixed_batch_into_the_warehouse(loopback, tmp_path):
     assert fetched == {"sources": 6, "new": 4, "unsupported": 1, "error": 1}
     normalized = stages.normalize_stage(settings)
     assert (normalized["parsed"], normalized["documents"], normalized["reports"]) == (4, 2, 2)
-    counts = load_warehouse(
-        warehouse_dir=settings.warehouse_dir,
-        raw_dir=settings.raw_dir,
+    counts = stages.load_stage(
+        settings,
         run={
             "run_id": "bad-inputs",
             "started_at": "2024-01-02T00:00:00+00:00",

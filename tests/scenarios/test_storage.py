@@ -259,9 +259,8 @@ def test_long_syncs_report_progress_every_chunk(tmp_path):
 
 
 def test_the_synced_fingerprint_is_the_loads():
-    from flows.load.warehouse import FINGERPRINT_NAME
-
-    assert FINGERPRINT_NAME == layout.LOAD_FINGERPRINT and storage.is_synced(layout.LOAD_FINGERPRINT)
+    # the load writes layout.LOAD_FINGERPRINT (flows.load.inputs.record_load), the one name
+    assert storage.is_synced(layout.LOAD_FINGERPRINT)
     assert not storage.is_synced(layout.RUN_LOCK) and not storage.is_synced("staging/ab/.tmp-x.json")
     assert not storage.is_synced("fazhi.duckdb.wal") and storage.is_synced("fazhi.duckdb")
 
