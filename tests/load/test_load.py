@@ -600,6 +600,18 @@ def test_invalid_record_is_quarantined_at_load(world):
     assert all(len(i) == 16 for (i,) in ids)
 
 
+def test_load_words_a_violation_as_normalize_does(world):
+    # one wording (contracts.Checker.errors): a long message is cut at 297 characters and marked
+    result = staged_result("synthetic-yi", 2022)
+    bad = result["metrics"][-1]
+    bad["value"] = "三" * 400
+    write_staged(world.warehouse, result)
+    world.load()
+    [(reason,)] = world.query(f"SELECT reason FROM quarantine WHERE record_id = '{bad['metric_id']}'")
+    message = f"'{bad['value']}' is not of type 'number'"
+    assert reason == "value: " + message[:297] + "..."
+
+
 def test_only_files_staged_before_a_schema_change_are_validated_again(world, specs, tmp_path):
     result = staged_result("synthetic-yi", 2022)
     result["metrics"][-1]["bogus"] = 1  # breaks the schema (additionalProperties), not the Arrow types
