@@ -29,7 +29,7 @@ def test_unchanged_inputs_are_not_read_and_only_the_run_is_recorded(tmp_path, co
     def unread(*args, **kwargs):
         raise AssertionError("the registry was read although nothing changed")
 
-    monkeypatch.setattr(stages, "load_registry", unread)
+    monkeypatch.setattr(stages.registry, "load_sources", unread)
     inputs = stages.load_inputs(settings, run=_run("r2"))
     assert inputs.unchanged and inputs.registry == [] and inputs.fetches == []
     assert inputs.previous.counts == {k: v for k, v in first.items() if k != "runs"}
