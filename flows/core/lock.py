@@ -4,10 +4,11 @@ What is locked: ``<warehouse>/.fazhi.lock``, for a whole command. ``pipeline.run
 before Prefect starts (so a second ``fazhi run`` fails in a second, not after the server is up); each
 flow and each stage function in ``stages`` takes it again, which costs nothing in the holding
 process (the lock is re-entrant within a process and shared by its threads, where Prefect runs the
-tasks) and covers flows started by ``fazhi serve`` and plain stage calls (benchmarks). ``load`` takes
-it around its renames. The warehouse is the lock's home because every stage reads or writes it and
-it is the one directory a run cannot do without; ``raw/`` appends are safe on their own (content
-addressed objects, ``flock``-ed manifest appends). Publishing also holds ``releases/.publish.lock``
+tasks) and covers flows started by ``fazhi serve`` and plain stage calls (benchmarks). The load
+itself does not take it: its caller (``stages.load_stage``) holds it around all of its renames.
+The warehouse is the lock's home because every stage reads or writes it and it is the one directory
+a run cannot do without; ``raw/`` appends are safe on their own (content addressed objects,
+``flock``-ed manifest appends). Publishing also holds ``releases/.publish.lock``
 (same helper), since one releases tree may serve several warehouses (``FAZHI_RELEASES_DIR``).
 
 How: ``fcntl.flock`` (exclusive) on the lock file, plus a JSON description of the holder (pid, host,
