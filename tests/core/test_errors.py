@@ -13,7 +13,7 @@ from flows.fetch.archive import ArchiveError
 from flows.fetch.registry import RegistryError
 from flows.load.checks import CheckFailure, DataCheckError
 from flows.normalize.catalog import CatalogError
-from flows.publish.releases import PublishError, SyntheticDataError
+from flows.publish.model import PublishError, SyntheticDataError
 
 
 @pytest.mark.parametrize(
