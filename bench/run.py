@@ -614,12 +614,15 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
 
 
 def _kept_sections(path: Path) -> str:
-    """Sections other benchmarks wrote into RESULTS.md between their markers (bench/discover.py)."""
+    """Sections other benchmarks wrote into RESULTS.md between their markers (bench/discover.py,
+    bench/population.py)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    begin, end = "<!-- discover:begin -->", "<!-- discover:end -->"
-    if begin in text and end in text:
-        return "\n" + text[text.index(begin) : text.index(end) + len(end)] + "\n"
-    return ""
+    kept = ""
+    for name in ("discover", "population"):
+        begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+        if begin in text and end in text:
+            kept += "\n" + text[text.index(begin) : text.index(end) + len(end)] + "\n"
+    return kept
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,7 @@ from flows.normalize import document
 from flows.normalize.batch import NormalizeItem, normalize_batch
 from flows.normalize.catalog import CATALOG_PATH, catalog_rows
 from flows.normalize.regions import region_table
+from flows.normalize.roster import roster_rows
 from flows.normalize.staging import is_staged, remove_stale_temp_files
 from flows.publish.releases import publish_years
 
@@ -300,6 +301,7 @@ def load_inputs(settings: Settings, *, run: dict, allow_drop: bool = False) -> L
         fetches=list(archive.rows()),
         catalog=list(catalog_rows()),
         region_table=region_table,
+        roster=roster_rows,
         prevalidated=staged_since_schemas(settings.warehouse_dir),
         fingerprint=fingerprint,
         previous=previous,

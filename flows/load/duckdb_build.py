@@ -57,11 +57,13 @@ def insert_order(specs: dict[str, TableSpec]) -> list[TableSpec]:
 
 def declarable_foreign_keys(spec: TableSpec, specs: dict[str, TableSpec]) -> list[dict]:
     """The foreign keys DuckDB can enforce: those referencing the other table's whole primary key.
-    Others (e.g. a code against a table keyed by code and validity years) are only checked."""
+    Others (e.g. a code against a table keyed by code and validity years) are only checked, as are
+    those the schema marks ``x-check-only`` (a row referencing itself, which DuckDB refuses)."""
     return [
         fk
         for fk in spec.foreign_keys
-        if fk["reference"]["table"] in specs
+        if not fk.get("x-check-only")
+        and fk["reference"]["table"] in specs
         and set(fk["reference"]["fields"]) == set(specs[fk["reference"]["table"]].primary_key)
     ]
 

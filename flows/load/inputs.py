@@ -58,6 +58,7 @@ class LoadInputs:
     fetches: list[dict] = field(default_factory=list)  # raw/manifest.jsonl rows, in append order
     catalog: list[dict] = field(default_factory=list)  # the metric catalog's rows
     region_table: Callable[[int | None], list[dict]] | None = None  # a report year's region code rows
+    roster: Callable[[Iterable[int | None]], list[dict]] | None = None  # roster rows given the report years
     extra_quarantine: list[dict] = field(default_factory=list)
     # Staged results whose sections and metrics need no second validation: normalize validated
     # them against schema files that have not changed since (see ``staged_since_schemas``).

@@ -122,6 +122,8 @@ def _region_rows(specs: dict[str, TableSpec], documents: list[dict], region_tabl
             for fk, index in zip(parents, by_parent_key):
                 parent_key = tuple(row.get(f) for f in fk["fields"])
                 parent = index.get(parent_key) if all(v is not None for v in parent_key) else None
+                if parent is None and fallback is not None and list(fk["reference"]["fields"]) == list(region_fields):
+                    parent = fallback.get(parent_key)  # a row from the latest runs: its parents too
                 if parent is not None:
                     todo.append(tuple(parent.get(f) for f in region_fields))
     return list(rows.values())
@@ -276,13 +278,14 @@ def stream_tables(
         "fetches": list(inputs.fetches),
         "metric_catalog": list(inputs.catalog),
         "regions": _region_rows(specs, region_keys, inputs.region_table),
+        "roster": inputs.roster({key.get(PARTITION_COLUMN) for key in region_keys}) if inputs.roster else [],
         "quarantine": list(unique_quarantine.values()),
     }
     tables = {name: rows for name, rows in tables.items() if name in specs}
     sizes = {name: len(rows) for name, rows in tables.items()}
     ordered = {
         name: sizes[name] if name in sizes else counts[name]
-        for name in ("sources", "fetches", "metric_catalog", "regions", *PARTITIONED, "quarantine")
+        for name in ("sources", "fetches", "metric_catalog", "regions", "roster", *PARTITIONED, "quarantine")
         if name in sizes or name in streamed
     }
     ordered["report_documents"] = counts["report_documents"]

@@ -17,7 +17,7 @@ from flows.core.textnorm import clean_text, fold, is_traditional
 from flows.fetch.screen import letters, soft_error_reason
 
 # Bump whenever parsing output can change: staged results made by another version are reparsed.
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)

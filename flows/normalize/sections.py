@@ -284,12 +284,18 @@ def parse_sections(text: str, doc_id: str) -> list[dict]:
             text[heading.number_start : heading.number_end],
             text[heading.marker_start : heading.marker_end],
             title,
-            _section_type_of_folded(folded[heading.heading_start : heading.heading_end])
-            if heading.level == 1
-            else None,
+            None,
             heading.marker_start,
             len(text),
         )
+        if parent["parent_id"] is None:
+            # Directly under the root: the top of its branch, typed when it is a level-1 heading.
+            record["top_section_id"] = record["section_id"]
+            if heading.level == 1:
+                record["section_type"] = _section_type_of_folded(folded[heading.heading_start : heading.heading_end])
+        else:
+            record["top_section_id"] = parent["top_section_id"]
+            record["section_type"] = parent["section_type"]
         records.append(record)
         open_sections.append((heading.level, record))
     return records
@@ -305,6 +311,7 @@ def _record(doc_id, ordinal, parent_id, level, number, marker, heading, kind, st
         "marker": marker,
         "heading": heading,
         "section_type": kind,
+        "top_section_id": None,
         "start": start,
         "end": end,
         "ordinal": ordinal,

@@ -20,6 +20,7 @@ TABLE_ORDER = [
     "metrics",
     "metric_catalog",
     "regions",
+    "roster",
     "quarantine",
     "runs",
 ]

@@ -19,7 +19,7 @@ from flows.load.checks import (
     run_checks,
 )
 from flows.load.columns import table_spec
-from flows.load.duckdb_build import create_table_sql
+from flows.load.duckdb_build import create_table_sql, declarable_foreign_keys
 from flows.load.parquet import write_dataset
 
 PARENTS = table_spec(
@@ -163,3 +163,23 @@ def test_check_datasets_reads_the_written_files_and_checks_a_missing_one_empty(t
 def test_check_failure_shows_long_values_cut():
     failure = CheckFailure("x", "y", rows=[{"text": "字" * 100, "n": 3}], total=1)
     assert failure.render().splitlines()[1] == "    text='" + "字" * 76 + "...  n=3"
+
+
+def test_a_check_only_self_reference_is_not_declared_but_is_checked():
+    # sections.top_section_id: a level-1 section is its own top, which DuckDB would refuse as a declared key.
+    tree = table_spec(
+        {
+            "x-table": "tree",
+            "x-primary-key": ["node_id"],
+            "x-foreign-keys": [
+                {"fields": ["top_id"], "reference": {"table": "tree", "fields": ["node_id"]}, "x-check-only": True}
+            ],
+            "properties": {"node_id": {"type": "string"}, "top_id": {"type": ["string", "null"]}},
+        }
+    )
+    assert declarable_foreign_keys(tree, {"tree": tree}) == []
+    con = duckdb.connect()
+    con.execute(create_table_sql(tree, foreign_keys=declarable_foreign_keys(tree, {"tree": tree})))
+    con.execute("INSERT INTO tree VALUES ('a', 'a'), ('b', 'a'), ('c', 'x')")
+    [failure] = check_foreign_keys(con, tree)
+    assert failure.total == 1 and failure.rows[0]["top_id"] == "x"

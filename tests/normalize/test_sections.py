@@ -39,6 +39,7 @@ def assert_tree_invariants(text: str, records: list[dict]) -> None:
         "marker": None,
         "heading": None,
         "section_type": None,
+        "top_section_id": None,
         "start": 0,
         "end": len(text),
         "ordinal": 0,
@@ -56,7 +57,12 @@ def assert_tree_invariants(text: str, records: list[dict]) -> None:
         parent = by_id[record["parent_id"]]
         assert parent["level"] < record["level"]
         assert parent["start"] <= start < end <= parent["end"]
-        assert (record["section_type"] is not None) == (record["level"] == 1)
+        # The branch's top section and type come from the ancestor directly under the root.
+        top = record
+        while top["parent_id"] != root["section_id"]:
+            top = by_id[top["parent_id"]]
+        assert record["top_section_id"] == top["section_id"]
+        assert record["section_type"] == (sections.section_type(top["heading"]) if top["level"] == 1 else None)
     assert contracts.errors(root, "section") == []
     # Sections at one level never overlap, and each ends where the next heading of its level or above starts.
     for index, record in enumerate(headings):
@@ -76,21 +82,22 @@ def test_headings_on_their_own_lines_all_levels_and_marker_forms():
     records = sections.parse_sections(text, DOC_ID)
     assert [(r["level"], r["number"], r["marker"], r["heading"], r["section_type"]) for r in records[1:]] == [
         (1, "一", "一、", "2022年法治政府建设主要举措和成效", "measures"),
-        (2, "一", "（一）", "依法全面履行政府职能", None),
-        (3, "１", "１．", "深化“放管服”改革", None),
-        (3, "２", "２．", "优化营商环境", None),
-        (2, "二", "（二）", "健全依法决策机制", None),
-        (3, "1", "1、", "严格决策程序", None),
-        (4, "1", "(1)", "公众参与", None),
-        (4, "2", "(2)", "专家论证", None),
-        (3, "2", "2、", "加强合法性审查", None),
+        (2, "一", "（一）", "依法全面履行政府职能", "measures"),
+        (3, "１", "１．", "深化“放管服”改革", "measures"),
+        (3, "２", "２．", "优化营商环境", "measures"),
+        (2, "二", "（二）", "健全依法决策机制", "measures"),
+        (3, "1", "1、", "严格决策程序", "measures"),
+        (4, "1", "(1)", "公众参与", "measures"),
+        (4, "2", "(2)", "专家论证", "measures"),
+        (3, "2", "2、", "加强合法性审查", "measures"),
         (1, "二", "二、", "党政主要负责人履行推进法治建设第一责任人职责情况", "leadership_duties"),
         (1, "三", "三、", "存在的不足", "problems"),
         (1, "四", "四、", "2023年工作打算", "plans"),
-        (2, "一", "(一)", "加强组织领导", None),
-        (2, "二", "(二)", "强化督察考核", None),
+        (2, "一", "(一)", "加强组织领导", "plans"),
+        (2, "二", "(二)", "强化督察考核", "plans"),
     ]
     parents = {r["section_id"]: r for r in records}
+    assert [parents[r["top_section_id"]]["number"] for r in records[1:]] == list("一一一一一一一一一二三四四四")
     assert [parents[r["parent_id"]]["marker"] for r in records[1:]] == [
         None,
         "一、",
@@ -201,11 +208,28 @@ def test_headings_indented_by_full_width_spaces_or_garbled_question_marks():
     assert_tree_invariants(text, records)
 
 
+def test_a_number_deep_under_the_problems_section_is_typed_problems_in_one_lookup():
+    text = (
+        "一、主要举措和成效\n（一）行政复议\n受理案件518件。\n"
+        "二、存在的问题\n（一）基层力量薄弱\n1.人员不足\n全县仅有执法人员12名。\n"
+        "三、下一步工作安排\n继续推进。\n"
+    )
+    records = sections.parse_sections(text, DOC_ID)
+    by_id = {r["section_id"]: r for r in records}
+    innermost_id = sections.section_locator(records)(text.index("12名"))
+    innermost = by_id[innermost_id]
+    assert (innermost["level"], innermost["heading"]) == (3, "人员不足")
+    assert innermost["section_type"] == "problems"
+    assert by_id[innermost["top_section_id"]]["heading"] == "存在的问题"
+    assert by_id[sections.section_locator(records)(text.index("518件"))]["section_type"] == "measures"
+    assert_tree_invariants(text, records)
+
+
 def test_traditional_script_is_matched_and_printed_as_published():
     records = sections.parse_sections("一、2022年法治政府建設的主要舉措和成效\n（一）依法全面履行政府職能\n", DOC_ID)
     assert [(r["heading"], r["section_type"]) for r in records[1:]] == [
         ("2022年法治政府建設的主要舉措和成效", "measures"),
-        ("依法全面履行政府職能", None),
+        ("依法全面履行政府職能", "measures"),
     ]
 
 
@@ -329,7 +353,17 @@ def test_seed_headings_exact(seed):
     text, gold = seed
     text = textnorm.clean_text(text)
     records = sections.parse_sections(text, DOC_ID)
-    got = [(r["level"], r["number"], r["heading"], r["section_type"], r["marker"] + r["heading"]) for r in records[1:]]
+    # Gold annotates the type of level-1 sections; their subsections inherit it (checked by the invariants).
+    got = [
+        (
+            r["level"],
+            r["number"],
+            r["heading"],
+            r["section_type"] if r["level"] == 1 else None,
+            r["marker"] + r["heading"],
+        )
+        for r in records[1:]
+    ]
     expected = [(h["level"], h["number"], h["heading"], h.get("section_type"), h["text"]) for h in gold["headings"]]
     assert got == expected
     assert_tree_invariants(text, records)
