@@ -26,5 +26,6 @@ RUN_LOCK = ".fazhi.lock"  # one run at a time per warehouse
 # releases/: published versions, never rewritten (publish)
 LATEST = "latest.json"  # newest version of every year (also releases/<year>/latest.json)
 CHECKSUMS = "SHA256SUMS"
+RELEASE_PARQUET = "parquet"  # <version>/parquet/<table>.parquet: every release table also as Parquet
 INDEX_PAGE = "index.html"
 PUBLISH_LOCK = ".publish.lock"

@@ -65,8 +65,16 @@ def table_schema(table: Table, tables: list[Table]) -> dict:
 
 
 def datapackage(
-    *, tables: list[Table], facts: dict, year: int, version: str, created: datetime, csv_bytes: dict[str, bytes]
+    *,
+    tables: list[Table],
+    facts: dict,
+    year: int,
+    version: str,
+    created: datetime,
+    csv_bytes: dict[str, bytes],
+    parquet_bytes: dict[str, bytes] | None = None,
 ) -> dict:
+    parquet_bytes = parquet_bytes or {}
     content = {name: sha256_hex(data) for name, data in sorted(csv_bytes.items())}
     return {
         "profile": "tabular-data-package",
@@ -113,10 +121,20 @@ def datapackage(
                 "hash": "sha256:" + content[t.file_name],
                 "dialect": dialect(),
                 "schema": table_schema(t, tables),
+                **_parquet_entry(t, parquet_bytes),
             }
             for t in tables
         ],
     }
+
+
+def _parquet_entry(table: Table, parquet_bytes: dict[str, bytes]) -> dict:
+    """The table's Parquet copy (same rows and columns, typed), beside the CSV resource it describes."""
+    path = next((p for p in parquet_bytes if p.endswith(f"/{table.name}.parquet")), None)
+    if path is None:
+        return {}
+    data = parquet_bytes[path]
+    return {"x-parquet": {"path": path, "bytes": len(data), "hash": "sha256:" + sha256_hex(data)}}
 
 
 def package_foreign_keys(table: Table, tables: list[Table]) -> list[dict]:
@@ -394,9 +412,17 @@ def _names(keys: list[str], names: dict[str, str]) -> str:
 
 
 def render_documents(
-    *, tables, facts, year, version, created, csv_bytes, previous_dir, previous_year_dir
+    *, tables, facts, year, version, created, csv_bytes, previous_dir, previous_year_dir, parquet_bytes=None
 ) -> dict[str, bytes]:
-    package = datapackage(tables=tables, facts=facts, year=year, version=version, created=created, csv_bytes=csv_bytes)
+    package = datapackage(
+        tables=tables,
+        facts=facts,
+        year=year,
+        version=version,
+        created=created,
+        csv_bytes=csv_bytes,
+        parquet_bytes=parquet_bytes,
+    )
     return {
         "datapackage.json": (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
         "README.md": readme(

@@ -9,6 +9,8 @@ Layout (``releases/`` is the public tree; everything in it can be served as stat
         latest.json                 newest version of 2022
         2022.1/  2022.2/  ...       one immutable directory per version
           documents.csv documents_text.csv sections.csv metrics.csv metric_catalog.csv metric_yoy.csv
+          facts.csv                 the tidy file: one row per metric, everything on the row (facts.py)
+          parquet/<table>.parquet   every table above also as Parquet
           datapackage.json README.md CHANGELOG.md SHA256SUMS
 
 Why per year: users cite and compare "the 2022 reports"; a year's set keeps growing (late
@@ -46,7 +48,7 @@ from flows.core.lock import hold
 from flows.core.progress import Progress
 from flows.publish.docs import render_documents
 from flows.publish.index_page import write_index
-from flows.publish.model import DOC_FILES, PublishError, render_csv, sha256_hex
+from flows.publish.model import DOC_FILES, PublishError, render_csv, render_parquet, sha256_hex
 from flows.publish.tables import (
     check_not_synthetic,
     connect,
@@ -171,6 +173,10 @@ def _publish_year_locked(
         for name, data in csv_bytes.items():
             (temp_dir / name).write_bytes(data)
             crash_point("publish-file")
+        parquet_bytes = {f"{layout.RELEASE_PARQUET}/{t.name}.parquet": render_parquet(t) for t in tables}
+        (temp_dir / layout.RELEASE_PARQUET).mkdir()
+        for name, data in parquet_bytes.items():
+            (temp_dir / name).write_bytes(data)
         previous_year_dir = releases_dir / str(year - 1)
         previous_year_version = latest_version(previous_year_dir)
         docs = render_documents(
@@ -180,12 +186,13 @@ def _publish_year_locked(
             version=version,
             created=created,
             csv_bytes=csv_bytes,
+            parquet_bytes=parquet_bytes,
             previous_dir=(year_dir / previous) if previous else None,
             previous_year_dir=(previous_year_dir / previous_year_version) if previous_year_version else None,
         )
         for name in DOC_FILES:
             (temp_dir / name).write_bytes(docs[name])
-        (temp_dir / layout.CHECKSUMS).write_bytes(render_sums({**csv_bytes, **docs}))
+        (temp_dir / layout.CHECKSUMS).write_bytes(render_sums({**csv_bytes, **parquet_bytes, **docs}))
         _fsync_tree(temp_dir)
         os.rename(temp_dir, final_dir)
         fsync_dir(year_dir)
@@ -211,6 +218,9 @@ def _publish_year_locked(
 
 def _fsync_tree(directory: Path) -> None:
     for child in directory.iterdir():
+        if child.is_dir():
+            _fsync_tree(child)
+            continue
         with child.open("rb") as handle:
             os.fsync(handle.fileno())
     os.chmod(directory, 0o755)

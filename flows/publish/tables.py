@@ -22,6 +22,7 @@ from flows import __version__
 from flows.core import contracts, layout
 from flows.load.columns import Column, quote
 from flows.load.views import VIEWS
+from flows.publish.facts import read_facts
 from flows.publish.model import PublishError, SyntheticDataError, Table, formula_like_cells
 
 # The grain of the metric_yoy view (its SQL picks one value per issuer, code and year).
@@ -125,7 +126,8 @@ def read_release_tables(con, year: int) -> list[Table]:
     """,
         [year, year, year - 1],
     )
-    return [documents, documents_text, sections, metrics, catalog, yoy]
+    facts = read_facts(con, [row[0] for row in documents.rows])
+    return [documents, documents_text, sections, metrics, catalog, yoy, facts]
 
 
 def _fill(con, table: Table, sql: str, params: list) -> None:

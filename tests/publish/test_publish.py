@@ -24,7 +24,15 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
 import publish_warehouse as pw  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
-CSVS = ["documents.csv", "documents_text.csv", "sections.csv", "metrics.csv", "metric_catalog.csv", "metric_yoy.csv"]
+CSVS = [
+    "documents.csv",
+    "documents_text.csv",
+    "sections.csv",
+    "metrics.csv",
+    "metric_catalog.csv",
+    "metric_yoy.csv",
+    "facts.csv",
+]
 CREATED = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -67,11 +75,14 @@ def test_publish_every_year_writes_every_file(released):
     assert [r["version"] for r in counts["releases"]] == ["2021.1", "2022.1"]
     directory = release_dir(releases, 2022)
     assert sorted(p.name for p in directory.iterdir()) == sorted(
-        CSVS + ["datapackage.json", "README.md", "CHANGELOG.md", "SHA256SUMS"]
+        CSVS + ["datapackage.json", "README.md", "CHANGELOG.md", "SHA256SUMS", "parquet"]
+    )
+    assert sorted(p.name for p in (directory / "parquet").iterdir()) == sorted(
+        n.replace(".csv", ".parquet") for n in CSVS
     )
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=directory, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.count(": OK") == 9
+    assert check.stdout.count(": OK") == 2 * len(CSVS) + 3
     latest = json.loads((releases / "latest.json").read_text(encoding="utf-8"))
     assert latest["version"] == "2022.1" and latest["years"]["2021"]["version"] == "2021.1"
     assert json.loads((releases / "2021" / "latest.json").read_text(encoding="utf-8"))["path"] == "2021/2021.1/"
@@ -294,9 +305,10 @@ def test_formula_like_cells_stay_exact_and_are_reported(released):
     assert "+86热线接听群众来电" in set(metrics["subject"]) and "-3%" in set(metrics["span"])
     dp = package(directory)
     # per document one heading, one subject and one span; warnings are JSON lists, which start with "["
-    assert dp["x-formula-like-cells"] == 6
+    # facts.csv repeats them: per document the subject, the span and twice the heading (two metrics under it)
+    assert dp["x-formula-like-cells"] == 6 + 8
     readme = (directory / "README.md").read_text(encoding="utf-8")
-    assert "Such text cells in this version: **6**" in readme
+    assert "Such text cells in this version: **14**" in readme
     assert "| sections.csv | heading |" in readme and "| metrics.csv | span |" in readme
     # numbers are never flagged: abs_change in metric_yoy is negative for 甲县 (38 - 40)
     yoy = pd.read_csv(directory / "metric_yoy.csv", dtype={"issuer_id": str})
@@ -308,20 +320,20 @@ def test_formula_like_cells_stay_exact_and_are_reported(released):
 
 def test_second_publish_is_a_noop(released, warehouse):
     releases, _ = released
-    before = {p: p.read_bytes() for p in release_dir(releases, 2022).iterdir()}
+    before = {p: p.read_bytes() for p in release_dir(releases, 2022).rglob("*") if p.is_file()}
     counts = publish.publish_years(
         warehouse_dir=warehouse, releases_dir=releases, created=datetime(2025, 1, 1, tzinfo=UTC)
     )
     assert counts["released"] == 0 and counts["release_unchanged"] == 2
     assert [r["status"] for r in counts["releases"]] == ["unchanged", "unchanged"]
     assert versions(releases / "2022") == ["2022.1"]
-    assert {p: p.read_bytes() for p in release_dir(releases, 2022).iterdir()} == before
+    assert {p: p.read_bytes() for p in release_dir(releases, 2022).rglob("*") if p.is_file()} == before
 
 
 def test_changed_input_makes_version_2_with_a_changelog(warehouse, tmp_path):
     releases = tmp_path / "releases"
     publish.publish_years(warehouse_dir=warehouse, releases_dir=releases, created=CREATED)
-    first = {p.name: p.read_bytes() for p in release_dir(releases, 2022).iterdir()}
+    first = {p.name: p.read_bytes() for p in release_dir(releases, 2022).rglob("*") if p.is_file()}
     changed = pw.standard_reports(
         {
             ("990100-gov", 2022): {"edit": "（更正）"},  # new snapshot: one document out, one in
@@ -334,7 +346,9 @@ def test_changed_input_makes_version_2_with_a_changelog(warehouse, tmp_path):
     )
     assert counts["released"] == 1 and counts["release_unchanged"] == 1  # 2021 did not change
     assert versions(releases / "2022") == ["2022.1", "2022.2"]
-    assert {p.name: p.read_bytes() for p in release_dir(releases, 2022).iterdir()} == first  # 2022.1 untouched
+    assert {
+        p.name: p.read_bytes() for p in release_dir(releases, 2022).rglob("*") if p.is_file()
+    } == first  # 2022.1 untouched
     second = release_dir(releases, 2022, 2)
     assert package(second)["version"] == "2022.2"
     assert json.loads((releases / "2022" / "latest.json").read_text(encoding="utf-8"))["version"] == "2022.2"
