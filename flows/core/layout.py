@@ -28,4 +28,7 @@ LATEST = "latest.json"  # newest version of every year (also releases/<year>/lat
 CHECKSUMS = "SHA256SUMS"
 RELEASE_PARQUET = "parquet"  # <version>/parquet/<table>.parquet: every release table also as Parquet
 INDEX_PAGE = "index.html"
-PUBLISH_LOCK = ".publish.lock"
+# Beside releases/, in its parent (the project root by default), never inside the public tree that
+# people copy to a portal: ``<releases>/../.releases.publish.lock``.
+PUBLISH_LOCK = ".releases.publish.lock"
+LEGACY_PUBLISH_LOCK = ".publish.lock"  # where older versions kept it, inside releases/ (removed on publish)

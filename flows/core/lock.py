@@ -8,8 +8,8 @@ tasks) and covers flows started by ``fazhi serve`` and plain stage calls (benchm
 itself does not take it: its caller (``stages.load_stage``) holds it around all of its renames.
 The warehouse is the lock's home because every stage reads or writes it and it is the one directory
 a run cannot do without; ``raw/`` appends are safe on their own (content addressed objects,
-``flock``-ed manifest appends). Publishing also holds ``releases/.publish.lock``
-(same helper), since one releases tree may serve several warehouses (``FAZHI_RELEASES_DIR``).
+``flock``-ed manifest appends). Publishing also holds ``.releases.publish.lock`` beside
+``releases/`` (same helper; kept out of the public tree), since one releases tree may serve several warehouses (``FAZHI_RELEASES_DIR``).
 
 How: ``fcntl.flock`` (exclusive) on the lock file, plus a JSON description of the holder (pid, host,
 command, since) written into the file once it is locked, which a second run prints. The kernel

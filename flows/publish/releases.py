@@ -23,7 +23,8 @@ the sha256 of its CSVs with the year's latest version and either discards it ("u
 is never a new version, whatever the timestamps) or renames it into place as the next version (a
 rename is atomic, so a killed publish leaves at most a hidden ``.tmp-*`` directory that the next
 publish removes, never half a release). An existing version directory is never written again. One
-publish at a time (the hidden lock file ``releases/.publish.lock``).
+publish at a time (the hidden lock file ``.releases.publish.lock`` beside ``releases/``, in its parent
+directory: the releases tree holds only what is published, so it can be copied to a portal as is).
 
 The CSV format, and how formula-like cells are handled: ``flows.publish.model``.
 
@@ -231,6 +232,13 @@ def _fsync_tree(directory: Path) -> None:
 def _publish_lock(releases_dir: Path) -> Iterator[None]:
     """One publish at a time per releases tree (``lock.hold``: a busy lock raises ``LockBusy`` naming
     its holder); the holder removes what a killed publish left at the top of the tree."""
-    with hold(releases_dir / layout.PUBLISH_LOCK):
+    with hold(publish_lock_path(releases_dir)):
         remove_stale_temp_dirs(releases_dir)
+        (releases_dir / layout.LEGACY_PUBLISH_LOCK).unlink(missing_ok=True)
         yield
+
+
+def publish_lock_path(releases_dir: Path) -> Path:
+    """The publish lock: beside the releases tree, never in it."""
+    releases_dir = Path(releases_dir).resolve()
+    return releases_dir.parent / layout.PUBLISH_LOCK

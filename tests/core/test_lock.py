@@ -20,6 +20,7 @@ from flows import stages
 from flows.core import lock
 from flows.core.config import PROJECT_DIR
 from flows.core.lock import LockBusy, read_holder, run_lock, run_lock_path
+from flows.publish.releases import publish_lock_path
 
 HOLDER = """
 import os, sys, time
@@ -176,7 +177,9 @@ def test_load_and_publish_use_the_same_lock(tmp_path, corpus_dir):
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait()
     stages.load_stage(settings, run={"run_id": "r1"})
-    with lock.hold(settings.releases_dir / ".publish.lock"):
+    (settings.releases_dir / ".publish.lock").parent.mkdir(parents=True, exist_ok=True)
+    (settings.releases_dir / ".publish.lock").write_text("")  # left by an older version: removed on publish
+    with lock.hold(publish_lock_path(settings.releases_dir)):
         holder = subprocess.run(
             [
                 sys.executable,
@@ -191,8 +194,14 @@ def test_load_and_publish_use_the_same_lock(tmp_path, corpus_dir):
             capture_output=True,
             text=True,
         )
-    assert holder.returncode == 1 and f"LockBusy: another fazhi run holds {settings.releases_dir}" in holder.stderr
+    assert (
+        holder.returncode == 1
+        and f"LockBusy: another fazhi run holds {publish_lock_path(settings.releases_dir)}" in holder.stderr
+    )
     assert publish_years(warehouse_dir=settings.warehouse_dir, releases_dir=settings.releases_dir)["released"] == 1
+    # the public tree holds no lock file: it can be copied to a portal as it is
+    assert not [p for p in settings.releases_dir.rglob("*lock*")]
+    assert publish_lock_path(settings.releases_dir).parent == settings.releases_dir.resolve().parent
 
 
 def test_stage_waits_for_the_holder_and_writes_nothing_meanwhile(tmp_path, corpus_dir):
