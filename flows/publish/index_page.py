@@ -1,7 +1,7 @@
 """``releases/index.html``: the public index of every release, rebuilt from the release directories.
 
-Static and self-contained: inline CSS and inline SVG, no script, no web fonts, no CDN, and only
-relative links to files that exist under ``releases/`` (the favicon is an empty ``data:`` url so
+Static and self-contained: inline CSS and inline SVG, one small script of the site (the search box,
+``site_pages``), no web fonts, no CDN, and only relative links to files that exist under ``releases/`` (the favicon is an empty ``data:`` url so
 a browser does not ask the server for one). Everything shown comes from the releases themselves
 (``datapackage.json``, ``SHA256SUMS``, the CSVs), never from the warehouse, so the page always
 matches what can be downloaded. Text from the data is HTML-escaped: titles and names come from
@@ -23,6 +23,9 @@ from pathlib import Path
 
 from flows.core import layout
 from flows.core.atomic import write_atomic
+from flows.publish.site_data import read_site_data
+from flows.publish.site_pages import CSS as SITE_CSS
+from flows.publish.site_pages import home_sections, write_site
 from flows.publish.versions import latest_version, read_sums, versions
 
 CHARTS_SHOWN = 3
@@ -48,8 +51,12 @@ td.num{text-align:right;white-space:nowrap}code{font-size:.75rem;word-break:brea
 
 
 def write_index(releases_dir: Path) -> Path:
-    path = Path(releases_dir) / layout.INDEX_PAGE
-    write_atomic(path, render_index(Path(releases_dir)).encode("utf-8"), mode=0o644)
+    """``releases/index.html`` and the site under ``releases/site/`` (``site_pages``)."""
+    releases_dir = Path(releases_dir)
+    data = read_site_data(releases_dir)
+    write_site(releases_dir, data)
+    path = releases_dir / layout.INDEX_PAGE
+    write_atomic(path, render_index(releases_dir, data).encode("utf-8"), mode=0o644)
     return path
 
 
@@ -224,7 +231,8 @@ def render_release(release: dict) -> str:
     )
 
 
-def render_index(releases_dir: Path) -> str:
+def render_index(releases_dir: Path, data=None) -> str:
+    data = data if data is not None else read_site_data(releases_dir)
     releases = release_list(releases_dir)
     charts = chart_series(releases_dir, releases)
     chart_html = (
@@ -254,7 +262,7 @@ def render_index(releases_dir: Path) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>法治政府建设年度报告 开放数据 / Rule-of-law government reports: open data releases</title>
-<style>{CSS}</style>
+<style>{SITE_CSS}{CSS}</style>
 </head>
 <body>
 <header>
@@ -265,6 +273,7 @@ released per report year as versioned CSV (Frictionless Data Package, UTF-8 with
 checksums and a changelog. The newest of each year: {latest_link}.</p>
 </header>
 <main>
+{home_sections(data)}
 <h2>指标趋势 <span class="en">/ Indicators over the years</span></h2>
 {chart_html}
 <h2>全部发布 <span class="en">/ All releases</span></h2>

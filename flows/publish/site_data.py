@@ -1,0 +1,145 @@
+"""What the static site shows, read from the releases themselves (never from the warehouse).
+
+For each report year the newest version's ``documents.csv`` and ``facts.csv`` (DuckDB reads them, all
+years in one query each); a year whose release predates ``facts.csv`` contributes its reports but no
+indicator values. One value per issuer, indicator and year, by the warehouse's ``metric_yoy`` rule:
+the issuer's report published last (then the smallest ``doc_id``), within it the first mention
+(``metric_id`` carries the text offset, so its order is text order).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from flows.publish.versions import latest_version
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+
+
+@dataclass
+class SiteData:
+    years: list[int]  # report years with a release, oldest first
+    versions: dict[int, str]  # year -> newest version
+    reports: list[dict]  # one per document: year, issuer_id, issuer, region, level, province_code, ...
+    issuers: dict[str, dict]  # issuer_id -> {"name", "region_name", "region_level", "province_code", "slug"}
+    values: dict[str, dict[str, dict[int, float]]]  # metric_code -> issuer_id -> year -> value
+    indicators: dict[str, dict]  # metric_code -> {"name_zh", "name_en", "unit", "slug"}
+    years_with_facts: set[int] = field(default_factory=set)
+
+
+def slug(identifier: str) -> str:
+    """A file name for an id: the id itself when it is plain ASCII, else a short digest of it."""
+    if _SAFE_ID.match(identifier):
+        return identifier
+    return "h" + hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:16]
+
+
+def _csv(paths: list[Path]) -> str:
+    return (
+        "read_csv(["
+        + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
+        + "], all_varchar = true, union_by_name = true)"
+    )
+
+
+def read_site_data(releases_dir: Path) -> SiteData:
+    versions: dict[int, str] = {}
+    for year_dir in sorted(p for p in releases_dir.iterdir() if p.is_dir() and p.name.isdigit()):
+        version = latest_version(year_dir)
+        if version:
+            versions[int(year_dir.name)] = version
+    docs = [releases_dir / str(y) / v / "documents.csv" for y, v in versions.items()]
+    facts = [releases_dir / str(y) / v / "facts.csv" for y, v in versions.items()]
+    facts = [p for p in facts if p.exists()]
+    data = SiteData(years=sorted(versions), versions=versions, reports=[], issuers={}, values={}, indicators={})
+    if not docs:
+        return data
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"""
+            SELECT report_year, issuer_id, issuers, region_name, region_code, region_level, title, url,
+                   publish_date, snapshot_sha256, doc_id
+            FROM {_csv(docs)} ORDER BY report_year, issuer_id NULLS LAST, publish_date, doc_id
+            """
+        ).fetchall()
+        for year, issuer_id, issuers, region_name, code, level, title, url, date, snapshot, doc_id in rows:
+            names = " ".join(json.loads(issuers or "[]"))
+            report = {
+                "year": int(year),
+                "issuer_id": issuer_id,
+                "issuer": names or issuer_id or "—",
+                "region_name": region_name,
+                "region_level": level,
+                "province_code": code[:2] if code and code[:2].isdigit() else None,
+                "title": title,
+                "url": url,
+                "publish_date": date,
+                "snapshot_sha256": snapshot,
+                "doc_id": doc_id,
+                "version": versions[int(year)],
+            }
+            data.reports.append(report)
+            if issuer_id:  # the latest report names the issuer
+                data.issuers[issuer_id] = {
+                    "name": report["issuer"],
+                    "region_name": region_name,
+                    "region_level": level,
+                    "province_code": report["province_code"],
+                    "slug": slug(issuer_id),
+                }
+        if facts:
+            picked = con.execute(
+                f"""
+                WITH f AS (SELECT * FROM {_csv(facts)} WHERE metric_code IS NOT NULL AND issuer_id IS NOT NULL),
+                ranked AS (
+                    SELECT issuer_id, metric_code, report_year, value, metric_name_zh, metric_name_en, unit,
+                           row_number() OVER (PARTITION BY issuer_id, metric_code, report_year
+                                              ORDER BY publish_date DESC NULLS LAST, doc_id, metric_id) AS pick
+                    FROM f
+                )
+                SELECT metric_code, issuer_id, report_year::INTEGER, value::DOUBLE, metric_name_zh, metric_name_en, unit
+                FROM ranked WHERE pick = 1 ORDER BY metric_code, issuer_id, report_year
+                """
+            ).fetchall()
+            data.years_with_facts = {int(p.parent.name.split(".")[0]) for p in facts}
+            for code, issuer_id, year, value, name_zh, name_en, unit in picked:
+                data.values.setdefault(code, {}).setdefault(issuer_id, {})[year] = value
+                entry = data.indicators.setdefault(
+                    code,
+                    {"name_zh": name_zh or code, "name_en": name_en or code, "unit": unit or "", "slug": slug(code)},
+                )
+                entry.setdefault("units", set()).add(unit or "")
+    finally:
+        con.close()
+    return data
+
+
+def median_by_year(values: dict[str, dict[int, float]]) -> list[tuple[int, float, int, float, float]]:
+    """``(year, median, issuers, min, max)`` for each year with a value."""
+    by_year: dict[int, list[float]] = defaultdict(list)
+    for points in values.values():
+        for year, value in points.items():
+            by_year[year].append(value)
+    return [(year, statistics.median(vs), len(vs), min(vs), max(vs)) for year, vs in sorted(by_year.items()) if vs]
+
+
+def reports_by_province(data: SiteData, year: int) -> dict[str, dict]:
+    """Province code (2 digits) -> {"reports", "issuers", levels...} for the year's reports."""
+    found: dict[str, dict] = {}
+    for report in data.reports:
+        if report["year"] != year or not report["province_code"]:
+            continue
+        entry = found.setdefault(report["province_code"], {"reports": 0, "issuers": set(), "levels": defaultdict(int)})
+        entry["reports"] += 1
+        entry["issuers"].add(report["issuer_id"])
+        entry["levels"][report["region_level"] or "other"] += 1
+    return found
