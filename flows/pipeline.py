@@ -18,9 +18,11 @@ configure_prefect()
 import logging
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
-from prefect import flow, task
+from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from flows import __version__, stages
 from flows.core import storage
@@ -64,8 +66,18 @@ SUMMARY_ROWS = [
 
 
 def _settings(root: str | None) -> Settings:
+    """The settings for a flow run; ``root`` (a deployment's ``root`` parameter, or ``--root``) moves
+    every directory there. A root that is not a directory fails the run here, before anything is
+    written: a deployment runs on the project it was deployed for, never on a directory made up."""
     settings = load_settings()
-    return settings.with_root(root) if root else settings
+    if not root:
+        return settings
+    if not Path(root).expanduser().is_dir():
+        raise UserError(
+            f"project root {root} is not a directory: deploy with FAZHI_ROOT=DIR prefect deploy --all, "
+            "or pass -p root=DIR to prefect deployment run"
+        )
+    return settings.with_root(Path(root).expanduser())
 
 
 # -- tasks ------------------------------------------------------------------------------------
@@ -252,9 +264,12 @@ def etl_flow(
     dask_address: str | None = None,
     discover: bool = False,
 ) -> dict:
-    if batch_size < 1:
-        raise UserError(f"batch_size must be at least 1, got {batch_size}")
-    settings = _settings(root)
+    try:
+        if batch_size < 1:
+            raise UserError(f"batch_size must be at least 1, got {batch_size}")
+        settings = _settings(root)
+    except UserError as exc:
+        return _failed(exc)
     run = _new_run()
     with run_lock(settings.warehouse_dir):
         counts = {}
@@ -271,6 +286,14 @@ def etl_flow(
         if publish:
             counts.update(publish_task(settings, years))
     return _summarise("etl", counts)
+
+
+def _failed(exc: UserError) -> State:
+    """End the flow run Failed with the user error's one line as its message and its one log line,
+    instead of raising: a deployment run's log then holds no traceback of ours. The state keeps the
+    error itself, so that `fazhi run` (which reads the state) reports it as it reports any user error."""
+    get_run_logger().error(str(exc))
+    return Failed(message=str(exc), data=exc)
 
 
 def _summarise(name: str, counts: dict) -> dict:
@@ -318,10 +341,6 @@ def run_command(name: str, args) -> int:
 
     from flows.core.errors import RunFailed
 
-    if name == "serve":
-        from flows.schedule import serve
-
-        return serve()
     if not getattr(args, "debug", False):
         _terminal_shows_fazhi_logs_only()
     root = os.environ.get("FAZHI_ROOT")
