@@ -187,7 +187,10 @@ def _new_run() -> dict:
 
 @flow(name="discover")
 def discover_flow(root: str | None = None, listing_ids: list[str] | None = None, offline: bool = False) -> dict:
-    settings = _settings(root)
+    try:
+        settings = _settings(root)
+    except UserError as exc:
+        return _failed(exc)
     with run_lock(settings.warehouse_dir):
         counts = dict(discover_task(settings, listing_ids, offline))
     _listing_artifact(counts["per_listing"])
