@@ -22,6 +22,7 @@ from pathlib import Path
 
 from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import deployment as runtime_deployment
 from prefect.states import Failed
 
 from flows import __version__, stages
@@ -73,10 +74,12 @@ def _settings(root: str | None) -> Settings:
     if not root:
         return settings
     if not Path(root).expanduser().is_dir():
-        raise UserError(
-            f"project root {root} is not a directory: deploy with FAZHI_ROOT=DIR prefect deploy --all, "
-            "or pass -p root=DIR to prefect deployment run"
+        hint = (
+            ": deploy with FAZHI_ROOT=DIR prefect deploy --all, or pass -p root=DIR to prefect deployment run"
+            if runtime_deployment.id
+            else ""
         )
+        raise UserError(f"project root {root} is not a directory{hint}")
     return settings.with_root(Path(root).expanduser())
 
 

@@ -99,7 +99,7 @@ def select_deployments(deployments: list[dict], names: list[str] | None) -> list
     known = [d.get("name") for d in deployments]
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise UserError(f"{DEPLOYMENTS_FILE}: no deployment named {', '.join(unknown)} (known: {', '.join(known)})")
+        raise UserError(f"no deployment named {', '.join(unknown)} in prefect.yaml (known: {', '.join(known)})")
     return [d for d in deployments if d.get("name") in names]
 
 
@@ -170,16 +170,16 @@ def _sigterm_stops():
 def serve(host: str | None = None, port: int | None = None, names: list[str] | None = None) -> int:
     """Serve the deployments of ``prefect.yaml`` (or those ``names``) for the project root, with
     ``PREFECT_API_URL``'s server or exactly one server started here on ``host:port``."""
-    configure_prefect()  # the project-local PREFECT_HOME, before Prefect is imported
-    root = load_settings().root
-    path = root / "prefect.yaml" if (root / "prefect.yaml").is_file() else DEPLOYMENTS_FILE
-    deployments = select_deployments(load_deployments(path), names)
-    problems = [p for d in deployments for p in deployment_problems(d)]
-    if problems:
-        raise UserError(f"{path}: " + "; ".join(problems))
     api_url = os.environ.get("PREFECT_API_URL")
     if api_url and (host or port):
         raise UserError(f"PREFECT_API_URL is set ({api_url}): unset it to start a server on --host/--port")
+    root = load_settings().root
+    path = root / "prefect.yaml" if (root / "prefect.yaml").is_file() else DEPLOYMENTS_FILE
+    deployments = select_deployments(load_deployments(path), names)
+    configure_prefect()  # the project-local PREFECT_HOME, before Prefect is imported
+    problems = [p for d in deployments for p in deployment_problems(d)]
+    if problems:
+        raise UserError(f"{path}: " + "; ".join(problems))
     server = None
     try:
         if api_url:

@@ -27,8 +27,6 @@ import pytest
 
 from flows.core.config import PROJECT_DIR
 
-pytestmark = pytest.mark.slow
-
 BIN = Path(sys.executable).parent
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
@@ -280,6 +278,7 @@ def test_the_readme_lists_these_commands_in_this_order():
 # -- a work pool ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_deploy_all_then_a_worker_runs_backfill_on_the_deployed_root(servers, tmp_path):
     server = servers["cli"]
     _wait_healthy(server.api, server.process, server.log)
@@ -329,6 +328,7 @@ def test_deploy_all_then_a_worker_runs_backfill_on_the_deployed_root(servers, tm
 # -- fazhi serve ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_serve_runs_one_server_a_triggered_run_completes_and_sigterm_leaves_nothing(servers, served_root, tmp_path):
     serve = servers["serve"]
     api, port, project = serve.api, serve.port, served_root
@@ -363,3 +363,19 @@ def test_serve_runs_one_server_a_triggered_run_completes_and_sigterm_leaves_noth
         assert [p for p, (_, _, cmd) in alive.items() if f"--port {port}" in cmd] == []
     finally:  # should the test fail half-way: the server's group, which fazhi serve started
         _kill_group(server_group)
+
+
+def test_serve_refuses_what_it_cannot_do_in_one_line(tmp_path):
+    env = _env(tmp_path / "home", FAZHI_ROOT=str(_project(tmp_path / "project")))
+    del env["PREFECT_HOME"]  # the project-local home, which a refused command must not create
+    for args, extra, expected in (
+        (["--deployment", "nightly"], {}, "no deployment named nightly in prefect.yaml (known: weekly-fetch, "),
+        (["--port", "4300"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"}, "PREFECT_API_URL is set (http://"),
+    ):
+        result = subprocess.run(
+            [*FAZHI, "serve", *args], env={**env, **extra}, capture_output=True, text=True, timeout=120, cwd=tmp_path
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"fazhi serve: error: {expected}"), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert sorted(p.name for p in (tmp_path / "project").iterdir()) == ["raw"]  # no server, nothing written
