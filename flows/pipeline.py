@@ -16,6 +16,7 @@ from flows.core.config import Settings, configure_prefect, load_settings
 configure_prefect()
 
 import logging
+import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,18 +69,18 @@ SUMMARY_ROWS = [
 
 def _settings(root: str | None) -> Settings:
     """The settings for a flow run; ``root`` (a deployment's ``root`` parameter, or ``--root``) moves
-    every directory there. A root that is not a directory fails the run here, before anything is
-    written: a deployment runs on the project it was deployed for, never on a directory made up."""
+    every directory there. A deployment run works on the root it was deployed for (or ``FAZHI_ROOT``
+    in its environment), never on the default beside the installed package; a root that is not a
+    directory fails the run here, before anything is written."""
     settings = load_settings()
+    in_deployment = runtime_deployment.id is not None
+    hint = ": deploy with FAZHI_ROOT=DIR prefect deploy --all, or pass -p root=DIR to prefect deployment run"
     if not root:
+        if in_deployment and not os.environ.get("FAZHI_ROOT"):
+            raise UserError(f"deployment {runtime_deployment.name} has no project root{hint}")
         return settings
     if not Path(root).expanduser().is_dir():
-        hint = (
-            ": deploy with FAZHI_ROOT=DIR prefect deploy --all, or pass -p root=DIR to prefect deployment run"
-            if runtime_deployment.id
-            else ""
-        )
-        raise UserError(f"project root {root} is not a directory{hint}")
+        raise UserError(f"project root {root} is not a directory{hint if in_deployment else ''}")
     return settings.with_root(Path(root).expanduser())
 
 

@@ -307,6 +307,9 @@ def test_deploy_all_then_a_worker_runs_backfill_on_the_deployed_root(servers, tm
     good = _flow_run_id(_prefect(*RUN_BACKFILL, env=env, cwd=elsewhere).stdout)
     missing = tmp_path / "no-such-project"
     bad = _flow_run_id(_prefect(*RUN_BACKFILL, "-p", f"root={missing}", env=env, cwd=elsewhere).stdout)
+    # What `prefect deploy` stores when FAZHI_ROOT was not set: an empty root, which must not mean
+    # the default beside the installed package.
+    unset = _flow_run_id(_prefect(*RUN_BACKFILL, "-p", "root=", env=env, cwd=elsewhere).stdout)
     worker = _prefect(*WORKER_ONCE, env=env, cwd=elsewhere, timeout=300)
 
     run = _wait_final(api, good)
@@ -322,6 +325,13 @@ def test_deploy_all_then_a_worker_runs_backfill_on_the_deployed_root(servers, tm
         "or pass -p root=DIR to prefect deployment run"
     )
     assert not missing.exists()
+    failed = _wait_final(api, unset)
+    assert failed["parameters"]["root"] == ""
+    assert failed["state_type"] == "FAILED"
+    assert failed["state"]["message"] == (
+        "deployment backfill has no project root: deploy with FAZHI_ROOT=DIR prefect deploy --all, "
+        "or pass -p root=DIR to prefect deployment run"
+    )
     assert "Encountered exception during execution" not in worker.stdout + worker.stderr  # our error: one line
 
 
