@@ -107,7 +107,7 @@ def select_deployments(deployments: list[dict], names: list[str] | None) -> list
 
 
 class _Stop(Exception):
-    """SIGTERM arrived while the server was starting."""
+    """SIGTERM arrived before Prefect's runner was serving."""
 
 
 def _raise_stop(signum, frame):
@@ -116,7 +116,7 @@ def _raise_stop(signum, frame):
 
 def start_server(host: str, port: int) -> tuple[subprocess.Popen, str]:
     """``prefect server start`` in its own process group, once it answers on ``/api/health``."""
-    url = f"http://{host}:{port}/api"
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/api"
     print(
         f"fazhi serve: schedules need a long-running Prefect server (the ephemeral one cannot schedule);\n"
         f"  starting `prefect server start --host {host} --port {port}` with PREFECT_HOME={os.environ['PREFECT_HOME']}.\n"
@@ -182,16 +182,17 @@ def serve(host: str | None = None, port: int | None = None, names: list[str] | N
         raise UserError(f"{path}: " + "; ".join(problems))
     server = None
     try:
-        if api_url:
-            print(f"fazhi serve: using the Prefect server at {api_url}", file=sys.stderr, flush=True)
-        else:
-            with _sigterm_stops():
+        with _sigterm_stops():  # until Prefect's runner takes SIGTERM over (it stops gracefully on it)
+            if api_url:
+                print(f"fazhi serve: using the Prefect server at {api_url}", file=sys.stderr, flush=True)
+            else:
                 server, api_url = start_server(host or "127.0.0.1", port or 4200)
-        _serve(deployments, api_url, root)
+            _serve(deployments, api_url, root)
     except _Stop:
         pass
     finally:
         if server is not None:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not orphan the server
             stop_server(server)
     return 0
 
