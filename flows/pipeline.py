@@ -11,18 +11,18 @@ tasks (``lock.py``).
 
 from __future__ import annotations
 
-from flows.core.config import Settings, configure_prefect, load_settings
+from flows.core.config import ROOT_MARKER, Settings, configure_prefect, find_root, load_settings
 
 configure_prefect()
 
 import logging
-import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.runtime import deployment as runtime_deployment
 from prefect.states import Failed
 
@@ -69,19 +69,28 @@ SUMMARY_ROWS = [
 
 def _settings(root: str | None) -> Settings:
     """The settings for a flow run; ``root`` (a deployment's ``root`` parameter, or ``--root``) moves
-    every directory there. A deployment run works on the root it was deployed for (or ``FAZHI_ROOT``
-    in its environment), never on the default beside the installed package; a root that is not a
-    directory fails the run here, before anything is written."""
-    settings = load_settings()
-    in_deployment = runtime_deployment.id is not None
+    every directory there. Without one, the project root is found as the CLI finds it: ``FAZHI_ROOT``,
+    else the nearest ``raw/sources.yaml`` above the working directory (for a deployment run, the
+    ``FAZHI_CHECKOUT`` its pull step went to), never the directory beside the installed package. A
+    root that is not a directory, or none at all, fails the run here before anything is written."""
+    deployment = _deployment_id()
     hint = ": deploy with FAZHI_ROOT=DIR prefect deploy --all, or pass -p root=DIR to prefect deployment run"
     if not root:
-        if in_deployment and not os.environ.get("FAZHI_ROOT"):
-            raise UserError(f"deployment {runtime_deployment.name} has no project root{hint}")
-        return settings
+        if deployment and find_root() is None:
+            raise UserError(
+                f"deployment {runtime_deployment.name} has no project root (no FAZHI_ROOT when it was deployed, "
+                f"no {ROOT_MARKER} in {Path.cwd()} or above){hint}"
+            )
+        return load_settings()
     if not Path(root).expanduser().is_dir():
-        raise UserError(f"project root {root} is not a directory{hint if in_deployment else ''}")
-    return settings.with_root(Path(root).expanduser())
+        raise UserError(f"project root {root} is not a directory{hint if deployment else ''}")
+    return load_settings(Path(root)).with_root(Path(root).expanduser())
+
+
+def _deployment_id():
+    """The deployment of the flow run in progress; None outside one, and for `fazhi run`."""
+    context = FlowRunContext.get()
+    return context.flow_run.deployment_id if context and context.flow_run else None
 
 
 # -- tasks ------------------------------------------------------------------------------------

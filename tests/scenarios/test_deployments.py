@@ -307,9 +307,6 @@ def test_deploy_all_then_a_worker_runs_backfill_on_the_deployed_root(servers, tm
     good = _flow_run_id(_prefect(*RUN_BACKFILL, env=env, cwd=elsewhere).stdout)
     missing = tmp_path / "no-such-project"
     bad = _flow_run_id(_prefect(*RUN_BACKFILL, "-p", f"root={missing}", env=env, cwd=elsewhere).stdout)
-    # What `prefect deploy` stores when FAZHI_ROOT was not set: an empty root, which must not mean
-    # the default beside the installed package.
-    unset = _flow_run_id(_prefect(*RUN_BACKFILL, "-p", "root=", env=env, cwd=elsewhere).stdout)
     worker = _prefect(*WORKER_ONCE, env=env, cwd=elsewhere, timeout=300)
 
     run = _wait_final(api, good)
@@ -325,13 +322,6 @@ def test_deploy_all_then_a_worker_runs_backfill_on_the_deployed_root(servers, tm
         "or pass -p root=DIR to prefect deployment run"
     )
     assert not missing.exists()
-    failed = _wait_final(api, unset)
-    assert failed["parameters"]["root"] == ""
-    assert failed["state_type"] == "FAILED"
-    assert failed["state"]["message"] == (
-        "deployment backfill has no project root: deploy with FAZHI_ROOT=DIR prefect deploy --all, "
-        "or pass -p root=DIR to prefect deployment run"
-    )
     assert "Encountered exception during execution" not in worker.stdout + worker.stderr  # our error: one line
 
 
@@ -389,3 +379,28 @@ def test_serve_refuses_what_it_cannot_do_in_one_line(tmp_path):
         assert result.stderr.startswith(f"fazhi serve: error: {expected}"), result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert sorted(p.name for p in (tmp_path / "project").iterdir()) == ["raw"]  # no server, nothing written
+
+
+@pytest.mark.flow
+def test_a_deployment_run_without_a_root_outside_a_project_fails_in_one_line(prefect_harness, monkeypatch, tmp_path):
+    """What `prefect deploy` stores without FAZHI_ROOT is an empty root: the run then works on the
+    project its working directory is in (FAZHI_CHECKOUT), and where there is none it fails in one line
+    instead of working beside the installed package. A real deployment's flow run, run in-process."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+
+    from flows.pipeline import etl_flow
+
+    monkeypatch.delenv("FAZHI_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    deployment_id = etl_flow.to_deployment(name="no-root", parameters={"root": ""}).apply()
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run_from_deployment(deployment_id)
+    state = run_flow(etl_flow, flow_run=flow_run, parameters={"root": "", "offline": True}, return_type="state")
+    assert state.is_failed()
+    assert state.message == (
+        f"deployment no-root has no project root (no FAZHI_ROOT when it was deployed, no raw/sources.yaml in "
+        f"{tmp_path.resolve()} or above): deploy with FAZHI_ROOT=DIR prefect deploy --all, or pass -p root=DIR "
+        "to prefect deployment run"
+    )
+    assert list(tmp_path.iterdir()) == []
