@@ -72,7 +72,8 @@ def _settings(root: str | None) -> Settings:
     every directory there. Without one, the project root is found as the CLI finds it: ``FAZHI_ROOT``,
     else the nearest ``raw/sources.yaml`` above the working directory (for a deployment run, the
     ``FAZHI_CHECKOUT`` its pull step went to), never the directory beside the installed package. A
-    root that is not a directory, or none at all, fails the run here before anything is written."""
+    root that is not a directory (unless raw/ lives at a URL: then it is a working copy made on the
+    way), or none at all, fails the run here before anything is written."""
     deployment = _deployment_id()
     hint = ": deploy with FAZHI_ROOT=DIR prefect deploy --all, or pass -p root=DIR to prefect deployment run"
     if not root:
@@ -82,9 +83,10 @@ def _settings(root: str | None) -> Settings:
                 f"no {ROOT_MARKER} in {Path.cwd()} or above){hint}"
             )
         return load_settings()
-    if not Path(root).expanduser().is_dir():
+    settings = load_settings(Path(root)).with_root(Path(root).expanduser())
+    if not settings.raw_url and not settings.root.is_dir():  # with raw/ at a URL, the root is a working copy
         raise UserError(f"project root {root} is not a directory{hint if deployment else ''}")
-    return load_settings(Path(root)).with_root(Path(root).expanduser())
+    return settings
 
 
 def _deployment_id():
