@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from flows import __version__
+from flows import __version__, schedule
 from flows.core import layout
 from flows.core.config import ROOT_ENV, ROOT_MARKER, Settings, default_corpus_dir, load_settings, project_root
 from flows.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER, FazhiError, UserError
@@ -179,7 +179,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="table format: cut cells wider than N columns with an ellipsis (default 60; 0: never cut)",
     )
 
-    p = sub.add_parser("serve", help="serve the scheduled deployments on this machine (needs a running Prefect server)")
+    p = sub.add_parser(
+        "serve",
+        help="serve the deployments of prefect.yaml on this machine, with one Prefect server",
+        description="Serve the deployments of prefect.yaml (schedules and runs triggered through the API) for "
+        "the project root. Uses the Prefect server at $PREFECT_API_URL when it is set; otherwise starts exactly "
+        "one `prefect server start` on --host/--port and stops it on Ctrl-C or SIGTERM.",
+    )
+    p.add_argument("--host", help="address of the Prefect server started here (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port of the Prefect server started here (default 4200)")
+    p.add_argument(
+        "--deployment",
+        dest="deployments",
+        action="append",
+        metavar="NAME",
+        help="serve only this deployment of prefect.yaml (repeatable; default: all of them)",
+    )
     return parser
 
 
@@ -390,17 +405,20 @@ def _decide(accept: bool):
     return run
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    return schedule.serve(host=args.host, port=args.port, names=args.deployments)
+
+
 def _flow_command(name: str):
     def run(args: argparse.Namespace) -> int:
-        if name != "serve":
-            check_inputs(
-                load_settings(),
-                name,
-                source_ids=getattr(args, "source_ids", None),
-                years=args.years if name == "publish" else None,
-            )
-            if args.debug:  # Prefect's logs, from INFO up (without --debug none reach the terminal)
-                os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+        check_inputs(
+            load_settings(),
+            name,
+            source_ids=getattr(args, "source_ids", None),
+            years=args.years if name == "publish" else None,
+        )
+        if args.debug:  # Prefect's logs, from INFO up (without --debug none reach the terminal)
+            os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
         from flows.pipeline import run_command  # Prefect: only for the commands that run flows
 
         return run_command(name, args)
@@ -422,7 +440,7 @@ COMMANDS = {
     "normalize": _flow_command("normalize"),
     "load": _flow_command("load"),
     "publish": _flow_command("publish"),
-    "serve": _flow_command("serve"),
+    "serve": cmd_serve,
 }
 
 

@@ -11,16 +11,20 @@ tasks (``lock.py``).
 
 from __future__ import annotations
 
-from flows.core.config import Settings, configure_prefect, load_settings
+from flows.core.config import ROOT_MARKER, Settings, configure_prefect, find_root, load_settings
 
 configure_prefect()
 
 import logging
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
-from prefect import flow, task
+from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.runtime import deployment as runtime_deployment
+from prefect.states import Failed
 
 from flows import __version__, stages
 from flows.core import storage
@@ -64,8 +68,31 @@ SUMMARY_ROWS = [
 
 
 def _settings(root: str | None) -> Settings:
-    settings = load_settings()
-    return settings.with_root(root) if root else settings
+    """The settings for a flow run; ``root`` (a deployment's ``root`` parameter, or ``--root``) moves
+    every directory there. Without one, the project root is found as the CLI finds it: ``FAZHI_ROOT``,
+    else the nearest ``raw/sources.yaml`` above the working directory (for a deployment run, the
+    ``FAZHI_CHECKOUT`` its pull step went to), never the directory beside the installed package. A
+    root that is not a directory (unless raw/ lives at a URL: then it is a working copy made on the
+    way), or none at all, fails the run here before anything is written."""
+    deployment = _deployment_id()
+    hint = ": deploy with FAZHI_ROOT=DIR prefect deploy --all, or pass -p root=DIR to prefect deployment run"
+    if not root:
+        if deployment and find_root() is None:
+            raise UserError(
+                f"deployment {runtime_deployment.name} has no project root (no FAZHI_ROOT when it was deployed, "
+                f"no {ROOT_MARKER} in {Path.cwd()} or above){hint}"
+            )
+        return load_settings()
+    settings = load_settings(Path(root)).with_root(Path(root).expanduser())
+    if not settings.raw_url and not settings.root.is_dir():  # with raw/ at a URL, the root is a working copy
+        raise UserError(f"project root {root} is not a directory{hint if deployment else ''}")
+    return settings
+
+
+def _deployment_id():
+    """The deployment of the flow run in progress; None outside one, and for `fazhi run`."""
+    context = FlowRunContext.get()
+    return context.flow_run.deployment_id if context and context.flow_run else None
 
 
 # -- tasks ------------------------------------------------------------------------------------
@@ -175,7 +202,10 @@ def _new_run() -> dict:
 
 @flow(name="discover")
 def discover_flow(root: str | None = None, listing_ids: list[str] | None = None, offline: bool = False) -> dict:
-    settings = _settings(root)
+    try:
+        settings = _settings(root)
+    except UserError as exc:
+        return _failed(exc)
     with run_lock(settings.warehouse_dir):
         counts = dict(discover_task(settings, listing_ids, offline))
     _listing_artifact(counts["per_listing"])
@@ -252,9 +282,12 @@ def etl_flow(
     dask_address: str | None = None,
     discover: bool = False,
 ) -> dict:
-    if batch_size < 1:
-        raise UserError(f"batch_size must be at least 1, got {batch_size}")
-    settings = _settings(root)
+    try:
+        if batch_size < 1:
+            raise UserError(f"batch_size must be at least 1, got {batch_size}")
+        settings = _settings(root)
+    except UserError as exc:
+        return _failed(exc)
     run = _new_run()
     with run_lock(settings.warehouse_dir):
         counts = {}
@@ -271,6 +304,14 @@ def etl_flow(
         if publish:
             counts.update(publish_task(settings, years))
     return _summarise("etl", counts)
+
+
+def _failed(exc: UserError) -> State:
+    """End the flow run Failed with the user error's one line as its message and its one log line,
+    instead of raising: a deployment run's log then holds no traceback of ours. The state keeps the
+    error itself, so that `fazhi run` (which reads the state) reports it as it reports any user error."""
+    get_run_logger().error(str(exc))
+    return Failed(message=str(exc), data=exc)
 
 
 def _summarise(name: str, counts: dict) -> dict:
@@ -318,10 +359,6 @@ def run_command(name: str, args) -> int:
 
     from flows.core.errors import RunFailed
 
-    if name == "serve":
-        from flows.schedule import serve
-
-        return serve()
     if not getattr(args, "debug", False):
         _terminal_shows_fazhi_logs_only()
     root = os.environ.get("FAZHI_ROOT")

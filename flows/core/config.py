@@ -107,8 +107,9 @@ def project_root() -> Path:
     return root
 
 
-def load_settings() -> Settings:
-    root = project_root()
+def load_settings(root: Path | None = None) -> Settings:
+    """The settings for ``root`` (a flow's ``root`` parameter), else for the project root found."""
+    root = Path(root).expanduser().resolve() if root else project_root()
     urls = {name: _env_url(f"FAZHI_{name.upper()}_URL") for name in ("raw", "warehouse", "releases")}
     return Settings(
         root=root,

@@ -81,15 +81,17 @@ def test_deployment_problems_are_reported():
 
     bad = {
         "name": "x",
-        "entrypoint": "flows/pipeline.py:etl_flow",
+        "entrypoint": "flows.pipeline.etl_flow",
         "parameters": {"yeers": [2022]},
         "schedules": [{"cron": "61 * * * *", "timezone": "Asia/Shanghai"}],
     }
     problems = deployment_problems(bad)
     assert any("unknown parameter" in p for p in problems)
     assert any("invalid schedule" in p for p in problems)
-    assert deployment_problems({"name": "y", "entrypoint": "flows/pipeline.py:nothing"})[0].startswith("y: entrypoint")
-    wrong_type = {"name": "z", "entrypoint": "flows/pipeline.py:etl_flow", "parameters": {"batch_size": "many"}}
+    assert deployment_problems({"name": "y", "entrypoint": "flows.pipeline.nothing"})[0].startswith("y: entrypoint")
+    file_path = deployment_problems({"name": "w", "entrypoint": "flows/pipeline.py:etl_flow"})
+    assert len(file_path) == 1 and "use the module path (flows.pipeline.etl_flow)" in file_path[0]
+    wrong_type = {"name": "z", "entrypoint": "flows.pipeline.etl_flow", "parameters": {"batch_size": "many"}}
     assert any("invalid parameters" in p for p in deployment_problems(wrong_type))
 
 
