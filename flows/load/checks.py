@@ -12,6 +12,8 @@ built warehouse. What they check, all derived from the schemas:
   fetch manifest, runs, quarantine) legitimately leave optional fields empty, so they are exempt;
   and a table smaller than ``ALL_NULL_MIN_ROWS`` is not judged (in a few dozen metrics, none with a
   qualifier is normal; in thousands it means a parser step stopped working);
+* every report document is counted once: in ``coverage`` (its report counts) or in
+  ``coverage_unresolved`` (a row), never in neither or both (run on the views' own SQL);
 * row counts per report year against the previous run: a fall of more than ``drop_threshold``
   (default 20 %) is an error unless ``allow_drop`` (a parser regression or a lost year looks exactly
   like this).
@@ -27,6 +29,7 @@ from flows.core.errors import DataCheckFailed
 from flows.load.columns import TableSpec, quote
 from flows.load.duckdb_build import connect_bounded, create_table_sql, read_parquet_sql
 from flows.load.parquet import parquet_files
+from flows.load.views import COVERAGE, COVERAGE_UNRESOLVED
 
 ALL_NULL_CHECKED = ("documents", "sections", "metrics", "metric_catalog", "regions")
 ALL_NULL_MIN_ROWS = 100
@@ -173,6 +176,27 @@ def check_all_null_columns(con, spec: TableSpec) -> list[CheckFailure]:
     ]
 
 
+def check_coverage_adds_up(con, specs: dict[str, TableSpec]) -> list[CheckFailure]:
+    """Report documents = those coverage counts (own and department reports) + coverage_unresolved rows.
+    Evaluates the views' SQL on the tables, so it runs before the views exist; skipped without a roster."""
+    if any(table not in specs for table in COVERAGE.requires + COVERAGE_UNRESOLVED.requires):
+        return []
+    reports = con.execute("SELECT count(*) FROM documents WHERE is_report").fetchone()[0]
+    resolved = con.execute(
+        f"SELECT coalesce(sum(report_count + department_report_count), 0) FROM ({COVERAGE.sql.strip()})"
+    ).fetchone()[0]
+    unresolved = con.execute(f"SELECT count(*) FROM ({COVERAGE_UNRESOLVED.sql.strip()})").fetchone()[0]
+    if reports == resolved + unresolved:
+        return []
+    return [
+        CheckFailure(
+            "coverage",
+            f"{reports} report document(s) but coverage counts {resolved} and coverage_unresolved lists {unresolved} "
+            "(a duplicated roster row, or a report counted twice or not at all)",
+        )
+    ]
+
+
 def check_row_drops(
     current: dict[str, dict[str, int]],
     previous: dict[str, dict[str, int]] | None,
@@ -229,6 +253,7 @@ def run_checks(
         failures += check_foreign_keys(con, spec, limit)
         failures += check_required_columns(con, spec, limit)
         failures += check_all_null_columns(con, spec)
+    failures += check_coverage_adds_up(con, specs)
     if not allow_drop and rows_by_year is not None:
         failures += check_row_drops(
             rows_by_year, previous_rows_by_year, previous_run_id=previous_run_id, threshold=drop_threshold

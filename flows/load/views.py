@@ -2,7 +2,7 @@
 
 A view column that comes straight from a table inherits that column's schema comment (looked up in
 ``inherits_from``, first match); computed columns carry their own. Only documents with
-``is_report = true`` feed ``metric_yoy`` and ``coverage``.
+``is_report = true`` feed ``metric_yoy``, ``coverage`` and ``coverage_unresolved``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class View:
     sql: str
     inherits_from: tuple[str, ...]
     computed: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (中文, English)
+    requires: tuple[str, ...] = ()  # tables the view reads that a warehouse may lack: no view without them
 
     @property
     def comment(self) -> str:
@@ -115,52 +116,159 @@ ORDER BY cur.issuer_id, cur.metric_code, cur.report_year
     },
 )
 
+# The deadline: 《法治政府建设与责任落实督察工作规定》 (中办、国办 2019, 厅字〔2019〕28号), article 24 (第二十四条):
+# every local government's and county-level-and-above department's annual report is to be made public
+# before 1 April of the following year.
+DEADLINE_ZH = "《法治政府建设与责任落实督察工作规定》（2019年，厅字〔2019〕28号）第二十四条：地方各级政府和县级以上政府部门的法治政府建设年度报告应于每年4月1日之前向社会公开"
+DEADLINE_EN = (
+    "article 24 of the 法治政府建设与责任落实督察工作规定 (2019, 厅字〔2019〕28号): local governments' and their "
+    "departments' annual reports are to be made public before 1 April of the following year"
+)
+
+# Each report document (is_report) and the roster government it counts for: a government's own or a
+# joint Party-government report (<lineage>-gov) for itself, a department's (<lineage>-dept-<...>) for
+# the government of the same lineage code. Shared by coverage, coverage_unresolved and the load check
+# that they add up to the report documents.
+_ATTRIBUTED = """
+WITH reports AS (
+    SELECT d.doc_id, d.issuer_id, d.issuer_type, d.report_year, d.publish_date,
+           CASE WHEN d.issuer_type IN ('government', 'party_and_government') THEN d.issuer_id
+                WHEN d.issuer_type = 'department' AND d.issuer_id LIKE '%-dept-%'
+                THEN regexp_extract(d.issuer_id, '^(.*?)-dept-', 1) || '-gov' END AS government_id
+    FROM documents AS d WHERE d.is_report
+), attributed AS (
+    SELECT r.*, g.issuer_id IS NOT NULL AS is_resolved
+    FROM reports AS r LEFT JOIN roster AS g ON g.report_year = r.report_year AND g.issuer_id = r.government_id
+)"""
+
 COVERAGE = View(
     name="coverage",
-    title_zh="报告覆盖情况",
-    description_zh="发布机关 × 年度（从最早到最晚报告年度的每一年）：该年度的报告是否已入库、份数、文档编号与指标数。仅含 is_report 文档；名称与地区取该机关最近年度的报告。",
-    title_en="Report coverage",
-    description_en="Issuers x years (every year from the earliest to the latest report year): whether the year's "
-    "report is in, how many, their doc_ids and metric counts. Report documents (is_report) only; "
-    "names and regions from the issuer's latest report.",
-    sql="""
-WITH reports AS (
-    SELECT * FROM documents WHERE is_report AND issuer_id IS NOT NULL AND report_year IS NOT NULL
-), issuers AS (
-    SELECT issuer_id,
-           arg_max(array_to_string(issuers, ' '), report_year) AS issuer_name,
-           arg_max(issuer_type, report_year) AS issuer_type,
-           arg_max(region_name, report_year) AS region_name,
-           arg_max(region_code, report_year) AS region_code,
-           arg_max(region_level, report_year) AS region_level
-    FROM reports GROUP BY issuer_id
-), years AS (
-    SELECT unnest(generate_series(min(report_year), max(report_year))) AS report_year FROM reports
-), per_year AS (
-    SELECT r.issuer_id, r.report_year, count(DISTINCT r.doc_id) AS report_count,
-           list(DISTINCT r.doc_id ORDER BY r.doc_id) AS doc_ids,
-           count(m.metric_id) AS metrics_count, count(m.metric_code) AS canonical_metrics_count
-    FROM reports AS r LEFT JOIN metrics AS m ON m.doc_id = r.doc_id
-    GROUP BY r.issuer_id, r.report_year
+    title_zh="报告覆盖与按时发布情况",
+    description_zh="应报告政府名录（roster）× 报告年度，左连接已入库的报告：是否有本级报告、所取文档、发布日期、是否按时发布及逾期天数。"
+    f"期限依据：{DEADLINE_ZH}；即发布日期早于次年4月1日为按时。"
+    "部门报告计入同一沿革代码的政府（department_report_count），不计为本级报告。"
+    "同一政府同一年度有多份本级报告时，取发布日期最早者（其次 doc_id 最小）。"
+    "仅含 is_report 文档；无法归入名录的报告见 coverage_unresolved（两者之和等于报告文档数，装载时检查）。",
+    title_en="Report coverage and timeliness",
+    description_en="The roster of governments due to report x report years, left-joined with the reports in the "
+    "warehouse: whether the government's own report is in, which document, its publish date, whether it "
+    f"was on time and how many days late. The deadline: {DEADLINE_EN}; on time = published before 1 April of "
+    "the year after the report year. Department reports count for the government of the same lineage code "
+    "(department_report_count), not as its own report. Of several own reports for one year, the earliest "
+    "published (then the smallest doc_id) is the one shown. Report documents (is_report) only; reports "
+    "that cannot be placed on the roster are in coverage_unresolved (the two add up to the report "
+    "documents: a load check).",
+    sql=_ATTRIBUTED
+    + """, own AS (
+    SELECT government_id, report_year, doc_id, publish_date,
+           row_number() OVER (PARTITION BY government_id, report_year ORDER BY publish_date NULLS LAST, doc_id) AS pick,
+           count(*) OVER (PARTITION BY government_id, report_year) AS report_count,
+           list(doc_id) OVER (PARTITION BY government_id, report_year ORDER BY doc_id
+                              ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS doc_ids
+    FROM attributed WHERE is_resolved AND issuer_type <> 'department'
+), departments AS (
+    SELECT government_id, report_year, count(*) AS department_report_count
+    FROM attributed WHERE is_resolved AND issuer_type = 'department' GROUP BY ALL
+), counts AS (
+    SELECT doc_id, count(*) AS metrics_count, count(metric_code) AS canonical_metrics_count
+    FROM metrics GROUP BY doc_id
 )
-SELECT i.issuer_id, i.issuer_name, i.issuer_type, i.region_name, i.region_code, i.region_level, y.report_year,
-       p.issuer_id IS NOT NULL AS has_report, coalesce(p.report_count, 0) AS report_count, p.doc_ids,
-       coalesce(p.metrics_count, 0) AS metrics_count, coalesce(p.canonical_metrics_count, 0) AS canonical_metrics_count
-FROM issuers AS i CROSS JOIN years AS y
-LEFT JOIN per_year AS p ON p.issuer_id = i.issuer_id AND p.report_year = y.report_year
-ORDER BY i.issuer_id, y.report_year
+SELECT g.issuer_id, g.report_year, g.region_code, g.name, g.full_name, g.level, g.province_code,
+       p.name AS province_name, g.city_code,
+       o.doc_id IS NOT NULL AS has_report, coalesce(o.report_count, 0) AS report_count, o.doc_id, o.doc_ids,
+       o.publish_date, make_date(g.report_year + 1, 3, 31) AS deadline,
+       o.publish_date < make_date(g.report_year + 1, 4, 1) AS on_time,
+       CASE WHEN o.publish_date IS NOT NULL
+            THEN greatest(date_diff('day', make_date(g.report_year + 1, 3, 31), o.publish_date), 0) END AS days_late,
+       coalesce(dep.department_report_count, 0) AS department_report_count,
+       coalesce(c.metrics_count, 0) AS metrics_count, coalesce(c.canonical_metrics_count, 0) AS canonical_metrics_count
+FROM roster AS g
+LEFT JOIN roster AS p ON p.report_year = g.report_year AND p.region_code = g.province_code
+LEFT JOIN own AS o ON o.government_id = g.issuer_id AND o.report_year = g.report_year AND o.pick = 1
+LEFT JOIN departments AS dep ON dep.government_id = g.issuer_id AND dep.report_year = g.report_year
+LEFT JOIN counts AS c ON c.doc_id = o.doc_id
+ORDER BY g.issuer_id, g.report_year
+""",
+    inherits_from=("roster", "documents"),
+    requires=("roster", "documents", "metrics"),
+    computed={
+        "issuer_id": ("应报告政府的发布主体编号（<沿革代码>-gov）", "the government's issuer id (<lineage code>-gov)"),
+        "province_name": ("所在省级单位名称", "name of the province it lies in"),
+        "has_report": (
+            "该年度本级（或党政联合）报告是否已入库",
+            "whether the government's own (or joint Party-government) report for the year is in",
+        ),
+        "report_count": (
+            "该年度本级报告文档数（含同一报告的多个网址）",
+            "the year's own report documents (the same report at several urls included)",
+        ),
+        "doc_id": (
+            "所取本级报告（发布日期最早者，其次 doc_id 最小）",
+            "the own report shown: the earliest published, then the smallest doc_id",
+        ),
+        "doc_ids": ("该年度全部本级报告的文档编号", "doc_ids of all the year's own reports"),
+        "publish_date": ("所取报告的发布日期；不明时为空", "publish date of the report shown; null when unknown"),
+        "deadline": (
+            f"发布期限的最后一天（次年3月31日）。依据：{DEADLINE_ZH}",
+            f"last day of the deadline (31 March of the following year). Under {DEADLINE_EN}",
+        ),
+        "on_time": (
+            f"是否按时发布：发布日期早于次年4月1日（{DEADLINE_ZH}）；无报告或发布日期不明时为空",
+            f"published on time, i.e. before 1 April of the following year ({DEADLINE_EN}); null when there is no "
+            "report or its publish date is unknown",
+        ),
+        "days_late": (
+            "逾期天数：发布日期晚于次年3月31日的天数，按时为0；无报告或发布日期不明时为空",
+            "days after 31 March of the following year the report was published, 0 when on time; null when there "
+            "is no report or its publish date is unknown",
+        ),
+        "department_report_count": (
+            "该年度计入本政府的部门报告数",
+            "department reports of the year counted for this government",
+        ),
+        "metrics_count": ("所取报告中的指标数", "metrics in the report shown"),
+        "canonical_metrics_count": ("其中已归类指标数", "of which carry a metric_code"),
+    },
+)
+
+COVERAGE_UNRESOLVED = View(
+    name="coverage_unresolved",
+    title_zh="无法归入名录的报告",
+    description_zh="不能计入 coverage 的报告文档（is_report）及原因。原因代码：no_report_year（报告年度不明）、"
+    "no_issuer_id（发布主体不明）、not_government（发布主体既非政府亦非政府部门）、no_region_code（行政区划代码不明，"
+    "发布主体编号取自名称）、before_roster（报告年度早于名录首年2019）、no_government（部门编号无法对应政府）、"
+    "not_in_roster（该年度名录中无此政府，如区划已撤销或代码有误）。coverage 的报告数与本视图行数之和等于报告文档数（装载时检查）。",
+    title_en="Reports not placed on the roster",
+    description_en="Report documents (is_report) that coverage cannot count, with the reason: no_report_year, "
+    "no_issuer_id, not_government (the issuer is neither a government nor one of its departments), "
+    "no_region_code (region code unknown, the issuer id comes from the name), before_roster (report year "
+    "before the roster's first year, 2019), no_government (a department id naming no government), "
+    "not_in_roster (no such government on the year's roster: a unit abolished, or a wrong code). "
+    "coverage's report counts plus this view's rows equal the report documents (a load check).",
+    sql=_ATTRIBUTED
+    + """
+SELECT d.doc_id, d.title, d.issuers, d.issuer_type, d.issuer_id, d.region_name, d.region_code, d.report_year,
+       d.publish_date, d.url,
+       CASE WHEN d.report_year IS NULL THEN 'no_report_year'
+            WHEN d.issuer_id IS NULL THEN 'no_issuer_id'
+            WHEN d.issuer_type NOT IN ('government', 'party_and_government', 'department') THEN 'not_government'
+            WHEN d.region_code IS NULL THEN 'no_region_code'
+            WHEN d.report_year < (SELECT min(report_year) FROM roster) THEN 'before_roster'
+            WHEN a.government_id IS NULL THEN 'no_government'
+            ELSE 'not_in_roster' END AS reason
+FROM attributed AS a JOIN documents AS d ON d.doc_id = a.doc_id
+WHERE NOT a.is_resolved
+ORDER BY d.doc_id
 """,
     inherits_from=("documents",),
+    requires=("roster", "documents"),
     computed={
-        "issuer_name": (
-            "发布机关名称（最近年度报告所列，多个以空格分隔）",
-            "issuer as printed on its latest report (several joined by a space)",
-        ),
-        "has_report": ("该年度报告是否已入库", "whether a report for the year is in the warehouse"),
-        "report_count": ("该年度报告份数", "number of report documents for the year"),
-        "doc_ids": ("该年度报告的文档编号", "doc_ids of the year's reports"),
-        "metrics_count": ("该年度报告中的指标数", "metrics in the year's reports"),
-        "canonical_metrics_count": ("其中已归类指标数", "of which carry a metric_code"),
+        "reason": (
+            "原因代码（见视图说明）：no_report_year、no_issuer_id、not_government、no_region_code、before_roster、"
+            "no_government、not_in_roster",
+            "reason code (see the view's description): no_report_year, no_issuer_id, not_government, "
+            "no_region_code, before_roster, no_government, not_in_roster",
+        )
     },
 )
 
@@ -196,12 +304,15 @@ ORDER BY d.source_id
     },
 )
 
-VIEWS = (METRICS_CANONICAL, METRIC_YOY, COVERAGE, DOCUMENTS_LATEST)
+VIEWS = (METRICS_CANONICAL, METRIC_YOY, COVERAGE, COVERAGE_UNRESOLVED, DOCUMENTS_LATEST)
 
 
 def create_views(con, specs: dict[str, TableSpec]) -> None:
-    """Create every view and comment it and each of its columns."""
+    """Create every view and comment it and each of its columns; a view whose ``requires`` names a
+    table missing from ``specs`` is not created."""
     for view in VIEWS:
+        if any(table not in specs for table in view.requires):
+            continue
         con.execute(f"CREATE VIEW {quote(view.name)} AS {view.sql.strip()}")
         con.execute(f"COMMENT ON VIEW {quote(view.name)} IS {literal(view.comment)}")
         columns = [row[0] for row in con.execute(f"DESCRIBE {quote(view.name)}").fetchall()]

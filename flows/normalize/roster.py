@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from flows.normalize.regions import LAST_TABLE_YEAR, region_table
 
-# The 法治政府建设与责任落实督察工作规定 (2019) sets the annual reports' deadline (article 25).
+# The 法治政府建设与责任落实督察工作规定 (2019) sets the annual reports' deadline (article 24).
 FIRST_REPORT_YEAR = 2019
 # GB/T 2260 lists Taiwan, Hong Kong and Macao, which report under no mainland government's rules.
 EXCLUDED_PROVINCE_PREFIXES = ("71", "81", "82")

@@ -253,7 +253,8 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
     years_by_issuer = {
         issuer: sorted(int(y) for y in ys)
         for issuer, ys in con.execute(
-            "SELECT issuer_id, list(report_year) FROM coverage WHERE has_report GROUP BY issuer_id"
+            "SELECT issuer_id, list(DISTINCT report_year) FROM documents "
+            "WHERE is_report AND issuer_id IS NOT NULL AND report_year IS NOT NULL GROUP BY issuer_id"
         ).fetchall()
     }
     sources = con.execute(

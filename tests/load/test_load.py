@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.core.config import SCHEMAS_DIR
+from flows.load import checks
 from flows.load.checks import DataCheckError
 from flows.load.columns import table_spec
 from flows.load.duckdb_build import build_duckdb
@@ -39,6 +40,34 @@ REGIONS = [  # keyed by code and validity like the real code tables, so code ref
     {"region_code": "990102", "name": "乙县", "level": "county", "parent_code": "990100", "valid_from_year": 1990},
     {"region_code": "990200", "name": "无关市", "level": "city", "parent_code": "990000", "valid_from_year": 1990},
 ]
+ROSTER = [  # (issuer_id, region code, name, level, parent code): who must report, each roster year
+    ("synthetic-province", "990000", "示例省", "province", None),
+    ("synthetic-city", "990100", "示例市", "city", "990000"),
+    ("synthetic-jia", "990101", "甲县", "county", "990100"),
+    ("synthetic-yi", "990102", "乙县", "county", "990100"),
+    ("990200-gov", "990200", "无关市", "city", "990000"),  # a real-style id: its departments' reports count for it
+]
+
+
+def roster_rows(report_years) -> list[dict]:
+    return [
+        {
+            "report_year": year,
+            "issuer_id": issuer,
+            "region_code": code,
+            "name": name,
+            "full_name": name,
+            "level": level,
+            "parent_code": parent,
+            "province_code": "990000",
+            "city_code": "990100" if level != "province" else None,
+            "table_year": year,
+        }
+        for year in sorted(y for y in report_years if y is not None and y >= 2019)
+        for issuer, code, name, level, parent in ROSTER
+    ]
+
+
 CATALOG = [
     {
         "metric_code": "cases_received",
@@ -259,6 +288,7 @@ class World:
             fetches=list(self.fetches),
             catalog=CATALOG,
             region_table=region_table,
+            roster=roster_rows,
             prevalidated=set(prevalidated),
         )
         run = {
@@ -371,10 +401,17 @@ def test_every_table_view_and_column_is_commented(built):
         "metrics",
         "metric_catalog",
         "regions",
+        "roster",
         "quarantine",
         "runs",
     }
-    assert {v for v, _ in views} == {"metrics_canonical", "metric_yoy", "coverage", "documents_latest"}
+    assert {v for v, _ in views} == {
+        "metrics_canonical",
+        "metric_yoy",
+        "coverage",
+        "coverage_unresolved",
+        "documents_latest",
+    }
     for name, comment in tables + views:
         assert comment and " / " in comment, name
     columns = world.query(
@@ -407,15 +444,22 @@ def test_views_yoy_coverage_and_latest(built):
         "WHERE issuer_id = 'synthetic-yi' AND metric_code = 'cases_received'"
     )
     assert yi == [(2020, None), (2022, None)]
-    coverage = world.query("SELECT issuer_id, report_year, has_report, report_count, metrics_count FROM coverage")
+    coverage = world.query(
+        "SELECT issuer_id, report_year, has_report, report_count, metrics_count, on_time, days_late FROM coverage "
+        "WHERE issuer_id LIKE 'synthetic-%' AND level = 'county'"
+    )
     assert coverage == [
-        ("synthetic-jia", 2020, True, 1, 3),
-        ("synthetic-jia", 2021, True, 1, 4),
-        ("synthetic-jia", 2022, True, 1, 3),
-        ("synthetic-yi", 2020, True, 1, 3),
-        ("synthetic-yi", 2021, False, 0, 0),
-        ("synthetic-yi", 2022, True, 1, 3),
+        ("synthetic-jia", 2020, True, 1, 3, True, 0),
+        ("synthetic-jia", 2021, True, 1, 4, True, 0),
+        ("synthetic-jia", 2022, True, 1, 3, True, 0),
+        ("synthetic-yi", 2020, True, 1, 3, True, 0),
+        ("synthetic-yi", 2021, False, 0, 0, None, None),
+        ("synthetic-yi", 2022, True, 1, 3, True, 0),
     ]
+    # every roster government and year has a row, with no report where none was staged
+    assert world.query("SELECT count(*), count(*) FILTER (WHERE has_report) FROM coverage") == [(15, 5)]
+    assert world.query("SELECT DISTINCT province_name FROM coverage") == [("示例省",)]
+    assert world.query("SELECT count(*) FROM coverage_unresolved") == [(0,)]
     canonical = world.query("SELECT count(*), count(DISTINCT name_zh) FROM metrics_canonical")
     assert canonical == [(13, 2)]
     latest = world.query(
@@ -759,4 +803,72 @@ def test_year_directories_read_with_default_readers(world):
         "GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     assert by_year == [(2020, 2), (2021, 2), (2022, 2), (None, 1)]
-    assert world.query("SELECT count(*) FROM coverage WHERE NOT has_report") == [(1,)]
+    assert world.query("SELECT count(*) FROM coverage WHERE NOT has_report AND issuer_id = 'synthetic-yi'") == [(1,)]
+
+
+def _variant(issuer: str, year: int, version: str, **document) -> dict:
+    """Another report document for ``issuer``/``year`` (own source id), with ``document`` fields overridden."""
+    result = staged_result(issuer, year, version=version)
+    result["source_id"] = result["document"]["source_id"] = f"{issuer}-{year}-{version}"
+    result["document"].update(document)
+    return result
+
+
+def test_coverage_timeliness_departments_and_unresolved(world):
+    late = world.add(_variant("synthetic-yi", 2021, "late", is_report=True, publish_date="2022-04-15"))
+    undated = world.add(_variant("synthetic-jia", 2022, "undated", publish_date=None))
+    world.add(
+        _variant(
+            "synthetic-jia",
+            2021,
+            "dept",
+            issuer_type="department",
+            issuer_id="990200-dept-司法局",
+            region_code="990200",
+        )
+    )
+    nameless = world.add(_variant("synthetic-jia", 2020, "nameless", issuer_id=None, region_code=None))
+    stray = world.add(_variant("synthetic-jia", 2020, "stray", issuer_id="990999-gov", region_code="990200"))
+    for result in world.fetches[-5:]:
+        world.registry.append(dict(registry_entry("synthetic-jia", 2020), source_id=result["source_id"]))
+    world.load()
+    rows = world.query(
+        "SELECT issuer_id, report_year, has_report, report_count, doc_id, publish_date::VARCHAR, deadline::VARCHAR, "
+        "on_time, days_late, department_report_count FROM coverage "
+        "WHERE (issuer_id, report_year) IN (('synthetic-yi', 2021), ('synthetic-jia', 2022), ('990200-gov', 2021))"
+    )
+    assert rows == [
+        ("990200-gov", 2021, False, 0, None, None, "2022-03-31", None, None, 1),
+        # two own reports: the dated one is shown, the undated one is counted
+        ("synthetic-jia", 2022, True, 2, doc_of("synthetic-jia", 2022), "2023-03-01", "2023-03-31", True, 0, 0),
+        # published 15 April: 15 days after 31 March
+        ("synthetic-yi", 2021, True, 1, late["document"]["doc_id"], "2022-04-15", "2022-03-31", False, 15, 0),
+    ]
+    assert (
+        undated["document"]["doc_id"]
+        in world.query("SELECT doc_ids FROM coverage WHERE issuer_id = 'synthetic-jia' AND report_year = 2022")[0][0]
+    )
+    assert world.query("SELECT doc_id, reason FROM coverage_unresolved ORDER BY reason") == [
+        (nameless["document"]["doc_id"], "no_issuer_id"),
+        (stray["document"]["doc_id"], "not_in_roster"),
+    ]
+    counted = world.query(
+        "SELECT (SELECT sum(report_count + department_report_count) FROM coverage), "
+        "(SELECT count(*) FROM coverage_unresolved), (SELECT count(*) FROM documents WHERE is_report)"
+    )
+    assert counted == [(8, 2, 10)]
+
+
+def test_coverage_check_catches_a_report_counted_twice(built, specs):
+    world, _ = built
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{world.warehouse / 'fazhi.duckdb'}' AS w (READ_ONLY)")
+    for table in ("documents", "metrics"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM w.{table}")
+    con.execute("CREATE TABLE roster AS SELECT * FROM w.roster")
+    assert checks.check_coverage_adds_up(con, specs) == []
+    # a duplicated roster row: the 2020 report of 甲县 is counted on two rows, twice on each
+    con.execute("INSERT INTO roster SELECT * FROM w.roster WHERE issuer_id = 'synthetic-jia' AND report_year = 2020")
+    failures = checks.check_coverage_adds_up(con, specs)
+    assert [f.check for f in failures] == ["coverage"]
+    assert failures[0].message.startswith("5 report document(s) but coverage counts 8 and coverage_unresolved lists 0")
