@@ -19,11 +19,12 @@ from flows.core.config import SCHEMAS_DIR
 from flows.load import checks
 from flows.load.checks import DataCheckError
 from flows.load.columns import table_spec
-from flows.load.duckdb_build import build_duckdb
+from flows.load.duckdb_build import build_duckdb, create_table_sql
 from flows.load.inputs import LoadInputs, staged_since_schemas
 from flows.load.parquet import read_dataset, write_dataset
 from flows.load.specs import load_specs
 from flows.load.tables import with_source_flags
+from flows.load.views import create_views
 from flows.load.warehouse import load_warehouse
 from flows.normalize.staging import iter_staged, write_staged
 
@@ -872,3 +873,13 @@ def test_coverage_check_catches_a_report_counted_twice(built, specs):
     failures = checks.check_coverage_adds_up(con, specs)
     assert [f.check for f in failures] == ["coverage"]
     assert failures[0].message.startswith("5 report document(s) but coverage counts 8 and coverage_unresolved lists 0")
+
+
+def test_views_reading_a_missing_table_are_not_created(specs):
+    without_roster = {name: spec for name, spec in specs.items() if name != "roster"}
+    con = duckdb.connect()
+    for name in ("documents", "metrics", "metric_catalog", "sources", "fetches"):
+        con.execute(create_table_sql(without_roster[name], constraints=False))
+    create_views(con, without_roster)
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert views == {"metrics_canonical", "metric_yoy", "documents_latest"}
