@@ -245,7 +245,9 @@ def test_local_dask_cluster_reports_to_the_flows_temporary_server(tmp_path, corp
     root = tmp_path / "root"
     build_corpus_root(root, corpus_dir, DOCS[:2])
     env = _env(tmp_path / "home", FAZHI_ROOT=str(root), PREFECT_LOGGING_LEVEL="INFO")
-    run = _fazhi(["normalize", "--runner", "dask", "--batch-size", "1"], env, root)
+    run = _fazhi(
+        ["--debug", "normalize", "--runner", "dask", "--batch-size", "1"], env, root
+    )  # --debug: Prefect's logs too
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "documents parsed" in run.stdout
     output = run.stdout + run.stderr
