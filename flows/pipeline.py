@@ -458,8 +458,8 @@ def run_command(name: str, args) -> int:
         params.update(publish=args.publish, discover=args.discover)
     if name == "discover":
         params.update(listing_ids=args.listing_ids, offline=args.offline)
-    if name in ("normalize", "etl"):
-        check_runner(args.runner, args.address)  # before Prefect starts a temporary server for nothing
+    if name in ("normalize", "etl") and args.runner == "dask" and args.address:
+        check_runner(args.runner, args.address)  # refused in ephemeral mode before a temporary server starts
     flow_fn = FLOWS[name]
     with run_lock(_settings(root).warehouse_dir):  # fail before Prefect starts if another run holds it
         state = flow_fn(**params, return_state=True)
