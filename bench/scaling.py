@@ -21,6 +21,7 @@ import hashlib
 import importlib
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -70,7 +71,14 @@ def child(args) -> dict:
         counts = normalize_flow(batch_size=args.batch_size, runner=runner, dask_address=args.address)
     wall = time.perf_counter() - start
     digest, files = _staged_digest(settings.warehouse_dir)
-    return {"wall_s": wall, "counts": counts, "staged_sha256": digest, "staged_files": files}
+    # CPU of this process and of the pool processes it reaped (the default runner's); the Prefect
+    # server and Dask workers are other processes.
+    cpu = sum(_cpu_s(resource.getrusage(who)) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return {"wall_s": wall, "cpu_s": cpu, "counts": counts, "staged_sha256": digest, "staged_files": files}
+
+
+def _cpu_s(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_child(mode: str, root: Path, env: dict, args, address: str | None = None) -> dict:
@@ -128,7 +136,11 @@ def with_cluster(workers: int, work: Path, env: dict, fn):
             # are done before the timed run, as they would be on a cluster that served earlier runs.
             for module in ("prefect.task_engine", "prefect_dask", "flows.normalize.batch"):
                 client.run(importlib.import_module, module)
-        return fn(address)
+            before = client.run(resource.getrusage, resource.RUSAGE_SELF)
+            result = fn(address)
+            after = client.run(resource.getrusage, resource.RUSAGE_SELF)
+        result["workers_cpu_s"] = sum(_cpu_s(after[w]) - _cpu_s(before[w]) for w in after if w in before)
+        return result
     finally:
         _stop(pool)
         _stop(scheduler)
@@ -159,8 +171,9 @@ def render(info: dict, args, results: dict, load_end: list[float]) -> str:
         "`dask scheduler` + `dask worker --nworkers N --nthreads 1` in their own folders, warmed up "
         "(Prefect and the parser imported) before the timed run; everything on this one machine",
         "",
-        "| runner | worker processes | normalize flow s | docs/s | speed-up vs 1 Dask worker | staged files identical |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "| runner | worker processes | normalize flow s | docs/s | speed-up vs 1 Dask worker "
+        "| CPU s: flow process / Dask workers | CPUs kept busy | staged files identical |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     reference = results["plain"]["staged_sha256"]
     for key, label, n in [
@@ -174,8 +187,19 @@ def render(info: dict, args, results: dict, load_end: list[float]) -> str:
         wall = row["wall_s"]
         same = "yes" if row["staged_sha256"] == reference else "**NO**"
         speedup = f"{base / wall:.2f}x" if key.startswith("dask") else "—"
-        lines.append(f"| {label} | {n} | {wall:.1f} | {docs / wall:.1f} | {speedup} | {same} |")
-    lines += ["", "Counts (each run): " + json.dumps(results["plain"]["counts"], sort_keys=True), ""]
+        workers_cpu = row.get("workers_cpu_s")
+        cpu = f"{row['cpu_s']:.1f} / " + (f"{workers_cpu:.1f}" if workers_cpu is not None else "—")
+        busy = (row["cpu_s"] + (workers_cpu or 0)) / wall
+        lines.append(f"| {label} | {n} | {wall:.1f} | {docs / wall:.1f} | {speedup} | {cpu} | {busy:.2f} | {same} |")
+    lines += [
+        "",
+        "CPU s: user + system time of the flow's process (with the local pool's processes for the plain "
+        "and default rows) and, for the Dask rows, of the worker processes during the timed run. CPUs kept "
+        "busy = all of it / wall time: at most the number of CPUs, less when other jobs take them.",
+        "",
+        "Counts (each run): " + json.dumps(results["plain"]["counts"], sort_keys=True),
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -257,3 +257,15 @@ def test_local_dask_cluster_reports_to_the_flows_temporary_server(tmp_path, corp
     stages.normalize_stage(reference, workers=1)
     staged = {k: v for k, v in _outputs(root / "warehouse").items() if k.startswith("staging/")}
     assert staged == _outputs(reference.warehouse_dir) and staged
+
+
+def test_an_unreachable_scheduler_is_one_line_not_a_hang():
+    from prefect_dask import DaskTaskRunner
+
+    from flows.core.errors import UserError
+    from flows.pipeline import _dask_client
+
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    with DaskTaskRunner(address=address, client_kwargs={"timeout": 2}) as runner:
+        with pytest.raises(UserError, match=rf"^cannot reach the Dask scheduler at {address}: .*after 2 s$"):
+            _dask_client(runner, address)
