@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nice", type=int, default=0, help="the niceness this run was started with (reported)")
     parser.add_argument("--workdir")
     parser.add_argument("--output", default=str(RESULTS_PATH))
+    parser.add_argument("--notes", help="a markdown file appended to the results (analysis of the run)")
     parser.add_argument("--child", choices=["plain", "default", "dask"], help=argparse.SUPPRESS)
     parser.add_argument("--json", help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
@@ -258,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         (work / "results.json").write_text(json.dumps({"info": info, "results": results}, indent=1))
     load_end = [round(x, 2) for x in os.getloadavg()]
-    Path(args.output).write_text(render(info, args, results, load_end), encoding="utf-8")
+    notes = "\n" + Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
+    Path(args.output).write_text(render(info, args, results, load_end) + notes, encoding="utf-8")
     say(f"wrote {args.output}; work directory {work}")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
