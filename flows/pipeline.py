@@ -16,6 +16,7 @@ from flows.core.config import ROOT_MARKER, Settings, configure_prefect, find_roo
 configure_prefect()
 
 import logging
+import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import deployment as runtime_deployment
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Failed
 
 from flows import __version__, stages
@@ -31,7 +33,7 @@ from flows.core import storage
 from flows.core.errors import UserError
 from flows.core.lock import run_lock
 from flows.core.progress import terminal
-from flows.normalize.batch import NormalizeItem
+from flows.normalize.batch import NormalizeItem, StagedBatch, parse_batch
 from flows.normalize.document import PARSER_VERSION
 
 SUMMARY_ROWS = [
@@ -131,15 +133,45 @@ def publish_task(settings: Settings, years) -> dict:
     return stages.publish_stage(settings, years=years, progress=terminal)
 
 
+@task(name="normalize-batch", cache_policy=NO_CACHE)
+def parse_batch_task(settings: Settings, items: list[NormalizeItem]) -> StagedBatch:
+    """On a Dask worker, which may not share the flow's disk: reads the snapshots through the
+    storage roots and returns the staged files to the flow (``stages.StagedHere`` writes them)."""
+    return parse_batch(settings, items)
+
+
 RUNNERS = ("default", "process", "dask")
+# A scheduler that cannot be reached, or that has no worker, stops the run instead of hanging.
+DASK_CONNECT_TIMEOUT_S = 30
+DASK_WORKERS_TIMEOUT_S = 60.0  # FAZHI_DASK_WORKERS_TIMEOUT overrides it
 
 
-def _task_runner(runner: str, address: str | None):
-    """The task runner for normalize batches, or None for the flow's own (threads)."""
+def _workers_timeout() -> float:
+    value = os.environ.get("FAZHI_DASK_WORKERS_TIMEOUT", "").strip()
+    try:
+        return float(value) if value else DASK_WORKERS_TIMEOUT_S
+    except ValueError:
+        raise UserError(f"FAZHI_DASK_WORKERS_TIMEOUT={value!r}: not a number of seconds") from None
+
+
+def check_runner(runner: str, address: str | None) -> None:
+    """One-line errors for runner options, before anything starts."""
     if runner not in RUNNERS:
         raise UserError(f"unknown runner {runner!r}: choose one of {', '.join(RUNNERS)}")
     if address and runner != "dask":
         raise UserError("--address is only meaningful with --runner dask")
+    if address and not PREFECT_API_URL.value():
+        raise UserError(
+            f"--runner dask --address {address}: the Dask workers report their task runs to the flow's "
+            f"Prefect server, and this run has only a temporary one; start a server (`fazhi serve` or "
+            f"`prefect server start`) and export PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)"
+        )
+
+
+def _task_runner(runner: str, address: str | None, api_url: str | None = None):
+    """The task runner for normalize batches, or None for the flow's own (threads). ``api_url``:
+    the flow's Prefect API, given to the workers of a local Dask cluster."""
+    check_runner(runner, address)
     if runner == "process":
         from prefect.task_runners import ProcessPoolTaskRunner
 
@@ -150,9 +182,38 @@ def _task_runner(runner: str, address: str | None):
         except ImportError:
             raise UserError("--runner dask needs prefect-dask: pip install -e '.[dask]'") from None
         if address:
-            return DaskTaskRunner(address=address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+            return DaskTaskRunner(address=address, client_kwargs={"timeout": DASK_CONNECT_TIMEOUT_S})
+        # The workers are spawned here: their environment names the flow's server, so that no
+        # worker starts a temporary server of its own.
+        env = {"PREFECT_API_URL": api_url} if api_url else {}
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True, "env": env})
     return None
+
+
+def _flow_api_url() -> str:
+    """The URL of the Prefect API this flow reports to: ``PREFECT_API_URL``, or in ephemeral mode
+    the flow's temporary server (the flow run's client is connected to it)."""
+    from prefect.client.orchestration import get_client
+
+    return PREFECT_API_URL.value() or str(get_client(sync_client=True).api_url).rstrip("/")
+
+
+def _dask_client(task_runner, address: str | None):
+    """The runner's Dask client once at least one worker is there (one-line errors otherwise)."""
+    where = f"the Dask scheduler at {address}" if address else "the local Dask cluster"
+    try:
+        client = task_runner.client
+    except OSError as exc:
+        raise UserError(f"cannot reach {where}: {str(exc).splitlines()[0]}") from None
+    timeout = _workers_timeout()
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise UserError(
+            f"{where} has no worker after {timeout:g} s; start some "
+            f"(`dask worker {address or 'tcp://…'}`, docs/DISTRIBUTED.md)"
+        ) from None
+    return client
 
 
 def _normalize(
@@ -160,7 +221,8 @@ def _normalize(
 ) -> dict:
     """Plan in the flow, parse in batch tasks on the chosen runner (``stages.run_normalize`` batches,
     collects in order and adds up)."""
-    task_runner = _task_runner(runner, address)
+    api_url = _flow_api_url() if runner == "dask" else None
+    task_runner = _task_runner(runner, address, api_url)
     with storage.synced(settings, reads=("raw", "warehouse"), writes=("warehouse",), progress=terminal):
         plan = plan_task(settings, source_ids)
         batch_count = len(plan.batches(batch_size))
@@ -176,14 +238,32 @@ def _normalize(
                     window=2 * size,
                     progress=terminal,
                 )
-        with task_runner:
+        if runner == "process":
+            with task_runner:
+                return stages.run_normalize(
+                    plan,
+                    batch_size,
+                    lambda batch: task_runner.submit(
+                        normalize_batch_task, parameters={"settings": settings, "items": batch}
+                    ),
+                    window=max(1, batch_count),
+                    progress=terminal,
+                )
+        if not batch_count:
+            return stages.run_normalize(plan, batch_size, None, window=1, progress=terminal)
+        # Dask: the workers may be other machines. They read the snapshots through the storage
+        # roots and hand the staged files back; the flow writes them into its working copy. Each
+        # task run carries the flow's settings context, so it names the flow's server too.
+        with task_runner, temporary_settings(updates={PREFECT_API_URL: api_url}):
+            threads = sum(_dask_client(task_runner, address).nthreads().values())
             return stages.run_normalize(
                 plan,
                 batch_size,
-                lambda batch: task_runner.submit(
-                    normalize_batch_task, parameters={"settings": settings, "items": batch}
+                lambda batch: stages.StagedHere(
+                    settings,
+                    task_runner.submit(parse_batch_task, parameters={"settings": settings, "items": batch}),
                 ),
-                window=max(1, batch_count),  # a cluster schedules them all itself
+                window=max(2, 2 * threads),  # enough to keep every worker busy; results wait in bounded number
                 progress=terminal,
             )
 
@@ -285,6 +365,7 @@ def etl_flow(
     try:
         if batch_size < 1:
             raise UserError(f"batch_size must be at least 1, got {batch_size}")
+        check_runner(runner, dask_address)
         settings = _settings(root)
     except UserError as exc:
         return _failed(exc)
@@ -377,6 +458,8 @@ def run_command(name: str, args) -> int:
         params.update(publish=args.publish, discover=args.discover)
     if name == "discover":
         params.update(listing_ids=args.listing_ids, offline=args.offline)
+    if name in ("normalize", "etl") and args.runner == "dask" and args.address:
+        check_runner(args.runner, args.address)  # refused in ephemeral mode before a temporary server starts
     flow_fn = FLOWS[name]
     with run_lock(_settings(root).warehouse_dir):  # fail before Prefect starts if another run holds it
         state = flow_fn(**params, return_state=True)

@@ -33,7 +33,7 @@ from flows.fetch.http import FetchOptions, fetch_sources
 from flows.load.inputs import LoadInputs, StagedFiles, inputs_fingerprint, last_load, staged_since_schemas
 from flows.load.warehouse import load_warehouse
 from flows.normalize import document
-from flows.normalize.batch import NormalizeItem, normalize_batch
+from flows.normalize.batch import NormalizeItem, StagedBatch, normalize_batch, stage_batch
 from flows.normalize.catalog import CATALOG_PATH, catalog_rows
 from flows.normalize.regions import region_table
 from flows.normalize.roster import roster_rows
@@ -238,6 +238,20 @@ def run_normalize(
     while pending:
         collect_one()
     return dict(counts)
+
+
+class StagedHere:
+    """A batch parsed elsewhere (``batch.parse_batch`` on a Dask worker): when its result is
+    collected, its staged files are written into this machine's warehouse working copy."""
+
+    def __init__(self, settings: Settings, future: Result):
+        self.settings, self.future = settings, future
+
+    def result(self) -> dict:
+        batch = self.future.result()
+        if not isinstance(batch, StagedBatch):
+            raise TypeError(f"a remote normalize batch returned {type(batch).__name__}, not StagedBatch")
+        return stage_batch(self.settings.warehouse_dir, batch)
 
 
 class _Deferred:

@@ -6,6 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from corpus_root import build_corpus_root
 
 from flows import stages
@@ -77,3 +78,46 @@ def test_unknown_source_ids_are_a_user_error_naming_the_registry(tmp_path, corpu
         assert str(exc).endswith("unknown source id(s): d02-nope, other") and "sources.yaml" in str(exc)
     else:
         raise AssertionError("no error for unknown source ids")
+
+
+def _staged_files(warehouse) -> dict[str, bytes]:
+    return {
+        p.relative_to(warehouse).as_posix(): p.read_bytes()
+        for p in sorted((warehouse / "staging").rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_batch_parsed_away_from_the_flows_disk_stages_the_same_bytes(tmp_path, corpus_dir):
+    """Issue 21: a Dask worker reads the snapshots through FAZHI_RAW_URL and hands the staged files
+    back; the flow writes them. No path of the flow's machine is read on the worker."""
+    import shutil
+    from dataclasses import replace
+
+    from flows.fetch.archive import Archive, read_objects_at
+    from flows.normalize.batch import parse_batch, stage_batch
+
+    here = build_corpus_root(tmp_path / "here", corpus_dir, ["d04", "d07", "d12"])
+    plan = stages.plan_normalize(here)
+    assert stages.normalize_stage(here, workers=1)["parsed"] == 3
+
+    shutil.copytree(here.raw_dir, tmp_path / "store" / "raw")
+    # The worker's view: the flow's paths do not exist there, the archive only at its URL.
+    worker = replace(here, raw_dir=tmp_path / "gone" / "raw", warehouse_dir=tmp_path / "gone" / "warehouse")
+    worker = replace(worker, raw_url=(tmp_path / "store" / "raw").as_uri())
+    batch = parse_batch(worker, plan.items)
+    assert not (tmp_path / "gone").exists()
+    elsewhere = tmp_path / "flow-warehouse"
+    assert stage_batch(elsewhere, batch) == batch.counts and batch.counts["parsed"] == 3
+    assert _staged_files(elsewhere) == _staged_files(here.warehouse_dir)
+
+    # An object stored under another extension than the content type names is found in its shard.
+    sha = plan.items[0].snapshot_sha256
+    wanted = [(sha, "text/html"), (plan.items[1].snapshot_sha256, plan.items[1].content_type)]
+    objects = read_objects_at(worker.raw_url, wanted)
+    assert objects[sha] == Archive(here.raw_dir).read(sha) and len(objects) == 2
+
+    with pytest.raises(UserError, match=r"is not here; give the workers the archive through FAZHI_RAW_URL"):
+        parse_batch(replace(worker, raw_url=None), plan.items)
+    with pytest.raises(UserError, match=f"no object {sha}|no object .* in .*/objects"):
+        parse_batch(replace(worker, raw_url=(tmp_path / "empty").as_uri()), plan.items)

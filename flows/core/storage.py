@@ -272,6 +272,8 @@ def pull(settings, name: str, progress: Progress = None) -> dict:
         return {}
     state = _State(remote)
     listing = _listing(remote)
+    if not listing and name == "raw" and _seed(settings, remote, progress):
+        return {"pulled": 0}
     wanted = []
     for rel, entry in sorted(listing.items()):
         present = (remote.local / rel).exists()
@@ -300,6 +302,26 @@ def pull(settings, name: str, progress: Progress = None) -> dict:
     if progress and wanted:
         progress(f"storage: pulled {len(wanted)} file(s) of {name}/ from {remote.url}")
     return {"pulled": len(wanted)}
+
+
+def _seed(settings, remote: Remote, progress: Progress) -> bool:
+    """An empty archive URL is seeded from the data root's own ``raw/`` (a checkout's embedded
+    archive, or one built before the URL was set): its files are copied into the working copy and
+    pushed at once, so that every later command and every Dask worker finds them at the URL. Only
+    ``raw/``: warehouse/ and releases/ are outputs, and an empty URL for them simply starts empty."""
+    seed = working_dir(settings.root, "raw", None)
+    if not (seed / layout.REGISTRY).is_file() or seed.resolve() == remote.local.resolve():
+        return False
+    files = _local_files(seed)
+    if progress:
+        progress(f"storage: {ENV_VARS['raw']}={remote.url} is empty; seeding it from {seed} ({len(files)} files)")
+    for rel in files:
+        target = remote.local / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(seed / rel, target)
+    push(settings, "raw", progress)
+    return True
 
 
 def _settle(remote: Remote, state: _State, rel: str, temp: Path, token: str) -> None:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from flows.core import contracts, layout
+from flows.core import contracts, layout, storage
 from flows.core.atomic import TEMP_PREFIX, fsync_dir
 from flows.core.crash_points import crash_point
 from flows.core.errors import FazhiError
@@ -245,6 +245,34 @@ class Archive:
             if row.get("snapshot_sha256"):
                 latest[row["source_id"]] = row
         return latest
+
+
+def read_objects_at(raw_url: str, wanted: list[tuple[str, str | None]]) -> dict[str, bytes]:
+    """``sha256 -> bytes`` of archived objects read straight from the archive at ``raw_url``
+    (``FAZHI_RAW_URL``), not from a working copy: how a machine that does not hold the flow's disk
+    (a Dask worker) reads snapshots. ``wanted``: ``(sha256, content_type)`` pairs, the content type
+    naming the file as in ``Archive.read``. One ``cat`` call for all of them (object stores fetch
+    them concurrently); an object stored under another extension is looked for in its shard."""
+    fs, root = storage.filesystem(raw_url, "FAZHI_RAW_URL")
+    root = root.rstrip("/")
+
+    def shard(sha256: str) -> str:
+        if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return f"{root}/{layout.OBJECTS}/{sha256[:2]}"
+
+    paths = {sha: f"{shard(sha)}/{sha}.{extension_for(content_type)}" for sha, content_type in wanted}
+    found = fs.cat(sorted(set(paths.values())), on_error="return") if paths else {}
+    objects: dict[str, bytes] = {}
+    for sha, path in paths.items():
+        data = found.get(path)
+        if not isinstance(data, bytes):
+            others = sorted(fs.glob(f"{shard(sha)}/{sha}.*"))
+            if not others:
+                raise FileNotFoundError(f"no object {sha} in {raw_url.rstrip('/')}/{layout.OBJECTS}")
+            data = fs.cat_file(others[0])
+        objects[sha] = data
+    return objects
 
 
 def import_captured_text(

@@ -38,13 +38,20 @@ def staged_path(warehouse_dir: Path, doc_id: str) -> Path:
 def write_staged(warehouse_dir: Path, result: dict) -> Path:
     """``result``: ``{"doc_id", "source_id", "parser_version", "document", "sections", "metrics",
     "quarantine"}``. Written atomically (temp file + rename) so a killed run leaves no torn file."""
-    path = staged_path(warehouse_dir, result["doc_id"])
+    return write_staged_payload(warehouse_dir, result["doc_id"], result["parser_version"], encode_staged(result))
+
+
+def encode_staged(result: dict) -> bytes:
+    """The bytes of a staged file: the same result always gives the same bytes, wherever it is encoded."""
+    return json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def write_staged_payload(warehouse_dir: Path, doc_id: str, parser_version: str, payload: bytes) -> Path:
+    """Stage ``payload`` (``encode_staged``'s bytes, perhaps made on another machine) for ``doc_id``."""
+    path = staged_path(warehouse_dir, doc_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(result, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    write_atomic(
-        path, payload.encode("utf-8"), suffix=".json", fsync=False, before_rename=lambda: crash_point("staging-rename")
-    )
-    _write_version_marker(path, result["parser_version"])
+    write_atomic(path, payload, suffix=".json", fsync=False, before_rename=lambda: crash_point("staging-rename"))
+    _write_version_marker(path, parser_version)
     return path
 
 

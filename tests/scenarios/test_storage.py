@@ -301,3 +301,21 @@ def test_cli_import_text_and_sql_work_on_the_urls(synced, tmp_path, monkeypatch,
     assert remote_manifest.read_text(encoding="utf-8").count("\n") == rows_before + 1
     assert main(["sql", "select count(*) as n from documents", "--format", "csv"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "2"
+
+
+def test_an_empty_archive_url_is_seeded_from_the_roots_own_raw_and_said_so(tmp_path, corpus_dir):
+    """Issue 21: `fazhi fetch --offline` with FAZHI_RAW_URL at an empty location used to stop with
+    "registry file not found" although the root's raw/ was right there."""
+    plain = build_corpus_root(tmp_path / "root", corpus_dir, DOCS)
+    settings = replace(plain, raw_url=(tmp_path / "remote" / "raw").as_uri()).with_root(plain.root)
+    assert settings.raw_dir == plain.root / storage.CACHE_DIR / "raw"
+    lines = []
+    assert stages.fetch_stage(settings, offline=True, progress=lines.append)["offline"] == 2
+    assert any("is empty; seeding it from" in line and str(plain.raw_dir) in line for line in lines)
+    assert _tree(tmp_path / "remote" / "raw") == _tree(plain.raw_dir)  # registry, manifest, objects
+    # Seeded once: a second machine starts from the URL alone, and the seed is not copied again.
+    lines.clear()
+    assert stages.fetch_stage(settings, offline=True, progress=lines.append)["offline"] == 2
+    assert not any("seeding" in line for line in lines)
+    other = replace(settings).with_root(tmp_path / "other")
+    assert stages.normalize_stage(other, workers=1)["parsed"] == 2
