@@ -16,6 +16,16 @@ from flows.normalize.staging import write_staged
 
 
 @dataclass(frozen=True)
+class ParentPage:
+    """The page that linked an attachment snapshot (its archived snapshot)."""
+
+    snapshot_sha256: str
+    url: str | None
+    content_type: str | None
+    encoding: str | None
+
+
+@dataclass(frozen=True)
 class NormalizeItem:
     """One snapshot to parse: what the plan knows of it before its bytes are read."""
 
@@ -29,8 +39,9 @@ class NormalizeItem:
     region_hint: str | None
     report_year_hint: int | None
     is_synthetic: bool
+    parent: ParentPage | None = None  # an attachment's linking page
 
-    def parse_input(self, data: bytes) -> ParseInput:
+    def parse_input(self, data: bytes, parent_data: bytes | None = None) -> ParseInput:
         return ParseInput(
             data=data,
             source_id=self.source_id,
@@ -42,6 +53,16 @@ class NormalizeItem:
             region_hint=self.region_hint,
             report_year_hint=self.report_year_hint,
             is_synthetic=self.is_synthetic,
+            parent=None
+            if self.parent is None or parent_data is None
+            else ParseInput(
+                data=parent_data,
+                source_id=self.source_id,
+                snapshot_sha256=self.parent.snapshot_sha256,
+                url=self.parent.url,
+                content_type=self.parent.content_type,
+                encoding=self.parent.encoding,
+            ),
         )
 
 
@@ -51,7 +72,9 @@ def normalize_batch(settings: Settings, items: list[NormalizeItem]) -> dict:
     counts: Counter = Counter()
     for item in items:
         data = archive.read(item.snapshot_sha256, item.content_type)
-        result = parse_snapshot(item.parse_input(data))
+        parent = item.parent
+        parent_data = archive.read(parent.snapshot_sha256, parent.content_type) if parent is not None else None
+        result = parse_snapshot(item.parse_input(data, parent_data))
         write_staged(settings.warehouse_dir, result.staged())
         counts["parsed"] += 1
         counts["documents"] += result.document is not None

@@ -157,6 +157,7 @@ class ParseInput:
     report_year_hint: int | None = None
     is_synthetic: bool = False
     name: str | None = None  # the file name, when known (it tells .wps from .doc)
+    parent: ParseInput | None = None  # an attachment's linking page (its printed date and source)
 
 
 @dataclass
@@ -293,7 +294,31 @@ def _not_the_declared_type(data: bytes, content_type: str | None) -> str:
     return reason.replace(", not %PDF-", "")
 
 
+def parent_page_fields(parent: ParseInput) -> dict:
+    """What an attachment's linking page prints about the report: title, publish date, source and
+    breadcrumb, as page fields (the attachment's own printed values win over them)."""
+    from flows.normalize import page  # imported here as in _parse_text: the parsing steps load on use
+    from flows.normalize.html_extract import extract
+
+    text, _, _ = decode(parent.data, parent.content_type, parent.encoding)
+    page_fields: dict = {}
+    if looks_like_html(text) or (parent.content_type or "").startswith(HTML_TYPES):
+        extracted = extract(text)
+        text, page_fields = extracted.text, dict(extracted.fields)
+    info = page.read_page(clean_text(text), url=parent.url, page_fields=page_fields)
+    fields = {"title": info.title, "publish_date": info.publish_date, "source": info.source_org}
+    if info.breadcrumb:
+        fields["breadcrumb"] = list(info.breadcrumb)
+    return {key: value for key, value in fields.items() if value}
+
+
 def _parse_attachment(result: ParseResult, extracted: Extracted, item: ParseInput) -> None:
+    page_fields: dict = {}
+    if item.parent is not None:
+        try:
+            page_fields = parent_page_fields(item.parent)
+        except Exception as error:  # the linking page only adds fields; the attachment is parsed anyway
+            extracted.warnings.append(f"linking page not read: {type(error).__name__}: {error}"[:200])
     text = clean_text(extracted.text)
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
@@ -304,7 +329,7 @@ def _parse_attachment(result: ParseResult, extracted: Extracted, item: ParseInpu
         result,
         text,
         item,
-        {},
+        page_fields,
         list(extracted.warnings),
         None,
         text_source=extracted.text_source,
