@@ -3,7 +3,7 @@ linked from a short page (附件：XX区2023年法治政府建设年度报告.pd
 
 Pure: the page's markup and url in, links out. A page qualifies when its visible text holds little
 prose (``SHORT_PAGE_PROSE_CHARS`` Han characters in sentences) and it links a file by extension
-(.pdf .docx .doc .wps .ofd, in the address or the link text). Of those links, the ones whose link
+(.pdf .docx .doc .wps .ofd, in the address, its query or the link text). Of those links, the ones whose link
 text or file name looks like the report (``looks_like_report_attachment``) come first; a page with a
 single attachment link gets that one. Only files on the page's own registrable domain or on a
 government host (``*.gov.cn``) are fetched.
@@ -107,7 +107,8 @@ def report_attachment(markup: str, page_url: str) -> AttachmentLink | None:
             continue
         text = " ".join(html_lib.unescape(_TAG_RE.sub(" ", match.group(2))).split())
         name = _file_name(url)
-        if not (_EXTENSION_RE.search(name) or _EXTENSION_RE.search(text + " ")):
+        query = unquote(urlsplit(url).query)
+        if not (_EXTENSION_RE.search(name) or _EXTENSION_RE.search(text + " ") or _EXTENSION_RE.search(query)):
             continue
         if not host_allowed(page_url, url) or url in found:
             continue
