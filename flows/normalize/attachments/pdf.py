@@ -31,6 +31,8 @@ INFLATE_CHUNK = 1 << 20
 
 _STREAM_RE = re.compile(rb"stream\r?\n")
 _FLATE_RE = re.compile(rb"/(?:FlateDecode|Fl)\b")
+_NO_PAGES_RE = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+0\b|/Count\s+0\b[^>]*?/Type\s*/Pages\b")
+_PAGE_RE = re.compile(rb"/Type\s*/Page\b(?!s)")
 _DICT_BEFORE = 400  # bytes before ``stream`` searched for the stream's filter
 
 # PDFium is not thread-safe: one document at a time per process (normalize runs batches in threads).
@@ -86,7 +88,10 @@ def _open(data: bytes):
         message = str(error)
         if "password" in message.lower():
             raise AttachmentError("encrypted PDF: a password is needed to open it") from None
-        detail = message.split("(", 1)[-1].rstrip(")") if "(" in message else message
+        if _NO_PAGES_RE.search(data) and not _PAGE_RE.search(data):
+            raise AttachmentError("PDF has no pages") from None
+        detail = message.split("(", 1)[-1].rstrip(").") if "(" in message else message
+        detail = detail.removeprefix("PDFium: ").lower()
         raise AttachmentError(f"corrupt PDF: PDFium cannot open it ({detail})") from None
 
 
