@@ -85,11 +85,13 @@ def _open(data: bytes):
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
+        # PDFium's error code is process-global and can be left over from an earlier file: the
+        # bytes are asked too.
         message = str(error)
-        if "password" in message.lower():
-            raise AttachmentError("encrypted PDF: a password is needed to open it") from None
         if _NO_PAGES_RE.search(data) and not _PAGE_RE.search(data):
             raise AttachmentError("PDF has no pages") from None
+        if "password" in message.lower() and b"/Encrypt" in data:
+            raise AttachmentError("encrypted PDF: a password is needed to open it") from None
         detail = message.split("(", 1)[-1].rstrip(").") if "(" in message else message
         detail = detail.removeprefix("PDFium: ").lower()
         raise AttachmentError(f"corrupt PDF: PDFium cannot open it ({detail})") from None
