@@ -98,8 +98,8 @@ def test_two_column_page_is_read_column_by_column_with_a_warning():
     assert any(w.startswith("two-column layout on page(s) 1") for w in result.document["warnings"])
 
 
-@pytest.mark.skipif(ocr.available(), reason="the ocr extra is installed: the scan is read (see the OCR test)")
-def test_scan_without_the_ocr_extra_is_quarantined_with_the_reason():
+def test_scan_without_the_ocr_extra_is_quarantined_with_the_reason(monkeypatch):
+    monkeypatch.setattr(ocr, "available", lambda: False)  # as without fazhi[ocr] installed
     result = parse((FIXTURES / "scanned.pdf").read_bytes())
     assert result.document is None
     assert [q["reason"] for q in result.quarantine] == ["scanned PDF without text layer: install fazhi[ocr]"]
@@ -113,6 +113,22 @@ def test_scan_is_read_by_ocr_and_flagged():
     assert "法治政府建设" in document["text"]
     assert [s["marker"] for s in result.sections if s["level"]][:2] == ["一、", "（一）"]
     assert {m["span"] for m in result.metrics} >= {"12件", "8项"}
+    assert {m["page"] for m in result.metrics} == {1}
+
+
+def test_ocr_boxes_become_lines_in_reading_order():
+    boxes = [
+        Line("合法性审核率100%。", 300, 500, 101, 12),
+        Line("全年审核文件12件，", 72, 290, 100, 12),
+        Line("东城街道", 72, 130, 140, 12),
+        Line("32", 200, 215, 141, 11),
+        Line("一、主要举措", 72, 180, 120, 12),
+    ]
+    assert [line.text for line in ocr.rows_of(boxes)] == [
+        "全年审核文件12件，合法性审核率100%。",
+        "一、主要举措",
+        "东城街道 32",
+    ]
 
 
 def test_pdf_reader_gives_positions_and_pages():

@@ -38,12 +38,36 @@ def ocr_lines(image, scale: float) -> list[Line]:
     engine = _get_engine()
     with _engine_lock:  # one inference at a time: onnxruntime already uses every core
         result, _ = engine(image)
-    lines = []
+    boxes = []
     for box, text, score in result or []:
         if float(score) < MIN_SCORE or not str(text).strip():
             continue
         xs = [point[0] / scale for point in box]
         ys = [point[1] / scale for point in box]
-        lines.append(Line(str(text), min(xs), max(xs), min(ys), max(ys) - min(ys)))
-    lines.sort(key=lambda line: (round(line.top / max(line.size * 0.6, 1)), line.x0))
+        boxes.append(Line(str(text).strip(), min(xs), max(xs), min(ys), max(ys) - min(ys)))
+    return rows_of(boxes)
+
+
+def rows_of(boxes: list[Line]) -> list[Line]:
+    """Text boxes -> printed lines: boxes whose vertical middles lie within half a line height of
+    each other are one line (table cells, a line cut in two), read left to right, top to bottom."""
+    if not boxes:
+        return []
+    height = sorted(box.size for box in boxes)[len(boxes) // 2]
+    rows: list[list[Line]] = []
+    for box in sorted(boxes, key=lambda b: b.top + b.size / 2):
+        middle = box.top + box.size / 2
+        if rows and abs(middle - (rows[-1][0].top + rows[-1][0].size / 2)) <= height / 2:
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda b: b.x0)
+        text = row[0].text
+        for before, box in zip(row, row[1:]):
+            gap = box.x0 - before.x1
+            text += (" " if gap > height else "") + box.text
+        top = min(b.top for b in row)
+        lines.append(Line(text, row[0].x0, row[-1].x1, top, max(b.top + b.size for b in row) - top))
     return lines
