@@ -14,6 +14,7 @@ from flows import stages
 from flows.core.config import load_settings
 from flows.fetch.archive import Archive, utc_now
 from flows.normalize.attachments import ocr
+from flows.normalize.batch import normalize_batch
 from flows.normalize.document import ParseInput, parse_snapshot
 from flows.normalize.staging import read_staged
 
@@ -104,10 +105,10 @@ def test_bad_attachments_leave_the_rest_of_the_batch_alone(tmp_path):
         )
     settings.registry_path.write_text(yaml.safe_dump({"sources": sources}), encoding="utf-8")
 
-    items, _ = stages.plan_normalize(settings)
-    counts = stages.normalize_batch(settings, items)  # one batch holding all of them
+    items = stages.plan_normalize(settings).items
+    counts = normalize_batch(settings, items)  # one batch holding all of them
     assert counts["parsed"] == len(files) and counts["documents"] == 2 and counts["reports"] == 2
-    staged = {item["source_id"]: read_staged(settings.warehouse_dir, item["doc_id"]) for item in items}
+    staged = {item.source_id: read_staged(settings.warehouse_dir, item.doc_id) for item in items}
     for name in bad_attachments():
         assert staged[name]["document"] is None and len(staged[name]["quarantine"]) == 1, name
     good_pdf, good_docx = staged["good-pdf"], staged["good-docx"]
