@@ -8,8 +8,8 @@ text or file name looks like the report (``looks_like_report_attachment``) come 
 single attachment link gets that one. Only files on the page's own registrable domain or on a
 government host (``*.gov.cn``) are fetched.
 
-``looks_like_report_attachment`` is the matcher to swap for the discovery classifier's rules
-(flows/fetch/discover/) once those exist.
+``looks_like_report_attachment`` applies the discovery classifier's rules
+(``flows.fetch.discover.classify``) to the link text and the file name.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from flows.fetch.content import visible_text
+from flows.fetch.discover.classify import classify_link
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".docx", ".doc", ".wps", ".ofd")
 SHORT_PAGE_PROSE_CHARS = 400
@@ -34,10 +35,6 @@ _PROSE_RE = re.compile(r"[^。！？；;!?\n]{8,}[。！？；;!?]")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 _EXTENSION_RE = re.compile(r"\.(pdf|docx|doc|wps|ofd)(?:$|[?#\s)）])", re.IGNORECASE)
 
-_REPORT_TOPIC_RE = re.compile(r"法治政府|依法行政|法治建设|法治")
-_REPORT_KIND_RE = re.compile(r"报告|情况|总结|年报")
-_NOT_REPORT_RE = re.compile(r"解读|图解|方案|要点|计划|考核|评估|通知|意见|办法|规定|目录|清单|模板|范本|汇总表|申请表")
-
 
 @dataclass(frozen=True)
 class AttachmentLink:
@@ -48,9 +45,9 @@ class AttachmentLink:
 
 def looks_like_report_attachment(name: str) -> bool:
     """Whether a link text or file name reads like the annual report itself
-    (XX区2023年法治政府建设年度报告.pdf), not a plan, an explainer or a form."""
-    name = " ".join(name.split())
-    return bool(_REPORT_TOPIC_RE.search(name) and _REPORT_KIND_RE.search(name) and not _NOT_REPORT_RE.search(name))
+    (XX区2023年法治政府建设年度报告.pdf), not a plan, an explainer or a form: the discovery
+    classifier's rules, where a missing year or issuer (review) still counts on a report's own page."""
+    return classify_link(name).decision != "reject"
 
 
 def prose_chars(markup: str) -> int:
