@@ -13,7 +13,6 @@ from loopback import Reply, loopback  # noqa: F401  (loopback is a fixture)
 from flows import stages
 from flows.core.config import load_settings
 from flows.fetch.archive import Archive
-from flows.load.warehouse import load_warehouse
 
 PAGE = """<html><head><meta charset="utf-8"><title>某某区2023年度法治政府建设情况的报告</title></head><body>
 <div>您现在的位置：首页 > 政务公开 > 法治政府建设</div>
@@ -41,9 +40,8 @@ def test_short_page_with_a_pdf_report_ends_in_the_warehouse_as_a_pdf_document(lo
     assert pdf_row["parent_sha256"] == page_row["snapshot_sha256"]
     normalized = stages.normalize_stage(settings)
     assert (normalized["parsed"], normalized["documents"], normalized["reports"]) == (1, 1, 1)
-    load_warehouse(
-        warehouse_dir=settings.warehouse_dir,
-        raw_dir=settings.raw_dir,
+    stages.load_stage(
+        settings,
         run={
             "run_id": "attachments",
             "started_at": "2024-03-21T00:00:00+00:00",
