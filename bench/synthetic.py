@@ -602,6 +602,7 @@ def manifest_row(page: SyntheticPage, url: str, fetched_at: str) -> dict:
         "outcome": "new",
         "error": None,
         "is_captured_text": False,
+        "parent_sha256": None,
         "response_headers": {"content-type": page.content_type, "content-length": str(len(page.data)), "etag": etag},
     }
 

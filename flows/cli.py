@@ -160,13 +160,23 @@ def build_parser() -> argparse.ArgumentParser:
         "parse", help="print what the parser makes of files or archived urls, as JSON (no Prefect, no writes)"
     )
     p.add_argument(
-        "inputs", nargs="+", metavar="PATH_OR_URL", help=".html/.htm/.txt files, or urls already archived in raw/"
+        "inputs",
+        nargs="+",
+        metavar="PATH_OR_URL",
+        help=".html/.htm/.txt/.pdf/.docx files, or urls already archived in raw/",
     )
     p.add_argument("--format", choices=["json", "jsonl"], default="json")
 
     p = sub.add_parser("evaluate", help="score the parser against the gold corpus")
     p.add_argument("--corpus", type=Path, help="corpus directory (default: ../shared/corpus beside the checkout)")
     p.add_argument("--misses", type=int, default=40, help="how many misses to list per field (default 40)")
+    p.add_argument(
+        "--as",
+        dest="as_format",
+        choices=["text", "pdf", "docx"],
+        default="text",
+        help="parse each text as captured (default), printed to PDF by headless Chromium, or saved as .docx",
+    )
 
     p = sub.add_parser("sql", help="query the DuckDB warehouse (read-only)")
     p.add_argument("query", help='SQL, e.g. "SELECT * FROM coverage"')
@@ -259,7 +269,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     corpus = args.corpus or Path(os.environ.get("FAZHI_CORPUS_DIR") or default_corpus_dir())
     if not Path(corpus).is_dir():
         raise UserError(f"corpus directory not found: {corpus} (pass --corpus DIR)")
-    report = evaluate_corpus(Path(corpus))
+    if args.as_format == "pdf":
+        from flows.tools.printed import find_chromium  # imported here: only this option needs it
+
+        if find_chromium() is None:
+            raise UserError("fazhi evaluate --as pdf needs headless Chromium: install chromium and fonts-noto-cjk")
+    report = evaluate_corpus(Path(corpus), as_format=args.as_format)
     print(format_report(report, misses=args.misses))
     return EXIT_OK
 

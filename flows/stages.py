@@ -33,7 +33,7 @@ from flows.fetch.http import FetchOptions, fetch_sources
 from flows.load.inputs import LoadInputs, StagedFiles, inputs_fingerprint, last_load, staged_since_schemas
 from flows.load.warehouse import load_warehouse
 from flows.normalize import document
-from flows.normalize.batch import NormalizeItem, StagedBatch, normalize_batch, stage_batch
+from flows.normalize.batch import NormalizeItem, ParentPage, StagedBatch, normalize_batch, stage_batch
 from flows.normalize.catalog import CATALOG_PATH, catalog_rows
 from flows.normalize.regions import region_table
 from flows.normalize.roster import roster_rows
@@ -142,11 +142,14 @@ class NormalizePlan:
 def plan_normalize(settings: Settings, source_ids=None) -> NormalizePlan:
     """Latest snapshot of each selected source that is not yet staged by this parser version."""
     remove_stale_temp_files(settings.warehouse_dir)  # a killed run's; callers hold the run lock
-    latest = Archive(settings.raw_dir).latest_snapshots()
+    archive = Archive(settings.raw_dir)
+    rows = archive.rows()
+    current = archive.current_snapshots(rows)
+    pages = archive.latest_snapshots(rows, pages_only=True)
     items, up_to_date = [], 0
     for source in load_sources(settings, source_ids):
-        row = latest.get(source["source_id"])
-        if row is None or row.get("outcome") == "unsupported":
+        row = current.get(source["source_id"])
+        if row is None:
             continue
         doc_id = document.doc_id_for(source["source_id"], row["snapshot_sha256"])
         if is_staged(settings.warehouse_dir, doc_id, document.PARSER_VERSION):
@@ -157,16 +160,24 @@ def plan_normalize(settings: Settings, source_ids=None) -> NormalizePlan:
                 doc_id=doc_id,
                 source_id=source["source_id"],
                 snapshot_sha256=row["snapshot_sha256"],
-                url=source.get("url") or row.get("url"),
+                url=row.get("url") if row.get("parent_sha256") else source.get("url") or row.get("url"),
                 content_type=row.get("content_type"),
                 encoding=row.get("encoding"),
                 issuer_hint=source.get("issuer"),
                 region_hint=source.get("region_hint"),
                 report_year_hint=source.get("report_year_hint"),
                 is_synthetic=bool(source.get("is_synthetic")),
+                parent=_parent_of(row, pages.get(source["source_id"])),
             )
         )
     return NormalizePlan(items=items, up_to_date=up_to_date)
+
+
+def _parent_of(row: dict, page: dict | None) -> ParentPage | None:
+    """The linking page of an attachment snapshot, for the page fields it prints (publish date, source)."""
+    if not row.get("parent_sha256") or page is None or page["snapshot_sha256"] != row["parent_sha256"]:
+        return None
+    return ParentPage(page["snapshot_sha256"], page.get("url"), page.get("content_type"), page.get("encoding"))
 
 
 def default_workers() -> int:

@@ -43,6 +43,7 @@ _EXTENSIONS = {
     "application/pdf": "pdf",
     "application/msword": "doc",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/ofd": "ofd",
 }
 
 
@@ -74,7 +75,8 @@ def fetch_id(source_id: str, fetched_at: str, url: str) -> str:
 
 
 def read_manifest(path: Path) -> ManifestRead:
-    """Rows of a manifest file; a torn (unterminated) last line is returned apart, not parsed."""
+    """Rows of a manifest file; a torn (unterminated) last line is returned apart, not parsed. Rows
+    written before attachments were fetched get ``parent_sha256`` null."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -94,6 +96,7 @@ def read_manifest(path: Path) -> ManifestRead:
             raise ArchiveError(f"{path}: line {number} is not JSON: {error.msg}") from None
         if not isinstance(row, dict):
             raise ArchiveError(f"{path}: line {number} is not a JSON object")
+        row.setdefault("parent_sha256", None)  # rows from before attachments were fetched
         rows.append(row)
     return ManifestRead(rows, torn)
 
@@ -190,7 +193,10 @@ class Archive:
     # manifest
 
     def append(self, row: dict) -> None:
-        """Append one validated row; its snapshot object must already be stored."""
+        """Append one validated row; its snapshot object must already be stored. A row without
+        ``parent_sha256`` (a writer from before attachments) gets it as null."""
+        if "parent_sha256" not in row:
+            row = {**row, "parent_sha256": None}
         contracts.validate(row, "fetch")
         if row["snapshot_sha256"] is not None and self.find_object(row["snapshot_sha256"]) is None:
             raise ArchiveError(f"row {row['fetch_id']}: object {row['snapshot_sha256']} is not stored")
@@ -237,14 +243,29 @@ class Archive:
                 return row
         return None
 
-    def latest_snapshots(self, rows: list[dict] | None = None) -> dict[str, dict]:
+    def latest_snapshots(self, rows: list[dict] | None = None, *, pages_only: bool = False) -> dict[str, dict]:
         """``source_id`` -> its latest row that names a snapshot, in one pass over the manifest
-        (asking ``latest_snapshot`` per source would read the manifest once per source)."""
+        (asking ``latest_snapshot`` per source would read the manifest once per source).
+        ``pages_only``: rows of the source's own url, not of attachments (``parent_sha256``)."""
         latest: dict[str, dict] = {}
         for row in self.rows() if rows is None else rows:
-            if row.get("snapshot_sha256"):
+            if row.get("snapshot_sha256") and not (pages_only and row.get("parent_sha256")):
                 latest[row["source_id"]] = row
         return latest
+
+    def current_snapshots(self, rows: list[dict] | None = None) -> dict[str, dict]:
+        """``source_id`` -> the snapshot that stands for the source: the latest snapshot of its own
+        url, or, when that page linked the report as an attachment that was archived, the latest
+        snapshot of that attachment (even when a later refetch of the attachment failed)."""
+        rows = self.rows() if rows is None else rows
+        pages = self.latest_snapshots(rows, pages_only=True)
+        children: dict[tuple[str, str], dict] = {}
+        for row in rows:
+            if row.get("snapshot_sha256") and row.get("parent_sha256"):
+                children[(row["source_id"], row["parent_sha256"])] = row
+        return {
+            source_id: children.get((source_id, page["snapshot_sha256"]), page) for source_id, page in pages.items()
+        }
 
 
 def read_objects_at(raw_url: str, wanted: list[tuple[str, str | None]]) -> dict[str, bytes]:
@@ -309,6 +330,7 @@ def import_captured_text(
         "outcome": "unchanged" if previous and previous["snapshot_sha256"] == sha256 else "new",
         "error": None,
         "is_captured_text": True,
+        "parent_sha256": None,
         "response_headers": None,
     }
     archive.append(row)

@@ -19,7 +19,6 @@ answers differently the second time (DNS rebinding) is not caught.
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import logging
 import random
 import re
@@ -39,8 +38,11 @@ import httpx
 from flows import __version__
 from flows.core.config import USER_AGENT
 from flows.fetch.archive import Archive, fetch_id, media_type, utc_now
+from flows.fetch.attachments import report_attachment
+from flows.fetch.content import attachment_problem, sniff_media_type
 from flows.fetch.encoding import detect_encoding
 from flows.fetch.screen import soft_error
+from flows.fetch.targets import target_problem
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ ATTACHMENT_TYPES = frozenset(
         "application/pdf",
         "application/msword",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/ofd",
     }
 )
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -134,49 +137,6 @@ def format_size(n: int) -> str:
 def _one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def target_problem(url: str, allow_private: bool = False) -> str | None:
-    """Why ``url`` must not be requested, or None: not http(s), no host, DNS failure, or a host
-    resolving to a non-public address (unless ``allow_private``)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return f"invalid URL: {url!r}"
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"refused: {url!r} is not an http(s) URL"
-    host = parts.hostname
-    if not host:
-        return f"refused: {url!r} has no host"
-    if allow_private:
-        return None
-    try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(
-                host, port or (443 if parts.scheme.lower() == "https" else 80), type=socket.SOCK_STREAM
-            )
-        except (socket.gaierror, UnicodeError) as error:
-            return _one_line(f"DNS lookup failed for {host}: {getattr(error, 'strerror', None) or error}")
-        addresses = {ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos}
-    for address in sorted(addresses, key=str):
-        mapped = getattr(address, "ipv4_mapped", None)
-        address = mapped or address
-        if address.is_global:
-            continue
-        kind = (
-            "loopback"
-            if address.is_loopback
-            else "link-local"
-            if address.is_link_local
-            else "private"
-            if address.is_private
-            else "non-public"
-        )
-        return f"refused: {host} resolves to {address}, a {kind} address"
-    return None
 
 
 def _describe(error: BaseException, url: str) -> str:
@@ -341,20 +301,6 @@ class _Fetcher:
         raise _Failure(f"too many redirects (more than {self.options.max_redirects})", final_url=current)
 
 
-def sniff_media_type(data: bytes) -> str | None:
-    """A media type from the first bytes, for servers that send none or application/octet-stream."""
-    head = data[:1024].lstrip().lower()
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "application/msword"
-    if data.startswith(b"PK\x03\x04") and b"word/document.xml" in data:
-        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<head" in head:
-        return "text/html"
-    return None
-
-
 def _headers_object(headers: httpx.Headers | None) -> dict | None:
     if headers is None:
         return None
@@ -384,14 +330,45 @@ def _row(source: dict, **fields) -> dict:
         "outcome": "error",
         "error": None,
         "is_captured_text": False,
+        "parent_sha256": None,
         "response_headers": None,
     }
     row.update(fields)
     return row
 
 
-def _fetch_one(fetcher: _Fetcher, archive: Archive, source: dict, previous: dict | None) -> dict:
-    """Fetch one source, archive what came back, append and return its row."""
+def _fetch_one(
+    fetcher: _Fetcher, archive: Archive, source: dict, previous: dict | None, parent_sha256: str | None = None
+) -> dict:
+    """Fetch one source's url (or, with ``parent_sha256``, an attachment of its page: ``source``
+    then carries the attachment's url), archive what came back, append and return its row."""
+    row = _fetch_row(fetcher, archive, source, previous, attachment=parent_sha256 is not None)
+    row["parent_sha256"] = parent_sha256
+    archive.append(row)
+    return row
+
+
+def _fetch_source(
+    fetcher: _Fetcher, archive: Archive, source: dict, previous: dict | None, attachments: dict
+) -> tuple[dict, dict | None]:
+    """The source's row, and the row of the report attachment its page links when the page is a
+    short page linking one (``attachments``: (source_id, url) -> that url's latest snapshot row)."""
+    row = _fetch_one(fetcher, archive, source, previous)
+    if not row["snapshot_sha256"] or media_type(row["content_type"]) not in ("text/html", "application/xhtml+xml"):
+        return row, None
+    try:
+        markup = archive.read(row["snapshot_sha256"], row["content_type"]).decode(row["encoding"] or "utf-8", "replace")
+    except (OSError, LookupError):
+        return row, None
+    link = report_attachment(markup, row["final_url"] or source["url"])
+    if link is None:
+        return row, None
+    attached = {**source, "url": link.url}
+    prior = attachments.get((source["source_id"], link.url))
+    return row, _fetch_one(fetcher, archive, attached, prior, parent_sha256=row["snapshot_sha256"])
+
+
+def _fetch_row(fetcher: _Fetcher, archive: Archive, source: dict, previous: dict | None, attachment: bool) -> dict:
     url = source["url"]
     conditional = {}
     if previous is not None and previous["url"] == url and not previous["is_captured_text"]:
@@ -402,7 +379,7 @@ def _fetch_one(fetcher: _Fetcher, archive: Archive, source: dict, previous: dict
     try:
         response = fetcher.get(url, conditional)
     except _Failure as failure:
-        row = _row(
+        return _row(
             source,
             final_url=failure.final_url,
             http_status=failure.status,
@@ -410,13 +387,9 @@ def _fetch_one(fetcher: _Fetcher, archive: Archive, source: dict, previous: dict
             error=failure.reason,
             response_headers=_headers_object(failure.headers),
         )
-        archive.append(row)
-        return row
     except Exception as error:  # a bug or an exotic failure must not stop the other sources
         log.exception("fetching %s failed unexpectedly", url)
-        row = _row(source, error=_one_line(f"internal error: {type(error).__name__}: {error}"))
-        archive.append(row)
-        return row
+        return _row(source, error=_one_line(f"internal error: {type(error).__name__}: {error}"))
 
     headers = response.headers
     described = dict(
@@ -437,25 +410,37 @@ def _fetch_one(fetcher: _Fetcher, archive: Archive, source: dict, previous: dict
             snapshot_sha256=previous["snapshot_sha256"],
             bytes=previous["bytes"],
         )
-        row = _row(source, outcome="not_modified", **described)
-    elif not 200 <= response.status < 300:
+        return _row(source, outcome="not_modified", **described)
+    if not 200 <= response.status < 300:
         suffix = f" after {response.attempts} attempts" if response.attempts > 1 else ""
-        row = _row(source, error=_one_line(f"HTTP {response.status} {response.reason}{suffix}"), **described)
-    elif not response.body:
-        row = _row(source, error="empty body", **described)
-    else:
-        row = _archive_body(archive, source, response.body, previous, described)
-    archive.append(row)
-    return row
+        return _row(source, error=_one_line(f"HTTP {response.status} {response.reason}{suffix}"), **described)
+    if not response.body:
+        return _row(source, error="empty body", **described)
+    return _archive_body(archive, source, response.body, previous, described, attachment)
 
 
-def _archive_body(archive: Archive, source: dict, data: bytes, previous: dict | None, described: dict) -> dict:
+def _archive_body(
+    archive: Archive, source: dict, data: bytes, previous: dict | None, described: dict, attachment: bool = False
+) -> dict:
     kind = media_type(described["content_type"])
-    if kind in ("", "application/octet-stream", "binary/octet-stream"):
-        sniffed = sniff_media_type(data)
-        if sniffed:
-            kind = sniffed
-            described["content_type"] = sniffed
+    sniffed = sniff_media_type(data)
+    if sniffed in ATTACHMENT_TYPES or (kind in ("", "application/octet-stream", "binary/octet-stream") and sniffed):
+        kind = sniffed  # the bytes' magic wins over a generic or wrong declared type
+        described["content_type"] = sniffed
+    if kind in ATTACHMENT_TYPES or (attachment and kind not in PARSEABLE_TYPES):
+        problem = attachment_problem(data, kind) if kind in ATTACHMENT_TYPES else f"not a PDF or Word file: {kind}"
+        if problem:
+            return _row(source, error=_one_line(f"HTTP {described['http_status']} but {problem}"), **described)
+        sha256, _ = archive.put(data, described["content_type"])
+        unchanged = previous is not None and previous["snapshot_sha256"] == sha256
+        return _row(
+            source, outcome="unchanged" if unchanged else "new", snapshot_sha256=sha256, bytes=len(data), **described
+        )
+    if attachment:
+        # A page where a file was linked: the server answers with an error or login page.
+        return _row(
+            source, error=_one_line(f"HTTP {described['http_status']} but an HTML page, not the file"), **described
+        )
     if kind in PARSEABLE_TYPES:
         encoding, encoding_source = detect_encoding(data, described["content_type"])
         stand_in = soft_error(data, encoding)
@@ -469,16 +454,6 @@ def _archive_body(archive: Archive, source: dict, data: bytes, previous: dict | 
             outcome="unchanged" if unchanged else "new",
             encoding=encoding,
             encoding_source=encoding_source,
-            snapshot_sha256=sha256,
-            bytes=len(data),
-            **described,
-        )
-    if kind in ATTACHMENT_TYPES:
-        sha256, _ = archive.put(data, described["content_type"])
-        return _row(
-            source,
-            outcome="unsupported",
-            error=f"unsupported for parsing: {kind}",
             snapshot_sha256=sha256,
             bytes=len(data),
             **described,
@@ -528,33 +503,40 @@ def fetch_sources(
     ``{"source_id", "url", "outcome", "error", "snapshot_sha256", "has_snapshot", "done", "total"}``
     where outcome is the row's, or ``archived`` / ``offline`` for a source not fetched."""
     rows_before = archive.rows()
-    latest = archive.latest_snapshots(rows_before)
+    latest = archive.latest_snapshots(rows_before, pages_only=True)
+    current = archive.current_snapshots(rows_before)
     previous = {source["source_id"]: latest.get(source["source_id"]) for source in sources}
+    attachments = {
+        (row["source_id"], row["url"]): row
+        for row in rows_before
+        if row.get("parent_sha256") and row["snapshot_sha256"]
+    }
     to_fetch = [] if offline else [s for s in sources if refresh or previous[s["source_id"]] is None]
     fetching = {source["source_id"] for source in to_fetch}
     skipped = [source["source_id"] for source in sources if source["source_id"] not in fetching]
     total, done = len(sources), 0
     written: dict[str, dict] = {}
+    fetched_attachments: dict[str, dict] = {}
 
     def report(source: dict, row: dict | None) -> None:
         nonlocal done
         done += 1
         if progress is None:
             return
-        current = row if row is not None and row["snapshot_sha256"] else previous[source["source_id"]]
+        current_row = row if row is not None and row["snapshot_sha256"] else current.get(source["source_id"])
         if row is not None:
             outcome, error = row["outcome"], row["error"]
         else:
             outcome = "offline" if offline else "archived"
-            error = None if current is not None else "no snapshot archived"
+            error = None if current_row is not None else "no snapshot archived"
         progress(
             {
                 "source_id": source["source_id"],
                 "url": source["url"],
                 "outcome": outcome,
                 "error": error,
-                "snapshot_sha256": current["snapshot_sha256"] if current else None,
-                "has_snapshot": current is not None,
+                "snapshot_sha256": current_row["snapshot_sha256"] if current_row else None,
+                "has_snapshot": current_row is not None,
                 "done": done,
                 "total": total,
             }
@@ -565,24 +547,33 @@ def fetch_sources(
             report(source, None)
 
     if to_fetch:
-        with fetch_session(archive, options) as fetch_one, ThreadPoolExecutor(max(1, options.workers)) as pool:
-            futures = {pool.submit(fetch_one, source, previous[source["source_id"]]): source for source in to_fetch}
+        with _client(options) as client, ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+            fetcher = _Fetcher(client, options)
+            futures = {
+                pool.submit(_fetch_source, fetcher, archive, source, previous[source["source_id"]], attachments): source
+                for source in to_fetch
+            }
             for future in as_completed(futures):
                 source = futures[future]
-                row = future.result()
+                row, attached = future.result()
                 written[source["source_id"]] = row
-                report(source, row)
+                if attached is not None:
+                    fetched_attachments[source["source_id"]] = attached
+                report(source, attached if attached is not None and attached["snapshot_sha256"] else row)
 
-    rows = [written[source["source_id"]] for source in to_fetch]
+    rows = []
     counts: dict[str, int] = {}
-    for row in rows:
+    for source in to_fetch:
+        row = written[source["source_id"]]
+        rows.append(row)
         counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
+        attached = fetched_attachments.get(source["source_id"])
+        if attached is not None:
+            rows.append(attached)
+            key = "attachments" if attached["snapshot_sha256"] else "error"
+            counts[key] = counts.get(key, 0) + 1
     if skipped:
         counts["offline" if offline else "archived"] = len(skipped)
-    snapshots = {}
-    for source in sources:
-        row = written.get(source["source_id"])
-        snapshots[source["source_id"]] = (
-            row if row is not None and row["snapshot_sha256"] else previous[source["source_id"]]
-        )
+    after = archive.current_snapshots(rows_before + rows) if rows else current
+    snapshots = {source["source_id"]: after.get(source["source_id"]) for source in sources}
     return FetchSummary(rows=rows, counts=counts, snapshots=snapshots, skipped=skipped, offline=offline)

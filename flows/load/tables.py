@@ -47,10 +47,17 @@ def pick_latest(staged: Iterable[dict], fetches: list[dict]) -> tuple[list[dict]
 
     "Latest" is the position of the snapshot's last fetch in the append-only manifest; snapshots the
     manifest does not know rank below every known one, ties by doc_id."""
-    last_seen: dict[str, int] = {}
+    last_seen: dict[str, float] = {}
     for position, row in enumerate(fetches):
         if row.get("source_id") and row.get("snapshot_sha256"):
             last_seen[doc_id_for(row["source_id"], row["snapshot_sha256"])] = position
+    # An attachment stands for its linking page: it ranks just above the page's last fetch (a later
+    # refetch of the page whose attachment fetch failed keeps the attachment's document).
+    for row in fetches:
+        if row.get("source_id") and row.get("snapshot_sha256") and row.get("parent_sha256"):
+            page = last_seen.get(doc_id_for(row["source_id"], row["parent_sha256"]), -1)
+            doc_id = doc_id_for(row["source_id"], row["snapshot_sha256"])
+            last_seen[doc_id] = max(last_seen[doc_id], page + 0.5)
     by_source: dict[str, list[dict]] = defaultdict(list)
     for result in staged:
         by_source[result["source_id"]].append(result)

@@ -26,6 +26,16 @@ from flows.normalize.staging import encode_staged, write_staged, write_staged_pa
 
 
 @dataclass(frozen=True)
+class ParentPage:
+    """The page that linked an attachment snapshot (its archived snapshot)."""
+
+    snapshot_sha256: str
+    url: str | None
+    content_type: str | None
+    encoding: str | None
+
+
+@dataclass(frozen=True)
 class NormalizeItem:
     """One snapshot to parse: what the plan knows of it before its bytes are read."""
 
@@ -39,8 +49,9 @@ class NormalizeItem:
     region_hint: str | None
     report_year_hint: int | None
     is_synthetic: bool
+    parent: ParentPage | None = None  # an attachment's linking page
 
-    def parse_input(self, data: bytes) -> ParseInput:
+    def parse_input(self, data: bytes, parent_data: bytes | None = None) -> ParseInput:
         return ParseInput(
             data=data,
             source_id=self.source_id,
@@ -52,6 +63,16 @@ class NormalizeItem:
             region_hint=self.region_hint,
             report_year_hint=self.report_year_hint,
             is_synthetic=self.is_synthetic,
+            parent=None
+            if self.parent is None or parent_data is None
+            else ParseInput(
+                data=parent_data,
+                source_id=self.source_id,
+                snapshot_sha256=self.parent.snapshot_sha256,
+                url=self.parent.url,
+                content_type=self.parent.content_type,
+                encoding=self.parent.encoding,
+            ),
         )
 
 
@@ -65,15 +86,19 @@ def _count(counts: Counter, result: ParseResult) -> None:
 
 
 def _parsed(items: list[NormalizeItem], read) -> Iterator[ParseResult]:
+    """Each item parsed, with its linking page when it is an attachment; ``read(sha256, content_type)``
+    gives a snapshot's bytes."""
     for item in items:
-        yield parse_snapshot(item.parse_input(read(item)))
+        parent = item.parent
+        parent_data = read(parent.snapshot_sha256, parent.content_type) if parent is not None else None
+        yield parse_snapshot(item.parse_input(read(item.snapshot_sha256, item.content_type), parent_data))
 
 
 def normalize_batch(settings: Settings, items: list[NormalizeItem]) -> dict:
     """Parse a batch of snapshots and stage the results. Never raises for a bad page."""
     archive = Archive(settings.raw_dir)
     counts: Counter = Counter()
-    for result in _parsed(items, lambda item: archive.read(item.snapshot_sha256, item.content_type)):
+    for result in _parsed(items, archive.read):
         write_staged(settings.warehouse_dir, result.staged())
         _count(counts, result)
     return dict(counts)
@@ -93,6 +118,7 @@ def read_snapshots(settings: Settings, items: list[NormalizeItem]) -> dict[str, 
     ``FAZHI_RAW_URL`` when the archive has one, else from ``raw/`` on a disk this machine must share
     with the flow's (same path)."""
     wanted = [(item.snapshot_sha256, item.content_type) for item in items]
+    wanted += [(item.parent.snapshot_sha256, item.parent.content_type) for item in items if item.parent is not None]
     host = socket.gethostname()
     if settings.raw_url:
         try:
@@ -114,7 +140,7 @@ def parse_batch(settings: Settings, items: list[NormalizeItem]) -> StagedBatch:
     snapshots = read_snapshots(settings, items)
     counts: Counter = Counter()
     staged = []
-    for result in _parsed(items, lambda item: snapshots[item.snapshot_sha256]):
+    for result in _parsed(items, lambda sha256, _content_type: snapshots[sha256]):
         record = result.staged()
         staged.append((record["doc_id"], record["parser_version"], encode_staged(record)))
         _count(counts, result)

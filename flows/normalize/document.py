@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from flows.core import contracts
 from flows.core.textnorm import clean_text, fold, is_traditional
 from flows.fetch.screen import letters, soft_error_reason
+from flows.normalize.attachments.extract import extract as extract_attachment
+from flows.normalize.attachments.formats import AttachmentError, Extracted, media_kind, sniff_format
+from flows.normalize.attachments.formats import describe_not_pdf as _describe_not_pdf
+from flows.normalize.attachments.reading_text import page_at
 
 # Bump whenever parsing output can change: staged results made by another version are reparsed.
-PARSER_VERSION = "0.2.0"
+PARSER_VERSION = "0.3.0"
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
@@ -32,13 +36,6 @@ MIN_BINARY_CHARS = 32
 # A page with fewer letters (Han, Latin, digits) than this beyond its title has no body.
 MIN_BODY_CHARS = 20
 
-# Attachments are archived by fetch as "unsupported"; recognized here too when handed over anyway.
-_ATTACHMENT_MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/msword"),
-    (b"PK\x03\x04", "application/zip (Word .docx or another archive)"),
-)
-_ATTACHMENT_TYPES = ("application/pdf", "application/msword", "application/vnd.openxmlformats-officedocument")
 _NOT_TEXT_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
 
 _TAG_COUNT_RES = {
@@ -108,16 +105,6 @@ class NotContent(Exception):
     """The snapshot holds no page content to parse; the message is the quarantine reason."""
 
 
-def _sniff_attachment(data: bytes, content_type: str | None) -> str | None:
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if kind.startswith(_ATTACHMENT_TYPES):
-        return kind
-    for magic, name in _ATTACHMENT_MAGIC:
-        if data.startswith(magic):
-            return name
-    return None
-
-
 def _binary_share(text: str) -> tuple[float, int]:
     """Share and number of control or undecodable characters in the first 100,000 characters."""
     sample = text[:100_000]
@@ -169,6 +156,8 @@ class ParseInput:
     region_hint: str | None = None
     report_year_hint: int | None = None
     is_synthetic: bool = False
+    name: str | None = None  # the file name, when known (it tells .wps from .doc)
+    parent: ParseInput | None = None  # an attachment's linking page (its printed date and source)
 
 
 @dataclass
@@ -225,9 +214,18 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
             raise NotContent("empty snapshot (0 bytes)")
         if len(data) > MAX_SNAPSHOT_BYTES:
             raise NotContent(f"snapshot is {len(data)} bytes, over the {MAX_SNAPSHOT_BYTES // 2**20} MB limit")
-        attachment = _sniff_attachment(data, item.content_type)
-        if attachment:
-            raise NotContent(f"unsupported for parsing: {attachment} (an attachment, not a web page)")
+        kind = sniff_format(data, item.content_type, item.name or item.url)
+        if kind is None and media_kind(item.content_type) is not None:
+            raise NotContent(_not_the_declared_type(data, item.content_type))
+        if kind is not None:
+            stage = "extract"
+            try:
+                extracted = extract_attachment(data, kind)
+            except AttachmentError as error:
+                raise NotContent(str(error)) from None
+            stage = "page"
+            _parse_attachment(result, extracted, item)
+            return result
         text, _, warnings = decode(data, item.content_type, item.encoding)
         share, count = _binary_share(text)
         if share > MAX_BINARY_SHARE and count >= MIN_BINARY_CHARS:
@@ -255,7 +253,7 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
         if not letters(text, 1):
             raise NotContent("no text in the page" + _markup_hint(html))
         stage = "page"
-        _parse_text(result, text, item, page_fields, warnings, html)
+        _parse_text(result, text, item, page_fields, warnings, html, text_source="html" if is_html else "text")
     except NotContent as exc:
         result.document, result.sections, result.metrics = None, [], []
         result.quarantine.append(
@@ -283,8 +281,72 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
     return result
 
 
+def _not_the_declared_type(data: bytes, content_type: str | None) -> str:
+    """The reason for bytes that are not the attachment their content type says."""
+    declared = media_kind(content_type)
+    if declared == "pdf":
+        return _describe_not_pdf(data)
+    reason = (
+        _describe_not_pdf(data)
+        .replace("not a PDF", f"not a .{declared} file")
+        .replace("served as a PDF", f"served as .{declared}")
+    )
+    return reason.replace(", not %PDF-", "")
+
+
+def parent_page_fields(parent: ParseInput) -> dict:
+    """What an attachment's linking page prints about the report: title, publish date, source and
+    breadcrumb, as page fields (the attachment's own printed values win over them)."""
+    from flows.normalize import page  # imported here as in _parse_text: the parsing steps load on use
+    from flows.normalize.html_extract import extract
+
+    text, _, _ = decode(parent.data, parent.content_type, parent.encoding)
+    page_fields: dict = {}
+    if looks_like_html(text) or (parent.content_type or "").startswith(HTML_TYPES):
+        extracted = extract(text)
+        text, page_fields = extracted.text, dict(extracted.fields)
+    info = page.read_page(clean_text(text), url=parent.url, page_fields=page_fields)
+    fields = {"title": info.title, "publish_date": info.publish_date, "source": info.source_org}
+    if info.breadcrumb:
+        fields["breadcrumb"] = list(info.breadcrumb)
+    return {key: value for key, value in fields.items() if value}
+
+
+def _parse_attachment(result: ParseResult, extracted: Extracted, item: ParseInput) -> None:
+    page_fields: dict = {}
+    if item.parent is not None:
+        try:
+            page_fields = parent_page_fields(item.parent)
+        except Exception as error:  # the linking page only adds fields; the attachment is parsed anyway
+            extracted.warnings.append(f"linking page not read: {type(error).__name__}: {error}"[:200])
+    text = clean_text(extracted.text)
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+        extracted.warnings.append(f"text cut at {MAX_TEXT_CHARS} characters")
+    if not letters(text, 1):
+        raise NotContent(f"no text in the {extracted.text_source.upper()} file")
+    _parse_text(
+        result,
+        text,
+        item,
+        page_fields,
+        list(extracted.warnings),
+        None,
+        text_source=extracted.text_source,
+        page_starts=extracted.page_starts,
+    )
+
+
 def _parse_text(
-    result: ParseResult, text: str, item: ParseInput, page_fields: dict, warnings: list[str], html: str | None
+    result: ParseResult,
+    text: str,
+    item: ParseInput,
+    page_fields: dict,
+    warnings: list[str],
+    html: str | None,
+    *,
+    text_source: str,
+    page_starts: list[int] | None = None,
 ) -> None:
     from flows.normalize import metrics as metrics_mod
     from flows.normalize import page, regions
@@ -338,6 +400,7 @@ def _parse_text(
         "is_report": bool(info.is_report),
         "is_traditional_script": is_traditional(body),
         "is_synthetic": bool(item.is_synthetic),
+        "text_source": text_source,
         "text": body,
         "text_chars": len(body),
         "parser_version": PARSER_VERSION,
@@ -352,6 +415,8 @@ def _parse_text(
             "figures after it may belong to another report"
         )
     metrics = assign_codes(metrics_mod.extract_metrics(body, result.doc_id, sections))
+    for record in sections + metrics:
+        record["page"] = page_at(page_starts, info.body_start + record["start"]) if page_starts else None
     repeats = repeated_paragraphs(body)
     if repeats:
         document["warnings"].append(

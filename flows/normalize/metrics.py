@@ -543,6 +543,7 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
                     "end": item.end,
                     "sentence": _sentence(page, item.start, item.end),
                     "metric_code": None,
+                    "page": None,  # set by document.py for attachments
                 }
             )
     return records

@@ -315,6 +315,7 @@ def _record(doc_id, ordinal, parent_id, level, number, marker, heading, kind, st
         "start": start,
         "end": end,
         "ordinal": ordinal,
+        "page": None,  # set by document.py for attachments
     }
 
 

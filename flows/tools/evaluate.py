@@ -22,6 +22,7 @@ from pathlib import Path
 from flows.core.textnorm import nfkc_compact
 from flows.fetch.discover.classify import classify_link
 from flows.normalize.document import ParseInput, parse_snapshot
+from flows.tools.printed import print_pdfs, text_docx, text_html
 
 FIELDS = ["title", "issuer", "region", "region_level", "report_year", "publish_date", "source"]
 
@@ -68,16 +69,33 @@ def load_corpus(corpus_dir: Path) -> list[GoldDoc]:
     return docs
 
 
-def parse_gold_doc(doc: GoldDoc):
-    data = doc.text.encode("utf-8")
+AS_CONTENT_TYPES = {
+    "text": "text/plain; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def as_attachments(docs: list[GoldDoc], as_format: str) -> dict[str, bytes]:
+    """Each gold text printed to PDF by headless Chromium, or saved as .docx: name -> bytes."""
+    if as_format == "pdf":
+        return print_pdfs({doc.name: text_html(doc.text) for doc in docs})
+    if as_format == "docx":
+        return {doc.name: text_docx(doc.text) for doc in docs}
+    raise ValueError(f"unknown format {as_format!r} (expected pdf or docx)")
+
+
+def parse_gold_doc(doc: GoldDoc, data: bytes | None = None, as_format: str = "text"):
+    """The parse of a gold document: its text, or ``data``, the same text as a ``as_format`` file."""
+    data = doc.text.encode("utf-8") if data is None else data
     return parse_snapshot(
         ParseInput(
             data=data,
             source_id=f"corpus:{doc.name}",
             snapshot_sha256=hashlib.sha256(data).hexdigest(),
             url=doc.url,
-            content_type="text/plain; charset=utf-8",
-            encoding="utf-8",
+            content_type=AS_CONTENT_TYPES[as_format],
+            encoding="utf-8" if as_format == "text" else None,
         )
     )
 
@@ -131,10 +149,16 @@ def _value_key(value) -> str:
     return f"{float(value):.6g}"
 
 
-def evaluate_corpus(corpus_dir: Path) -> Report:
+def evaluate_corpus(corpus_dir: Path, as_format: str = "text", attachments: dict[str, bytes] | None = None) -> Report:
+    """Scores of the parser on the corpus; ``as_format`` pdf or docx parses each text as that file
+    (``attachments``, name -> bytes, when already made; else made here)."""
     report = Report()
-    for doc in load_corpus(corpus_dir):
-        result = parse_gold_doc(doc)
+    docs = load_corpus(corpus_dir)
+    if as_format != "text" and attachments is None:
+        attachments = as_attachments(docs, as_format)
+    for doc in docs:
+        data = attachments[doc.name] if as_format != "text" else None
+        result = parse_gold_doc(doc, data, as_format)
         document = result.document
         report.documents += 1
         if doc.gold is None:

@@ -13,7 +13,19 @@ from flows.fetch.archive import Archive
 from flows.fetch.registry import load_sources
 from flows.normalize.document import ParseInput, parse_snapshot
 
-SUFFIXES = {".html": "text/html", ".htm": "text/html", ".shtml": "text/html", ".txt": "text/plain"}
+SUFFIXES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".shtml": "text/html",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".docm": "application/vnd.ms-word.document.macroEnabled.12",
+    ".doc": "application/msword",
+    ".wps": "application/kswps",
+    ".ofd": "application/ofd",
+}
+ATTACHMENT_SUFFIXES = frozenset({".pdf", ".docx", ".docm", ".doc", ".wps", ".ofd"})
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 
@@ -29,18 +41,27 @@ def _file_input(name: str) -> ParseInput:
         raise ValueError("not a regular file")
     content_type = SUFFIXES.get(path.suffix.lower())
     if content_type is None:
-        raise ValueError(f"unsupported file type {path.suffix or '(none)'}: expected .html, .htm or .txt")
+        raise ValueError(f"unsupported file type {path.suffix or '(none)'}: expected .html, .htm, .txt, .pdf or .docx")
     size = path.stat().st_size
     if size == 0:
         raise ValueError("file is empty")
     if size > MAX_INPUT_BYTES:
         raise ValueError(f"file is {size} bytes, over the {MAX_INPUT_BYTES // 2**20} MB limit")
     data = path.read_bytes()
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if (
+        path.suffix.lower() not in ATTACHMENT_SUFFIXES
+        and b"\x00" in data[:8192]
+        and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    ):
         raise ValueError("binary file (NUL bytes), not a web page or text")
     sha = hashlib.sha256(data).hexdigest()
     return ParseInput(
-        data=data, source_id=f"file:{path.name}", snapshot_sha256=sha, url=None, content_type=content_type
+        data=data,
+        source_id=f"file:{path.name}",
+        snapshot_sha256=sha,
+        url=None,
+        content_type=content_type,
+        name=path.name,
     )
 
 

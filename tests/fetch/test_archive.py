@@ -34,6 +34,7 @@ def error_row(source_id="demo-2023", fetched_at="2024-01-01T00:00:00Z", **fields
         "outcome": "error",
         "error": "connect timed out",
         "is_captured_text": False,
+        "parent_sha256": None,
         "response_headers": None,
     }
     row.update(fields)

@@ -234,22 +234,25 @@ def test_oversize_bodies_are_refused_while_streaming(loopback, tmp_path):
     assert stored_files(archive) == []
 
 
-def test_pdf_and_word_are_archived_as_unsupported(loopback, tmp_path):
+def test_pdf_and_word_are_archived_as_snapshots_by_their_magic_bytes(loopback, tmp_path):
     pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
     doc = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64
+    error_page = b"<html><head><title>404 Not Found</title></head><body>not found</body></html>"
     loopback.route("/report.pdf", Reply(200, pdf, {"Content-Type": "application/pdf"}))
     loopback.route("/download", Reply(200, doc, {"Content-Type": "application/octet-stream"}))
+    loopback.route("/missing.pdf", Reply(200, error_page, {"Content-Type": "application/pdf"}))
     archive = Archive(tmp_path)
-    rows = by_source(
-        fetch_sources([source(loopback, "/report.pdf", "pdf"), source(loopback, "/download")], archive, options=FAST)
-    )
-    assert rows["pdf"]["outcome"] == "unsupported"
-    assert rows["pdf"]["error"] == "unsupported for parsing: application/pdf"
+    sources = [source(loopback, "/report.pdf", "pdf"), source(loopback, "/download"), source(loopback, "/missing.pdf")]
+    rows = by_source(fetch_sources(sources, archive, options=FAST))
+    assert rows["pdf"]["outcome"] == "new" and rows["pdf"]["error"] is None
     assert archive.read(rows["pdf"]["snapshot_sha256"]) == pdf
     assert archive.object_path(rows["pdf"]["snapshot_sha256"]).suffix == ".pdf"
-    assert rows["pdf"]["encoding"] is None
-    assert rows["download"]["outcome"] == "unsupported" and rows["download"]["content_type"] == "application/msword"
+    assert rows["pdf"]["encoding"] is None and rows["pdf"]["parent_sha256"] is None
+    assert rows["download"]["outcome"] == "new" and rows["download"]["content_type"] == "application/msword"
     assert archive.object_path(rows["download"]["snapshot_sha256"]).suffix == ".doc"
+    missing = rows["missing.pdf"]
+    assert missing["outcome"] == "error" and missing["snapshot_sha256"] is None
+    assert missing["error"] == "HTTP 200 but not a PDF: an HTML page served as application/pdf (title '404 Not Found')"
 
 
 def test_429_honours_retry_after(loopback, tmp_path):

@@ -43,6 +43,7 @@ def assert_tree_invariants(text: str, records: list[dict]) -> None:
         "start": 0,
         "end": len(text),
         "ordinal": 0,
+        "page": None,
     }
     by_id = {r["section_id"]: r for r in records}
     assert len(by_id) == len(records)

@@ -305,22 +305,22 @@ def test_english_page_yields_no_metrics_from_english_numbers():
 
 
 @pytest.mark.parametrize(
-    "data, content_type, kind",
+    "data, content_type, reason",
     [
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "application/pdf", "application/pdf"),
-        (b"%PDF-1.4\nbinary", "text/html", "application/pdf"),  # mislabelled: the magic decides
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), "application/octet-stream", "application/msword"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "application/pdf", "corrupt PDF: PDFium cannot open it"),
+        (b"%PDF-1.4\nbinary", "text/html", "corrupt PDF: PDFium cannot open it"),  # mislabelled: the magic decides
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), "application/octet-stream", "unsupported format .doc: "),
     ],
 )
-def test_pdf_and_doc_attachments_are_quarantined_as_unsupported(data, content_type, kind):
-    assert only_reason(parse(data, content_type)) == f"unsupported for parsing: {kind} (an attachment, not a web page)"
+def test_broken_pdf_and_old_word_attachments_are_quarantined_with_the_reason(data, content_type, reason):
+    assert only_reason(parse(data, content_type)).startswith(reason)
 
 
-def test_pdf_attachment_is_archived_as_unsupported_at_fetch(loopback, tmp_path):
+def test_pdf_attachment_is_archived_as_a_snapshot_at_fetch(loopback, tmp_path):
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * 4
     loopback.route("/report.pdf", Reply(200, pdf, {"Content-Type": "application/pdf"}))
     row = fetch_one(loopback, "/report.pdf", tmp_path)
-    assert (row["outcome"], row["error"]) == ("unsupported", "unsupported for parsing: application/pdf")
+    assert (row["outcome"], row["error"], row["parent_sha256"]) == ("new", None, None)
     assert Archive(tmp_path / "raw").read(row["snapshot_sha256"]) == pdf
 
 
@@ -761,9 +761,9 @@ def test_stages_carry_a_mixed_batch_into_the_warehouse(loopback, tmp_path):
     settings.registry_path.write_text(registry, encoding="utf-8")
 
     fetched = stages.fetch_stage(settings)
-    assert fetched == {"sources": 6, "new": 4, "unsupported": 1, "error": 1}
+    assert fetched == {"sources": 6, "new": 5, "error": 1}
     normalized = stages.normalize_stage(settings)
-    assert (normalized["parsed"], normalized["documents"], normalized["reports"]) == (4, 2, 2)
+    assert (normalized["parsed"], normalized["documents"], normalized["reports"]) == (5, 2, 2)
     counts = stages.load_stage(
         settings,
         run={
@@ -790,7 +790,8 @@ def test_stages_carry_a_mixed_batch_into_the_warehouse(loopback, tmp_path):
     assert quarantined["garbage-html"].startswith("not text: ")
     assert quarantined["absurd-html"] == "value: 100000000000000000000 is greater than the maximum of 10000000000"
     assert fetch_errors["gone-html"].startswith("HTTP 200 but error page served as content: ")
-    assert fetch_errors["report-pdf"] == "unsupported for parsing: application/pdf"
+    assert quarantined["report-pdf"].startswith("corrupt PDF: PDFium cannot open it")
+    assert "report-pdf" not in fetch_errors
 
 
 # -- fuzzing the normalize path ----------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_discovered_reports_reach_the_warehouse_with_their_provenance(loopback, 
     assert found["discover_accepted"] == 6 and found["discover_known"] == 1  # the hand-written url is not added
     assert [row["listing"] for row in found["per_listing"]] == ["jn-col"]
     fetched = stages.fetch_stage(settings)
-    assert fetched["sources"] == 7 and fetched["new"] == 6 and fetched["unsupported"] == 1  # the PDF
+    assert fetched["sources"] == 7 and fetched["new"] == 7  # the PDF too: attachments are parsed
     stages.normalize_stage(settings, workers=1)
     stages.load_stage(settings, run={"run_id": "discover-e2e"})
 
@@ -49,7 +49,7 @@ def test_discovered_reports_reach_the_warehouse_with_their_provenance(loopback, 
         discovered_from, _, year_hint, year, is_report = by_url[loopback.url(path)]
         assert (discovered_from, year_hint, year, is_report) == ("jn-col", int(date[:4]) - 1, int(date[:4]) - 1, True)
     assert by_url[loopback.url(PDF_PATH)][:2] == ["jn-col", "江宁区人民政府"]
-    assert by_url[loopback.url(PDF_PATH)][3] is None  # archived, not parsed
+    assert by_url[loopback.url(PDF_PATH)][3] is None  # archived; this stand-in PDF does not parse (quarantined)
     assert len(by_url) == 7
 
 
