@@ -16,8 +16,10 @@ _BULLETS = "•·▪■□◆◇●○►▶※*-—>"
 _LOCATION_RE = re.compile(
     r"^(?:您现在的位置|您当前的位置|您当前位置|您的位置|当前位置|所在位置|当前所在位置|现在位置|位置)\s*[:]?\s*"
 )
-_CRUMB_SEP_RE = re.compile(r"\s*(?:>>|>|›|»|→|/|\\|≫)\s*")
-_HOME_CRUMB_RE = re.compile(r"^(?:网站首页|首页|主页)\s*(?:>>|>|›|»|→|/|≫)")
+_CRUMB_SEP_RE = re.compile(r"\s*(?:-+>|—+>|=>|>>|>|›|»|→|/|\\|≫)\s*")
+_HOME_CRUMB_RE = re.compile(r"^(?:网站首页|首页|主页)\s*(?:-+>|—+>|=>|>>|>|›|»|→|/|≫)")
+# A breadcrumb printed over two lines goes on with a separator (当前位置: 首页 / > 政务公开 > …).
+_CRUMB_GOES_ON_RE = re.compile(r"^(?:-+>|—+>|=>|>>|>|›|»|→|≫)\s*(?=\S)")
 _CRUMB_TAIL = {"正文", "正文内容", "详细内容", "详情", "内容", "阅读"}
 
 # Chrome: tokens that make up print/share/font/counter bars. A line is chrome when it holds at
@@ -28,7 +30,7 @@ _STRONG_CHROME_RE = re.compile(
     r"在手机打开当前页|手机打开|我要纠错|纠错|相关文章|相关链接|相关新闻|相关阅读|相关稿件|视力保护色|繁体|简体|无障碍|长者模式"
 )
 _WEAK_CHROME_RE = re.compile(r"[【】\[\]()|:,:\s\d大中小默认标准TtAa+\-次人微信博QQ空间新浪腾讯朋友圈]")
-_WIDGET_RE = re.compile(r"今天是|现在是|当前时间")
+_WIDGET_RE = re.compile(r"今天是|今天:|现在是|当前时间|农历")
 _WEEKDAY_RE = re.compile(r"星期[一二三四五六日天]|礼拜[一二三四五六日天]")
 _FOOTER_RE = re.compile(
     r"^(?:上一篇|下一篇|上一条|下一条|网站地图|联系我们|扫一扫)"
@@ -47,12 +49,17 @@ def _strip_line(folded_line: str) -> str:
 def parse_breadcrumb(line: str) -> list[str] | None:
     """The items of a breadcrumb line (``您现在的位置:首页 > 要闻动态>通知公告``, ``首页/ 公开 / …``),
     without the location label and a trailing ``正文``; None when the line is not a breadcrumb."""
-    original = line.strip().lstrip(_BULLETS).strip()
+    goes_on = _CRUMB_GOES_ON_RE.match(fold(line.strip()))
+    original = line.strip()[goes_on.end() :] if goes_on else line.strip().lstrip(_BULLETS).strip()
     folded = fold(original)  # same length: offsets found here are valid in ``original``
     label = _LOCATION_RE.match(folded)
     if label:
         rest_start = label.end()
+        if not folded[rest_start:].strip():
+            return []  # the label alone: the items follow on the next line
     elif _HOME_CRUMB_RE.match(folded):
+        rest_start = 0
+    elif goes_on and (_CRUMB_SEP_RE.search(folded) or len(folded) <= 12):
         rest_start = 0
     else:
         return None
@@ -69,11 +76,14 @@ def parse_breadcrumb(line: str) -> list[str] | None:
     return items
 
 
+_LUNAR_RE = re.compile(r"农历\s*[正一二三四五六七八九十冬腊]{1,2}月\s*[初十廿卅一二三四五六七八九十]{1,3}")
+
+
 def _is_chrome(folded: str) -> bool:
     if not folded:
         return False
     if _WIDGET_RE.search(folded):
-        residual = _WEEKDAY_RE.sub("", _WIDGET_RE.sub("", folded))
+        residual = _WEEKDAY_RE.sub("", _WIDGET_RE.sub("", _LUNAR_RE.sub("", folded)))
         residual = _TIME_RE.sub("", _YMD_RE.sub("", residual))
         if len(re.sub(r"[\s:,]", "", residual)) <= 3:
             return True
@@ -81,6 +91,8 @@ def _is_chrome(folded: str) -> bool:
         residual = _WEAK_CHROME_RE.sub("", _STRONG_CHROME_RE.sub("", folded))
         if len(residual) <= 2:
             return True
+    if not re.sub(r"[\s|/\\_\-—=·•*#~,.:、]", "", folded):
+        return True  # separators only (| | | |): the remains of a table row or a bar
     parts = [p.strip() for p in folded.split("|")]
     if len(parts) >= 2 and all(parts) and all(len(p) <= 20 and not _SENTENCE_PUNCT_RE.search(p) for p in parts):
         if sum(1 for p in parts if _SITE_BAR_PART_RE.search(p)) >= 1 or all(len(p) <= 6 for p in parts):

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from flows.core.textnorm import fold, nfkc_compact
 from flows.normalize.chrome import (
+    _CRUMB_GOES_ON_RE,
     _SENTENCE_PUNCT_RE,
     _WEEKDAY_RE,
     _WIDGET_RE,
@@ -179,7 +180,14 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
     breadcrumb: list[str] = []
     for index, line in enumerate(lines):
         if line.kind == BREADCRUMB:
-            breadcrumb = parse_breadcrumb(line.raw) or breadcrumb
+            items = parse_breadcrumb(line.raw) or []
+            above = _line_above(lines, index)
+            if _CRUMB_GOES_ON_RE.match(fold(line.raw.strip())) and above is not None:
+                # a breadcrumb printed over two lines (当前位置: 首页 / > 政务公开 > …)
+                home = [] if above.kind == BREADCRUMB else [above.raw.strip()] if _HOME_RE.match(above.folded) else []
+                breadcrumb = (breadcrumb if above.kind == BREADCRUMB else home) + items
+            elif items:
+                breadcrumb = items
             nav_end = index + 1
         elif line.kind == TEXT and _is_body_start(_strip_garble(line.folded)):
             body_index = index
@@ -255,6 +263,17 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
         body_start=body_start,
         meta=meta,
     )
+
+
+_HOME_RE = re.compile(r"^(?:网站首页|首页|主页)$")
+
+
+def _line_above(lines: list[_Line], index: int) -> _Line | None:
+    """The nearest non-blank line above ``index``."""
+    for above in range(index - 1, -1, -1):
+        if lines[above].kind != BLANK:
+            return lines[above]
+    return None
 
 
 def _body_end(lines: list[_Line], body_index: int) -> int:

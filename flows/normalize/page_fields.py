@@ -20,6 +20,9 @@ DATE_LABEL_RANK = {
     "时间": 1,
     "日期": 1,
     "生成日期": 2,
+    "公文生成日期": 2,
+    "生成时间": 2,
+    "成文时间": 2,
     "成文日期": 2,
     "发文日期": 2,
     "印发日期": 2,
@@ -71,6 +74,14 @@ OTHER_LABELS = (
     "分享到",
     "标题",
     "名称",
+    "时效",
+    "栏目",
+    "所属栏目",
+    "信息类别",
+    "制发机构",
+    "发布单位",
+    "签发人",
+    "备注",
 )
 _ALL_LABELS = sorted(set(DATE_LABEL_RANK) | set(SOURCE_LABELS) | set(OTHER_LABELS), key=len, reverse=True)
 # A label must not be the tail of a longer word (资金来源: is prose, not a page field).
@@ -99,6 +110,15 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
     opening = _OPEN_BRACKETS_RE.match(folded).end()
     lead = _DATE_AT_START_RE.match(folded, opening)
     if not lead and not _LABEL_RE.match(folded, opening):
+        empty = _EMPTY_LABEL_RE.match(folded)
+        if empty:  # a label with nothing after it (时效:), not an addressee (区人大常委会:)
+            return [MetaField(empty.group("label"), "")]
+        media = _MEDIA_DATE_RE.match(folded)
+        if media:  # 陕西日报 2026-03-16 08:15: the source and its timestamp on one line
+            return [
+                MetaField("来源", stripped[: media.end("source")].strip()),
+                MetaField("", stripped[media.end("source") :].strip()),
+            ]
         return None  # neither a date nor a label opens the line: prose, not scanned for labels
     labels = list(_LABEL_RE.finditer(folded))
     if lead:
@@ -126,6 +146,14 @@ def _leftover(rest: str) -> bool:
     return len(residual) > 8 or bool(_SENTENCE_PUNCT_RE.search(rest))
 
 
+_EMPTY_LABEL_RE = re.compile(
+    rf"^(?P<label>[{HAN}]{{2,6}}(?<![会委府局厅办处室部院所站司区县市省镇乡道位关组团队]))\s*:\s*$"
+)
+# A news source printed before the timestamp: a paper, a site or an organ (陕西日报, 人民网, 县司法局).
+_MEDIA_DATE_RE = re.compile(
+    rf"^(?P<source>[{HAN}A-Za-z·]{{2,16}}(?:日报|晚报|晨报|时报|报|网|新闻|电视台|广播电视台|融媒体中心|客户端|发布|政府|局|委|办|厅|中心))"
+    r"\s+(?=(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*$)"
+)
 _OPEN_BRACKETS_RE = re.compile(r"[【\[\s]*")
 _VALUE_STOP_RE = re.compile(r"【|】|\[|\]|\s{2,}|\||打印|关闭|字体|字号|分享")
 
