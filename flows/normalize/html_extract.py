@@ -7,8 +7,8 @@ the page's largest content block (it can drop a body held in a layout table), th
 block is rendered from selectolax instead, one line per block element. Headings stay on their
 own lines; table rows inside the chosen block become lines, cells separated by a space.
 
-Fields (selectolax): ``title`` (``<meta name="ArticleTitle">``, else ``<title>`` without its site
-suffix, else ``<h1>``), ``publish_date`` (ISO; ``PubDate``-style metas, else a printed
+Fields (selectolax): ``title`` (the first of ``<meta name="ArticleTitle">``, the ``<title>`` segment and
+``<h1>`` that reads as a document title, never a site name), ``publish_date`` (ISO; ``PubDate``-style metas, else a printed
 ``发布日期/发布时间/…`` line), ``source`` (``ContentSource``-style metas, else printed ``来源``),
 ``breadcrumb`` (printed ``您现在的位置/当前位置/首页 > …``), ``site_name`` and ``column``.
 
@@ -389,13 +389,15 @@ def _fields(tree) -> dict:
         "site_name": meta("site_name"),
         "column": meta("column"),
     }
-    title = meta("title")
+    # a meta title, the <title> or the first <h1> that reads as a document title: portals put their
+    # own name in all three, and a site name is never the report's title
+    title = clean_site_title(meta("title") or "")
     if not title:
         node = tree.css_first("title")
         title = clean_site_title(node.text(strip=True)) if node is not None and node.text(strip=True) else None
     if not title:
         node = tree.css_first("h1")
-        title = node.text(separator="", strip=True) if node is not None else None
+        title = clean_site_title(node.text(separator="", strip=True)) if node is not None else None
     fields["title"] = title or None
 
     lines = render_lines(tree.body)

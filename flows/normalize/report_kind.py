@@ -68,12 +68,33 @@ def _report_year(title: str | None, body: str, publish_date: str | None, warning
 # Is this page an annual rule-of-law-government report by its issuer?
 _SUBJECT_RE = re.compile(r"法治政府|依法行政|法治建设")
 _TITLE_REPORT_RE = re.compile(r"报告|情况|总结|工作打算|年报")
-_TITLE_NOT_REPORT_RE = re.compile(
-    r"(?:通知|方案|要点|计划|安排|意见|决定|办法|规定|讲话|解读|答记者问|问答|一图读懂|图解|通报|发布会|批复|函)(?:\s*[(][^()]*[)])?$"
-    r"|关于印发|召开|举行|审议|听取|部署|通过了|新闻|述职|述法|申报|评估报告|自查报告"
+# Look-alikes named by their title or a header line (the raw lines, before chrome is trimmed: a
+# 【政策解读】 or 议题解读: label in front of a report's title makes the page an explainer).
+_LOOKALIKE_TITLE_CUES = (
+    (re.compile(r"白皮书"), "white paper"),
+    (re.compile(r"解读|答记者问|问答|一图读懂|图解|读懂"), "interpretation of a report, not the report"),
+    (re.compile(r"议题|常务会议|常委会会议|发布会|新闻发布"), "meeting topic or press event about a report"),
+    (re.compile(r"政府信息公开(?:工作)?(?:年度)?报告|信息公开年报"), "government information disclosure report"),
+    (re.compile(r"述法|述职"), "述法/述职 report of an official"),
+    (re.compile(r"模板|范本|范文|素材|写作|心得|体会|论文|研究|实证|综述"), "template, essay or study"),
+    (
+        re.compile(
+            r"名单|公示|表彰|评选|命名|考核结果|考核优秀|考评结果|评估结果|先进(?:单位|个人|集体)|典型培树|通报(?:表扬)?$"
+        ),
+        "assessment, appraisal or list",
+    ),
+    (
+        re.compile(
+            r"(?:要点|计划|安排|方案|意见|规划|纲要|办法|规定|通知|决定|批复|函|讲话|致辞)(?:\s*[(][^()]*[)])?$"
+        ),
+        "plan, notice or rules",
+    ),
+    (re.compile(r"召开|举行|审议|听取|部署|通过了|新闻|座谈"), "news about a report"),
+    (re.compile(r"申报|自查报告|评估报告"), "application or self-inspection"),
 )
 _NEGATIVE_CUES = (
     (re.compile(r"小编|供大家参考|供您参考|公文范文|(?<!示)范文|网友投稿|文秘|精选\d*篇"), "template essay site"),
+    (re.compile(r"约[\d.]+万?字|约\s*\d+\s*页|举报|下载(?:文档|全文)|文档分享|付费"), "document-sharing page"),
     (re.compile(r"制定本方案|特制定本|制定如下方案|实施方案如下"), "implementation plan"),
     (
         re.compile(
@@ -81,35 +102,63 @@ _NEGATIVE_CUES = (
         ),
         "work plan or notice",
     ),
+    (
+        re.compile(r"(?:通报|公示|公布|命名)如下|予以(?:通报|公示|表彰|命名)|现将[^。]{0,40}(?:名单|结果|等次)"),
+        "assessment, appraisal or list",
+    ),
+    (re.compile(r"政府信息公开工作年度报告|政府信息公开条例"), "government information disclosure report"),
     (re.compile(r"同志们|我讲几点|讲几点意见"), "speech"),
     (re.compile(r"^(?:本报讯|本网讯|[^。]{0,10}讯\s|[^。]{0,20}记者|近日,|日前,)"), "news item"),
+    (re.compile(r"^[^。]{0,40}(?:关键词|摘要)\s*:|\(\w*大学[^)]*\)"), "academic article"),
 )
 _REPORT_BODY_RE = re.compile(r"(?:报告|汇报)如下|主要举措|主要工作|工作情况|取得.{0,6}成效|存在的(?:问题|不足)|下一步")
+_PINYIN_RE = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+
+
+def strip_inline_pinyin(text: str) -> str:
+    """Text without the garbled pinyin a traditional-script mirror prints after characters (建設(shè));
+    for matching only: the result is shorter than the input."""
+    return _PINYIN_RE.sub("", text)
 
 
 def judge_report(title: str | None, body: str, header_lines: list[str], text: str) -> tuple[bool, str]:
     """(is_report, reason). True only for an annual rule-of-law-government report by its issuer
     (including the older 依法行政工作情况 reports): the title, when printed, must be a report title on
-    that subject; template-essay sites, plans, notices, speeches, explainers, news items and
-    English catalogue pages are not reports."""
+    that subject; template-essay and document-sharing sites, white papers, plans, notices, assessment
+    notices and lists, explainers, meeting topics, news items, 述法 reports, information-disclosure
+    reports, studies and English catalogue pages are not reports. The reason says which."""
     whole = fold(text)
     han = len(re.findall(rf"[{HAN}]", whole[:3000]))
-    latin = len(re.findall(r"[A-Za-z]", whole[:3000]))
+    latin = len(re.findall(r"[A-Za-z]", _PINYIN_RE.sub("", whole[:3000])))
     if latin > han:
         return False, "mostly English text (catalogue or translation page)"
-    opening = fold("\n".join(header_lines) + "\n" + body[:1500])
+    opening = strip_inline_pinyin(fold("\n".join(header_lines) + "\n" + body[:1500]))
     for regex, why in _NEGATIVE_CUES:
         if regex.search(opening if why != "news item" else fold(body[:60])):
             return False, why
+    named = [strip_inline_pinyin(fold(line)) for line in ([title] if title else []) + list(header_lines)]
+    for line in named:
+        if not _SUBJECT_RE.search(line) and not _TITLE_REPORT_RE.search(line):
+            continue  # a column or site name, not a title
+        for regex, why in _LOOKALIKE_TITLE_CUES:
+            if regex.search(_title_subject_part(line)):
+                return False, why
     if title:
-        folded_title = fold(title)
-        if _TITLE_NOT_REPORT_RE.search(folded_title):
-            return False, "title names another kind of document"
+        folded_title = strip_inline_pinyin(fold(title))
         if _SUBJECT_RE.search(folded_title) and _TITLE_REPORT_RE.search(folded_title):
             return True, "report title"
-    mentions = len(_SUBJECT_RE.findall(fold(body[:2000])))
-    if mentions >= 2 and _REPORT_BODY_RE.search(fold(body[:3000])):
+    folded_body = strip_inline_pinyin(fold(body[:3000]))
+    mentions = len(_SUBJECT_RE.findall(folded_body[:2000]))
+    if mentions >= 2 and _REPORT_BODY_RE.search(folded_body):
         return True, "report body"
-    if mentions >= 2 and (_OPENING_YEAR_RE.search(fold(body[:200])) or _HEADING_RE.match(fold(body[:20]))):
+    if mentions >= 2 and (_OPENING_YEAR_RE.search(folded_body[:200]) or _HEADING_RE.match(folded_body[:20])):
         return True, "report body"
     return False, "no report title and no report-like body"
+
+
+def _title_subject_part(line: str) -> str:
+    """A title line without what cannot make it another kind of document: the names of plans and
+    programmes it cites in 《》 keep their words (关于《…实施方案》落实情况的报告 is still a report), and
+    a 法治政府建设示范 subject is the report's, not an appraisal."""
+    inner = re.sub(r"《[^》]*》", "", line) if not re.search(r"解读", line) else line
+    return inner

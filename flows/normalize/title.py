@@ -225,13 +225,28 @@ def _unwrap_title(line: str) -> str:
     return line
 
 
-_SITE_TITLE_SEP_RE = re.compile(r"\s*(?:_|\||--| - | — |——)\s*")
+_SITE_TITLE_SEP_RE = re.compile(r"\s*(?:_|\||--| - | – | — |——|-{1,2}(?=[^\d]))\s*")
+# What a site's name looks like: a portal (XX市人民政府门户网站, XX政府网), a home page, a disclosure
+# platform, a column. A site name is never a report title.
+_SITE_NAME_RE = re.compile(
+    r"(?:门户网站|门户网|网站|政府网|门户|平台|首页|主页|专栏|频道|栏目|政务网|在线|官网|官方网站)$"
+    r"|^(?:首页|主页|政府信息公开|信息公开|政务公开|通知公告|新闻中心|新闻动态|工作动态|政务动态|要闻动态|公示公告|部门信息|政策文件|法规文件)$",
+    re.IGNORECASE,
+)
+
+
+def is_site_name(text: str) -> bool:
+    folded = fold(text).strip()
+    return bool(_SITE_NAME_RE.search(folded)) or bool(re.search(r"www\.|\.com|\.gov\.cn|\.cn$", folded))
 
 
 def clean_site_title(title: str) -> str | None:
-    """``关于2022年…的报告_通知公告_朝阳市人民政府`` -> the segment that is the document title."""
-    parts = [p for p in _SITE_TITLE_SEP_RE.split(title.strip()) if p]
-    if not parts:
-        return None
-    titled = [p for p in parts if _TITLE_END_RE.search(fold(p)) or "关于" in p]
-    return max(titled or parts, key=len)
+    """``关于2022年…的报告_通知公告_朝阳市人民政府`` -> the segment that is the document title; None when no
+    segment reads as one (``XX市人民政府门户网站``, ``首页``, ``政府信息公开``): a site name is not a title."""
+    parts = [p.strip() for p in _SITE_TITLE_SEP_RE.split(title.strip()) if p and p.strip()]
+    titled = [
+        trim_title(p)
+        for p in parts
+        if (_TITLE_WORD_RE.search(fold(p)) or "关于" in p) and not is_site_name(p) and len(fold(p).strip()) >= 6
+    ]
+    return max(titled, key=len) if titled else None
