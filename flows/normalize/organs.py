@@ -26,13 +26,18 @@ class _Organ:
     # a township or street office (和平镇人民政府): below the county its chain names, so it has no
     # jurisdiction of its own in the code tables
     below_unit: bool = False
+    township: str | None = None  # the township's name (和平镇, 留下街道), folded
 
 
 _GOV_RE = re.compile(r"人民政府|政府|行政公署")
 _DEPT_RE = re.compile(rf"[{_HAN}]{{1,14}}?(?:委员会|办公室|办公厅|管理局|局|厅|委|办|署|中心)")
 _OTHER_ORGANS = ("人大常委会", "人民代表大会常务委员会", "政协", "人民法院", "人民检察院")
 # Townships and street offices under a county: 和平镇人民政府, 城关街道办事处, 乌兰苏木人民政府.
-_TOWNSHIP_RE = re.compile(rf"[{_HAN}]{{1,8}}?(?:镇|乡|街道|苏木)(?:人民政府|政府|办事处)")
+_TOWNSHIP_RE = re.compile(rf"(?P<name>[{_HAN}]{{1,8}}?(?:镇|乡|街道|苏木))(?:人民政府|政府|办事处)")
+# A title that opens with a bare township name (留下街道2022年度…, 关于贤庠镇2022年…).
+_BARE_TOWNSHIP_RE = re.compile(
+    rf"\s*(?:关于)?\s*(?:\d{{4}}\s*年度?)?\s*(?P<name>[{_HAN}]{{1,8}}?(?:镇|乡|街道|苏木))(?=\s*(?:\d{{4}}|关于|法治|依法|年度|工作|党委|人民政府|政府|办事处))"
+)
 # Zones run by an administrative committee of the city government (合肥经济技术开发区管委会,
 # 两江新区管理委员会): agencies of their city, not units of the code tables.
 _ZONE_COMMITTEE_RE = re.compile(
@@ -56,12 +61,14 @@ def _parse_organ(raw: str, folded: str, start: int) -> _Organ | None:
             chain, end = _city_short_chain(folded, pos)
         return _Organ(raw[start : zone.end()], chain, "department", folded[end : zone.end()])
     chain, pos = _parse_chain(folded, pos)
-    if not chain:
-        return None
     rest = folded[pos:]
     township = None if party_prefix else _TOWNSHIP_RE.match(rest)
-    if township:
-        return _Organ(raw[start : pos + township.end()], chain, "other", below_unit=True)
+    if township and not re.search(r"关于|\d|年", township.group(0)):
+        # a township or street office, under the county its chain names or with no place before it
+        printed = raw[start : pos + township.end()]
+        return _Organ(printed, chain, "government", below_unit=True, township=township.group("name"))
+    if not chain:
+        return None
     if party_prefix and (rest.startswith("委员会") or rest.startswith("委")):
         end = pos + (3 if rest.startswith("委员会") else 1)
         return _Organ(raw[start:end], chain, "party")
@@ -111,6 +118,12 @@ def _parse_organs(raw: str) -> tuple[list[_Organ], list[str], int]:
     return organs, bare_chain, pos
 
 
+def bare_township(title: str) -> str | None:
+    """The township a title opens with when it prints no organ (留下街道2022年度法治政府建设工作报告)."""
+    match = _BARE_TOWNSHIP_RE.match(fold(title))
+    return match.group("name") if match else None
+
+
 def _is_whole_organ_line(line: str) -> list[_Organ]:
     text = line.strip()
     if not text or text.endswith((":", "：")):
@@ -141,7 +154,19 @@ _REPORT_OPENER_RE = re.compile(r"现将(?P<subject>[^,。;:\n]{1,24}?)(?:\d{4}\s
 _SELF_CHAR_RE = re.compile(rf"(?P<mark>[我本全])(?P<char>[{_SUFFIXES}])(?![委直级属])")
 _GOV_MENTION_RE = re.compile(rf"(?P<char>[{_SUFFIXES}])(?:人民)?政府")
 _DEPT_SELF_RE = re.compile(r"我(?:局|厅|委|办)|本(?:局|厅)|(?:厅|局)(?:党委|党组|主要负责|长办公会|务会)")
-_DEPT_SUBJECT_RE = re.compile(rf"^(?![我本该])(?P<dept>[{_HAN}]{{1,12}}?(?:厅|局))$")
+_DEPT_SUBJECT_RE = re.compile(
+    rf"^(?![我本该])(?P<dept>[{_HAN}]{{1,12}}?(?:厅|局|委员会|办公室|(?<![省市区县州盟旗党工])委))$"
+)
+# A joint Party-government subject: 吉林市委、市政府 / 县委县政府 / 区委和区政府 / 自治区党委和政府.
+_JOINT_SUBJECT_RE = re.compile(
+    rf"(?P<name>[{_HAN}]*?)(?P<char>[{_SUFFIXES}])(?:党)?委(?:员会)?(?:、|和|及|与)?(?:(?P=char)|自治(?P=char))?(?:人民)?政府"
+)
+# A township speaking of itself: 贤庠镇 / 留下街道 / XX镇人民政府 / 街道党工委、办事处.
+_TOWNSHIP_SUBJECT_RE = re.compile(
+    rf"(?P<place>(?:[{_HAN}]{{2,12}}?[{_SUFFIXES}])?)(?P<name>[{_HAN}]{{1,8}}?(?:镇|乡|街道|苏木))"
+    r"(?:党委|党工委)?(?:、|和)?(?:人民政府|政府|办事处)?"
+    r"|(?P<office>街道党工委、?办事处|镇党委、?镇?政府|乡党委、?乡?政府)"
+)
 _SYSTEM_SUBJECT_RE = re.compile(rf"^全?(?P<char>[{_SUFFIXES}])?(?P<system>[{_HAN}]{{2,8}})系统")
 
 
@@ -156,6 +181,7 @@ class _Self:
     department: str | None = None
     system: str | None = None
     joint: bool = False
+    township: str | None = None  # 贤庠镇 when the body speaks as a township
 
 
 def _mask(folded: str, pattern: re.Pattern) -> str:
@@ -167,16 +193,27 @@ def _read_subject(subject: str) -> _Self | None:
     if not subject:
         return None
     found = _Self()
+    if re.fullmatch(r"(?:我|本)(?:局|厅|委|办)", subject):
+        found.kind = "department"  # 现将我局2019年度…报告如下
+        return found
     own = re.fullmatch(rf"[我本全](?P<char>[{_SUFFIXES}])[{_HAN}]*", subject)
     if own:
         found.char, found.kind = own.group("char"), "government"
         if _DEPT_SELF_RE.search(subject):
             found.kind = "department"
-    joint = re.fullmatch(rf"(?P<name>[{_HAN}]*?)(?P<char>[{_SUFFIXES}])委、?(?P=char)(?:人民)?政府", subject)
+    joint = _JOINT_SUBJECT_RE.fullmatch(subject)
     if joint:
-        found.kind, found.char, found.joint = "party", joint.group("char"), True
-        if joint.group("name"):
-            found.names, _ = _parse_chain(joint.group("name") + joint.group("char"))
+        name, char = joint.group("name"), joint.group("char")
+        autonomous = name.endswith("自治")
+        found.kind, found.joint = "party", True
+        found.char = "自治" + char if autonomous else char
+        if name and not autonomous:
+            found.names, _ = _parse_chain(name + char)
+        return found
+    township = _TOWNSHIP_SUBJECT_RE.fullmatch(subject)
+    if township:
+        found.kind, found.township = "government", township.group("name") or None
+        found.names, _ = _parse_chain(township.group("place") or "")
         return found
     gov = re.fullmatch(rf"(?P<name>[{_HAN}]*?)(?P<char>[{_SUFFIXES}])(?:人民)?政府", subject)
     if gov:
@@ -200,19 +237,29 @@ def _read_subject(subject: str) -> _Self | None:
     dept = _DEPT_SUBJECT_RE.match(rest)
     if dept:
         found.kind, found.names, found.department = "department", chain, dept.group("dept")
+        if not chain and found.department[0] in _SUFFIXES:
+            found.char = found.department[0]  # 省卫生健康委: a department of the 省 speaking
         return found
     return found if found.char else None
 
 
 def _read_self(folded: str) -> _Self:
-    """The author as the body refers to itself: the opening sentence's subject when there is one,
+    """The author as the body refers to itself: the opening sentence's subject when there is one
+    (its jurisdiction's kind from the balance of self-references when the subject does not say it),
     otherwise the balance of self-references."""
     head = folded[:4000]
+    balance = _balance(head)
     for pattern in (_OPENER_RE, _REPORT_OPENER_RE):
         for match in pattern.finditer(head):
             read = _read_subject(match.group("subject"))
             if read is not None:
+                if read.char is None and not read.names and not read.township:
+                    read.char = balance.char
                 return read
+    return balance
+
+
+def _balance(head: str) -> _Self:
     body = _mask(_mask(head, _SUPERIOR_CLAUSE_RE), _BOOK_TITLE_RE)
     char_weights: Counter = Counter()
     for match in _SELF_CHAR_RE.finditer(body):
@@ -225,8 +272,24 @@ def _read_self(folded: str) -> _Self:
     found = _Self()
     if char_weights:
         found.char = char_weights.most_common(1)[0][0]
+    elif (superior := _superior_level(head)) is not None:
+        found.char = superior
     if dept_weight > gov_weight + sum(char_weights.values()) // 2:
         found.kind = "department"
     elif found.char:
         found.kind = "government"
     return found
+
+
+_LEADER_RE = re.compile(rf"(?P<char>[{_SUFFIXES}])(?P<organ>委|政府|人民政府)")
+
+
+def _superior_level(head: str) -> str | None:
+    """The level a ``在…领导下`` clause implies: the lowest level whose Party committee leads the author
+    but whose government does not (在党中央、国务院和省委的领导下 -> the 省's government is speaking)."""
+    for clause in _SUPERIOR_CLAUSE_RE.finditer(head):
+        named = {(m.group("char"), m.group("organ") == "委") for m in _LEADER_RE.finditer(clause.group(0))}
+        for char in "县区旗市州盟省":
+            if (char, True) in named and (char, False) not in named:
+                return char
+    return None

@@ -100,6 +100,7 @@ class PageInfo:
     warnings: list[str]
     body_start: int = 0  # offset of ``text`` in the input: body offsets + body_start = input offsets
     meta: dict[str, str] = field(default_factory=dict)  # other labelled page fields (索引号, 发布机构 …)
+    not_report_reason: str | None = None  # why the page is not an annual report (None for a report)
 
 
 @dataclass
@@ -262,6 +263,7 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
         warnings=warnings,
         body_start=body_start,
         meta=meta,
+        not_report_reason=None if is_report else why,
     )
 
 

@@ -161,7 +161,42 @@ def build_region_index() -> dict:
         "province_shorts": {
             row.province_short: row.province_name for row in _rows_by_year()[LAST_TABLE_YEAR] if row.province_short
         },
+        "pinyin": _pinyin_forms({name for unit_runs in units.values() for unit in unit_runs for name in unit[1:3]}),
     }
+
+
+_MAX_READINGS = 8
+
+
+def _pinyin_forms(names: set[str]) -> dict[str, list[list[str]]]:
+    """Name -> [full pinyin spellings, initials spellings] (``老边`` -> [[laobian], [lb]]; 朝阳 -> zhaoyang and
+    chaoyang, zy/cy and the digraph form zhy/chy), how sites abbreviate places in host names and url paths.
+    Characters with several readings give every combination, up to ``_MAX_READINGS``."""
+    from pypinyin import Style, pinyin  # third-party, only needed to build the index
+
+    forms: dict[str, list[list[str]]] = {}
+    for name in sorted(n for n in names if n):
+        readings = [syllables[:2] for syllables in pinyin(name, style=Style.NORMAL, heteronym=True)]
+        spellings = [""]
+        for options in readings:
+            spellings = [f"{head}|{option}" for head in spellings for option in options][:_MAX_READINGS]
+        full, initials = set(), set()
+        for spelling in spellings:
+            syllables = [part for part in spelling.split("|") if part]
+            if not all(part.isascii() and part.isalpha() for part in syllables):
+                continue
+            full.add("".join(syllables))
+            initials.add("".join(part[0] for part in syllables))
+            initials.add("".join(part[:2] if part[:2] in ("zh", "ch", "sh") else part[0] for part in syllables))
+        if full:
+            forms[name] = [sorted(full), sorted(initials)]
+    return forms
+
+
+@lru_cache(maxsize=1)
+def pinyin_forms() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Unit name or short name -> (full pinyin spellings, initials spellings), from the index."""
+    return {name: (frozenset(full), frozenset(initials)) for name, (full, initials) in _index()["pinyin"].items()}
 
 
 @lru_cache(maxsize=1)
@@ -318,11 +353,14 @@ def _province_shorts() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _vocab() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    with (DATA_DIR / "gov_domains.yaml").open(encoding="utf-8") as handle:
-        domains = yaml.safe_load(handle)["provinces"]
-    with (DATA_DIR / "departments.yaml").open(encoding="utf-8") as handle:
-        systems = yaml.safe_load(handle)["systems"]
-    return domains, systems
+    return data_file("gov_domains.yaml")["provinces"], data_file("departments.yaml")["systems"]
+
+
+@cache
+def data_file(name: str) -> dict:
+    """A YAML table of ``flows/normalize/data`` (read once)."""
+    with (DATA_DIR / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
 
 
 def lookup(name: str, year: int | None) -> list[Region]:

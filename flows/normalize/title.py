@@ -90,7 +90,9 @@ def _continues(above: str, line: str) -> bool:
     if not _title_part(folded_above):
         return False
     if _is_organ_line(above):
-        return not _parse_organs(line.strip())[0]
+        own = _parse_organs(line.strip())[0]
+        # an issuer line goes on a title without issuer, or puts the Party committee before the government
+        return not own or all(organ.kind == "party" for organ in _parse_organs(above.strip())[0])
     return not _opens_title(fold(line).strip())
 
 

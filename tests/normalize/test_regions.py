@@ -381,16 +381,16 @@ def test_development_zone_committee_is_an_agency_of_its_city():
     assert info.issuer_id == "340100-dept-经济技术开发区管委会"
 
 
-def test_township_report_is_placed_in_its_county_without_a_level():
+def test_township_report_is_a_township_of_its_county():
     info = resolve(
         title="长兴县和平镇人民政府2023年度法治政府建设情况报告",
         year=2023,
         text=BODY.format(year=2023, subject="和平镇", extra=""),
     )
-    assert info.issuers == ["长兴县和平镇人民政府"] and info.issuer_type == "other"
-    assert (info.region_name, info.region_level) == ("浙江省湖州市长兴县", None)
-    assert info.issuer_id == "330522-other-和平镇人民政府"
-    assert any("below the county level" in w for w in info.warnings)
+    assert info.issuers == ["长兴县和平镇人民政府"] and info.issuer_type == "government"
+    assert (info.region_name, info.region_code, info.region_level) == ("浙江省湖州市长兴县和平镇", "330522", "township")
+    assert info.issuer_id == "330522-township-和平镇"
+    assert info.issuer_full_name == "湖州市长兴县和平镇人民政府"
 
 
 def test_department_named_relative_to_its_level_is_not_doubled():
