@@ -71,3 +71,26 @@ def parse_date(value: str) -> DateRead | None:
     except ValueError:
         return DateRead(None, value[match.start() : match.end()], False)
     return DateRead(iso, value[match.start() : match.end()], True)
+
+
+# Dates in page addresses: /202303/t20230307_…, /2023/3/7/, /2023-03/07/, /20230307/, art/2023/3/7/.
+_URL_DATE_RES = (
+    re.compile(r"/t?((?:19|20)\d{2})(\d{2})(\d{2})[_/.-]"),
+    re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?=/)"),
+    re.compile(r"/((?:19|20)\d{2})(\d{2})/(\d{2})(?=/)"),
+)
+
+
+def url_date(url: str | None) -> str | None:
+    """The ISO date a page's address holds in its path, or None. Not a publish date: the page prints
+    that (the address can be a column's or a re-post's date); a caller reports it as a hint."""
+    if not url:
+        return None
+    path = "/" + url.split("//", 1)[-1].split("/", 1)[-1] if "/" in url.split("//", 1)[-1] else ""
+    for regex in _URL_DATE_RES:
+        for match in regex.finditer(path):
+            try:
+                return _dt.date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+            except ValueError:
+                continue
+    return None

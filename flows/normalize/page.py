@@ -41,6 +41,7 @@ from flows.normalize.chrome import (
     _strip_line,
     parse_breadcrumb,
 )
+from flows.normalize.dates import url_date
 from flows.normalize.page_fields import (
     DATE_LABEL_RANK,
     OTHER_LABELS,
@@ -51,7 +52,15 @@ from flows.normalize.page_fields import (
     parse_meta_line,
 )
 from flows.normalize.report_kind import _report_year, judge_report
-from flows.normalize.title import _HEADING_RE, _is_addressee, _pick_title, clean_site_title
+from flows.normalize.title import (
+    _ABOUT_SENTENCE_RE,
+    _HEADING_RE,
+    _is_addressee,
+    _pick_title,
+    _title_end,
+    _title_start,
+    clean_site_title,
+)
 
 
 def classify(line: str) -> str:
@@ -118,10 +127,38 @@ def _lines(text: str) -> list[_Line]:
     for raw in text.split("\n"):
         end = pos + len(raw)
         for start, stop in _flattened_parts(folded_text, pos, end, len(text)):
-            piece = text[start:stop]
-            lines.append(_Line(start, stop, piece, _strip_line(folded_text[start:stop]), classify(piece)))
+            for first, last, kind in _glued_title_parts(text, folded_text, start, stop):
+                piece = text[first:last]
+                lines.append(_Line(first, last, piece, _strip_line(folded_text[first:last]), kind or classify(piece)))
         pos = end + 1
     return lines
+
+
+_GLUED_MAX = 300
+
+
+def _glued_title_parts(text: str, folded_text: str, start: int, stop: int) -> list[tuple[int, int, str | None]]:
+    """A header line that holds a title with page chrome before or after it on the same line (a
+    breadcrumb, a date widget, a column name, labels, a footer, a banner) is read as the lines it was:
+    (start, end, kind or None to classify). Text glued to a title that is not page structure is chrome."""
+    folded = folded_text[start:stop]
+    if stop - start > _GLUED_MAX or _SENTENCE_PUNCT_RE.search(folded):
+        return [(start, stop, None)]
+    piece = text[start:stop]
+    title_end = _title_end(piece, folded)
+    if title_end is None:
+        return [(start, stop, None)]
+    title_start = _title_start(piece, folded, title_end)
+    lead = len(piece) - len(piece.lstrip())
+    parts: list[tuple[int, int, str | None]] = []
+    if title_start > lead:
+        kind = classify(piece[:title_start])
+        parts.append((start, start + title_start, CHROME if kind == TEXT else kind))
+    parts.append((start + title_start, start + title_end, TEXT))
+    if piece[title_end:].strip():
+        kind = classify(piece[title_end:])
+        parts.append((start + title_end, stop, CHROME if kind == TEXT else kind))
+    return parts if len(parts) > 1 else [(start, stop, None)]
 
 
 # A line holding most of a page whose line breaks were lost (breadcrumb, title, page fields and body
@@ -168,9 +205,9 @@ def _bracket_depth(folded: str, start: int, stop: int, depth: int) -> int:
 def read_page(text: str, *, url: str | None = None, page_fields: dict | None = None) -> PageInfo:
     """Read a page's stored text (see module doc). ``page_fields`` are fields read from the HTML
     (``html_extract``): ``title``, ``publish_date`` (ISO), ``source``, ``breadcrumb``; printed
-    values in the text win over them. ``url`` is accepted for callers' symmetry and not used for
-    any decision (page addresses say nothing reliable about the report)."""
-    del url
+    values in the text win over them. ``url`` decides nothing here: a date in its path is reported in
+    a ``publish_date_from_url`` warning when the page prints none (the publish date stays null; the
+    address can carry a column's or a re-post's date)."""
     page_fields = page_fields or {}
     warnings: list[str] = []
     lines = _lines(text)
@@ -182,6 +219,9 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
     for index, line in enumerate(lines):
         if line.kind == BREADCRUMB:
             items = parse_breadcrumb(line.raw) or []
+            glued = lines[index + 1] if index + 1 < len(lines) else None
+            if glued is not None and glued.start == line.end and glued.kind == TEXT:
+                items.append(glued.raw.strip())  # the title printed as the last item (首页 > … > 关于…的报告)
             above = _line_above(lines, index)
             if _CRUMB_GOES_ON_RE.match(fold(line.raw.strip())) and above is not None:
                 # a breadcrumb printed over two lines (当前位置: 首页 / > 政务公开 > …)
@@ -236,7 +276,20 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
         if title:
             warnings.append("title taken from the page metadata, not from printed lines")
 
+    if title is None and body_index < len(lines):
+        about = _ABOUT_SENTENCE_RE.match(lines[body_index].folded)
+        if about:  # 《…的报告》是…发布的通知。: a sentence about the title opens the page
+            title = lines[body_index].raw.strip()[about.start("title") : about.end("title")]
+    if title is None:
+        warnings.append("title: no title line printed on the page (title left null)")
     publish_date = _pick_date(meta_head, meta_tail, page_fields.get("publish_date"), warnings)
+    if publish_date is None:
+        from_url = url_date(url)
+        warnings.append(
+            f"publish_date_from_url: {from_url} (the page prints no date; only its address holds one, publish date left null)"
+            if from_url
+            else "publish date: none printed on the page"
+        )
     source_org = _pick_source(meta_head + meta_tail, page_fields.get("source"))
     if not breadcrumb and page_fields.get("breadcrumb"):
         breadcrumb = list(page_fields["breadcrumb"])

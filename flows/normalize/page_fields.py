@@ -105,6 +105,10 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
     folded = fold(stripped)
     if not folded:
         return None
+    if "|" in folded and ":" not in folded:
+        # an info table row (成文日期 | 2025-06-13 | 发布日期 | 2025-06-30 |): a label's cell bar is its colon
+        bars = [m.end() - 1 for m in _CELL_LABEL_RE.finditer(folded)]
+        stripped, folded = _bars_as_colons(stripped, bars), _bars_as_colons(folded, bars)
     fields: list[MetaField] = []
     # pages box their fields in brackets: 【发布时间:…】【来源:…】, [ 2017-03-06 ] [ 来源:… ]
     opening = _OPEN_BRACKETS_RE.match(folded).end()
@@ -137,6 +141,19 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
         stop = labels[index + 1].start() if index + 1 < len(labels) else len(folded)
         fields.append(MetaField(match["label"].replace(" ", ""), _clean_value(stripped[match.end() : stop])))
     return fields
+
+
+_CELL_LABEL_RE = re.compile(
+    rf"(?<![{HAN}])(?P<label>{'|'.join(r'[ ]*'.join(map(re.escape, label)) for label in _ALL_LABELS)})\s*\|"
+)
+
+
+def _bars_as_colons(row: str, bars: list[int]) -> str:
+    """The row with the bars after its label cells read as the labels' colons (same length)."""
+    chars = list(row)
+    for at in bars:
+        chars[at] = ":"
+    return "".join(chars)
 
 
 def _leftover(rest: str) -> bool:

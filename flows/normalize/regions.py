@@ -298,6 +298,8 @@ def resolve_issuer(
         issuers = [organ.printed.strip() for organ in printed]
     else:
         issuers = _inferred_issuers(region, kind, department, self_ref, chain, township, folded_text)
+        if issuers:
+            warnings.append(f"issuer not printed as an organ; inferred from the body and the page: {' '.join(issuers)}")
     if kind is None:
         kind = "other"
         warnings.append("issuer type unknown")
@@ -346,9 +348,13 @@ def _choose_region(
                         regions.append(parent)
         if not regions:
             regions = [r for r in url_regions(evidence.tokens, year) if _matches_char(r, char)]
+            if regions:
+                spelled = ", ".join(r.full_name for r in regions[:3])
+                warnings.append(f"jurisdiction named only by the url's spelling of a place ({spelled})")
         if not regions and char in ("省", "自治区") and (evidence.province_hint or evidence.short_counts):
             named = evidence.province_hint or evidence.short_counts.most_common(1)[0][0]
             regions = [r for r in _table(year).by_name.get(named, []) if r.level == "province"]
+            warnings.append(f"province {named} taken from the url or a document number, not named as the author")
         if not regions and evidence.hint_regions:
             regions = [_units(year)[code] for code in sorted(evidence.hint_regions)]
         if not regions:

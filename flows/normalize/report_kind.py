@@ -92,6 +92,9 @@ _LOOKALIKE_TITLE_CUES = (
     (re.compile(r"召开|举行|审议|听取|部署|通过了|新闻|座谈"), "news about a report"),
     (re.compile(r"申报|自查报告|评估报告"), "application or self-inspection"),
 )
+_LOOKALIKE_LABEL_CUES = tuple(
+    (regex, why) for regex, why in _LOOKALIKE_TITLE_CUES if why.startswith(("white paper", "interpretation", "meeting"))
+)
 _NEGATIVE_CUES = (
     (re.compile(r"小编|供大家参考|供您参考|公文范文|(?<!示)范文|网友投稿|文秘|精选\d*篇"), "template essay site"),
     (re.compile(r"约[\d.]+万?字|约\s*\d+\s*页|举报|下载(?:文档|全文)|文档分享|付费"), "document-sharing page"),
@@ -136,11 +139,14 @@ def judge_report(title: str | None, body: str, header_lines: list[str], text: st
     for regex, why in _NEGATIVE_CUES:
         if regex.search(opening if why != "news item" else fold(body[:60])):
             return False, why
-    named = [strip_inline_pinyin(fold(line)) for line in ([title] if title else []) + list(header_lines)]
-    for line in named:
+    # the title names what the page is; a label printed before it on a header line (【政策解读】,
+    # 议题解读:) can too, but a column name there (区内新闻, 通知公告) cannot
+    named = [(strip_inline_pinyin(fold(title)), _LOOKALIKE_TITLE_CUES)] if title else []
+    named += [(strip_inline_pinyin(fold(line)), _LOOKALIKE_LABEL_CUES) for line in header_lines]
+    for line, cues in named:
         if not _SUBJECT_RE.search(line) and not _TITLE_REPORT_RE.search(line):
             continue  # a column or site name, not a title
-        for regex, why in _LOOKALIKE_TITLE_CUES:
+        for regex, why in cues:
             if regex.search(_title_subject_part(line)):
                 return False, why
     if title:
