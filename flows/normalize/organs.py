@@ -163,7 +163,7 @@ _JOINT_SUBJECT_RE = re.compile(
 )
 # A township speaking of itself: 贤庠镇 / 留下街道 / XX镇人民政府 / 街道党工委、办事处.
 _TOWNSHIP_SUBJECT_RE = re.compile(
-    rf"(?P<place>(?:[{_HAN}]{{2,12}}?[{_SUFFIXES}])?)(?P<name>[{_HAN}]{{1,8}}?(?:镇|乡|街道|苏木))"
+    rf"(?P<place>(?:[{_HAN}]{{2,12}}?[{_SUFFIXES}])?)(?P<name>(?![我本全该各])[{_HAN}]{{1,8}}?(?:镇|乡|街道|苏木))"
     r"(?:党委|党工委)?(?:、|和)?(?:人民政府|政府|办事处)?"
     r"|(?P<office>街道党工委、?办事处|镇党委、?镇?政府|乡党委、?乡?政府)"
 )

@@ -142,8 +142,8 @@ def _glued_title_parts(text: str, folded_text: str, start: int, stop: int) -> li
     breadcrumb, a date widget, a column name, labels, a footer, a banner) is read as the lines it was:
     (start, end, kind or None to classify). Text glued to a title that is not page structure is chrome."""
     folded = folded_text[start:stop]
-    if stop - start > _GLUED_MAX or _SENTENCE_PUNCT_RE.search(folded):
-        return [(start, stop, None)]
+    if stop - start > _GLUED_MAX or _SENTENCE_PUNCT_RE.search(folded) or "," in folded:
+        return [(start, stop, None)]  # prose, not a header line
     piece = text[start:stop]
     title_end = _title_end(piece, folded)
     if title_end is None:
@@ -296,7 +296,9 @@ def read_page(text: str, *, url: str | None = None, page_fields: dict | None = N
 
     body, body_start = _body_text(text, lines, body_index, body_end_index, warnings)
     report_year = _report_year(title, body, publish_date, warnings)
-    is_report, why = judge_report(title, body, header_lines, text)
+    # a label printed before the title on its line (【政策解读】, 议题解读:) tells what the page is too
+    labels = [a.raw.strip() for a, b in zip(head, head[1:]) if a.kind != TEXT and b.start == a.end and b.kind == TEXT]
+    is_report, why = judge_report(title, body, header_lines, text, labels)
     if not is_report:
         warnings.append(f"not an annual report: {why}")
     meta = {

@@ -164,7 +164,7 @@ def _leftover(rest: str) -> bool:
 
 
 _EMPTY_LABEL_RE = re.compile(
-    rf"^(?P<label>[{HAN}]{{2,6}}(?<![会委府局厅办处室部院所站司区县市省镇乡道位关组团队]))\s*:\s*$"
+    rf"^(?P<label>[{HAN}]{{2,6}}(?<![会委府局厅办处室部院所站司区县市省镇乡道位关组团队下是为有的]))\s*:\s*$"
 )
 # A news source printed before the timestamp: a paper, a site or an organ (陕西日报, 人民网, 县司法局).
 _MEDIA_DATE_RE = re.compile(

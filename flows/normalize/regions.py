@@ -83,7 +83,7 @@ from flows.normalize.region_codes import (
 from flows.normalize.region_codes import lookup as lookup
 from flows.normalize.region_codes import region_table as region_table
 from flows.normalize.report_kind import strip_inline_pinyin
-from flows.normalize.url_places import url_place_score, url_province, url_regions, url_tokens
+from flows.normalize.url_places import _units_by_name, url_place_score, url_province, url_regions, url_tokens
 
 
 @dataclass
@@ -542,9 +542,29 @@ def _mentioned_regions(context: str, year: int, char: str | None) -> list[Region
             if _matches_char(region, char) and region not in regions:
                 regions.append(region)
     if not regions:
+        regions = _rule_of_law_shorts(context, year, char)
+        counts.update(r.name for r in regions)
+    if not regions:
         return []
     top = max(counts[r.name] for r in regions)
     return [r for r in regions if counts[r.name] == top]
+
+
+_RULE_OF_LAW_RE = re.compile(rf"法治(?=[{_HAN}]{{2}})")
+
+
+def _rule_of_law_shorts(context: str, year: int, char: str | None) -> list[Region]:
+    """Units a page names by their short name in its campaign's name (法治绍兴, 法治进贤建设)."""
+    by_name = _units_by_name(year)
+    found: list[Region] = []
+    for match in _RULE_OF_LAW_RE.finditer(context):
+        for length in (4, 3, 2):
+            short = context[match.end() : match.end() + length]
+            units = [r for r in by_name.get(short, ()) if r.short == short and _matches_char(r, char)]
+            if units:
+                found.extend(r for r in units if r not in found)
+                break
+    return found
 
 
 def _level_from_char(chain: list[str], char: str | None) -> str | None:

@@ -92,6 +92,8 @@ _LOOKALIKE_TITLE_CUES = (
     (re.compile(r"召开|举行|审议|听取|部署|通过了|新闻|座谈"), "news about a report"),
     (re.compile(r"申报|自查报告|评估报告"), "application or self-inspection"),
 )
+# A report that adds next year's plan to its title (…工作总结及2024年工作计划) is still a report.
+_REPORT_AND_PLAN_RE = re.compile(r"(?:总结|情况|报告)[^。]{0,4}(?:及|和|暨|与|并)")
 _LOOKALIKE_LABEL_CUES = tuple(
     (regex, why) for regex, why in _LOOKALIKE_TITLE_CUES if why.startswith(("white paper", "interpretation", "meeting"))
 )
@@ -124,7 +126,9 @@ def strip_inline_pinyin(text: str) -> str:
     return _PINYIN_RE.sub("", text)
 
 
-def judge_report(title: str | None, body: str, header_lines: list[str], text: str) -> tuple[bool, str]:
+def judge_report(
+    title: str | None, body: str, header_lines: list[str], text: str, labels: list[str] | tuple[str, ...] = ()
+) -> tuple[bool, str]:
     """(is_report, reason). True only for an annual rule-of-law-government report by its issuer
     (including the older 依法行政工作情况 reports): the title, when printed, must be a report title on
     that subject; template-essay and document-sharing sites, white papers, plans, notices, assessment
@@ -147,7 +151,13 @@ def judge_report(title: str | None, body: str, header_lines: list[str], text: st
         if not _SUBJECT_RE.search(line) and not _TITLE_REPORT_RE.search(line):
             continue  # a column or site name, not a title
         for regex, why in cues:
-            if regex.search(_title_subject_part(line)):
+            if regex.search(_title_subject_part(line)) and not (
+                why.startswith("plan") and _REPORT_AND_PLAN_RE.search(line)
+            ):
+                return False, why
+    for label in labels:  # printed before the title on its line: 【政策解读】, 常务会议议题解读:
+        for regex, why in _LOOKALIKE_LABEL_CUES:
+            if regex.search(strip_inline_pinyin(fold(label))):
                 return False, why
     if title:
         folded_title = strip_inline_pinyin(fold(title))
