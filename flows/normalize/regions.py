@@ -457,7 +457,7 @@ def _issuer_id(
         if kind in ("government", "party_and_government"):
             return f"{region.lineage}-gov"
         if kind == "department" and department:
-            return f"{region.lineage}-dept-{fold(formal_department(department))}"
+            return f"{region.lineage}-dept-{fold(formal_department(without_level_char(department, region)))}"
         if kind == "other" and anchor is not None:
             organ = slug(anchor.printed)[len("".join(anchor.chain)) :] or slug(anchor.printed)
             return f"{region.lineage}-other-{organ}"

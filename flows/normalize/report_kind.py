@@ -116,6 +116,10 @@ _NEGATIVE_CUES = (
     (re.compile(r"^(?:本报讯|本网讯|[^。]{0,10}讯\s|[^。]{0,20}记者|近日,|日前,)"), "news item"),
     (re.compile(r"^[^。]{0,40}(?:关键词|摘要)\s*:|\(\w*大学[^)]*\)"), "academic article"),
 )
+# A news item on a meeting that heard a report: it opens with the meeting's date and what it did.
+_MEETING_NEWS_RE = re.compile(
+    r"^[^。]{0,20}\d{1,2}月\d{1,2}日[^。]{0,60}(?:召开|主持|举行|审议|听取)|会议(?:指出|强调|要求|认为|审议)"
+)
 _REPORT_BODY_RE = re.compile(r"(?:报告|汇报)如下|主要举措|主要工作|工作情况|取得.{0,6}成效|存在的(?:问题|不足)|下一步")
 _PINYIN_RE = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
 
@@ -143,6 +147,8 @@ def judge_report(
     for regex, why in _NEGATIVE_CUES:
         if regex.search(opening if why != "news item" else fold(body[:60])):
             return False, why
+    if _MEETING_NEWS_RE.search(strip_inline_pinyin(fold(body[:300]))):
+        return False, "news about a meeting on a report"
     # the title names what the page is; a label printed before it on a header line (【政策解读】,
     # 议题解读:) can too, but a column name there (区内新闻, 通知公告) cannot
     named = [(strip_inline_pinyin(fold(title)), _LOOKALIKE_TITLE_CUES)] if title else []
