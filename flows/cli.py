@@ -174,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="list each miss with the page line that misled the parser (optionally at most N per field)",
     )
     p.add_argument("--json", action="store_true", help="print the scores per set as JSON (for floors and CI)")
+    p.add_argument(
+        "--html",
+        choices=["div", "table"],
+        help="score the HTML path: each captured text put back into a portal page (UTF-8 div or GBK table layout) "
+        "with a site-name <title>",
+    )
 
     p = sub.add_parser("sql", help="query the DuckDB warehouse (read-only)")
     p.add_argument("query", help='SQL, e.g. "SELECT * FROM coverage"')
@@ -251,7 +257,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     corpus = args.corpus or Path(os.environ.get("FAZHI_CORPUS_DIR") or default_corpus_dir())
     if not Path(corpus).is_dir():
         raise UserError(f"corpus directory not found: {corpus} (pass --corpus DIR)")
-    report = evaluate_corpus(Path(corpus))
+    report = evaluate_corpus(Path(corpus), args.html)
     if args.json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=1))
         return EXIT_OK
