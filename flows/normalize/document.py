@@ -292,7 +292,8 @@ def _parse_text(
     from flows.normalize.catalog import assign_codes
 
     info = page.read_page(text, url=item.url, page_fields=page_fields)
-    stand_in = None if info.is_report else soft_error_reason(info.title or page_fields.get("title"), info.text, html)
+    page_title = info.title or page_fields.get("page_title") or page_fields.get("title")
+    stand_in = None if info.is_report else soft_error_reason(page_title, info.text, html)
     if stand_in:
         raise NotContent(stand_in)
     body_letters = letters(info.text.replace(info.title, "") if info.title else info.text, MIN_BODY_CHARS)

@@ -392,9 +392,10 @@ def _fields(tree) -> dict:
     # a meta title, the <title> or the first <h1> that reads as a document title: portals put their
     # own name in all three, and a site name is never the report's title
     title = clean_site_title(meta("title") or "")
-    if not title:
-        node = tree.css_first("title")
-        title = clean_site_title(node.text(strip=True)) if node is not None and node.text(strip=True) else None
+    node = tree.css_first("title")
+    fields["page_title"] = node.text(strip=True) or None if node is not None else None  # as the page names itself
+    if not title and fields["page_title"]:
+        title = clean_site_title(fields["page_title"])
     if not title:
         node = tree.css_first("h1")
         title = clean_site_title(node.text(separator="", strip=True)) if node is not None else None
