@@ -19,6 +19,7 @@ _LOCATION_RE = re.compile(
 _CRUMB_SEP_RE = re.compile(r"\s*(?:-+>|—+>|=>|>>|>|›|»|→|/|\\|≫)\s*")
 _HOME_CRUMB_RE = re.compile(r"^(?:网站首页|首页|主页)\s*(?:-+>|—+>|=>|>>|>|›|»|→|/|≫)")
 # A breadcrumb printed over two lines goes on with a separator (当前位置: 首页 / > 政务公开 > …).
+_CRUMB_OPENERS = "->›»→—=≫－＞＝"
 _CRUMB_GOES_ON_RE = re.compile(r"^(?:-+>|—+>|=>|>>|>|›|»|→|≫)\s*(?=\S)")
 _CRUMB_TAIL = {"正文", "正文内容", "详细内容", "详情", "内容", "阅读"}
 
@@ -49,8 +50,9 @@ def _strip_line(folded_line: str) -> str:
 def parse_breadcrumb(line: str) -> list[str] | None:
     """The items of a breadcrumb line (``您现在的位置:首页 > 要闻动态>通知公告``, ``首页/ 公开 / …``),
     without the location label and a trailing ``正文``; None when the line is not a breadcrumb."""
-    goes_on = _CRUMB_GOES_ON_RE.match(fold(line.strip()))
-    original = line.strip()[goes_on.end() :] if goes_on else line.strip().lstrip(_BULLETS).strip()
+    stripped = line.strip()
+    goes_on = _CRUMB_GOES_ON_RE.match(fold(stripped[:3])) if stripped[:1] in _CRUMB_OPENERS else None
+    original = stripped[goes_on.end() :] if goes_on else stripped.lstrip(_BULLETS).strip()
     folded = fold(original)  # same length: offsets found here are valid in ``original``
     label = _LOCATION_RE.match(folded)
     if label:
@@ -76,6 +78,7 @@ def parse_breadcrumb(line: str) -> list[str] | None:
     return items
 
 
+_SEPARATORS_RE = re.compile(r"[\s|/\\_\-—=·•*#~,.:、]+")
 _LUNAR_RE = re.compile(r"农历\s*[正一二三四五六七八九十冬腊]{1,2}月\s*[初十廿卅一二三四五六七八九十]{1,3}")
 
 
@@ -91,7 +94,7 @@ def _is_chrome(folded: str) -> bool:
         residual = _WEAK_CHROME_RE.sub("", _STRONG_CHROME_RE.sub("", folded))
         if len(residual) <= 2:
             return True
-    if not re.sub(r"[\s|/\\_\-—=·•*#~,.:、]", "", folded):
+    if len(folded) <= 40 and not _SEPARATORS_RE.sub("", folded):
         return True  # separators only (| | | |): the remains of a table row or a bar
     parts = [p.strip() for p in folded.split("|")]
     if len(parts) >= 2 and all(parts) and all(len(p) <= 20 and not _SENTENCE_PUNCT_RE.search(p) for p in parts):

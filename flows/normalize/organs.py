@@ -248,15 +248,14 @@ def _read_self(folded: str) -> _Self:
     (its jurisdiction's kind from the balance of self-references when the subject does not say it),
     otherwise the balance of self-references."""
     head = folded[:4000]
-    balance = _balance(head)
     for pattern in (_OPENER_RE, _REPORT_OPENER_RE):
         for match in pattern.finditer(head):
             read = _read_subject(match.group("subject"))
             if read is not None:
                 if read.char is None and not read.names and not read.township:
-                    read.char = balance.char
+                    read.char = _balance(head).char
                 return read
-    return balance
+    return _balance(head)
 
 
 def _balance(head: str) -> _Self:

@@ -124,12 +124,16 @@ class _Line:
 def _lines(text: str) -> list[_Line]:
     folded_text = fold(text)
     lines, pos = [], 0
+    header = True  # titles are printed above the first prose paragraph: only header lines are split
     for raw in text.split("\n"):
         end = pos + len(raw)
         for start, stop in _flattened_parts(folded_text, pos, end, len(text)):
-            for first, last, kind in _glued_title_parts(text, folded_text, start, stop):
+            parts = _glued_title_parts(text, folded_text, start, stop) if header else [(start, stop, None)]
+            for first, last, kind in parts:
                 piece = text[first:last]
                 lines.append(_Line(first, last, piece, _strip_line(folded_text[first:last]), kind or classify(piece)))
+                if header and lines[-1].kind == TEXT and _is_body_start(_strip_garble(lines[-1].folded)):
+                    header = False
         pos = end + 1
     return lines
 

@@ -114,6 +114,8 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
     opening = _OPEN_BRACKETS_RE.match(folded).end()
     lead = _DATE_AT_START_RE.match(folded, opening)
     if not lead and not _LABEL_RE.match(folded, opening):
+        if len(folded) > 50:
+            return None  # prose, not scanned for labels
         empty = _EMPTY_LABEL_RE.match(folded)
         if empty:  # a label with nothing after it (时效:), not an addressee (区人大常委会:)
             return [MetaField(empty.group("label"), "")]

@@ -124,17 +124,19 @@ def _matches_char(region: Region, char: str | None) -> bool:
     return char is None or region.name.endswith(char)
 
 
-_DOC_NUMBER_PROVINCE_RE = re.compile(
-    rf"(?<![{_HAN}])(?P<abbr>[{_HAN}])[{_HAN}]{{0,5}}[〔\[(]\s*(?:19|20)\d{{2}}\s*[〕\])]"
-)
+_DOC_YEAR_RE = re.compile(r"[〔\[(]\s*(?:19|20)\d{2}\s*[〕\])]\s*\d")
+_HAN_RUN_RE = re.compile(rf"(?<![{_HAN}])[{_HAN}]{{1,6}}$")
 
 
 def _doc_number_provinces(folded: str) -> Counter:
     """Provinces named by the one-character abbreviation opening a document number (苏依法办〔2019〕5号)."""
     abbreviations = data_file("gov_domains.yaml").get("abbreviations", {})
-    return Counter(
-        abbreviations[m["abbr"]] for m in _DOC_NUMBER_PROVINCE_RE.finditer(folded) if m["abbr"] in abbreviations
-    )
+    found: Counter = Counter()
+    for match in _DOC_YEAR_RE.finditer(folded):
+        run = _HAN_RUN_RE.search(folded, max(0, match.start() - 7), match.start())
+        if run and run.group(0)[0] in abbreviations:
+            found[abbreviations[run.group(0)[0]]] += 1
+    return found
 
 
 @dataclass
@@ -390,18 +392,16 @@ def _printed_department(folded: str, region: Region, department: str | None, sel
     return counts.most_common(1)[0][0] if counts else None
 
 
-_SYSTEM_MENTION_RE = re.compile(rf"(?P<system>[{_HAN}]{{2,8}}?)(?:部门|系统|领域|工作)")
-
-
 def _mentioned_system(folded: str) -> str | None:
     """The line of work a department's body names most (市场监管部门 -> 市场监管), among departments.yaml's."""
-    systems = data_file("departments.yaml")["systems"]
+    head = folded[:4000]
     counts: Counter = Counter()
-    for match in _SYSTEM_MENTION_RE.finditer(folded[:4000]):
-        named = match.group("system")
-        for key in systems:
-            if named.endswith(key):
+    for key in data_file("departments.yaml")["systems"]:
+        at = head.find(key)
+        while at >= 0:
+            if head.startswith(("部门", "系统", "领域", "工作"), at + len(key)):
                 counts[key] += 1
+            at = head.find(key, at + len(key))
     return counts.most_common(1)[0][0] if counts else None
 
 

@@ -127,6 +127,8 @@ _PINYIN_RE = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘ�
 def strip_inline_pinyin(text: str) -> str:
     """Text without the garbled pinyin a traditional-script mirror prints after characters (建設(shè));
     for matching only: the result is shorter than the input."""
+    if "(" not in text or not _PINYIN_RE.search(text):
+        return text
     return _PINYIN_RE.sub("", text)
 
 
