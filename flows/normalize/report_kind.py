@@ -99,7 +99,12 @@ _LOOKALIKE_LABEL_CUES = tuple(
 )
 _NEGATIVE_CUES = (
     (re.compile(r"小编|供大家参考|供您参考|公文范文|(?<!示)范文|网友投稿|文秘|精选\d*篇"), "template essay site"),
-    (re.compile(r"约[\d.]+万?字|约\s*\d+\s*页|举报|下载(?:文档|全文)|文档分享|付费"), "document-sharing page"),
+    (
+        re.compile(
+            r"(?m)^[\W_]*(?:约\s*[\d.]+\s*万?字|约\s*\d+\s*页|举报|下载(?:文档|全文)?|文档分享|付费下载)[\W_]*$"
+        ),
+        "document-sharing page",
+    ),
     (re.compile(r"制定本方案|特制定本|制定如下方案|实施方案如下"), "implementation plan"),
     (
         re.compile(
@@ -111,10 +116,15 @@ _NEGATIVE_CUES = (
         re.compile(r"(?:通报|公示|公布|命名)如下|予以(?:通报|公示|表彰|命名)|现将[^。]{0,40}(?:名单|结果|等次)"),
         "assessment, appraisal or list",
     ),
-    (re.compile(r"政府信息公开工作年度报告|政府信息公开条例"), "government information disclosure report"),
+    (
+        re.compile(
+            r"现(?:公开|公布|发布)[^。]{0,30}政府信息公开(?:工作)?年度报告|政府信息公开(?:工作)?年度报告(?:如下|由)"
+        ),
+        "government information disclosure report",
+    ),
     (re.compile(r"同志们|我讲几点|讲几点意见"), "speech"),
     (re.compile(r"^(?:本报讯|本网讯|[^。]{0,10}讯\s|[^。]{0,20}记者|近日,|日前,)"), "news item"),
-    (re.compile(r"^[^。]{0,40}(?:关键词|摘要)\s*:|\(\w*大学[^)]*\)"), "academic article"),
+    (re.compile(r"(?m)^[^。\n]{0,20}(?:关键词|摘要)\s*:|\([^()\n]{0,30}大学[^()\n]{0,30}\d{6}\)"), "academic article"),
 )
 # A news item on a meeting that heard a report: it opens with the meeting's date and what it did.
 _MEETING_NEWS_RE = re.compile(

@@ -271,6 +271,15 @@ def test_reports_stay_reports(title):
     assert document["is_report"] is True and document["not_report_reason"] is None
 
 
+def test_words_of_look_alikes_inside_a_reports_body_do_not_reject_it():
+    body = BODY.replace(
+        "全年取消行政许可事项12项,",
+        "畅通投诉举报渠道,严格落实《中华人民共和国政府信息公开条例》,在中国政法大学(法治政府研究院)评估中位居前列,",
+    )
+    document = parse(f"{TITLE}\n{body}")
+    assert document["is_report"] is True, document["not_report_reason"]
+
+
 # ----------------------------------------------------------------------------------------------
 # Kind 6: traditional-script mirrors with garbled inline pinyin
 
