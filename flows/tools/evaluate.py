@@ -7,6 +7,11 @@ README's convention). Fields are scored on every gold document that has the fiel
 expects null). Headings match on (level, marker + heading); metrics on (value, unit) in text order, on
 documents whose gold says its metric list is complete. Negatives must come out ``is_report: false``.
 
+Discovery's link classifier is scored on the hand-labelled real link texts of
+``tests/fixtures/discover/link_labels.json``: precision of what it accepts on its own (those go to the
+registry unseen), recall of what it proposes (accepted or sent to review: nothing a person would
+want is lost), and the strict precision that counts every candidate sent to review as a claim.
+
 Every miss keeps the page line that misled the parser (the line holding the wrong value it chose, or,
 when it found nothing, the line holding the gold value it missed) and the parser's warnings about the
 field; ``fazhi evaluate --misses`` prints them.
@@ -23,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.core.textnorm import fold, nfkc_compact
+from flows.fetch.discover.classify import classify_link
 from flows.normalize.dates import parse_date
 from flows.normalize.document import ParseInput, parse_snapshot
 
@@ -74,6 +80,7 @@ class Report:
     negatives: list = field(default_factory=lambda: [0, 0])
     negative_misses: list = field(default_factory=list)
     mapping: dict | None = None
+    links: dict | None = None
     documents: int = 0
     sets: dict = field(default_factory=dict)  # set name -> Report of that set alone
 
@@ -318,6 +325,7 @@ def evaluate_corpus(corpus_dir: Path, layout: str | None = None) -> Report:
     for part in report.sets.values():
         _merge(report, part)
     report.mapping = _mapping_scores()
+    report.links = link_scores()
     return report
 
 
@@ -387,6 +395,37 @@ def _mapping_scores() -> dict | None:
     return score_labels(labels)
 
 
+LINK_LABELS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "discover" / "link_labels.json"
+
+
+def link_scores(path: Path = LINK_LABELS) -> dict | None:
+    """The discovery classifier on hand-labelled real link texts (None when the file is absent)."""
+    if not Path(path).exists():
+        return None
+    items = json.loads(Path(path).read_text(encoding="utf-8"))["items"]
+    counts = defaultdict(int)
+    misses = []
+    for item in items:
+        decision = classify_link(item["text"], item.get("url")).decision
+        is_report = item["label"] == "report"
+        counts["labelled"] += 1
+        counts["reports"] += is_report
+        counts[decision] += 1
+        counts[f"{decision}_reports"] += is_report
+        if (decision == "reject") == is_report or (decision == "review" and not is_report):
+            misses.append((decision, item["label"], item["text"]))
+    accepted, proposed = counts["accept"], counts["accept"] + counts["review"]
+    return {
+        **counts,
+        "precision": counts["accept_reports"] / accepted if accepted else 0.0,
+        "recall": (counts["accept_reports"] + counts["review_reports"]) / counts["reports"]
+        if counts["reports"]
+        else 0.0,
+        "strict_precision": (counts["accept_reports"] + counts["review_reports"]) / proposed if proposed else 0.0,
+        "misses": misses,
+    }
+
+
 def _ratio(correct: int, total: int) -> str:
     return f"{correct / total:.3f}" if total else "n/a"
 
@@ -435,6 +474,7 @@ def report_json(report: Report) -> dict:
         "sets": {name: scores(part) for name, part in report.sets.items()},
         "all": scores(report),
         "mapping": report.mapping,
+        "links": {key: value for key, value in (report.links or {}).items() if key != "misses"} or None,
         "misses": [
             {
                 "doc": m.doc,
@@ -488,6 +528,12 @@ def format_report(report: Report, misses: int = 40, explain: bool = False) -> st
         m = report.mapping
         table.insert(-2, f"{'catalog mapping precision':<{width}}{m['precision']:>16.3f}")
         table.insert(-2, f"{'catalog mapping recall':<{width}}{m['recall']:>16.3f}")
+    if report.links:
+        k = report.links
+        table.insert(-2, f"{'links: precision (accepted)':<{width}}{k['precision']:>16.3f}")
+        table.insert(-2, f"{'links: recall (accepted+review)':<{width}}{k['recall']:>16.3f}")
+        table.insert(-2, f"{'links: strict precision':<{width}}{k['strict_precision']:>16.3f}")
+        table.insert(-2, f"{'links: sent to review':<{width}}{k['review']:>16} of {k['labelled']}")
 
     lines = ["misses:"]
     for name in FIELDS:
@@ -502,6 +548,8 @@ def format_report(report: Report, misses: int = 40, explain: bool = False) -> st
         lines.append(f"  metric {what:<14} {doc:<26} {span!r} {detail}")
     for name in report.negative_misses:
         lines.append(f"  is_report      {name}")
+    for decision, label, text in (report.links or {}).get("misses", [])[:misses]:
+        lines.append(f"  link {decision:<9} {label:<7} {text}")
     if len(lines) == 1:
         lines.append("  none")
     summary = (
