@@ -187,6 +187,8 @@ def _title_start(text: str, folded: str, end: int) -> int:
     for pos in range(1, end):
         if folded[pos - 1] in _LEAD_SEPARATORS and folded[pos] not in _LEAD_SEPARATORS:
             if _starts_as_title(text, folded, pos):
+                if _YEAR_OPENER_RE.match(folded, pos) and not _is_page_structure(text[:pos]):
+                    return 0  # 法治政府建设 2022年度报告: a year after words that are not chrome is the title's
                 return pos
     about = folded.find("关于", 0, end)
     if about > 0:
@@ -201,6 +203,25 @@ def _title_start(text: str, folded: str, end: int) -> int:
             return cut + 1
         return about
     return 0
+
+
+_YEAR_OPENER_RE = re.compile(r"(?:19|20)\d{2}\s*年")
+
+
+def _is_page_structure(prefix: str) -> bool:
+    """A breadcrumb, labels, a date widget or a bar: what may stand before a title on its line."""
+    folded = fold(prefix).strip()
+    return bool(
+        parse_breadcrumb(prefix) is not None
+        or parse_meta_line(prefix)
+        or _is_chrome(folded)
+        or is_site_name(folded)
+        or _COLUMN_NAME_RE.fullmatch(folded)
+    )
+
+
+# A site's column: 区内新闻, 工作动态, 通知公告, 政策文件, 法治专栏.
+_COLUMN_NAME_RE = re.compile(r"[\u4e00-\u9fff]{0,6}(?:动态|新闻|公告|公示|要闻|信息|公开|专栏|专题|文件|资讯)")
 
 
 def _starts_as_title(text: str, folded: str, pos: int) -> bool:

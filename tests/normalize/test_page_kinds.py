@@ -88,6 +88,18 @@ def test_chrome_glued_to_the_title_is_not_the_title(line):
     assert info.is_report, info.warnings
 
 
+@pytest.mark.parametrize(
+    "line, title",
+    [
+        ("法治政府建设 2022年度报告", "法治政府建设 2022年度报告"),  # words before a year are the title's
+        ("通知公告 2022年度法治政府建设情况报告", "2022年度法治政府建设情况报告"),  # a column name is not
+        ("首页 > 信息公开 > 2022年度法治政府建设情况报告", "2022年度法治政府建设情况报告"),
+    ],
+)
+def test_only_chrome_is_cut_before_a_title_that_opens_with_its_year(line, title):
+    assert read(f"{line}\n{BODY}").title == title
+
+
 def test_chrome_glued_to_the_title_keeps_its_page_fields():
     info = read(f"{TITLE} 发布时间:2024-03-01 10:00 来源:市司法局 【字体:大 中 小】\n{BODY}")
     assert (info.title, info.publish_date, info.source_org) == (TITLE, "2024-03-01", "市司法局")
