@@ -364,6 +364,13 @@ def _choose_region(
     region, tied = _pick(regions, evidence.score)
     if tied:
         warnings.append("ambiguous jurisdiction: " + ", ".join(sorted(r.full_name for r in tied)) + "; code left null")
+    elif region is not None and len({r.code for r in regions}) > 1:
+        others = sorted((r for r in regions if r.code != region.code), key=evidence.score, reverse=True)
+        if evidence.score(region) - evidence.score(others[0]) < 1.0:
+            warnings.append(
+                f"jurisdiction {region.full_name} chosen over {others[0].full_name} on weak evidence "
+                "(the url, a province hint or a few more mentions)"
+            )
     return region, regions, tied, table_year
 
 
