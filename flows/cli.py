@@ -169,7 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="score the parser against the gold corpus")
     p.add_argument("--corpus", type=Path, help="corpus directory (default: ../shared/corpus beside the checkout)")
-    p.add_argument("--misses", type=int, default=40, help="how many misses to list per field (default 40)")
+    p.add_argument(
+        "--misses",
+        type=int,
+        nargs="?",
+        const=1000,
+        help="list each miss with the page line that misled the parser (optionally at most N per field)",
+    )
+    p.add_argument("--json", action="store_true", help="print the scores per set as JSON (for floors and CI)")
+    p.add_argument(
+        "--html",
+        choices=["div", "table"],
+        help="score the HTML path: each captured text put back into a portal page (UTF-8 div or GBK table layout) "
+        "with a site-name <title>",
+    )
     p.add_argument(
         "--as",
         dest="as_format",
@@ -264,7 +277,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from flows.tools.evaluate import evaluate_corpus, format_report
+    from flows.tools.evaluate import evaluate_corpus, format_report, report_json
 
     corpus = args.corpus or Path(os.environ.get("FAZHI_CORPUS_DIR") or default_corpus_dir())
     if not Path(corpus).is_dir():
@@ -274,8 +287,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         if find_chromium() is None:
             raise UserError("fazhi evaluate --as pdf needs headless Chromium: install chromium and fonts-noto-cjk")
-    report = evaluate_corpus(Path(corpus), as_format=args.as_format)
-    print(format_report(report, misses=args.misses))
+    report = evaluate_corpus(Path(corpus), args.html, as_format=args.as_format)
+    if args.json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    explain = args.misses is not None
+    print(format_report(report, misses=args.misses if explain else 40, explain=explain))
     return EXIT_OK
 
 

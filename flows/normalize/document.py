@@ -354,7 +354,8 @@ def _parse_text(
     from flows.normalize.catalog import assign_codes
 
     info = page.read_page(text, url=item.url, page_fields=page_fields)
-    stand_in = None if info.is_report else soft_error_reason(info.title or page_fields.get("title"), info.text, html)
+    page_title = info.title or page_fields.get("page_title") or page_fields.get("title")
+    stand_in = None if info.is_report else soft_error_reason(page_title, info.text, html)
     if stand_in:
         raise NotContent(stand_in)
     body_letters = letters(info.text.replace(info.title, "") if info.title else info.text, MIN_BODY_CHARS)
@@ -390,6 +391,7 @@ def _parse_text(
         "issuers": list(issuer.issuers),
         "issuer_type": issuer.issuer_type,
         "issuer_id": issuer.issuer_id,
+        "issuer_full_name": issuer.issuer_full_name,
         "region_name": issuer.region_name,
         "region_code": issuer.region_code,
         "region_level": issuer.region_level,
@@ -398,6 +400,7 @@ def _parse_text(
         "source_org": info.source_org,
         "breadcrumb": list(info.breadcrumb),
         "is_report": bool(info.is_report),
+        "not_report_reason": info.not_report_reason,
         "is_traditional_script": is_traditional(body),
         "is_synthetic": bool(item.is_synthetic),
         "text_source": text_source,

@@ -7,8 +7,8 @@ the page's largest content block (it can drop a body held in a layout table), th
 block is rendered from selectolax instead, one line per block element. Headings stay on their
 own lines; table rows inside the chosen block become lines, cells separated by a space.
 
-Fields (selectolax): ``title`` (``<meta name="ArticleTitle">``, else ``<title>`` without its site
-suffix, else ``<h1>``), ``publish_date`` (ISO; ``PubDate``-style metas, else a printed
+Fields (selectolax): ``title`` (the first of ``<meta name="ArticleTitle">``, the ``<title>`` segment and
+``<h1>`` that reads as a document title, never a site name), ``publish_date`` (ISO; ``PubDate``-style metas, else a printed
 ``发布日期/发布时间/…`` line), ``source`` (``ContentSource``-style metas, else printed ``来源``),
 ``breadcrumb`` (printed ``您现在的位置/当前位置/首页 > …``), ``site_name`` and ``column``.
 
@@ -23,7 +23,10 @@ import re
 from dataclasses import dataclass, field
 
 from flows.core.textnorm import fold
-from flows.normalize import page
+from flows.normalize.chrome import parse_breadcrumb
+from flows.normalize.dates import parse_date
+from flows.normalize.page_fields import DATE_LABEL_RANK, SOURCE_LABELS, parse_meta_line
+from flows.normalize.title import clean_site_title
 
 MAX_HTML_CHARS = 1_500_000
 PRINTED_FIELD_LINES = 200
@@ -386,13 +389,16 @@ def _fields(tree) -> dict:
         "site_name": meta("site_name"),
         "column": meta("column"),
     }
-    title = meta("title")
-    if not title:
-        node = tree.css_first("title")
-        title = page.clean_site_title(node.text(strip=True)) if node is not None and node.text(strip=True) else None
+    # a meta title, the <title> or the first <h1> that reads as a document title: portals put their
+    # own name in all three, and a site name is never the report's title
+    title = clean_site_title(meta("title") or "")
+    node = tree.css_first("title")
+    fields["page_title"] = node.text(strip=True) or None if node is not None else None  # as the page names itself
+    if not title and fields["page_title"]:
+        title = clean_site_title(fields["page_title"])
     if not title:
         node = tree.css_first("h1")
-        title = node.text(separator="", strip=True) if node is not None else None
+        title = clean_site_title(node.text(separator="", strip=True)) if node is not None else None
     fields["title"] = title or None
 
     lines = render_lines(tree.body)
@@ -400,19 +406,19 @@ def _fields(tree) -> dict:
         lines = lines[:PRINTED_FIELD_LINES] + lines[-PRINTED_FIELD_LINES:]
     printed_date, printed_source = None, None
     for line in lines:
-        if fields["breadcrumb"] == [] and (crumb := page.parse_breadcrumb(line)):
+        if fields["breadcrumb"] == [] and (crumb := parse_breadcrumb(line)):
             fields["breadcrumb"] = crumb
             continue
-        parsed = page.parse_meta_line(line) if not _DATE_WIDGET_RE.search(fold(line)) else None
+        parsed = parse_meta_line(line) if not _DATE_WIDGET_RE.search(fold(line)) else None
         for item in parsed or []:
-            if printed_date is None and (item.label in page.DATE_LABEL_RANK or item.label == ""):
-                read = page.parse_date(item.value)
+            if printed_date is None and (item.label in DATE_LABEL_RANK or item.label == ""):
+                read = parse_date(item.value)
                 if read and read.valid:
                     printed_date = read.iso
-            if printed_source is None and item.label in page.SOURCE_LABELS and item.value:
+            if printed_source is None and item.label in SOURCE_LABELS and item.value:
                 printed_source = item.value
     meta_date = meta("publish_date")
-    read = page.parse_date(meta_date) if meta_date else None
+    read = parse_date(meta_date) if meta_date else None
     fields["publish_date"] = read.iso if read and read.valid else printed_date
     fields["source"] = meta("source") or printed_source
     return fields

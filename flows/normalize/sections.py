@@ -236,6 +236,14 @@ def _continues_tree(
         return True
     if heading.level <= 2:
         return previous_char in _FULL_STOP or previous_char in _CLAUSE_END
+    if (
+        heading.value == 1
+        and previous_char in _FULL_STOP
+        and found
+        and found[-1].level == heading.level - 1
+        and found[-1].natural_end == before - 1
+    ):
+        return True  # (一)…推进。1.强化思想引领。: the first item right after its parent's run-in heading
     return (previous_char in _FULL_STOP or previous_char in _CLAUSE_END) and lines.is_run_together(line_start, line_end)
 
 

@@ -1,30 +1,51 @@
-"""``fazhi evaluate``: score the parser against the hand-checked gold corpus.
+"""``fazhi evaluate``: score the parser against the hand-checked gold corpus, one table column per set.
 
-Text is compared after NFKC and whitespace removal (the corpus README's convention). Fields are
-scored on every gold document that has the field (a null gold value expects null). Headings match on
-(level, marker + heading); metrics on (value, unit) in text order, on documents whose gold says its
-metric list is complete. Negatives must come out ``is_report: false``.
+The corpus is read in sets: ``seed/`` (the fully annotated page), ``dev/`` with ``dev-negatives/``, and
+``dev2/`` with ``dev2-negatives/`` (a set is skipped when its directory is absent, so a fixture directory
+with only ``dev/`` is scored as is). Text is compared after NFKC and whitespace removal (the corpus
+README's convention). Fields are scored on every gold document that has the field (a null gold value
+expects null). Headings match on (level, marker + heading); metrics on (value, unit) in text order, on
+documents whose gold says its metric list is complete. Negatives must come out ``is_report: false``.
 
 Discovery's link classifier is scored on the hand-labelled real link texts of
 ``tests/fixtures/discover/link_labels.json``: precision of what it accepts on its own (those go to the
 registry unseen), recall of what it proposes (accepted or sent to review: nothing a person would
 want is lost), and the strict precision that counts every candidate sent to review as a claim.
+
+Every miss keeps the page line that misled the parser (the line holding the wrong value it chose, or,
+when it found nothing, the line holding the gold value it missed) and the parser's warnings about the
+field; ``fazhi evaluate --misses`` prints them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.core.textnorm import nfkc_compact
+from flows.core.textnorm import fold, nfkc_compact
 from flows.fetch.discover.classify import classify_link
+from flows.normalize.dates import parse_date
 from flows.normalize.document import ParseInput, parse_snapshot
 from flows.tools.printed import print_pdfs, text_docx, text_html
 
 FIELDS = ["title", "issuer", "region", "region_level", "report_year", "publish_date", "source"]
+# (set name, reports directory, negatives directory)
+SETS = (("seed", "seed", None), ("dev", "dev", "dev-negatives"), ("dev2", "dev2", "dev2-negatives"))
+# Words in a warning that concern each field (a miss lists the parser's warnings about its field).
+_FIELD_WARNING_WORDS = {
+    "title": ("title",),
+    "issuer": ("issuer", "department", "jurisdiction", "region"),
+    "region": ("jurisdiction", "region", "unit", "code", "county"),
+    "region_level": ("level", "region", "county"),
+    "report_year": ("report_year",),
+    "publish_date": ("publish date", "publish_date", "date"),
+    "source": ("source",),
+}
 
 
 @dataclass
@@ -33,12 +54,23 @@ class GoldDoc:
     url: str | None
     text: str
     gold: dict | None  # None for negatives
+    set: str = "dev"
+
+
+@dataclass
+class Miss:
+    doc: str
+    field: str
+    gold: object
+    got: object
+    line: str | None = None  # the page line that misled the parser ("line N: …")
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Report:
     fields: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # field -> [correct, total]
-    field_misses: dict = field(default_factory=lambda: defaultdict(list))
+    field_misses: dict = field(default_factory=lambda: defaultdict(list))  # field -> [Miss]
     headings: list = field(default_factory=lambda: [0, 0, 0])  # tp, predicted, gold
     heading_misses: list = field(default_factory=list)
     metrics: list = field(default_factory=lambda: [0, 0, 0])
@@ -51,21 +83,25 @@ class Report:
     mapping: dict | None = None
     links: dict | None = None
     documents: int = 0
+    sets: dict = field(default_factory=dict)  # set name -> Report of that set alone
 
 
 def load_corpus(corpus_dir: Path) -> list[GoldDoc]:
     docs: list[GoldDoc] = []
-    seed_dir = corpus_dir / "seed"
-    for gold_path in sorted(seed_dir.glob("*.gold.json")):
-        gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        text_path = gold_path.with_name(gold_path.name.replace(".gold.json", ".txt"))
-        docs.append(GoldDoc(f"seed/{text_path.name}", gold.get("url"), text_path.read_text(encoding="utf-8"), gold))
-    for path in sorted((corpus_dir / "dev").glob("*.json")):
-        item = json.loads(path.read_text(encoding="utf-8"))
-        docs.append(GoldDoc(f"dev/{path.name}", item.get("url"), item["text"], item["gold"]))
-    for path in sorted((corpus_dir / "dev-negatives").glob("*.json")):
-        item = json.loads(path.read_text(encoding="utf-8"))
-        docs.append(GoldDoc(f"dev-negatives/{path.name}", item.get("url"), item["text"], None))
+    for set_name, reports_dir, negatives_dir in SETS:
+        if reports_dir == "seed":
+            for gold_path in sorted((corpus_dir / "seed").glob("*.gold.json")):
+                gold = json.loads(gold_path.read_text(encoding="utf-8"))
+                text_path = gold_path.with_name(gold_path.name.replace(".gold.json", ".txt"))
+                text = text_path.read_text(encoding="utf-8")
+                docs.append(GoldDoc(f"seed/{text_path.name}", gold.get("url"), text, gold, set_name))
+            continue
+        for path in sorted((corpus_dir / reports_dir).glob("*.json")):
+            item = json.loads(path.read_text(encoding="utf-8"))
+            docs.append(GoldDoc(f"{reports_dir}/{path.name}", item.get("url"), item["text"], item["gold"], set_name))
+        for path in sorted((corpus_dir / negatives_dir).glob("*.json")):
+            item = json.loads(path.read_text(encoding="utf-8"))
+            docs.append(GoldDoc(f"{negatives_dir}/{path.name}", item.get("url"), item["text"], None, set_name))
     return docs
 
 
@@ -85,22 +121,64 @@ def as_attachments(docs: list[GoldDoc], as_format: str) -> dict[str, bytes]:
     raise ValueError(f"unknown format {as_format!r} (expected pdf or docx)")
 
 
-def parse_gold_doc(doc: GoldDoc, data: bytes | None = None, as_format: str = "text"):
-    """The parse of a gold document: its text, or ``data``, the same text as a ``as_format`` file."""
-    data = doc.text.encode("utf-8") if data is None else data
+def parse_gold_doc(doc: GoldDoc, layout: str | None = None, data: bytes | None = None, as_format: str = "text"):
+    """Parse a gold page as captured text, put back into a portal page (``layout`` ``div`` or
+    ``table``, see ``portal_page``) and parsed as HTML, or ``data``: the same text as an
+    ``as_format`` file (pdf, docx)."""
+    if as_format != "text":
+        content_type, encoding = AS_CONTENT_TYPES[as_format], None
+    elif layout is None:
+        data, content_type, encoding = doc.text.encode("utf-8"), "text/plain; charset=utf-8", "utf-8"
+    else:
+        data, content_type = portal_page(doc.text, layout)
+        encoding = None
     return parse_snapshot(
         ParseInput(
             data=data,
             source_id=f"corpus:{doc.name}",
             snapshot_sha256=hashlib.sha256(data).hexdigest(),
             url=doc.url,
-            content_type=AS_CONTENT_TYPES[as_format],
-            encoding="utf-8" if as_format == "text" else None,
+            content_type=content_type,
+            encoding=encoding,
         )
     )
 
 
-def _predicted_fields(document: dict | None) -> dict:
+# Site names portals put in <title>: never the report's title.
+_SITE_TITLES = ("示例市人民政府门户网站", "首页", "政府信息公开", "示例县人民政府")
+_NAV = "首页 政务公开 政务服务 互动交流 走进示例"
+_FOOTER = "版权所有:示例市人民政府办公室 主办单位:示例市人民政府 网站标识码:1234000001 示ICP备05001234号"
+
+
+def portal_page(text: str, layout: str) -> tuple[bytes, str]:
+    """A captured page put back into a government portal page: ``div`` (UTF-8, a modern layout with a
+    header, nav and footer) or ``table`` (GBK, the old nested-table layout); the <title> is the site's
+    name, one of ``_SITE_TITLES`` chosen by the text. Every captured line is one paragraph (div) or one
+    ``<br>``-separated line of a cell (table). Returns the bytes and the Content-Type."""
+    lines = [html.escape(line) for line in text.split("\n")]
+    site = _SITE_TITLES[len(text) % len(_SITE_TITLES)]
+    nav = "".join(f'<a href="/{i}">{word}</a> ' for i, word in enumerate(_NAV.split()))
+    if layout == "div":
+        paragraphs = "\n".join(f"<p>{line}</p>" if line.strip() else "<p>&nbsp;</p>" for line in lines)
+        page = (
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{site}</title></head><body>'
+            f'<div class="header"><div class="logo">{site}</div><div class="nav">{nav}</div></div>'
+            f'<div class="main"><div class="article">\n{paragraphs}\n</div></div>'
+            f'<div class="footer">{_FOOTER}</div></body></html>'
+        )
+        return page.encode("utf-8"), "text/html; charset=utf-8"
+    if layout == "table":
+        cell = "<br>\n".join(lines)
+        page = (
+            f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"><title>{site}</title>'
+            f'</head><body><table width="100%"><tr><td>{nav}</td></tr><tr><td><table width="960"><tr>'
+            f'<td class="content">\n{cell}\n</td></tr></table></td></tr><tr><td>{_FOOTER}</td></tr></table></body></html>'
+        )
+        return page.encode("gbk", errors="xmlcharrefreplace"), "text/html"
+    raise ValueError(f"unknown portal layout {layout!r} (div or table)")
+
+
+def predicted_fields(document: dict | None) -> dict:
     if document is None:
         return {}
     return {
@@ -114,12 +192,18 @@ def _predicted_fields(document: dict | None) -> dict:
     }
 
 
-def _same(gold, predicted) -> bool:
+_predicted_fields = predicted_fields  # the name tests and older callers use
+
+
+def same(gold, predicted) -> bool:
     if gold is None or predicted is None:
         return gold is None and predicted is None
     if isinstance(gold, str) or isinstance(predicted, str):
         return nfkc_compact(str(gold)) == nfkc_compact(str(predicted))
     return gold == predicted
+
+
+_same = same
 
 
 def _match_in_order(gold: list, predicted: list, key) -> list[tuple[int, int]]:
@@ -149,42 +233,127 @@ def _value_key(value) -> str:
     return f"{float(value):.6g}"
 
 
-def evaluate_corpus(corpus_dir: Path, as_format: str = "text", attachments: dict[str, bytes] | None = None) -> Report:
-    """Scores of the parser on the corpus; ``as_format`` pdf or docx parses each text as that file
-    (``attachments``, name -> bytes, when already made; else made here)."""
+# ---------------------------------------------------------------------------------------------
+# The line that misled the parser
+
+
+def _pieces(value) -> list[str]:
+    """What to look for on the page for a field value: the value, then its parts (a joint issuer's
+    organs; a region's names from the most specific one up)."""
+    if value is None:
+        return []
+    text = str(value)
+    parts = [text] + text.split()
+    names = re.findall(r".+?(?:自治区|自治州|自治县|特别行政区|省|市|区|县|旗|盟|州|镇|乡|街道)", text)
+    parts += list(reversed(names))
+    return [p for p in dict.fromkeys(parts) if len(nfkc_compact(p)) >= 2]
+
+
+def find_line(text: str, field_name: str, value) -> str | None:
+    """``line N: …`` of the first page line that holds ``value`` of ``field_name``, or None."""
+    lines = text.split("\n")
+    if field_name == "publish_date" and value:
+        for number, line in enumerate(lines, 1):
+            folded = fold(line)
+            for start, char in enumerate(folded):
+                if char.isdigit() or char in "〇○二":
+                    read = parse_date(line[start : start + 24])
+                    if read is not None and read.iso == value:
+                        return f"line {number}: {line.strip()[:160]}"
+        return None
+    if field_name == "report_year" and value:
+        wanted = [f"{value}年"]
+    elif field_name == "region_level":
+        return None
+    else:
+        wanted = _pieces(value)
+    folded_lines = [nfkc_compact(fold(line)) for line in lines]
+    for piece in wanted:
+        key = nfkc_compact(fold(piece))
+        for number, folded in enumerate(folded_lines, 1):
+            if key and key in folded:
+                return f"line {number}: {lines[number - 1].strip()[:160]}"
+    return None
+
+
+def _explain(doc: GoldDoc, name: str, gold, got, warnings: list[str]) -> Miss:
+    line = find_line(doc.text, name, got) if got is not None else None
+    if line is None and got is None and gold is not None:
+        found = find_line(doc.text, name, gold)
+        line = f"missed, gold is on {found}" if found else None
+    elif line is not None:
+        line = f"chosen from {line}"
+    words = _FIELD_WARNING_WORDS.get(name, ())
+    about = [w for w in warnings if any(word in w for word in words)]
+    return Miss(doc.name, name, gold, got, line, about)
+
+
+# ---------------------------------------------------------------------------------------------
+def _score_doc(report: Report, doc: GoldDoc, result) -> None:
+    document = result.document
+    report.documents += 1
+    if doc.gold is None:
+        report.negatives[1] += 1
+        if document is None or not document["is_report"]:
+            report.negatives[0] += 1
+        else:
+            report.negative_misses.append(f"{doc.name} (a look-alike, parsed as a report)")
+        return
+    report.reports[1] += 1
+    if document is not None and document["is_report"]:
+        report.reports[0] += 1
+    else:
+        why = (document or {}).get("not_report_reason") if document else "quarantined"
+        report.negative_misses.append(f"{doc.name} (a report, parsed as not one: {why})")
+    predicted = predicted_fields(document)
+    warnings = list((document or {}).get("warnings") or [])
+    for name in FIELDS:
+        if name not in doc.gold:
+            continue
+        report.fields[name][1] += 1
+        if same(doc.gold[name], predicted.get(name)):
+            report.fields[name][0] += 1
+        else:
+            report.field_misses[name].append(_explain(doc, name, doc.gold[name], predicted.get(name), warnings))
+    _score_headings(report, doc, result.sections)
+    if doc.gold.get("metrics_complete"):
+        _score_metrics(report, doc, result.metrics)
+
+
+def _merge(total: Report, part: Report) -> None:
+    for name, (correct, count) in part.fields.items():
+        total.fields[name][0] += correct
+        total.fields[name][1] += count
+    for name, misses in part.field_misses.items():
+        total.field_misses[name].extend(misses)
+    for attr in ("headings", "metrics", "kind", "qualifier", "reports", "negatives"):
+        mine, theirs = getattr(total, attr), getattr(part, attr)
+        for index, value in enumerate(theirs):
+            mine[index] += value
+    total.heading_misses += part.heading_misses
+    total.metric_misses += part.metric_misses
+    total.negative_misses += part.negative_misses
+    total.documents += part.documents
+
+
+def evaluate_corpus(
+    corpus_dir: Path,
+    layout: str | None = None,
+    as_format: str = "text",
+    attachments: dict[str, bytes] | None = None,
+) -> Report:
+    """Score every gold page, as captured text, (``layout``) put back into a portal page, or
+    (``as_format`` pdf, docx) as that file (``attachments``, name -> bytes, when already made)."""
     report = Report()
     docs = load_corpus(corpus_dir)
     if as_format != "text" and attachments is None:
         attachments = as_attachments(docs, as_format)
     for doc in docs:
+        part = report.sets.setdefault(doc.set, Report())
         data = attachments[doc.name] if as_format != "text" else None
-        result = parse_gold_doc(doc, data, as_format)
-        document = result.document
-        report.documents += 1
-        if doc.gold is None:
-            report.negatives[1] += 1
-            if document is not None and not document["is_report"]:
-                report.negatives[0] += 1
-            else:
-                report.negative_misses.append(doc.name)
-            continue
-        report.reports[1] += 1
-        if document is not None and document["is_report"]:
-            report.reports[0] += 1
-        else:
-            report.negative_misses.append(f"{doc.name} (a report, parsed as not one)")
-        predicted = _predicted_fields(document)
-        for name in FIELDS:
-            if name not in doc.gold:
-                continue
-            report.fields[name][1] += 1
-            if _same(doc.gold[name], predicted.get(name)):
-                report.fields[name][0] += 1
-            else:
-                report.field_misses[name].append((doc.name, doc.gold[name], predicted.get(name)))
-        _score_headings(report, doc, result.sections)
-        if doc.gold.get("metrics_complete"):
-            _score_metrics(report, doc, result.metrics)
+        _score_doc(part, doc, parse_gold_doc(doc, layout, data, as_format))
+    for part in report.sets.values():
+        _merge(report, part)
     report.mapping = _mapping_scores()
     report.links = link_scores()
     return report
@@ -288,7 +457,7 @@ def link_scores(path: Path = LINK_LABELS) -> dict | None:
 
 
 def _ratio(correct: int, total: int) -> str:
-    return f"{correct / total:.3f}" if total else "  n/a"
+    return f"{correct / total:.3f}" if total else "n/a"
 
 
 def _prf(tp: int, predicted: int, gold: int) -> tuple[float, float, float]:
@@ -298,52 +467,122 @@ def _prf(tp: int, predicted: int, gold: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def format_report(report: Report, misses: int = 40) -> str:
-    """Misses first, the score table last (so that the end of the output is the summary)."""
-    lines = [f"{'measure':<34}{'score':>8}{'n':>8}"]
-    lines.append("-" * 50)
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def scores(report: Report) -> dict:
+    """The scores of one report (a set or all) as numbers: what the table prints and ``--json`` writes.
+    A ratio with nothing to count is None."""
+
+    def ratio(pair) -> float | None:
+        return round(pair[0] / pair[1], 4) if pair[1] else None
+
+    out: dict = {"documents": report.documents}
     for name in FIELDS:
-        correct, total = report.fields.get(name, [0, 0])
-        lines.append(f"{'field ' + name:<34}{_ratio(correct, total):>8}{total:>8}")
-    p, r, f = _prf(*report.headings)
-    lines.append(f"{'headings precision':<34}{p:>8.3f}{report.headings[1]:>8}")
-    lines.append(f"{'headings recall':<34}{r:>8.3f}{report.headings[2]:>8}")
-    lines.append(f"{'headings F1':<34}{f:>8.3f}{'':>8}")
-    p, r, f = _prf(*report.metrics)
-    lines.append(f"{'metrics precision (value, unit)':<34}{p:>8.3f}{report.metrics[1]:>8}")
-    lines.append(f"{'metrics recall (value, unit)':<34}{r:>8.3f}{report.metrics[2]:>8}")
-    lines.append(f"{'metrics F1':<34}{f:>8.3f}{'':>8}")
-    lines.append(f"{'metric kind (matched)':<34}{_ratio(*report.kind):>8}{report.kind[1]:>8}")
-    lines.append(f"{'metric qualifier (matched)':<34}{_ratio(*report.qualifier):>8}{report.qualifier[1]:>8}")
+        out[f"field {name}"] = ratio(report.fields.get(name, [0, 0]))
+        out[f"field {name} n"] = report.fields.get(name, [0, 0])[1]
+    for label, counts in (("headings", report.headings), ("metrics", report.metrics)):
+        p, r, f = _prf(*counts)
+        has = counts[1] or counts[2]
+        out[f"{label} precision"] = round(p, 4) if has else None
+        out[f"{label} recall"] = round(r, 4) if has else None
+        out[f"{label} F1"] = round(f, 4) if has else None
+        out[f"{label} n"] = counts[2]
+    out["metric kind (matched)"] = ratio(report.kind)
+    out["metric qualifier (matched)"] = ratio(report.qualifier)
+    out["reports is_report=true"] = ratio(report.reports)
+    out["reports n"] = report.reports[1]
+    out["negatives is_report=false"] = ratio(report.negatives)
+    out["negatives n"] = report.negatives[1]
+    return out
+
+
+def report_json(report: Report) -> dict:
+    """Machine-readable scores: per set and for all sets, plus the catalog mapping and every miss."""
+    return {
+        "sets": {name: scores(part) for name, part in report.sets.items()},
+        "all": scores(report),
+        "mapping": report.mapping,
+        "links": {key: value for key, value in (report.links or {}).items() if key != "misses"} or None,
+        "misses": [
+            {
+                "doc": m.doc,
+                "field": m.field,
+                "gold": m.gold,
+                "got": m.got,
+                "line": m.line,
+                "warnings": m.warnings,
+            }
+            for name in FIELDS
+            for m in report.field_misses.get(name, [])
+        ]
+        + [{"doc": name, "field": "is_report"} for name in report.negative_misses],
+    }
+
+
+_ROWS = [(f"field {name}", f"field {name}", f"field {name} n") for name in FIELDS] + [
+    ("headings precision", "headings precision", None),
+    ("headings recall", "headings recall", None),
+    ("headings F1", "headings F1", "headings n"),
+    ("metrics precision (value, unit)", "metrics precision", None),
+    ("metrics recall (value, unit)", "metrics recall", None),
+    ("metrics F1", "metrics F1", "metrics n"),
+    ("metric kind (matched)", "metric kind (matched)", None),
+    ("metric qualifier (matched)", "metric qualifier (matched)", None),
+    ("reports is_report=true", "reports is_report=true", "reports n"),
+    ("negatives is_report=false", "negatives is_report=false", "negatives n"),
+]
+
+
+def format_report(report: Report, misses: int = 40, explain: bool = False) -> str:
+    """Misses first, the score table last (so that the end of the output is the summary). The table has
+    a column per set and one for all sets (``n`` counts are in brackets after each score). With
+    ``explain`` every miss also shows the page line that misled the parser and its warnings."""
+    columns = [(name, scores(part)) for name, part in report.sets.items()]
+    if len(columns) != 1:
+        columns.append(("all", scores(report)))
+    width = 34
+    header = f"{'measure':<{width}}" + "".join(f"{name:>16}" for name, _ in columns)
+    table = [header, "-" * len(header)]
+    for label, key, count_key in _ROWS:
+        cells = []
+        for _, values in columns:
+            value = values.get(key)
+            cell = "n/a" if value is None else f"{value:.3f}"
+            if count_key is not None and value is not None:
+                cell += f" ({values[count_key]})"
+            cells.append(f"{cell:>16}")
+        table.append(f"{label:<{width}}" + "".join(cells))
     if report.mapping:
         m = report.mapping
-        lines.append(f"{'catalog mapping precision':<34}{m['precision']:>8.3f}{m.get('assigned', 0):>8}")
-        lines.append(f"{'catalog mapping recall':<34}{m['recall']:>8.3f}{m.get('labelled', 0):>8}")
+        table.insert(-2, f"{'catalog mapping precision':<{width}}{m['precision']:>16.3f}")
+        table.insert(-2, f"{'catalog mapping recall':<{width}}{m['recall']:>16.3f}")
     if report.links:
         k = report.links
-        lines.append(f"{'links: precision (accepted)':<34}{k['precision']:>8.3f}{k['accept']:>8}")
-        lines.append(f"{'links: recall (accepted+review)':<34}{k['recall']:>8.3f}{k['reports']:>8}")
-        lines.append(f"{'links: strict precision':<34}{k['strict_precision']:>8.3f}{k['accept'] + k['review']:>8}")
-        lines.append(f"{'links: sent to review':<34}{k['review']:>8}{k['labelled']:>8}")
-    lines.append(f"{'reports is_report=true':<34}{_ratio(*report.reports):>8}{report.reports[1]:>8}")
-    lines.append(f"{'negatives is_report=false':<34}{_ratio(*report.negatives):>8}{report.negatives[1]:>8}")
+        table.insert(-2, f"{'links: precision (accepted)':<{width}}{k['precision']:>16.3f}")
+        table.insert(-2, f"{'links: recall (accepted+review)':<{width}}{k['recall']:>16.3f}")
+        table.insert(-2, f"{'links: strict precision':<{width}}{k['strict_precision']:>16.3f}")
+        table.insert(-2, f"{'links: sent to review':<{width}}{k['review']:>16} of {k['labelled']}")
 
-    table = lines
     lines = ["misses:"]
     for name in FIELDS:
-        for doc, gold, got in report.field_misses.get(name, [])[:misses]:
-            lines.append(f"  {name:<13} {doc:<22} gold={gold!r} got={got!r}")
+        for miss in report.field_misses.get(name, [])[:misses]:
+            lines.append(f"  {name:<13} {miss.doc:<26} gold={miss.gold!r} got={miss.got!r}")
+            if explain:
+                lines.append(f"      {miss.line or 'no page line holds either value'}")
+                lines.extend(f"      warning: {w}" for w in miss.warnings)
     for doc, what, item in report.heading_misses[:misses]:
-        lines.append(f"  heading {what:<7} {doc:<22} {item}")
+        lines.append(f"  heading {what:<7} {doc:<26} {item}")
     for doc, what, span, detail in report.metric_misses[:misses]:
-        lines.append(f"  metric {what:<14} {doc:<22} {span!r} {detail}")
+        lines.append(f"  metric {what:<14} {doc:<26} {span!r} {detail}")
     for name in report.negative_misses:
         lines.append(f"  is_report      {name}")
     for decision, label, text in (report.links or {}).get("misses", [])[:misses]:
         lines.append(f"  link {decision:<9} {label:<7} {text}")
     if len(lines) == 1:
         lines.append("  none")
-    header = (
+    summary = (
         f"fazhi evaluate: {report.documents} documents ({report.reports[1]} reports, {report.negatives[1]} negatives)"
     )
-    return "\n".join(lines + ["", header] + table)
+    return "\n".join(lines + ["", summary] + table)

