@@ -1,7 +1,7 @@
 """The roster of governments due to publish a report (schemas/roster.schema.json).
 
 For each report year from ``FIRST_REPORT_YEAR`` on, every province-, prefecture- and county-level
-people's government in that year's GB/T 2260 table (``regions.region_table``); report years after the
+people's government in that year's GB/T 2260 table (``region_codes.region_table``); report years after the
 last table use the last table. Issuer ids are ``<lineage code>-gov``, the ids reports of those
 governments carry (``regions._issuer_id``), so a county renamed or turned into a district keeps its id.
 Pure: the code tables in, rows out.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flows.normalize.regions import LAST_TABLE_YEAR, region_table
+from flows.normalize.region_codes import LAST_TABLE_YEAR, region_table
 
 # The 法治政府建设与责任落实督察工作规定 (2019) sets the annual reports' deadline (article 24).
 FIRST_REPORT_YEAR = 2019
