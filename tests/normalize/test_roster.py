@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from flows.core import contracts
-from flows.normalize import regions, roster
+from flows.normalize import region_codes, regions, roster
 
 # Units per level in the GB/T 2260 tables for 2019-2024 (the Ministry of Civil Affairs' year-end
 # counts), less Taiwan, Hong Kong and Macao among the provinces.
@@ -50,5 +50,5 @@ def test_parent_codes_and_later_report_years():
     assert (district["parent_code"], district["province_code"], district["city_code"]) == ("110000", "110000", None)
     province = rows[2020, "210000"]
     assert (province["parent_code"], province["city_code"], province["level"]) == (None, None, "province")
-    assert rows[2026, "211300"]["table_year"] == regions.LAST_TABLE_YEAR
+    assert rows[2026, "211300"]["table_year"] == region_codes.LAST_TABLE_YEAR
     assert roster.roster_years([2026]) == list(range(2019, 2027))

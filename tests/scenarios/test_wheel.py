@@ -93,6 +93,14 @@ def test_the_installed_wheel_runs_a_new_project_from_anywhere(installed, tmp_pat
     query = _run([bin_dir / "fazhi", "sql", "SELECT count(*) AS n FROM metrics", "--format", "csv"], cwd=here, env=env)
     assert query.stdout.split() == ["n", "61"]
 
-    assert sorted(p.name for p in root.iterdir()) == [".prefect", "notes", "raw", "releases", "warehouse"]
+    # the publish lock sits beside releases/ (never inside the folder people copy to a portal)
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".prefect",
+        ".releases.publish.lock",
+        "notes",
+        "raw",
+        "releases",
+        "warehouse",
+    ]
     assert (root / "releases" / "2022" / "2022.1").is_dir()
     assert _files(package.parent) == before  # nothing written inside site-packages
