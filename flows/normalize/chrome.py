@@ -78,7 +78,7 @@ def parse_breadcrumb(line: str) -> list[str] | None:
     return items
 
 
-_SEPARATORS_RE = re.compile(r"[\s|/\\_\-—=·•*#~,.:、]+")
+_SEPARATOR_CHARS = " \t\u3000|/\\_-—=·•*#~,.:、"
 _LUNAR_RE = re.compile(r"农历\s*[正一二三四五六七八九十冬腊]{1,2}月\s*[初十廿卅一二三四五六七八九十]{1,3}")
 
 
@@ -94,7 +94,7 @@ def _is_chrome(folded: str) -> bool:
         residual = _WEAK_CHROME_RE.sub("", _STRONG_CHROME_RE.sub("", folded))
         if len(residual) <= 2:
             return True
-    if len(folded) <= 40 and not _SEPARATORS_RE.sub("", folded):
+    if len(folded) <= 40 and not folded.strip(_SEPARATOR_CHARS):
         return True  # separators only (| | | |): the remains of a table row or a bar
     parts = [p.strip() for p in folded.split("|")]
     if len(parts) >= 2 and all(parts) and all(len(p) <= 20 and not _SENTENCE_PUNCT_RE.search(p) for p in parts):

