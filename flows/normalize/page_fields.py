@@ -116,10 +116,10 @@ def parse_meta_line(line: str) -> list[MetaField] | None:
     if not lead and not _LABEL_RE.match(folded, opening):
         if len(folded) > 50:
             return None  # prose, not scanned for labels
-        empty = _EMPTY_LABEL_RE.match(folded)
+        empty = _EMPTY_LABEL_RE.match(folded) if folded.endswith(":") else None
         if empty:  # a label with nothing after it (时效:), not an addressee (区人大常委会:)
             return [MetaField(empty.group("label"), "")]
-        media = _MEDIA_DATE_RE.match(folded)
+        media = _MEDIA_DATE_RE.match(folded) if folded[-1:].isdigit() or folded.endswith("日") else None
         if media:  # 陕西日报 2026-03-16 08:15: the source and its timestamp on one line
             return [
                 MetaField("来源", stripped[: media.end("source")].strip()),
