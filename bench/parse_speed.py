@@ -2,10 +2,11 @@
 against another checkout of the project, alternating the two in fresh processes and keeping the best
 of each (a shared machine's load only ever adds time).
 
-    .venv/bin/python bench/parse_speed.py --pages 1000 [--against /path/to/other/checkout] [--rounds 4]
+    .venv/bin/python bench/parse_speed.py --pages 1000 [--against /path/to/other/checkout] [--rounds 4] [--write]
 
 Prints one row per checkout: CPU seconds for the pages (best round) and ms per page; with ``--against``
-also the ratio this checkout / the other. Pages are made by ``synthetic.py`` (seed 0) and written once to
+also the ratio this checkout / the other. ``--write`` puts the table into RESULTS.md between its
+``<!-- parse:begin -->`` markers (``bench/run.py`` keeps the section when it rewrites the file). Pages are made by ``synthetic.py`` (seed 0) and written once to
 a temporary directory so both checkouts parse the same bytes.
 """
 
@@ -13,9 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
+import re
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +60,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--against", type=Path, help="another checkout of the project to compare with")
+    parser.add_argument("--write", action="store_true", help="write the table into RESULTS.md")
     args = parser.parse_args()
     checkouts = [PROJECT] + ([args.against.resolve()] if args.against else [])
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,12 +69,47 @@ def main() -> None:
         for _ in range(args.rounds):
             for checkout in checkouts:
                 best[checkout] = min(best[checkout], measure(checkout, Path(tmp)))
-    for checkout in checkouts:
-        print(
-            f"{checkout}: {best[checkout]:.2f} s CPU for {args.pages} pages, {1000 * best[checkout] / args.pages:.1f} ms/page"
-        )
+    rows = [(checkout, best[checkout]) for checkout in checkouts]
+    for checkout, seconds in rows:
+        print(f"{checkout}: {seconds:.2f} s CPU for {args.pages} pages, {1000 * seconds / args.pages:.1f} ms/page")
     if args.against:
         print(f"ratio this / against: {best[PROJECT] / best[checkouts[1]]:.3f}")
+    if args.write:
+        write_section(rows, args)
+
+
+def _commit(checkout: Path) -> str:
+    out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or "?"
+
+
+def write_section(rows: list[tuple[Path, float]], args) -> None:
+    results = HERE / "RESULTS.md"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = [
+        "<!-- parse:begin -->",
+        "## Parse speed (`parse_snapshot`, what `fazhi parse` runs per page)",
+        "",
+        f"Written by `bench/parse_speed.py` on {stamp} (Python {platform.python_version()}, load average {load}); "
+        f"{args.pages} synthetic HTML pages, best of {args.rounds} rounds in fresh processes, CPU time.",
+        "",
+        "| checkout | commit | CPU s | ms/page |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for checkout, seconds in rows:
+        label = "this" if checkout == PROJECT else "against"
+        lines.append(f"| {label} | `{_commit(checkout)}` | {seconds:.2f} | {1000 * seconds / args.pages:.1f} |")
+    if len(rows) == 2:
+        lines += ["", f"Ratio this / against: {rows[0][1] / rows[1][1]:.3f}."]
+    lines.append("<!-- parse:end -->")
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    section = "\n".join(lines)
+    if "<!-- parse:begin -->" in text:
+        text = re.sub(r"<!-- parse:begin -->.*?<!-- parse:end -->", lambda _: section, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

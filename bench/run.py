@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import shutil
 import signal
 import socket
@@ -615,14 +616,10 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
 
 def _kept_sections(path: Path) -> str:
     """Sections other benchmarks wrote into RESULTS.md between their markers (bench/discover.py,
-    bench/population.py)."""
+    bench/population.py, bench/parse_speed.py: ``<!-- NAME:begin -->`` … ``<!-- NAME:end -->``)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    kept = ""
-    for name in ("discover", "population"):
-        begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-        if begin in text and end in text:
-            kept += "\n" + text[text.index(begin) : text.index(end) + len(end)] + "\n"
-    return kept
+    kept = [match.group(0) for match in re.finditer(r"<!-- (\w+):begin -->.*?<!-- \1:end -->", text, re.S)]
+    return "".join("\n" + section + "\n" for section in kept)
 
 
 def main(argv: list[str] | None = None) -> int:
