@@ -23,11 +23,13 @@ import sys
 from pathlib import Path
 
 from flows import __version__, schedule
-from flows.core import layout
+from flows.core import layout, storage
 from flows.core.config import ROOT_ENV, ROOT_MARKER, Settings, default_corpus_dir, load_settings, project_root
 from flows.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER, FazhiError, UserError
+from flows.core.lock import run_lock
 from flows.fetch import registry
 from flows.fetch.archive import Archive, import_captured_text
+from flows.fetch.discover.state import DiscoveryState
 from flows.publish.releases import publishable_years
 
 # Commands that work without a project: parsing files, scoring the parser, making a project.
@@ -257,7 +259,7 @@ def report_error(command: str, exc: Exception) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from flows.tools.inputs import parse_inputs
+    from flows.tools.inputs import parse_inputs  # imported here: the parsers load only for this command
 
     failed = 0
     outputs = []
@@ -277,7 +279,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from flows.tools.evaluate import evaluate_corpus, format_report, report_json
+    from flows.tools.evaluate import (  # imported here: only this command scores
+        evaluate_corpus,
+        format_report,
+        report_json,
+    )
 
     corpus = args.corpus or Path(os.environ.get("FAZHI_CORPUS_DIR") or default_corpus_dir())
     if not Path(corpus).is_dir():
@@ -348,13 +354,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from flows.tools.sql import run_query
+    from flows.tools.sql import run_query  # imported here: DuckDB loads only for this command
 
     settings = load_settings()
     if settings.warehouse_url:  # the warehouse lives at a URL: bring the working copy up to date
-        from flows.core import storage
-        from flows.core.lock import run_lock
-
         with run_lock(settings.warehouse_dir, command="fazhi sql"):
             storage.pull(settings, "warehouse")
     db = settings.warehouse_dir / layout.DATABASE
@@ -365,8 +368,6 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_import_text(args: argparse.Namespace) -> int:
-    from flows.core import storage
-    from flows.core.lock import run_lock
 
     settings = load_settings()
     if not args.path.is_file():
@@ -393,10 +394,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
         from flows.pipeline import run_command  # Prefect only when discovery runs
 
         return run_command("discover", args)
-    from flows.core import storage
-    from flows.core.config import load_settings
-    from flows.core.lock import run_lock
-    from flows.fetch.discover.state import DiscoveryState
 
     settings = load_settings()
     if settings.raw_url:  # raw/ lives at a URL: bring the working copy up to date first
@@ -414,10 +411,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def _decide(accept: bool):
     def run(args: argparse.Namespace) -> int:
-        from flows.core import storage
-        from flows.core.config import load_settings
-        from flows.core.lock import run_lock
-        from flows.fetch.discover.run import decide
+        from flows.fetch.discover.run import decide  # imported here: classifier and HTTP load only for this command
 
         settings = load_settings()
         verb = "accept" if accept else "reject"

@@ -17,6 +17,8 @@ configure_prefect()
 
 import logging
 import os
+import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +32,7 @@ from prefect.states import Failed
 
 from flows import __version__, stages
 from flows.core import storage
-from flows.core.errors import UserError
+from flows.core.errors import RunFailed, UserError
 from flows.core.lock import run_lock
 from flows.core.progress import terminal
 from flows.normalize.batch import NormalizeItem, StagedBatch, parse_batch
@@ -436,11 +438,6 @@ FLOWS = {
 
 
 def run_command(name: str, args) -> int:
-    import os
-    import sys
-
-    from flows.core.errors import RunFailed
-
     if not getattr(args, "debug", False):
         _terminal_shows_fazhi_logs_only()
     root = os.environ.get("FAZHI_ROOT")
@@ -502,8 +499,6 @@ def _wait_until_recorded(state, timeout: float = 20.0) -> None:
     The server records task runs from events, asynchronously and in batches; an ephemeral server
     stops when this process exits, and task runs still in its queue would be lost (and it logs
     errors). Two consecutive identical, all-final readings mean the queue is drained."""
-    import time
-
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 

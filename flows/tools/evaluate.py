@@ -27,8 +27,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.core.config import PROJECT_DIR
 from flows.core.textnorm import fold, nfkc_compact
 from flows.fetch.discover.classify import classify_link
+from flows.normalize.catalog import score_labels
 from flows.normalize.dates import parse_date
 from flows.normalize.document import ParseInput, parse_snapshot
 from flows.tools.printed import print_pdfs, text_docx, text_html
@@ -414,13 +416,9 @@ def _score_metrics(report: Report, doc: GoldDoc, metrics: list[dict]) -> None:
 
 def _mapping_scores() -> dict | None:
     """Catalog mapping precision/recall on the hand-labelled metrics (tests/fixtures/metric_labels.json)."""
-    from flows.core.config import PROJECT_DIR
-
     labels_path = PROJECT_DIR / "tests" / "fixtures" / "metric_labels.json"
     if not labels_path.exists():
         return None
-    from flows.normalize.catalog import score_labels
-
     labels = json.loads(labels_path.read_text(encoding="utf-8"))
     return score_labels(labels)
 
