@@ -11,12 +11,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import synthetic  # noqa: E402
 
+from flows import stages  # noqa: E402
 from flows.core import contracts  # noqa: E402
 from flows.core.config import load_settings  # noqa: E402
 from flows.fetch.archive import Archive  # noqa: E402
 from flows.fetch.encoding import detect_encoding  # noqa: E402
 from flows.fetch.http import FetchOptions, fetch_sources  # noqa: E402
 from flows.fetch.registry import load_registry  # noqa: E402
+from flows.load.checks import ALL_NULL_MIN_ROWS  # noqa: E402
 from flows.normalize.document import ParseInput, parse_snapshot  # noqa: E402
 from flows.stages import plan_normalize  # noqa: E402
 
@@ -184,3 +186,15 @@ def test_server_serves_pages_for_fetch_and_answers_304(tmp_path):
         again = fetch_sources(sources, archive, refresh=True, options=options)
         assert again.counts.get("not_modified") == 4
         assert server.hits == 8
+
+
+def test_an_archive_of_reports_only_loads_with_every_data_check_passing(tmp_path):
+    """The benchmark's corpus: every page a report, so no row has a not-report reason. Enough rows
+    (more than the all-null check's minimum) that a column null everywhere would fail the load."""
+    corpus = synthetic.SyntheticCorpus(issuers=40, years=3, seed=11)
+    synthetic.write_archive(tmp_path, corpus)
+    settings = load_settings().with_root(tmp_path)
+    stages.fetch_stage(settings, offline=True)
+    assert stages.normalize_stage(settings)["reports"] == len(corpus) > ALL_NULL_MIN_ROWS
+    counts = stages.load_stage(settings, run={"run_id": "synthetic-reports-only"})
+    assert counts["documents"] == counts["report_documents"] == len(corpus)
