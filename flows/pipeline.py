@@ -34,6 +34,7 @@ from flows import __version__, stages
 from flows.core import storage
 from flows.core.errors import RunFailed, UserError
 from flows.core.lock import run_lock
+from flows.core.orphans import watching_children
 from flows.core.progress import terminal
 from flows.normalize.batch import NormalizeItem, StagedBatch, parse_batch
 from flows.normalize.document import PARSER_VERSION
@@ -459,7 +460,10 @@ def run_command(name: str, args) -> int:
     if name in ("normalize", "etl") and args.runner == "dask" and args.address:
         check_runner(args.runner, args.address)  # refused in ephemeral mode before a temporary server starts
     flow_fn = FLOWS[name]
-    with run_lock(_settings(root).warehouse_dir):  # fail before Prefect starts if another run holds it
+    with (
+        run_lock(_settings(root).warehouse_dir),  # fail before Prefect starts if another run holds it
+        watching_children(),  # a SIGKILLed command leaves no temporary server or worker behind
+    ):
         state = flow_fn(**params, return_state=True)
     if state.is_failed():
         exc = _state_exception(state)
