@@ -64,6 +64,18 @@ _PARAGRAPH_MIN = 100
 # A heading running to its line end is kept whole unless it is longer than this and has a
 # whitespace gap (a flattened page where body text follows the heading after a space).
 _STANDALONE_HEADING_MAX = 60
+# A heading whose punctuation and line break were lost in capture runs on into its body: the
+# whole paragraph up to its first full stop. Printed headings of this length always have a comma or
+# a 、 within their first _GLUED_CLAUSE_MAX characters (none in the corpus runs longer unpunctuated);
+# such a run is cut before the first verb that opens a sentence or a sub-heading.
+_GLUED_HEADING_MIN = 60
+_GLUED_CLAUSE_MAX = 24
+_GLUED_HEADING_SHORTEST = 8
+_CLAUSE_MARK_RE = re.compile("[,;、:。!?]")
+_SENTENCE_VERB_RE = re.compile(
+    "强化|加强|深化|推进|推动|落实|坚持|健全|完善|提升|提高|严格|规范|持续|扎实|着力|聚焦|优化|切实|"
+    "不断|积极|大力|夯实|筑牢|压实|做好|抓好|开展|建立|构建|深入"
+)
 # How far after a marker to look for its next sibling's marker within the same sentence.
 _INLINE_LIST_WINDOW = 200
 # At a line start, a number further than this ahead of its predecessor (or a first number above it)
@@ -260,7 +272,8 @@ def _next_marker_re(level: int, value: int) -> re.Pattern:
 
 def _trim_heading(folded: str, start: int, end: int, natural_end: int) -> int:
     """End of the heading text in [start, end): trailing space dropped; cut at a whitespace gap when
-    the heading does not stand alone on its line (body text follows it after a space)."""
+    the heading does not stand alone on its line (body text follows it after a space), or before the
+    body's first verb when the heading ran on into its body unpunctuated."""
     while end > start and folded[end - 1].isspace():
         end -= 1
     stands_alone = natural_end < len(folded) and folded[natural_end] == "\n"
@@ -268,6 +281,10 @@ def _trim_heading(folded: str, start: int, end: int, natural_end: int) -> int:
         gap = _WHITESPACE_RE.search(folded, start, end)
         if gap:
             end = gap.start()
+    if end - start > _GLUED_HEADING_MIN and not _CLAUSE_MARK_RE.search(folded, start, start + _GLUED_CLAUSE_MAX):
+        verb = _SENTENCE_VERB_RE.search(folded, start + _GLUED_HEADING_SHORTEST, start + _GLUED_CLAUSE_MAX + 2)
+        if verb:
+            end = verb.start()
     return end
 
 

@@ -175,6 +175,21 @@ def test_page_without_line_breaks():
     assert_tree_invariants(text, records)
 
 
+def test_a_heading_glued_to_its_body_by_lost_punctuation_is_cut_before_the_body():
+    """Kind: punctuation and the line break after a heading lost in capture, so the heading runs on
+    into its paragraph (and an unnumbered sub-heading) up to the first full stop."""
+    body = "强化法治学习引领将学习贯彻习近平法治思想作为首要政治任务,举办全省专题培训,不断提高干部职工运用法治思维的能力和水平。"
+    text = f"一、工作开展情况\n(一)认真履行法治政府部门建设职责{body}\n(二)深化行政执法改革\n全年办理案件18件。\n"
+    assert outline(text) == [
+        (1, "一、", "工作开展情况"),
+        (2, "(一)", "认真履行法治政府部门建设职责"),
+        (2, "(二)", "深化行政执法改革"),
+    ]
+    # A long heading printed with its commas is kept whole, verbs and all.
+    printed = "(一)提高政治站位,以党的二十大精神和习近平法治思想指导做好卫生健康法治工作,推进依法行政向纵深发展取得新成效\n正文。\n"
+    assert outline("一、总体情况\n" + printed)[1][2] == printed[3:].split("\n")[0]
+
+
 def test_malformed_level_one_marker():
     assert outline(fixture_text("malformed.txt")) == [
         (1, "一)", "主要举措和成效"),
