@@ -256,19 +256,13 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
             raise NotContent("no text in the page" + _markup_hint(html))
         stage = "page"
         _parse_text(result, text, item, page_fields, warnings, html, text_source="html" if is_html else "text")
-    except NotContent as exc:
-        result.document, result.sections, result.metrics = None, [], []
-        result.quarantine.append(
-            contracts.quarantine_record(
-                stage=f"normalize:{stage}",
-                schema=None,
-                source_id=item.source_id,
-                doc_id=doc_id,
-                reason=str(exc),
-                record={"url": item.url, "content_type": item.content_type, "bytes": len(item.data)},
-            )
-        )
     except Exception as exc:  # one bad page never stops the batch; the reason is kept
+        if isinstance(exc, NotContent):
+            reason = str(exc)
+            record = {"url": item.url, "content_type": item.content_type, "bytes": len(item.data)}
+        else:
+            reason = f"parser failed: {type(exc).__name__}: {exc}".splitlines()[0][:500]
+            record = {"traceback": traceback.format_exc(limit=6)}
         result.document, result.sections, result.metrics = None, [], []
         result.quarantine.append(
             contracts.quarantine_record(
@@ -276,8 +270,8 @@ def parse_snapshot(item: ParseInput) -> ParseResult:
                 schema=None,
                 source_id=item.source_id,
                 doc_id=doc_id,
-                reason=f"parser failed: {type(exc).__name__}: {exc}".splitlines()[0][:500],
-                record={"traceback": traceback.format_exc(limit=6)},
+                reason=reason,
+                record=record,
             )
         )
     return result
@@ -470,32 +464,25 @@ def _parse_text(
         at = bisect_right(repeat_starts, metric["start"]) - 1
         repeat = repeats[at] if at >= 0 and metric["start"] < repeats[at][1] else None
         if repeat is not None:
-            bad_metrics.append(
-                contracts.quarantine_record(
-                    stage="normalize:metric",
-                    schema="metric",
-                    source_id=item.source_id,
-                    doc_id=result.doc_id,
-                    record_id=metric["metric_id"],
-                    record=metric,
-                    reason=f"duplicate: its paragraph at offset {repeat[0]} repeats the paragraph at offset "
-                    f"{repeat[2]} verbatim",
-                )
+            reason = (
+                f"duplicate: its paragraph at offset {repeat[0]} repeats the paragraph at offset {repeat[2]} verbatim"
             )
         elif metric.get("section_id") in bad_ids:
-            bad_metrics.append(
-                contracts.quarantine_record(
-                    stage="normalize:metric",
-                    schema="metric",
-                    source_id=item.source_id,
-                    doc_id=result.doc_id,
-                    record_id=metric["metric_id"],
-                    reason=f"its section {metric['section_id']} was quarantined",
-                    record=metric,
-                )
-            )
+            reason = f"its section {metric['section_id']} was quarantined"
         else:
             result.metrics.append(metric)
+            continue
+        bad_metrics.append(
+            contracts.quarantine_record(
+                stage="normalize:metric",
+                schema="metric",
+                source_id=item.source_id,
+                doc_id=result.doc_id,
+                record_id=metric["metric_id"],
+                reason=reason,
+                record=metric,
+            )
+        )
     for row in bad_sections + bad_metrics:
         row["source_id"] = item.source_id
     result.quarantine.extend(bad_sections + bad_metrics)
