@@ -6,33 +6,15 @@ the url, townships, formal and full names."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
+from parsed_text import parse_text as parse
 
-from flows.normalize.document import ParseInput, parse_snapshot
 from flows.normalize.url_places import url_regions, url_tokens
 
 TAIL = (
     "现将有关情况报告如下。\n一、主要举措和成效\n(一)加强党的领导。全面推进法治政府建设,依法行政水平不断提升。\n"
     "二、存在的问题\n法治政府建设还有短板。"
 )
-
-
-def parse(text: str, url: str | None = None) -> dict:
-    data = text.encode("utf-8")
-    result = parse_snapshot(
-        ParseInput(
-            data=data,
-            source_id="kinds",
-            snapshot_sha256=hashlib.sha256(data).hexdigest(),
-            url=url,
-            content_type="text/plain; charset=utf-8",
-            encoding="utf-8",
-        )
-    )
-    assert result.document is not None, result.quarantine
-    return result.document
 
 
 def who(document: dict) -> tuple:

@@ -5,13 +5,11 @@ with garbled inline pinyin."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
+from parsed_text import parse_text as parse
 
 from flows.core.textnorm import clean_text
 from flows.normalize import page
-from flows.normalize.document import ParseInput, parse_snapshot
 
 TITLE = "株洲市人民政府关于2023年法治政府建设情况的报告"
 BODY = (
@@ -25,22 +23,6 @@ BODY = (
 
 def read(text: str, **kwargs) -> page.PageInfo:
     return page.read_page(clean_text(text), **kwargs)
-
-
-def parse(text: str, url: str | None = None) -> dict:
-    data = text.encode("utf-8")
-    result = parse_snapshot(
-        ParseInput(
-            data=data,
-            source_id="kinds",
-            snapshot_sha256=hashlib.sha256(data).hexdigest(),
-            url=url,
-            content_type="text/plain; charset=utf-8",
-            encoding="utf-8",
-        )
-    )
-    assert result.document is not None, result.quarantine
-    return result.document
 
 
 # ----------------------------------------------------------------------------------------------
