@@ -233,7 +233,6 @@ def test_cli_run_fails_before_prefect_with_a_one_line_message(tmp_path, holder_c
     (tmp_path / "raw" / "sources.yaml").write_text("sources:\n", encoding="utf-8")  # a project, busy
     holder, _ = _start_holder(tmp_path / "warehouse", 60)
     holder_cleanup.append(holder.pid)
-    started = time.monotonic()
     prefect_home = tmp_path / "prefect-home"
     result = subprocess.run(
         [sys.executable, "-m", "flows.cli", "--root", str(tmp_path), "run", "--offline"],
@@ -250,7 +249,7 @@ def test_cli_run_fails_before_prefect_with_a_one_line_message(tmp_path, holder_c
         f"pid {holder.pid} on host {socket.gethostname()}, command `fazhi run --offline`"
     )
     assert len(result.stderr.strip().splitlines()) == 1
-    assert not list(prefect_home.rglob("*.db")) and time.monotonic() - started < 20  # no flow run started
+    assert not list(prefect_home.rglob("*.db"))  # Prefect never started: no database was created
 
 
 def test_threads_taking_a_free_lock_at_once_share_it(tmp_path):
