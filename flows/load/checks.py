@@ -14,6 +14,9 @@ built warehouse. What they check, all derived from the schemas:
   qualifier is normal; in thousands it means a parser step stopped working);
 * every report document is counted once: in ``coverage`` (its report counts) or in
   ``coverage_unresolved`` (a row), never in neither or both (run on the views' own SQL);
+* no metric is mapped (``metric_code``) with a printed unit outside its indicator's unit family
+  (``metric_catalog.unit_family``, the units of each in the catalog schema's ``x-units``): people
+  are never counted as person-times, nor sites as cases;
 * row counts per report year against the previous run: a fall of more than ``drop_threshold``
   (default 20 %) is an error unless ``allow_drop`` (a parser regression or a lost year looks exactly
   like this).
@@ -30,6 +33,7 @@ from flows.load.columns import TableSpec, quote
 from flows.load.duckdb_build import connect_bounded, create_table_sql, read_parquet_sql
 from flows.load.parquet import parquet_files
 from flows.load.views import COVERAGE, COVERAGE_UNRESOLVED
+from flows.normalize.catalog import normalize_unit, unit_families
 
 ALL_NULL_CHECKED = ("documents", "sections", "metrics", "metric_catalog", "regions")
 ALL_NULL_MIN_ROWS = 100
@@ -197,6 +201,34 @@ def check_coverage_adds_up(con, specs: dict[str, TableSpec]) -> list[CheckFailur
     ]
 
 
+def check_metric_units(con, specs: dict[str, TableSpec], limit: int = MAX_ROWS_SHOWN) -> list[CheckFailure]:
+    """Every mapped metric's printed unit belongs to its indicator's unit family. Judged on the distinct
+    (metric_code, unit) pairs, a few hundred whatever the number of metrics."""
+    if "metrics" not in specs or "unit_family" not in getattr(specs.get("metric_catalog"), "column_names", ()):
+        return []
+    pairs = con.execute(
+        "SELECT m.metric_code, m.unit, c.unit_family, count(*), min(m.metric_id) FROM metrics AS m "
+        "JOIN metric_catalog AS c ON c.metric_code = m.metric_code GROUP BY ALL ORDER BY 1, 2"
+    ).fetchall()
+    families = unit_families()
+    wrong = [
+        {"metric_code": code, "unit": unit, "unit_family": family, "metrics": n, "first_metric_id": first}
+        for code, unit, family, n, first in pairs
+        if normalize_unit(unit) not in families.get(family, ())
+    ]
+    if not wrong:
+        return []
+    return [
+        CheckFailure(
+            "metric unit",
+            f"{sum(row['metrics'] for row in wrong)} metric(s) mapped with a unit outside their indicator's unit "
+            "family (staged with another catalog? reparse them)",
+            wrong[:limit],
+            len(wrong),
+        )
+    ]
+
+
 def check_row_drops(
     current: dict[str, dict[str, int]],
     previous: dict[str, dict[str, int]] | None,
@@ -254,6 +286,7 @@ def run_checks(
         failures += check_required_columns(con, spec, limit)
         failures += check_all_null_columns(con, spec)
     failures += check_coverage_adds_up(con, specs)
+    failures += check_metric_units(con, specs, limit)
     if not allow_drop and rows_by_year is not None:
         failures += check_row_drops(
             rows_by_year, previous_rows_by_year, previous_run_id=previous_run_id, threshold=drop_threshold

@@ -32,13 +32,15 @@ class View:
 METRICS_CANONICAL = View(
     name="metrics_canonical",
     title_zh="已归类指标",
-    description_zh="有指标目录编码的指标，附目录名称及所属文档的发布机关、地区与年度（含非报告文档，见 is_report）。",
+    description_zh="有指标目录编码的指标，附目录名称及所属文档的发布机关、地区与年度（含非报告文档，见 is_report）。"
+    "unit 为原文单位，catalog_value 为换算到目录单位 catalog_unit 后的数值（两者不同时按目录声明的换算系数换算）。",
     title_en="Canonical metrics",
     description_en="Metrics that carry a metric_code, with the catalog's names and their document's issuer, "
-    "region and year (non-report documents included: see is_report).",
+    "region and year (non-report documents included: see is_report). unit is the unit as printed; catalog_value "
+    "is the value in the catalog's unit catalog_unit (converted by the factor the catalog declares where they differ).",
     sql="""
-SELECT m.metric_id, m.metric_code, c.name_zh, c.name_en, m.value, m.unit, c.unit AS catalog_unit,
-       m.qualifier, m.kind, m.direction, m.subject,
+SELECT m.metric_id, m.metric_code, c.name_zh, c.name_en, m.value, m.unit, m.catalog_value, c.unit AS catalog_unit,
+       c.unit_family, m.qualifier, m.kind, m.direction, m.subject,
        d.issuer_id, d.issuers, d.issuer_type, d.region_name, d.region_code, d.region_level, d.report_year,
        d.is_report, d.is_synthetic,
        m.doc_id, m.section_id, m.span, m."start", m."end", m.sentence
@@ -48,38 +50,70 @@ JOIN documents AS d ON d.doc_id = m.doc_id
 ORDER BY m.metric_id
 """,
     inherits_from=("metrics", "metric_catalog", "documents"),
-    computed={"catalog_unit": ("目录规定的单位", "the unit the catalog defines for this metric_code")},
+    computed={
+        "catalog_unit": (
+            "目录规定的单位（catalog_value 的单位）",
+            "the unit the catalog defines for this metric_code (the unit of catalog_value)",
+        )
+    },
 )
 
-# One value per issuer, metric_code and year. Among the issuer's report documents for the year, the
-# one published last (a corrected re-issue supersedes) and then the smallest doc_id; within it,
-# the first mention in text order (smallest start): reports state the headline figure first.
+# One value per issuer, metric_code and year, in the indicator's unit (catalog_value). Among the
+# issuer's report documents for the year, the one published last (a corrected re-issue supersedes)
+# and then the smallest doc_id. Within it, the distinct values for the code (a figure repeated counts
+# once) are combined by the indicator's rule (metric_catalog.multiple_values): one value is that
+# value; several are summed (sum), the largest taken (max), or no value given (none: ambiguous).
 METRIC_YOY = View(
     name="metric_yoy",
     title_zh="指标同比",
-    description_zh="每个发布机关、指标编码、报告年度一个数值，并与上一年度（report_year - 1）比较；上一年度无值时 prev_* 为空。"
-    "取值规则：同一机关同一年度有多份报告时，取发布日期最晚者（其次 doc_id 最小）；同一文档中同一编码出现多次时，取正文中最先出现者（start 最小）。"
-    "两个年度的出处（doc_id、section_id、span）均列出。仅含 is_report 文档。",
+    description_zh="每个发布机关、指标编码、报告年度一个数值（按目录单位，即 metrics.catalog_value），并与上一年度（report_year - 1）比较；上一年度无值时 prev_* 为空。"
+    "取值规则：同一机关同一年度有多份报告时，取发布日期最晚者（其次 doc_id 最小）；该文档中同一编码有多个不同数值时（相同数值只计一次），"
+    "按指标目录的 multiple_values 规则：sum 取其和，max 取最大者，none 不取值（value 为空，value_rule 为 ambiguous），从不默默取其一。"
+    "value_rule、values_count 说明取值方式；两个年度的出处（doc_id、section_id、span）均列出。仅含 is_report 文档。",
     title_en="Metric year over year",
-    description_en="One value per issuer, metric_code and report year, compared with report_year - 1 (prev_* null "
-    "when that year has no value). Which value: among several report documents of one issuer and "
-    "year, the latest publish_date, then the smallest doc_id; within a document with several "
-    "values for one code, the first in text order (smallest start). Both years' provenance "
-    "(doc_id, section_id, span) is given. Report documents (is_report) only.",
+    description_en="One value per issuer, metric_code and report year, in the catalog's unit (metrics.catalog_value), "
+    "compared with report_year - 1 (prev_* null when that year has no value). Which value: among several report "
+    "documents of one issuer and year, the latest publish_date, then the smallest doc_id; within that document, "
+    "several different values for one code (a repeated figure counts once) are combined by the catalog's "
+    "multiple_values rule: sum adds them, max takes the largest, none gives no value (value null, value_rule "
+    "ambiguous); one is never picked silently. value_rule and values_count say how the value was made; both "
+    "years' provenance (doc_id, section_id, span) is given. Report documents (is_report) only.",
     sql="""
 WITH candidates AS (
-    SELECT d.issuer_id, m.metric_code, d.report_year, m.value, m.unit, m.doc_id, m.section_id, m.span,
-           row_number() OVER (
+    SELECT d.issuer_id, m.metric_code, d.report_year, m.catalog_value AS value, c.unit, c.multiple_values,
+           m.doc_id, m.section_id, m.span, m."start",
+           dense_rank() OVER (
                PARTITION BY d.issuer_id, m.metric_code, d.report_year
-               ORDER BY d.publish_date DESC NULLS LAST, d.doc_id, m."start", m.metric_id
-           ) AS pick
+               ORDER BY d.publish_date DESC NULLS LAST, d.doc_id
+           ) AS doc_pick,
+           row_number() OVER (
+               PARTITION BY d.issuer_id, m.metric_code, d.report_year, d.doc_id, m.catalog_value
+               ORDER BY m."start", m.metric_id
+           ) AS repeat
     FROM metrics AS m
     JOIN documents AS d ON d.doc_id = m.doc_id
+    JOIN metric_catalog AS c ON c.metric_code = m.metric_code
     WHERE d.is_report AND d.issuer_id IS NOT NULL AND d.report_year IS NOT NULL AND m.metric_code IS NOT NULL
+), combined AS (
+    SELECT issuer_id, metric_code, report_year, any_value(unit) AS unit, any_value(doc_id) AS doc_id,
+           count(*) AS values_count,
+           CASE WHEN count(*) = 1 THEN 'single' WHEN any_value(multiple_values) = 'sum' THEN 'sum'
+                WHEN any_value(multiple_values) = 'max' THEN 'max' ELSE 'ambiguous' END AS value_rule,
+           sum(value) AS total, max(value) AS largest,
+           arg_min(section_id, "start") AS first_section_id, arg_max(section_id, value) AS largest_section_id,
+           arg_max(span, value) AS largest_span,
+           string_agg(span, ' + ' ORDER BY "start") AS spans_added, string_agg(span, ' | ' ORDER BY "start") AS spans_listed
+    FROM candidates WHERE doc_pick = 1 AND repeat = 1
+    GROUP BY issuer_id, metric_code, report_year
 ), chosen AS (
-    SELECT * EXCLUDE (pick) FROM candidates WHERE pick = 1
+    SELECT issuer_id, metric_code, report_year, unit, doc_id, values_count, value_rule,
+           CASE value_rule WHEN 'single' THEN total WHEN 'sum' THEN total WHEN 'max' THEN largest END AS value,
+           CASE value_rule WHEN 'max' THEN largest_section_id ELSE first_section_id END AS section_id,
+           CASE value_rule WHEN 'max' THEN largest_span WHEN 'sum' THEN spans_added WHEN 'ambiguous' THEN spans_listed
+                ELSE largest_span END AS span
+    FROM combined
 )
-SELECT cur.issuer_id, cur.metric_code, cur.report_year, cur.value, cur.unit,
+SELECT cur.issuer_id, cur.metric_code, cur.report_year, cur.value, cur.unit, cur.value_rule, cur.values_count,
        prev.report_year AS prev_year, prev.value AS prev_value, prev.unit AS prev_unit,
        cur.value - prev.value AS abs_change,
        CASE WHEN prev.value IS NULL OR prev.value = 0 THEN NULL
@@ -94,11 +128,29 @@ ORDER BY cur.issuer_id, cur.metric_code, cur.report_year
 """,
     inherits_from=("documents", "metrics"),
     computed={
-        "value": ("本年度数值", "this year's value"),
-        "unit": ("本年度单位（按原文）", "this year's unit as printed"),
+        "value": (
+            "本年度数值（按目录单位）；按 multiple_values 规则无法判断时为空",
+            "this year's value in the catalog's unit; null when the indicator's multiple_values rule finds it ambiguous",
+        ),
+        "unit": ("数值的单位：指标目录规定的单位", "the unit of value: the catalog's unit for the indicator"),
+        "value_rule": (
+            "取值方式：single（仅一个数值）、sum（多个数值之和）、max（多个数值中最大者）、ambiguous（多个数值无法判断，不取值）",
+            "how value was made: single (one value), sum (several values added), max (the largest of several), "
+            "ambiguous (several values and no rule to combine them: no value)",
+        ),
+        "values_count": (
+            "所取文档中该编码的不同数值个数",
+            "how many different values the chosen document gives for the code",
+        ),
         "prev_year": ("上一年度（无值时为空）", "the previous report year, null when it has no value"),
-        "prev_value": ("上一年度数值", "the previous year's value"),
-        "prev_unit": ("上一年度单位（按原文）", "the previous year's unit as printed"),
+        "prev_value": (
+            "上一年度数值（按目录单位；无法判断时为空）",
+            "the previous year's value in the catalog's unit (null when ambiguous)",
+        ),
+        "prev_unit": (
+            "上一年度数值的单位（指标目录规定的单位）",
+            "the unit of the previous year's value (the catalog's unit)",
+        ),
         "abs_change": (
             "绝对变化：value - prev_value（百分比指标为百分点）",
             "absolute change value - prev_value (percentage points for percent metrics)",
@@ -108,8 +160,14 @@ ORDER BY cur.issuer_id, cur.metric_code, cur.report_year
             "relative change (value - prev_value) / |prev_value|; null when prev_value is 0 or null",
         ),
         "doc_id": ("本年度数值出处文档", "document of this year's value"),
-        "section_id": ("本年度数值出处章节", "section of this year's value"),
-        "span": ("本年度数值原文片段", "the text span of this year's value"),
+        "section_id": (
+            "本年度数值出处章节（多个数值相加或无法判断时为第一个数值的章节）",
+            "section of this year's value (of the first value when several are added or ambiguous)",
+        ),
+        "span": (
+            "本年度数值原文片段（相加时以“ + ”连接，无法判断时以“ | ”列出全部）",
+            "the text span of this year's value (joined by ' + ' when added, all listed with ' | ' when ambiguous)",
+        ),
         "prev_doc_id": ("上一年度数值出处文档", "document of the previous year's value"),
         "prev_section_id": ("上一年度数值出处章节", "section of the previous year's value"),
         "prev_span": ("上一年度数值原文片段", "the text span of the previous year's value"),

@@ -9,6 +9,12 @@ record measures, or None. The rules are data (keyword lists in the YAML, validat
 Precision comes before recall: a metric two indicators both accept at the same priority stays
 unmapped, and subject words (受理 / 办结 / 纠错) decide what is counted while sentence words only
 supply the topic (复议, 12345, 建议提案).
+
+Numbers that compare: each indicator counts one ``unit_family`` (people, person-times, items, ...;
+the units of each are the schema's ``x-units``) and accepts printed units from it, one for one or
+with a conversion factor. A metric whose words fit an indicator but whose unit it does not accept is
+left unmapped with a ``catalog_warning``; a mapped one carries ``catalog_value``, its value in the
+indicator's canonical unit.
 """
 
 from __future__ import annotations
@@ -27,19 +33,51 @@ from flows.core.errors import UserError
 CATALOG_PATH = SCHEMAS_DIR / "metric_catalog.yaml"
 SCHEMA_NAME = "metric_catalog"
 
-# Multipliers and approximations sometimes left in front of a printed unit (万件, 余人).
+# Multipliers and approximations sometimes left in front of a printed unit (万件, 余人). Extracted
+# metrics carry the multiplier in their value and never in their unit; a unit printed with one means
+# a value in that multiple.
 _UNIT_PREFIX_RE = re.compile(r"^[万亿千百余多]+(?=.)")
+_PREFIX_FACTORS = {"万": 10_000, "亿": 100_000_000, "千": 1_000, "百": 100}
 
 
 class CatalogError(UserError, ValueError):
     """The catalog file does not satisfy its schema or its own consistency rules."""
 
 
+def split_unit(unit: str | None) -> tuple[str, float]:
+    """``(unit, factor)``: the unit folded and trimmed without the multiplier or approximation in front
+    of it, and the multiplier's factor (萬人次 -> (人次, 10000), 余人 -> (人, 1))."""
+    if not unit:
+        return "", 1
+    folded = textnorm.fold(unit).strip()
+    prefix = _UNIT_PREFIX_RE.match(folded)
+    if not prefix:
+        return folded, 1
+    factor = 1
+    for char in prefix.group():
+        factor *= _PREFIX_FACTORS.get(char, 1)
+    return folded[prefix.end() :], factor
+
+
 def normalize_unit(unit: str | None) -> str:
     """The form units are compared in: folded, trimmed, multiplier prefix dropped (萬件 -> 件)."""
-    if not unit:
-        return ""
-    return _UNIT_PREFIX_RE.sub("", textnorm.fold(unit).strip())
+    return split_unit(unit)[0]
+
+
+@cache
+def unit_families() -> dict[str, frozenset[str]]:
+    """Each unit family and the printed units that can measure it (the schema's ``unit_family`` ``x-units``)."""
+    prop = contracts.load_schema(SCHEMA_NAME)["properties"]["unit_family"]
+    return {family: frozenset(units) for family, units in prop["x-units"].items()}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """What the catalog makes of one metric: its code, its value in the code's unit, or why not."""
+
+    code: str | None
+    value: float | None = None
+    warning: str | None = None
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern | None:
@@ -52,14 +90,17 @@ class _Keywords:
     all_of: tuple[re.Pattern, ...]
     any_of: re.Pattern | None
     none_of: re.Pattern | None
+    needed: frozenset[str] | None = None  # words one of which the text must hold (None: no such words)
 
     @classmethod
     def compile(cls, spec: dict | None) -> _Keywords:
         spec = spec or {}
+        needed = spec.get("any_of") or (spec.get("all_of") or [None])[0]
         return cls(
             all_of=tuple(_alternation(group) for group in spec.get("all_of", [])),
             any_of=_alternation(spec.get("any_of", [])),
             none_of=_alternation(spec.get("none_of", [])),
+            needed=frozenset(needed) if needed else None,
         )
 
     def holds(self, text: str) -> bool:
@@ -88,11 +129,26 @@ class Indicator:
     units: frozenset[str]
     priority: int
     rules: tuple[_Rule, ...]
+    family: str = ""
+    unit: str = ""  # the canonical unit
+    factors: dict = field(default_factory=dict, compare=False)  # accepted unit -> factor to ``unit``
 
     def accepts(self, kind: str | None, unit: str, subject: str, sentence: str) -> bool:
         if kind not in self.kinds or unit not in self.units:
             return False
+        return self.describes(subject, sentence)
+
+    def describes(self, subject: str, sentence: str) -> bool:
+        """Whether the keyword rules hold, whatever the kind and unit."""
         return any(rule.holds(subject, sentence) for rule in self.rules)
+
+    def factor(self, printed_unit: str | None) -> float | None:
+        """What turns a value printed in ``printed_unit`` into this indicator's unit; None if not accepted."""
+        folded = textnorm.fold(printed_unit or "").strip()
+        if folded in self.factors:  # a conversion listed as printed (万人次: 10000)
+            return self.factors[folded]
+        unit, multiplier = split_unit(printed_unit)
+        return self.factors[unit] * multiplier if unit in self.factors else None
 
 
 @dataclass(frozen=True)
@@ -102,14 +158,20 @@ class Catalog:
     # Indicators by each (kind, unit) they accept, in catalog order: a metric only meets the keyword
     # rules of indicators that take its kind and unit.
     by_kind_unit: dict[tuple, tuple[Indicator, ...]] = field(init=False, repr=False, compare=False)
+    # Per kind, the indicators taking it and the subject words one of which a metric needs before any
+    # of their rules can hold (None: some rule needs none): the unit warning's cheap first test.
+    by_kind: dict[str, tuple[tuple[Indicator, ...], re.Pattern | None]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         pairs: dict[tuple, list[Indicator]] = {}
+        kinds: dict[str, list[Indicator]] = {}
         for indicator in self.indicators:
             for kind in sorted(indicator.kinds):
+                kinds.setdefault(kind, []).append(indicator)
                 for unit in sorted(indicator.units):
                     pairs.setdefault((kind, unit), []).append(indicator)
         object.__setattr__(self, "by_kind_unit", {pair: tuple(found) for pair, found in pairs.items()})
+        object.__setattr__(self, "by_kind", {kind: (tuple(found), _gate(found)) for kind, found in kinds.items()})
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -133,12 +195,51 @@ class Catalog:
         return [ind for ind in candidates if ind.accepts(kind, unit, subject, sentence)]
 
     def assign(self, metric: dict) -> str | None:
-        found = self.matching(metric)
+        chosen = self._choose(self.matching(metric))
+        return chosen.code if chosen else None
+
+    def map(self, metric: dict) -> Mapping:
+        """``metric``'s code and its value in the code's unit; unmapped, the warning when an indicator's
+        words describe it but its unit is not one the indicator accepts."""
+        chosen = self._choose(self.matching(metric))
+        if chosen is not None:
+            value = metric.get("value")
+            factor = chosen.factor(metric.get("unit"))
+            return Mapping(chosen.code, None if value is None else value * factor)
+        return Mapping(None, warning=self._unit_warning(metric))
+
+    @staticmethod
+    def _choose(found: list[Indicator]) -> Indicator | None:
         if not found:
             return None
         best = max(indicator.priority for indicator in found)
         top = [indicator for indicator in found if indicator.priority == best]
-        return top[0].code if len(top) == 1 else None
+        return top[0] if len(top) == 1 else None
+
+    def _unit_warning(self, metric: dict) -> str | None:
+        unit = normalize_unit(metric.get("unit"))
+        indicators, gate = self.by_kind.get(metric.get("kind"), ((), None))
+        if not unit or not indicators:
+            return None
+        subject = textnorm.fold(metric.get("subject") or "")
+        if gate is not None and not gate.search(subject):
+            return None
+        sentence = _sentence_view(metric, subject)
+        refused = [ind for ind in indicators if unit not in ind.units and ind.describes(subject, sentence)]
+        if not refused:
+            return None
+        said = "; ".join(f"{ind.code} counts {ind.family} in {', '.join(sorted(ind.factors))}" for ind in refused)
+        return f"unit {metric.get('unit')} not accepted: {said}"
+
+
+def _gate(indicators: list[Indicator]) -> re.Pattern | None:
+    words: set[str] = set()
+    for indicator in indicators:
+        for rule in indicator.rules:
+            if rule.subject.needed is None:
+                return None
+            words |= rule.subject.needed
+    return _alternation(words)
 
 
 def _sentence_view(metric: dict, folded_subject: str) -> str:
@@ -183,6 +284,14 @@ def _consistency_problems(entry: dict) -> list[str]:
         problems.append(f"match_rules/kinds: canonical kind {entry['kind']!r} is not accepted")
     if normalize_unit(entry["unit"]) not in {normalize_unit(u) for u in rules["units"]}:
         problems.append(f"match_rules/units: canonical unit {entry['unit']!r} is not accepted")
+    family = unit_families()[entry["unit_family"]]
+    for where, units in (("units", rules["units"]), ("conversions", rules.get("conversions", {}))):
+        outside = [u for u in units if normalize_unit(u) not in family]
+        if outside:
+            problems.append(
+                f"match_rules/{where}: {', '.join(map(repr, outside))} not in unit family {entry['unit_family']!r} "
+                f"({', '.join(sorted(family))})"
+            )
     for i, rule in enumerate(rules["rules"]):
         for part in ("subject", "sentence"):
             spec = rule.get(part) or {}
@@ -199,15 +308,20 @@ def _consistency_problems(entry: dict) -> list[str]:
 
 def _compile(entry: dict) -> Indicator:
     rules = entry["match_rules"]
+    factors = {normalize_unit(u): 1 for u in rules["units"]}
+    factors |= {textnorm.fold(u).strip(): factor for u, factor in rules.get("conversions", {}).items()}
     return Indicator(
         code=entry["metric_code"],
         kinds=frozenset(rules["kinds"]),
-        units=frozenset(normalize_unit(u) for u in rules["units"]),
+        units=frozenset(normalize_unit(u) for u in [*rules["units"], *rules.get("conversions", {})]),
         priority=rules["priority"],
         rules=tuple(
             _Rule(_Keywords.compile(rule.get("subject")), _Keywords.compile(rule.get("sentence")))
             for rule in rules["rules"]
         ),
+        family=entry["unit_family"],
+        unit=entry["unit"],
+        factors=factors,
     )
 
 
@@ -241,9 +355,16 @@ def assign_code(metric: dict, catalog: Catalog | None = None) -> str | None:
 
 
 def assign_codes(metrics: Iterable[dict], catalog: Catalog | None = None) -> list[dict]:
-    """Copies of ``metrics`` with ``metric_code`` filled in (None where no indicator fits)."""
+    """Copies of ``metrics`` with ``metric_code`` and ``catalog_value`` filled in (None where no
+    indicator fits) and ``catalog_warning`` (why a metric an indicator describes was not mapped)."""
     catalog = catalog or load_catalog()
-    return [{**metric, "metric_code": catalog.assign(metric)} for metric in metrics]
+    coded = []
+    for metric in metrics:
+        found = catalog.map(metric)
+        coded.append(
+            {**metric, "metric_code": found.code, "catalog_value": found.value, "catalog_warning": found.warning}
+        )
+    return coded
 
 
 def catalog_rows(catalog: Catalog | None = None) -> list[dict]:

@@ -542,7 +542,9 @@ def extract_metrics(text: str, doc_id: str, sections: list[dict]) -> list[dict]:
                     "start": item.start,
                     "end": item.end,
                     "sentence": _sentence(page, item.start, item.end),
-                    "metric_code": None,
+                    "metric_code": None,  # the catalog's three fields: set by normalize/catalog.py
+                    "catalog_value": None,
+                    "catalog_warning": None,
                     "page": None,  # set by document.py for attachments
                 }
             )

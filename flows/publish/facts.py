@@ -45,6 +45,8 @@ _SOURCES: tuple[tuple[str, str | None, str | None], ...] = (
     ("metric_name_en", "metric_catalog", "name_en"),
     ("value", "metric", "value"),
     ("unit", "metric", "unit"),
+    ("catalog_value", "metric", "catalog_value"),
+    ("catalog_unit", "metric_catalog", "unit"),
     ("qualifier", "metric", "qualifier"),
     ("kind", "metric", "kind"),
     ("direction", "metric", "direction"),
@@ -112,6 +114,7 @@ _RENAMED_TITLES = {
     "section_heading": ("所在章节标题", "Section heading"),
     "section_type": ("所在章节类型", "Section type"),
     "document_title": ("报告标题", "Report title"),
+    "catalog_unit": ("指标标准单位（catalog_value 的单位）", "Indicator unit (the unit of catalog_value)"),
 }
 
 
@@ -211,7 +214,7 @@ SELECT d.report_year, d.issuer_id, nullif(array_to_string(d.issuers, ' '), '') A
        d.region_level AS issuer_level, d.region_name, d.region_code,
        p.province_name, p.province_code, p.city_name, p.city_code, p.county_name, p.county_code,
        m.metric_code, c.name_zh AS metric_name_zh, c.name_en AS metric_name_en,
-       m.value, m.unit, m.qualifier, m.kind, m.direction, m.subject, m.span, m.sentence,
+       m.value, m.unit, m.catalog_value, c.unit AS catalog_unit, m.qualifier, m.kind, m.direction, m.subject, m.span, m.sentence,
        s.heading AS section_heading, s.section_type, d.title AS document_title, d.url, d.publish_date,
        d.snapshot_sha256, m.doc_id, m.section_id, m.metric_id
 FROM metrics AS m

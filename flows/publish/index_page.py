@@ -102,6 +102,7 @@ def chart_series(releases_dir: Path, releases: list[dict]) -> list[dict]:
     previous: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     labels: dict[str, str] = {}
     catalog: dict[str, dict] = {}
+    units: dict[str, str] = {}
     for release in (r for r in releases if r["is_latest"]):
         directory = release["dir"]
         for doc in _read_csv(directory / "documents.csv"):
@@ -111,6 +112,10 @@ def chart_series(releases_dir: Path, releases: list[dict]) -> list[dict]:
             catalog.setdefault(entry["metric_code"], entry)
         for row in _read_csv(directory / "metric_yoy.csv"):
             code, issuer = row["metric_code"], row["issuer_id"]
+            if row.get("unit"):  # the unit the values are in (the catalog's: metric_yoy converts to it)
+                units.setdefault(code, row["unit"])
+            if not row.get("value"):  # ambiguous: several values and no rule to combine them
+                continue
             values[code][issuer][int(row["report_year"])] = float(row["value"])
             if row.get("prev_year") and row.get("prev_value"):
                 previous[code][issuer][int(row["prev_year"])] = float(row["prev_value"])
@@ -129,7 +134,7 @@ def chart_series(releases_dir: Path, releases: list[dict]) -> list[dict]:
                     "metric_code": code,
                     "name_zh": entry.get("name_zh", code),
                     "name_en": entry.get("name_en", code),
-                    "unit": entry.get("unit", ""),
+                    "unit": units.get(code) or entry.get("unit", ""),
                     "lines": lines[:LINES_PER_CHART],
                     "issuers": len(lines),
                 }

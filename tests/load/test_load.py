@@ -76,6 +76,8 @@ CATALOG = [
         "name_en": "Cases received",
         "kind": "count",
         "unit": "件",
+        "unit_family": "items",
+        "multiple_values": "max",
         "match_rules": {"kinds": ["count"], "rules": [{"subject": ["案件"]}]},
     },
     {
@@ -84,10 +86,12 @@ CATALOG = [
         "name_en": "Win rate",
         "kind": "percent",
         "unit": "%",
+        "unit_family": "percent",
+        "multiple_values": "none",
         "match_rules": {"kinds": ["percent"]},
     },
 ]
-# issuer -> year -> cases_received values in text order (the first one feeds metric_yoy)
+# issuer -> year -> cases_received values in text order (the larger feeds metric_yoy: the code's rule is max)
 CASES = {
     "synthetic-jia": {2020: [100], 2021: [120, 7], 2022: [90]},
     "synthetic-yi": {2020: [40], 2021: [44], 2022: [55]},
@@ -165,6 +169,7 @@ def staged_result(issuer: str, year: int, *, version: str = "v1", cases=None, is
                 "end": start + len(str(value)) + 1,
                 "sentence": f"受理行政复议案件{value}件",
                 "metric_code": "cases_received",
+                "catalog_value": value,
             }
         )
     metrics.append(
@@ -183,6 +188,7 @@ def staged_result(issuer: str, year: int, *, version: str = "v1", cases=None, is
             "end": 306,
             "sentence": "胜诉率近95.5%",
             "metric_code": "win_rate",
+            "catalog_value": 95.5,
         }
     )
     metrics.append(
@@ -201,6 +207,7 @@ def staged_result(issuer: str, year: int, *, version: str = "v1", cases=None, is
             "end": 352,
             "sentence": "举办培训3场",
             "metric_code": None,
+            "catalog_value": None,
         }
     )
     document = {
@@ -433,7 +440,7 @@ def test_views_yoy_coverage_and_latest(built):
         "FROM metric_yoy WHERE issuer_id = 'synthetic-jia' AND metric_code = 'cases_received'"
     )
     jia_2020 = doc_id(source_id("synthetic-jia", 2020), sha(f"{source_id('synthetic-jia', 2020)} v1"))
-    # 2021 has 120 and 7 for the code: the first in text order (120) is used. 120 vs 100, then 90 vs 120.
+    # 2021 has 120 and 7 for the code, whose rule is max: 120. 120 vs 100, then 90 vs 120.
     assert yoy == [
         (2020, 100.0, None, None, None, None, "100件", None),
         (2021, 120.0, 2020, 100.0, 20.0, pytest.approx(0.2), "120件", jia_2020),

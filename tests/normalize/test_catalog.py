@@ -329,3 +329,65 @@ def test_score_labels_counts_wrong_and_missing_codes():
 def test_score_labels_reads_the_label_file_object():
     document = json.loads(LABELS_PATH.read_text(encoding="utf-8"))
     assert catalog.score_labels(document) == catalog.score_labels(document["labels"])
+
+
+# ------------------------------------------------------------------ units that compare
+
+TRAINED = "完成186个执法部门8664名执法人员培训和执法证考试。"
+
+
+def test_people_are_not_person_times_and_the_metric_says_why():
+    people = {**metric("执法人员培训和执法证考试", TRAINED, "8664名", "名"), "value": 8664}
+    (coded,) = catalog.assign_codes([people])
+    assert coded["metric_code"] is None and coded["catalog_value"] is None
+    assert coded["catalog_warning"] == "unit 名 not accepted: enforcement_officers_trained counts person_times in 人次"
+    times = {**metric("培训执法人员", "培训执法人员3200人次。", "3200人次", "人次"), "value": 3200}
+    (coded,) = catalog.assign_codes([times])
+    assert (coded["metric_code"], coded["catalog_value"], coded["catalog_warning"]) == (
+        "enforcement_officers_trained",
+        3200,
+        None,
+    )
+    # words no indicator uses: no warning, whatever the unit
+    (coded,) = catalog.assign_codes([{**metric("应急预案", "更新应急预案9部。", "9部", "部"), "value": 9}])
+    assert coded["catalog_warning"] is None
+
+
+def test_catalog_value_is_in_the_indicators_unit():
+    sites = {**metric("村(社区)法治微广场", "建成村(社区)法治微广场190处。", "190处", "处"), "value": 190}
+    corridors = {**metric("法治文化长廊", "建成法治文化长廊12条。", "12条", "条"), "value": 12}
+    coded = catalog.assign_codes([sites, corridors])
+    assert [(m["metric_code"], m["catalog_value"]) for m in coded] == [
+        ("rule_of_law_culture_sites", 190),
+        ("rule_of_law_culture_sites", 12),
+    ]
+    assert catalog.load_catalog().row("rule_of_law_culture_sites")["unit"] == "处"
+    # a unit printed with its multiplier is that many units (extracted metrics carry it in the value)
+    consults = {**metric("提供法律咨询", "提供法律咨询3.6万人次。", "3.6万人次", "万人次"), "value": 3.6}
+    (coded,) = catalog.assign_codes([consults])
+    assert (coded["metric_code"], coded["catalog_value"]) == ("legal_consultations", 36000)
+    assert catalog.split_unit("萬人次") == ("人次", 10000) and catalog.split_unit("余人") == ("人", 1)
+
+
+def test_a_declared_conversion_converts(tmp_path):
+    entry = _entry()
+    entry["match_rules"]["conversions"] = {"万件": 10000, "卷": 2}
+    entry["unit_family"] = "items"
+    cat = catalog.load_catalog(_write_catalog(tmp_path, [entry]))
+    files = {**metric("办理法律援助案件", "办理法律援助案件卷宗8卷。", "8卷", "卷"), "value": 8}
+    assert cat.map(files) == catalog.Mapping("legal_aid_cases", 16)
+
+
+def test_every_unit_an_indicator_accepts_belongs_to_its_family(tmp_path):
+    families = catalog.unit_families()
+    for indicator in catalog.load_catalog().indicators:
+        assert indicator.units <= families[indicator.family], indicator.code
+    assert "名" in families["people"] and "名" not in families["person_times"] | families["occurrences"]
+    mixed = _entry()
+    mixed["match_rules"]["units"] = ["件", "人次"]
+    with pytest.raises(catalog.CatalogError, match=r"match_rules/units: '人次' not in unit family 'items'"):
+        catalog.load_catalog(_write_catalog(tmp_path, [mixed]))
+    outside = _entry()
+    outside["match_rules"]["conversions"] = {"名": 1}
+    with pytest.raises(catalog.CatalogError, match=r"match_rules/conversions: '名' not in unit family 'items'"):
+        catalog.load_catalog(_write_catalog(tmp_path, [outside]))
