@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("source_id", help="a source id from raw/sources.yaml")
     p.add_argument("path", type=Path, help="UTF-8 text file as captured from the page")
+    p.add_argument(
+        "--note",
+        help="required: who imports the text and why (recorded in raw/manifest.jsonl, shown in documents.capture_note)",
+    )
 
     p = sub.add_parser(
         "normalize", help="parse archived snapshots into documents, sections and metrics (the Prefect flow 'normalize')"
@@ -370,6 +374,11 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def cmd_import_text(args: argparse.Namespace) -> int:
 
     settings = load_settings()
+    if not (args.note or "").strip():
+        raise UserError(
+            "--note is required: say who imports this text and why "
+            "(e.g. --note '张三: the page no longer loads; text copied from the cached copy')"
+        )
     if not args.path.is_file():
         raise UserError(f"{args.path}: file not found")
     check_inputs(settings, "import-text")  # before the lock: a root without a registry gets no lock file
@@ -382,7 +391,7 @@ def cmd_import_text(args: argparse.Namespace) -> int:
             raise UserError(
                 f"{settings.registry_path}: no source with source_id {args.source_id!r}; add it to the registry first"
             )
-        row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path)
+        row = import_captured_text(Archive(settings.raw_dir), sources[args.source_id], args.path, note=args.note)
     print(
         f"{args.source_id}: {row['outcome']} snapshot {row['snapshot_sha256'][:12]} ({row['bytes']} bytes) from {args.path}"
     )

@@ -37,5 +37,11 @@ def build_corpus_root(root: Path, corpus_dir: Path, names: list[str] | None = No
     )
     archive = Archive(settings.raw_dir)
     for source in sources:
-        import_captured_text(archive, source, texts[source["source_id"]], fetched_at="2024-01-01T00:00:00Z")
+        import_captured_text(
+            archive,
+            source,
+            texts[source["source_id"]],
+            fetched_at="2024-01-01T00:00:00Z",
+            note="tests: gold corpus text",
+        )
     return settings

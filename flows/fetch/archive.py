@@ -301,10 +301,17 @@ def import_captured_text(
     source: dict,
     path_or_bytes: str | os.PathLike | bytes,
     fetched_at: str | None = None,
+    *,
+    note: str,
 ) -> dict:
     """Archive a hand-captured UTF-8 text as the snapshot of ``source``'s url; returns the row.
 
-    Outcome ``unchanged`` when the same bytes are already the source's latest snapshot."""
+    ``note`` (who imported the text and why) is recorded in the row: a captured text is not a fetched
+    page, and releases say so. Outcome ``unchanged`` when the same bytes are already the source's
+    latest snapshot (the row, with its note, is appended all the same)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValueError(f"captured text for {source['source_id']}: a note is required (who imports it and why)")
     data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
     try:
         data.decode("utf-8")
@@ -330,6 +337,7 @@ def import_captured_text(
         "outcome": "unchanged" if previous and previous["snapshot_sha256"] == sha256 else "new",
         "error": None,
         "is_captured_text": True,
+        "note": note,
         "parent_sha256": None,
         "response_headers": None,
     }

@@ -53,8 +53,8 @@ PROVENANCE_KEY = "discovery"  # allowed in the discovered registry only; not a s
 TEMPLATE = """\
 # The sources registry of this fazhi project: one entry per web page that holds (or is expected to
 # hold) a rule-of-law government report (法治政府建设情况的报告). `fazhi run` fetches the entries not
-# yet archived in raw/, then normalizes, loads and publishes; `fazhi import-text SOURCE_ID FILE`
-# archives the text of a page captured by hand.
+# yet archived in raw/, then normalizes, loads and publishes; `fazhi import-text SOURCE_ID FILE
+# --note "WHO: WHY"` archives the text of a page captured by hand (the note is required).
 #
 # Fields: source_id (required: lowercase letters and digits in hyphen-separated groups, never reused
 # for another page), url (required: http or https); optional hints known before fetching: issuer,

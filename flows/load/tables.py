@@ -28,11 +28,42 @@ from flows.normalize.document import doc_id_for
 CHUNK_DOCUMENTS = 1_000  # documents per chunk of rows held at once by the load (a row group per chunk)
 
 
-def with_source_flags(document: dict, source: dict | None) -> dict:
-    """A document from a registry source marked ``is_synthetic`` is synthetic whatever the parser said."""
+def with_source_flags(
+    document: dict, source: dict | None, origins: dict[str, tuple[str, str | None]] | None = None
+) -> dict:
+    """A document from a registry source marked ``is_synthetic`` is synthetic whatever the parser said.
+    With ``origins`` (``text_origins``), the document also gets ``text_origin`` and ``capture_note``."""
     if source and source.get("is_synthetic") and not document.get("is_synthetic"):
-        return {**document, "is_synthetic": True}
+        document = {**document, "is_synthetic": True}
+    if origins is not None:
+        origin, note = origins.get(document["doc_id"]) or (
+            "fetched_attachment" if document.get("text_source") in ("pdf", "docx", "ocr") else "fetched_page",
+            None,
+        )
+        if document.get("is_synthetic"):
+            origin = "synthetic"
+        document = {**document, "text_origin": origin, "capture_note": note if origin == "captured_text" else None}
     return document
+
+
+def text_origins(fetches: list[dict]) -> dict[str, tuple[str, str | None]]:
+    """``doc_id -> (text_origin, capture_note)`` from the manifest rows: a snapshot fetched over HTTP
+    is a fetched page (or, with ``parent_sha256``, a fetched attachment) even if the same bytes were
+    also imported; one only ever imported is a captured text, with the note of its latest import that
+    has one."""
+    fetched: dict[str, str] = {}
+    captured: dict[str, str | None] = {}
+    for row in fetches:
+        if not (row.get("source_id") and row.get("snapshot_sha256")):
+            continue
+        doc_id = doc_id_for(row["source_id"], row["snapshot_sha256"])
+        if row.get("is_captured_text"):
+            captured[doc_id] = row.get("note") or captured.get(doc_id)
+        else:
+            fetched[doc_id] = "fetched_attachment" if row.get("parent_sha256") else "fetched_page"
+    origins = {doc_id: ("captured_text", note) for doc_id, note in captured.items()}
+    origins.update({doc_id: (origin, None) for doc_id, origin in fetched.items()})
+    return origins
 
 
 def quarantine_id(row: dict) -> str:
@@ -192,6 +223,10 @@ def stream_tables(
     for result in kept:
         quarantine.extend(result["quarantine"])
     loaded_ids = {r["doc_id"] for r in loaded}
+    # Where each document's bytes came from; only when the documents' schema has the columns.
+    origins = (
+        text_origins(inputs.fetches) if "text_origin" in getattr(specs.get("documents"), "column_names", ()) else None
+    )
 
     streamed = [name for name in PARTITIONED if name in specs]
     writers = {name: PartitionWriter(specs[name], incoming / name, code_version) for name in streamed}
@@ -214,7 +249,7 @@ def stream_tables(
             if result["doc_id"] not in loaded_ids:
                 continue
             source_id = result["source_id"]
-            document = with_source_flags(result["document"], registry.get(source_id) or removed.get(source_id))
+            document = with_source_flags(result["document"], registry.get(source_id) or removed.get(source_id), origins)
             problems = checkers["documents"].errors(document)
             if problems:
                 quarantine.append(

@@ -101,6 +101,7 @@ def datapackage(
         "x-coverage": {
             "documents": len(tables[0].rows),
             "issuers": len({c["issuer_id"] for c in facts["coverage"] if c["issuer_id"]}),
+            "text_origins": facts.get("text_origins") or {},
             **{f"{t.name}_rows": len(t.rows) for t in tables},
         },
         "x-formula-like-cells": len(facts["formula_cells"]),
@@ -185,6 +186,7 @@ def readme(
     levels = Counter(c["region_level"] or "unknown" for c in coverage if c["issuer_id"])
     rows = {t.name: len(t.rows) for t in tables}
     formula_cells = facts["formula_cells"]
+    origins = facts.get("text_origins") or {}
     return _template("README.md").substitute(
         year=year,
         version=version,
@@ -202,6 +204,8 @@ def readme(
         canonical_metrics=sum(c["canonical_metrics"] for c in coverage),
         yoy_rows=rows["metric_yoy"],
         levels=", ".join(f"{k} {v}" for k, v in sorted(levels.items())) or "—",
+        text_origins=", ".join(f"{k} {v}" for k, v in sorted(origins.items())) or "—",
+        captured_notice=_captured_notice(origins.get("captured_text", 0), rows["documents"]),
         coverage_rows=_rows(_coverage_rows(coverage)),
         fetched_from=facts["fetched_from"] or "—",
         fetched_to=facts["fetched_to"] or "—",
@@ -220,6 +224,21 @@ def readme(
         issues_url=ISSUES_URL,
         license_title=LICENSE["title"],
         license_path=LICENSE["path"],
+    )
+
+
+def _captured_notice(captured: int, documents: int) -> str:
+    """The lines under the title of a release holding captured texts (empty otherwise)."""
+    if not captured:
+        return ""
+    return (
+        f"\n> **注意：本版本 {documents} 份报告中有 {captured} 份为人工采集并导入的文本，而非抓取的网页或附件**"
+        "（documents.csv 与 facts.csv 的 `text_origin` 为 `captured_text`；`capture_note` 注明由谁导入及原因（如有记录））。"
+        "引用其中数字前请与原网页核对。\n"
+        f"> **Note: {captured} of the {documents} report(s) in this release are texts captured and imported by hand, "
+        "not fetched pages or attachments** (`text_origin` = `captured_text` in documents.csv and facts.csv; "
+        "`capture_note` says who imported them and why, where recorded). Check their figures against the original page before "
+        "citing them.\n"
     )
 
 

@@ -4,8 +4,9 @@ The other files are normalized (a metric names its document by ``doc_id``, its s
 ``section_id``, its indicator by ``metric_code``); answering "which counties reported more than 100
 reconsideration cases in 2022, with the sentence" from them takes three joins. ``facts.csv`` is that
 join done once: the report year, the issuer (as printed), its level, the province, city and county
-(names and GB/T 2260 codes), the indicator's code and names, the value with its unit, qualifier and
-kind, the sentence, the section heading and type, the document's title, url and publish date, and
+(names and GB/T 2260 codes), the indicator's code and names, the value with its unit (and in the
+indicator's unit), qualifier and kind, the sentence, the section heading and type, the document's
+title, url, publish date and where its text came from (``text_source``, ``text_origin``), and
 the ids (``doc_id``, ``section_id``, ``metric_id``) that lead back to the normalized files.
 
 Every column is a ``flows.load.columns.Column``: a column taken from a table is that table's schema
@@ -58,6 +59,8 @@ _SOURCES: tuple[tuple[str, str | None, str | None], ...] = (
     ("document_title", "document", "title"),
     ("url", "document", "url"),
     ("publish_date", "document", "publish_date"),
+    ("text_source", "document", "text_source"),
+    ("text_origin", "document", "text_origin"),
     ("snapshot_sha256", "document", "snapshot_sha256"),
     ("doc_id", "metric", "doc_id"),
     ("section_id", "metric", "section_id"),
@@ -215,7 +218,7 @@ SELECT d.report_year, d.issuer_id, nullif(array_to_string(d.issuers, ' '), '') A
        p.province_name, p.province_code, p.city_name, p.city_code, p.county_name, p.county_code,
        m.metric_code, c.name_zh AS metric_name_zh, c.name_en AS metric_name_en,
        m.value, m.unit, m.catalog_value, c.unit AS catalog_unit, m.qualifier, m.kind, m.direction, m.subject, m.span, m.sentence,
-       s.heading AS section_heading, s.section_type, d.title AS document_title, d.url, d.publish_date,
+       s.heading AS section_heading, s.section_type, d.title AS document_title, d.url, d.publish_date, d.text_source, d.text_origin,
        d.snapshot_sha256, m.doc_id, m.section_id, m.metric_id
 FROM metrics AS m
 JOIN docs AS d ON d.doc_id = m.doc_id

@@ -257,6 +257,15 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
             "WHERE is_report AND issuer_id IS NOT NULL AND report_year IS NOT NULL GROUP BY issuer_id"
         ).fetchall()
     }
+    origins = dict(
+        con.execute(
+            ids
+            + """
+        SELECT text_origin, count(*) FROM documents WHERE doc_id IN (SELECT doc_id FROM ids) GROUP BY ALL ORDER BY 1
+    """,
+            [doc_ids],
+        ).fetchall()
+    )
     sources = con.execute(
         ids
         + """
@@ -271,6 +280,7 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
         "fetched_to": _iso(fetched[1]) if fetched else None,
         "code_version": code_version[0] if code_version and code_version[0] else __version__,
         "parser_versions": parser_versions,
+        "text_origins": {origin: int(n) for origin, n in origins.items() if origin},
         "coverage": [
             {
                 "issuer_id": r[0],

@@ -99,8 +99,8 @@ def test_append_validates_and_requires_the_object(tmp_path):
 
 def test_latest_snapshot_skips_error_rows(tmp_path):
     archive = Archive(tmp_path)
-    first = import_captured_text(archive, SOURCE, "第一版".encode(), fetched_at="2024-01-01T00:00:00Z")
-    second = import_captured_text(archive, SOURCE, "第二版".encode(), fetched_at="2024-01-02T00:00:00Z")
+    first = import_captured_text(archive, SOURCE, "第一版".encode(), fetched_at="2024-01-01T00:00:00Z", note="t")
+    second = import_captured_text(archive, SOURCE, "第二版".encode(), fetched_at="2024-01-02T00:00:00Z", note="t")
     archive.append(error_row(fetched_at="2024-01-03T00:00:00Z"))
     assert first["snapshot_sha256"] != second["snapshot_sha256"]
     assert archive.latest_snapshot("demo-2023") == second
@@ -163,7 +163,7 @@ def test_killed_write_leaves_no_object_and_no_row(tmp_path):
 
 def test_import_captured_text_new_then_unchanged(tmp_path):
     archive = Archive(tmp_path)
-    row = import_captured_text(archive, SOURCE, SEED_TEXT, fetched_at="2023-03-07T00:00:00Z")
+    row = import_captured_text(archive, SOURCE, SEED_TEXT, fetched_at="2023-03-07T00:00:00Z", note="张三: page gone")
     data = SEED_TEXT.read_bytes()
     assert row["outcome"] == "new"
     assert row["snapshot_sha256"] == hashlib.sha256(data).hexdigest()
@@ -173,16 +173,18 @@ def test_import_captured_text_new_then_unchanged(tmp_path):
         "utf-8",
         "declared-capture",
     )
-    assert row["is_captured_text"] is True and row["http_status"] is None
+    assert row["is_captured_text"] is True and row["http_status"] is None and row["note"] == "张三: page gone"
     assert row["fetch_id"] == fetch_id("demo-2023", "2023-03-07T00:00:00Z", SOURCE["url"])
     assert archive.object_path(row["snapshot_sha256"]).suffix == ".txt"
     assert archive.read(row["snapshot_sha256"]) == data
 
-    again = import_captured_text(archive, SOURCE, data)
+    again = import_captured_text(archive, SOURCE, data, note="李四: checked again")
     assert again["outcome"] == "unchanged" and again["snapshot_sha256"] == row["snapshot_sha256"]
-    assert len(archive.rows()) == 2
+    assert len(archive.rows()) == 2 and archive.rows()[-1]["note"] == "李四: checked again"
     with pytest.raises(ValueError, match="not UTF-8"):
-        import_captured_text(archive, SOURCE, "报告".encode("gbk"))
+        import_captured_text(archive, SOURCE, "报告".encode("gbk"), note="t")
+    with pytest.raises(ValueError, match="a note is required"):
+        import_captured_text(archive, SOURCE, data, note="  ")
 
 
 def test_committed_archive_holds_the_seed_text_deterministically():

@@ -272,3 +272,14 @@ def test_diff_table_when_the_key_column_is_new():
     # the old version cannot be matched row by row: every row counts as added, none as removed
     diff = docs.diff_table(["k"], (["a"], [["1"]]), (["k", "a"], [["x", "1"], ["y", "2"]]))
     assert diff["added"] == [("x",), ("y",)] and diff["removed"] == [] and diff["changed"] == []
+
+
+def test_a_release_holding_captured_texts_says_so_on_its_first_lines():
+    lines = readme(text_origins={"captured_text": 1, "fetched_page": 1}).split("\n")  # the tables hold 2 documents
+    assert lines[3].startswith("> **注意：本版本 2 份报告中有 1 份为人工采集并导入的文本，而非抓取的网页或附件**")
+    assert lines[4].startswith("> **Note: 1 of the 2 report(s) in this release are texts captured and imported by hand")
+    assert "- 正文出处 / Text origin (documents.csv `text_origin`): captured_text 1, fetched_page 1" in lines
+    fetched = readme(text_origins={"fetched_page": 2}).split("\n")
+    assert fetched[2] == "" and fetched[3].startswith("发布时间 / Created:")
+    assert not any("人工采集并导入的文本，而非" in line for line in fetched)
+    assert "- 正文出处 / Text origin (documents.csv `text_origin`): fetched_page 2" in fetched

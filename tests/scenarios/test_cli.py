@@ -95,9 +95,33 @@ def test_import_text_names_the_unknown_source(tmp_path):
     env = dict(os.environ, FAZHI_ROOT=str(tmp_path))
     capture = tmp_path / "page.txt"
     capture.write_text("关于2022年法治政府建设情况的报告", encoding="utf-8")
-    result = run("import-text", "no-such-source", capture, env=env)
+    result = run("import-text", "no-such-source", capture, "--note", "tests", env=env)
     assert result.returncode == 2
     assert "no source with source_id 'no-such-source'" in result.stderr
+
+
+def test_import_text_requires_a_note_and_records_it(tmp_path):
+    import os
+    import shutil
+
+    shutil.copytree(PROJECT / "raw", tmp_path / "raw")
+    env = dict(os.environ, FAZHI_ROOT=str(tmp_path))
+    capture = tmp_path / "page.txt"
+    capture.write_text("关于2022年法治政府建设情况的报告", encoding="utf-8")
+    manifest = tmp_path / "raw" / "manifest.jsonl"
+    before = manifest.read_bytes()
+    result = run("import-text", "chaoyang-2022", capture, env=env)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("fazhi import-text: error: --note is required: say who imports this text and why")
+    assert manifest.read_bytes() == before  # nothing archived
+    result = run("import-text", "chaoyang-2022", capture, "--note", "王五: 页面已失效，从缓存页复制", env=env)
+    assert result.returncode == 0, result.stderr
+    row = json.loads(manifest.read_text(encoding="utf-8").splitlines()[-1])
+    assert (row["source_id"], row["is_captured_text"], row["note"]) == (
+        "chaoyang-2022",
+        True,
+        "王五: 页面已失效，从缓存页复制",
+    )
 
 
 def test_run_and_publish_take_both_year_spellings():
@@ -197,7 +221,7 @@ def test_init_makes_a_project_the_commands_find(tmp_path):
     capture = tmp_path / "page.txt"
     capture.write_text("关于2022年法治政府建设情况的报告", encoding="utf-8")
     # Found from inside: the registry is empty, so the source is unknown (one line, exit 2).
-    result = run("import-text", "chaoyang-2022", capture, cwd=root, env=_clean_env())
+    result = run("import-text", "chaoyang-2022", capture, "--note", "tests", cwd=root, env=_clean_env())
     assert result.returncode == 2
     assert "no source with source_id 'chaoyang-2022'" in result.stderr and result.stderr.count("\n") == 1
     again = run("init", "proj", cwd=tmp_path, env=_clean_env())

@@ -186,11 +186,17 @@ def _source(source_id: str) -> dict:
 
 def test_manifest_rows_from_two_working_copies_are_merged_and_objects_go_up_first(tmp_path):
     a, b = _machine(tmp_path, "a"), _machine(tmp_path, "b")
-    import_captured_text(Archive(a.raw_dir), _source("s1"), "报告一".encode(), fetched_at="2024-01-01T00:00:00Z")
+    import_captured_text(
+        Archive(a.raw_dir), _source("s1"), "报告一".encode(), fetched_at="2024-01-01T00:00:00Z", note="t"
+    )
     storage.push(a, "raw")
     storage.pull(b, "raw")
-    import_captured_text(Archive(b.raw_dir), _source("s2"), "报告二".encode(), fetched_at="2024-01-02T00:00:00Z")
-    import_captured_text(Archive(a.raw_dir), _source("s3"), "报告三".encode(), fetched_at="2024-01-03T00:00:00Z")
+    import_captured_text(
+        Archive(b.raw_dir), _source("s2"), "报告二".encode(), fetched_at="2024-01-02T00:00:00Z", note="t"
+    )
+    import_captured_text(
+        Archive(a.raw_dir), _source("s3"), "报告三".encode(), fetched_at="2024-01-03T00:00:00Z", note="t"
+    )
     storage.push(a, "raw")  # b has not pushed its row yet
 
     assert storage.pull(b, "raw") == {"pulled": 2}  # a's new object and the manifest
@@ -297,7 +303,7 @@ def test_cli_import_text_and_sql_work_on_the_urls(synced, tmp_path, monkeypatch,
     capture.write_text("关于2022年法治政府建设情况的报告\n一、主要工作\n受理复议案件518件。", encoding="utf-8")
     remote_manifest = tmp_path / "remote" / "raw" / "manifest.jsonl"
     rows_before = remote_manifest.read_text(encoding="utf-8").count("\n")
-    assert main(["import-text", "dev-d04", str(capture)]) == 0
+    assert main(["import-text", "dev-d04", str(capture), "--note", "tests: storage sync"]) == 0
     assert remote_manifest.read_text(encoding="utf-8").count("\n") == rows_before + 1
     assert main(["sql", "select count(*) as n from documents", "--format", "csv"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "2"

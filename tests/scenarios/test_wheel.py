@@ -87,7 +87,7 @@ def test_the_installed_wheel_runs_a_new_project_from_anywhere(installed, tmp_pat
         registry.write(SEED_ENTRY)
     (root / "notes").mkdir()
     here = root / "notes"  # every command below finds the project from a subdirectory
-    _run([bin_dir / "fazhi", "import-text", "chaoyang-2022", SEED_TEXT], cwd=here, env=env)
+    _run([bin_dir / "fazhi", "import-text", "chaoyang-2022", SEED_TEXT, "--note", "tests: wheel"], cwd=here, env=env)
     run = _run([bin_dir / "fazhi", "run", "--offline"], cwd=here, env=env)
     assert "releases published                               1" in run.stdout
     query = _run([bin_dir / "fazhi", "sql", "SELECT count(*) AS n FROM metrics", "--format", "csv"], cwd=here, env=env)
