@@ -3,8 +3,10 @@
 For each report year the newest version's ``documents.csv`` and ``facts.csv`` (DuckDB reads them, all
 years in one query each); a year whose release predates ``facts.csv`` contributes its reports but no
 indicator values. One value per issuer, indicator and year, by the warehouse's ``metric_yoy`` rule:
-the issuer's report published last (then the smallest ``doc_id``), within it the first mention
-(``metric_id`` carries the text offset, so its order is text order).
+the issuer's report published last (then the smallest ``doc_id``); within it the distinct values in the
+indicator's unit (``catalog_value``, ``catalog_unit``) combined by the indicator's ``multiple_values``
+(from the same release's ``metric_catalog.csv``: sum, max, or no value when ambiguous). A release from
+before those columns gives its values as printed, one value only.
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ def _csv(paths: list[Path]) -> str:
         + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
         + "], all_varchar = true, union_by_name = true)"
     )
+
+
+def _has_column(path: Path, column: str) -> bool:
+    """Whether the CSV file exists and its header names ``column`` (releases from before a column lack it)."""
+    if not path.exists():
+        return False
+    with path.open(encoding="utf-8-sig") as handle:
+        return column in handle.readline().rstrip("\r\n").split(",")
 
 
 def read_site_data(releases_dir: Path) -> SiteData:
@@ -97,19 +107,45 @@ def read_site_data(releases_dir: Path) -> SiteData:
                     "slug": slug(issuer_id),
                 }
         if facts:
+            catalogs = [
+                p.with_name("metric_catalog.csv")
+                for p in facts
+                if _has_column(p.with_name("metric_catalog.csv"), "multiple_values")
+            ]
+            rules = (
+                f"SELECT DISTINCT metric_code, multiple_values FROM {_csv(catalogs)}"
+                if catalogs
+                else "SELECT NULL AS metric_code, NULL AS multiple_values"
+            )
             picked = con.execute(
                 f"""
                 WITH f AS (SELECT * FROM {_csv(facts)} WHERE metric_code IS NOT NULL AND issuer_id IS NOT NULL),
+                rules AS (SELECT metric_code, any_value(multiple_values) AS multiple_values FROM ({rules}) GROUP BY ALL),
                 ranked AS (
-                    SELECT issuer_id, metric_code, report_year, value, metric_name_zh, metric_name_en, unit,
-                           row_number() OVER (PARTITION BY issuer_id, metric_code, report_year
-                                              ORDER BY publish_date DESC NULLS LAST, doc_id, metric_id) AS pick
-                    FROM f
+                    SELECT issuer_id, f.metric_code, report_year, metric_name_zh, metric_name_en,
+                           coalesce(catalog_value, value)::DOUBLE AS v, coalesce(catalog_unit, unit) AS u,
+                           catalog_value IS NULL AS as_printed, r.multiple_values,
+                           dense_rank() OVER (PARTITION BY issuer_id, f.metric_code, report_year
+                                              ORDER BY publish_date DESC NULLS LAST, doc_id) AS doc_pick,
+                           row_number() OVER (PARTITION BY issuer_id, f.metric_code, report_year
+                                              ORDER BY publish_date DESC NULLS LAST, doc_id, metric_id) AS first
+                    FROM f LEFT JOIN rules AS r ON r.metric_code = f.metric_code
+                ),
+                combined AS (
+                    SELECT metric_code, issuer_id, report_year, any_value(metric_name_zh) AS name_zh,
+                           any_value(metric_name_en) AS name_en, any_value(u) AS u, count(DISTINCT v) AS n,
+                           bool_or(as_printed) AS as_printed, any_value(multiple_values) AS rule,
+                           sum(DISTINCT v) AS total, max(v) AS largest, arg_min(v, first) AS first_value
+                    FROM ranked WHERE doc_pick = 1 GROUP BY metric_code, issuer_id, report_year
                 )
-                SELECT metric_code, issuer_id, report_year::INTEGER, value::DOUBLE, metric_name_zh, metric_name_en, unit
-                FROM ranked WHERE pick = 1 ORDER BY metric_code, issuer_id, report_year
+                SELECT metric_code, issuer_id, report_year::INTEGER,
+                       CASE WHEN n = 1 THEN largest WHEN as_printed THEN first_value WHEN rule = 'sum' THEN total
+                            WHEN rule = 'max' THEN largest END AS value,
+                       name_zh, name_en, u
+                FROM combined ORDER BY metric_code, issuer_id, report_year
                 """
             ).fetchall()
+            picked = [row for row in picked if row[3] is not None]  # ambiguous: several values, no rule
             data.years_with_facts = {int(p.parent.name.split(".")[0]) for p in facts}
             for code, issuer_id, year, value, name_zh, name_en, unit in picked:
                 data.values.setdefault(code, {}).setdefault(issuer_id, {})[year] = value

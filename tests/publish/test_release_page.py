@@ -259,3 +259,31 @@ def test_index_in_headless_chromium(served, tmp_path):
         with urllib.request.urlopen(urljoin(served, link), timeout=5) as response:
             assert response.status == 200, link
     assert (ARTIFACTS / "release_index.png").read_bytes().startswith(b"\x89PNG")
+
+
+def _csv(path: Path, header: list[str], rows: list[list]) -> None:
+    lines = [",".join(header)] + [",".join("" if v is None else str(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_chart_units_are_the_units_of_the_values_and_ambiguous_years_are_left_out(tmp_path):
+    directory = tmp_path / "2022" / "2022.1"
+    directory.mkdir(parents=True)
+    _csv(directory / "documents.csv", ["doc_id", "issuer_id", "region_name", "issuers"], [["d1", "x-gov", "甲县", ""]])
+    _csv(
+        directory / "metric_catalog.csv",
+        ["metric_code", "name_zh", "name_en", "unit"],
+        [["sites", "阵地", "Sites", "处"]],
+    )
+    header = ["issuer_id", "metric_code", "report_year", "value", "unit", "value_rule", "prev_year", "prev_value"]
+    _csv(
+        directory / "metric_yoy.csv",
+        header,
+        [
+            ["x-gov", "sites", 2022, 198, "处", "sum", 2021, 150],
+            ["y-gov", "sites", 2022, None, "处", "ambiguous", 2021, 40],  # no value: no point for 2022
+        ],
+    )
+    (chart,) = release_page.chart_series(tmp_path, [{"is_latest": True, "dir": directory}])
+    assert chart["unit"] == "处" and chart["issuers"] == 1
+    assert chart["lines"] == [{"label": "甲县", "points": {2021: 150.0, 2022: 198.0}}]

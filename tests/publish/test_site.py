@@ -244,3 +244,49 @@ def test_site_in_headless_chromium(releases, tmp_path, width):
         assert state["overflow"] <= 0, (name, width, state)  # no sideways scrolling of the page
         assert all(0 < w <= width for w in state["svgs"]), (name, state)
         assert (ARTIFACTS / f"site_{name}_{width}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join("" if r[h] is None else str(r[h]) for h in header) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_site_values_are_in_the_indicators_unit_and_follow_its_rule(tmp_path):
+    from flows.publish.site_data import read_site_data
+
+    directory = tmp_path / "2022" / "2022.1"
+    directory.mkdir(parents=True)
+    doc = {"report_year": 2022, "issuers": "", "region_name": "甲县", "region_code": "990101", "region_level": "county"}
+    doc |= {"title": "报告", "url": "https://example.invalid/", "snapshot_sha256": "0" * 64}
+    _write_csv(
+        directory / "documents.csv",
+        [
+            {**doc, "issuer_id": i, "doc_id": d, "publish_date": p}
+            for i, d, p in (("x", "d1", "2023-03-01"), ("y", "d2", "2023-03-01"))
+        ],
+    )
+    _write_csv(
+        directory / "metric_catalog.csv",
+        [{"metric_code": "sites", "multiple_values": "sum"}, {"metric_code": "cases", "multiple_values": "none"}],
+    )
+    fact = {"report_year": 2022, "metric_name_zh": "名", "metric_name_en": "n", "publish_date": "2023-03-01"}
+    rows = [  # issuer, doc, metric, code, value as printed, unit, catalog value, catalog unit
+        ("x", "d1", "m1", "sites", 8, "处", 8, "处"),
+        ("x", "d1", "m2", "sites", 190, "个", 190, "处"),
+        ("x", "d1", "m3", "sites", 8, "处", 8, "处"),  # the same figure again: counted once
+        ("x", "d1", "m4", "cases", 236, "件", 236, "件"),
+        ("x", "d1", "m5", "cases", 218, "件", 218, "件"),  # ambiguous: no value
+        ("y", "d2", "m6", "cases", 3, "万件", 30000, "件"),
+    ]
+    _write_csv(
+        directory / "facts.csv",
+        [
+            {**fact, "issuer_id": i, "doc_id": d, "metric_id": m, "metric_code": c, "value": v, "unit": u}
+            | {"catalog_value": cv, "catalog_unit": cu}
+            for i, d, m, c, v, u, cv, cu in rows
+        ],
+    )
+    data = read_site_data(tmp_path)
+    assert data.values == {"sites": {"x": {2022: 198.0}}, "cases": {"y": {2022: 30000.0}}}
+    assert data.indicators["sites"]["unit"] == "处" and data.indicators["cases"]["unit"] == "件"
