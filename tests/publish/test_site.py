@@ -19,6 +19,7 @@ import pytest
 
 from flows.publish import releases as publish
 from flows.publish.site_charts import PROVINCE_TILES
+from flows.publish.site_data import read_site_data
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
 sys.path.insert(0, str(Path(__file__).parent))
@@ -253,8 +254,6 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def test_site_values_are_in_the_indicators_unit_and_follow_its_rule(tmp_path):
-    from flows.publish.site_data import read_site_data
-
     directory = tmp_path / "2022" / "2022.1"
     directory.mkdir(parents=True)
     doc = {"report_year": 2022, "issuers": "", "region_name": "甲县", "region_code": "990101", "region_level": "county"}
