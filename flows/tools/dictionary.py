@@ -104,14 +104,26 @@ def _catalog_section() -> list[str]:
         "",
         "Canonical indicators that `metrics.metric_code` points to. 指标编码对应的标准指标。",
         "",
-        "| metric_code | 名称 | Name | kind | unit | 定义 | Definition |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| metric_code | 名称 | Name | kind | unit | 单位类别 family | 接受的单位 units accepted | 多值 several values | 定义 | Definition |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in catalog_rows():
+        rules = row["match_rules"]
+        accepted = [*rules["units"], *(f"{u} ×{f:g}" for u, f in rules.get("conversions", {}).items())]
         out.append(
             f"| `{row['metric_code']}` | {_md(row['name_zh'])} | {_md(row['name_en'])} | {row['kind']} "
-            f"| {_md(row['unit'])} | {_md(row.get('definition_zh'))} | {_md(row.get('definition_en'))} |"
+            f"| {_md(row['unit'])} | {row['unit_family']} | {_md(', '.join(accepted))} | {row['multiple_values']} "
+            f"| {_md(row.get('definition_zh'))} | {_md(row.get('definition_en'))} |"
         )
+    families = load_schema("metric_catalog")["properties"]["unit_family"]["x-units"]
+    out += [
+        "",
+        "单位类别及其可用的原文单位 / Unit families and the printed units that can measure them:",
+        "",
+        "| 单位类别 family | 单位 units |",
+        "| --- | --- |",
+        *(f"| {family} | {_md(', '.join(units))} |" for family, units in families.items()),
+    ]
     return out + [""]
 
 
