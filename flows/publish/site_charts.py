@@ -136,8 +136,8 @@ def legend(steps: list[str]) -> str:
     )
 
 
-def bars(items: list[tuple[str, float]], label: str) -> str:
-    """Horizontal bars, one per (label, value), in the given order."""
+def bars(items: list[tuple[str, float]], label: str, suffix: str = "") -> str:
+    """Horizontal bars, one per (label, value), in the given order; ``suffix`` follows each value."""
     row_h, left, width = 20, 120, 520
     top = max((v for _, v in items), default=0) or 1
     body = []
@@ -147,7 +147,7 @@ def bars(items: list[tuple[str, float]], label: str) -> str:
         body.append(
             f'<text x="{left - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(name)}</text>'
             f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{ACCENT}"/>'
-            f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="11">{number(value)}</text>'
+            f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="11">{number(value)}{escape(suffix)}</text>'
         )
     return _svg(width, max(row_h, row_h * len(items)), label, body)
 

@@ -78,7 +78,7 @@ def home_map(data: SiteData, year: int) -> str:
         entry = tallies.get(code)
         reports = provinces.get(code, {}).get("reports", 0)
         if entry is None:  # Taiwan, Hong Kong, Macao: not on the roster
-            table_rows.append([f'<a href="{href}#p{code}">{escape(name)}</a>', None, None, None, None, None, reports])
+            table_rows.append([f'<a href="{href}#p{code}">{escape(name)}</a>'] + [None] * 6 + [reports])
             continue
         published, on_time = share(entry["published"], entry["expected"]), share(entry["on_time"], entry["expected"])
         cells[code] = {
@@ -97,6 +97,7 @@ def home_map(data: SiteData, year: int) -> str:
                 percent(published),
                 entry["on_time"],
                 percent(on_time),
+                entry["date_unknown"],
                 reports,
             ]
         )
@@ -111,6 +112,7 @@ def home_map(data: SiteData, year: int) -> str:
         "发布比例 / Share published",
         "按时 / On time",
         "按时比例 / Share on time",
+        "发布日期不明 / Date unknown",
         "收录报告 / Reports in release",
     ]
     return f"""<p>应报告政府 / governments due to report: <strong>{expected}</strong> · 已发布本级报告 / published their own report:
@@ -119,7 +121,7 @@ def home_map(data: SiteData, year: int) -> str:
 Colour and figure: the share of the province's governments due to report (province, prefecture and county level) whose own {year} report is in the release; small figure: the share that published on time.</p>
 {legend(SHARE_STEPS)}
 {tile_map(cells, href, label)}
-{table(headers, table_rows, numeric={1, 2, 3, 4, 5, 6}, caption=escape(label))}"""
+{table(headers, table_rows, numeric={1, 2, 3, 4, 5, 6, 7}, caption=escape(label))}"""
 
 
 def year_coverage(data: SiteData, year: int) -> str:
@@ -222,7 +224,7 @@ def year_coverage(data: SiteData, year: int) -> str:
 Expected: the province-, prefecture- and county-level governments on the year's roster; published: their own (or joint Party-government) report is in this release.</p>
 {table(level_headers, level_rows, numeric=set(range(1, 9)))}
 <h2>按省份与层级 <span class="en">/ Coverage by province and level</span></h2>
-{bars(chart_items, label) if chart_items else "<p>—</p>"}
+{bars(chart_items, label, suffix="%") if chart_items else "<p>—</p>"}
 {table(prov_headers, prov_rows, numeric=set(range(1, 11)), caption=escape(label))}"""
 
 
