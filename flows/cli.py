@@ -31,6 +31,7 @@ from flows.fetch import registry
 from flows.fetch.archive import Archive, import_captured_text
 from flows.fetch.discover.state import DiscoveryState
 from flows.publish.releases import publishable_years
+from flows.tools.corpus import resolve_corpus
 
 # Commands that work without a project: parsing files, scoring the parser, making a project.
 NO_PROJECT = frozenset({"parse", "evaluate", "init"})
@@ -288,7 +289,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         evaluate_corpus,
         format_report,
         report_json,
-        resolve_corpus,
     )
 
     corpus, note = resolve_corpus(args.corpus, os.environ.get("FAZHI_CORPUS_DIR"))

@@ -8,7 +8,7 @@ import io
 import json
 
 from flows import cli
-from flows.tools.evaluate import resolve_corpus
+from flows.tools.corpus import resolve_corpus
 
 
 def _checkout(tmp_path, *, shared: bool):
@@ -45,7 +45,7 @@ def test_evaluate_prints_the_note_on_stderr_and_keeps_json_clean(tmp_path, monke
     (frozen / "dev").mkdir()
     (frozen / "dev" / "d02.json").write_bytes((corpus_dir / "dev" / "d02.json").read_bytes())
     monkeypatch.delenv("FAZHI_CORPUS_DIR", raising=False)
-    monkeypatch.setattr("flows.tools.evaluate.PROJECT_DIR", project)
+    monkeypatch.setattr("flows.tools.corpus.PROJECT_DIR", project)
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         assert cli.main(["evaluate", "--json"]) == 0
