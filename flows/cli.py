@@ -24,13 +24,14 @@ from pathlib import Path
 
 from flows import __version__, schedule
 from flows.core import layout, storage
-from flows.core.config import ROOT_ENV, ROOT_MARKER, Settings, default_corpus_dir, load_settings, project_root
+from flows.core.config import ROOT_ENV, ROOT_MARKER, Settings, load_settings, project_root
 from flows.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER, FazhiError, UserError
 from flows.core.lock import run_lock
 from flows.fetch import registry
 from flows.fetch.archive import Archive, import_captured_text
 from flows.fetch.discover.state import DiscoveryState
 from flows.publish.releases import publishable_years
+from flows.tools.corpus import resolve_corpus
 
 # Commands that work without a project: parsing files, scoring the parser, making a project.
 NO_PROJECT = frozenset({"parse", "evaluate", "init"})
@@ -174,7 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "jsonl"], default="json")
 
     p = sub.add_parser("evaluate", help="score the parser against the gold corpus")
-    p.add_argument("--corpus", type=Path, help="corpus directory (default: ../shared/corpus beside the checkout)")
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        help="corpus directory (default: ../shared/corpus beside the checkout, else the frozen tests/fixtures/corpus, "
+        "which it then names on stderr)",
+    )
     p.add_argument(
         "--misses",
         type=int,
@@ -289,7 +295,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         report_json,
     )
 
-    corpus = args.corpus or Path(os.environ.get("FAZHI_CORPUS_DIR") or default_corpus_dir())
+    corpus, note = resolve_corpus(args.corpus, os.environ.get("FAZHI_CORPUS_DIR"))
+    if note:
+        print(note, file=sys.stderr)
     if not Path(corpus).is_dir():
         raise UserError(f"corpus directory not found: {corpus} (pass --corpus DIR)")
     if args.as_format == "pdf":

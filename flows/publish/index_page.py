@@ -3,8 +3,9 @@
 Static and self-contained: inline CSS and inline SVG, one small script of the site (the search box,
 ``site_pages``), no web fonts, no CDN, and only relative links to files that exist under ``releases/`` (the favicon is an empty ``data:`` url so
 a browser does not ask the server for one). Everything shown comes from the releases themselves
-(``datapackage.json``, ``SHA256SUMS``, the CSVs), never from the warehouse, so the page always
-matches what can be downloaded. Text from the data is HTML-escaped: titles and names come from
+(``datapackage.json``, ``SHA256SUMS``, the CSVs), so the page always matches what can be downloaded,
+except who was expected to report: the warehouse's roster, counted only against reports in the
+releases (``site_coverage``). Text from the data is HTML-escaped: titles and names come from
 scraped pages.
 
 The chart: for the catalogued indicators that the most issuers report in consecutive years, one
@@ -50,10 +51,11 @@ td.num{text-align:right;white-space:nowrap}code{font-size:.75rem;word-break:brea
 """
 
 
-def write_index(releases_dir: Path) -> Path:
-    """``releases/index.html`` and the site under ``releases/site/`` (``site_pages``)."""
+def write_index(releases_dir: Path, warehouse_dir: Path | None = None) -> Path:
+    """``releases/index.html`` and the site under ``releases/site/`` (``site_pages``); the warehouse, when
+    given, tells who was expected to report (its ``coverage`` view)."""
     releases_dir = Path(releases_dir)
-    data = read_site_data(releases_dir)
+    data = read_site_data(releases_dir, warehouse_dir)
     write_site(releases_dir, data)
     path = releases_dir / layout.INDEX_PAGE
     write_atomic(path, render_index(releases_dir, data).encode("utf-8"), mode=0o644)

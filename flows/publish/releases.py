@@ -90,7 +90,7 @@ def publish_years(
     with _publish_lock(releases_dir):
         for year in wanted:
             results.append(_publish_year_locked(db_path, releases_dir, year, created, progress))
-        write_index(releases_dir)
+        write_index(releases_dir, warehouse_dir)
     return {
         "released": sum(r["status"] == "new" for r in results),
         "release_unchanged": sum(r["status"] == "unchanged" for r in results),
@@ -131,7 +131,7 @@ def publish_year(
     releases_dir.mkdir(parents=True, exist_ok=True)
     with _publish_lock(releases_dir):
         result = _publish_year_locked(db_path, releases_dir, year, created, progress)
-        write_index(releases_dir)
+        write_index(releases_dir, warehouse_dir)
     return result
 
 

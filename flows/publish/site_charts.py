@@ -81,30 +81,63 @@ def table(headers: list[str], rows: list[list], numeric: set[int] = frozenset(),
     return f'<div class="scroll"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
-def tile_map(counts: dict[str, int], href: str, label: str) -> str:
-    """34 province tiles coloured by ``counts`` (province code -> number; 0 or missing: grey), each a
-    link to ``href`` + ``#p<code>``."""
+def count_step(n: int, top: int) -> int:
+    """The colour step (index into ``SCALE``) of a count among counts up to ``top``: 0 only for none."""
+    return 0 if not n else 1 + min(len(SCALE) - 2, int((len(SCALE) - 1) * n / (top + 1)))
+
+
+def share_step(share: float | None) -> int:
+    """The colour step of a share (0..1): 0 for none or unknown, then one step per fifth (0 < s < 20 %
+    is step 1, 80 % to 100 % step 5)."""
+    if not share:
+        return 0
+    return 1 + min(len(SCALE) - 2, int(share * (len(SCALE) - 1)))
+
+
+def tile_map(cells: dict[str, dict], href: str, label: str) -> str:
+    """34 province tiles, each a link to ``href`` + ``#p<code>``. ``cells``: province code -> ``{"step"``
+    (colour, see ``count_step``/``share_step``), ``"text"`` (the tile's figure), ``"sub"`` (a smaller
+    second line or ""), ``"title"`` (the tooltip)``}``; a province without a cell is grey with "—"."""
     size, gap = 46, 3
-    top = max(counts.values(), default=0)
     body = []
     for code, (name, row, col) in PROVINCE_TILES.items():
-        n = counts.get(code, 0)
-        step = 0 if not n else 1 + min(len(SCALE) - 2, int((len(SCALE) - 1) * n / (top + 1)))
+        cell = cells.get(code) or {"step": 0, "text": "—", "sub": "", "title": f"{name}: —"}
+        step = cell["step"]
         fill = SCALE[step]
         ink = "#ffffff" if step >= 4 else "#1d232a"
         x, y = col * (size + gap), row * (size + gap)
+        sub = (
+            f'<text x="{x + size / 2}" y="{y + 42}" font-size="8" text-anchor="middle" fill="{ink}">'
+            f"{escape(cell['sub'])}</text>"
+            if cell.get("sub")
+            else ""
+        )
+        text_y = y + 31 if cell.get("sub") else y + 36
         body.append(
             f'<a href="{escape(href)}#p{code}"><rect class="tile" data-code="{code}" x="{x}" y="{y}" width="{size}" '
-            f'height="{size}" rx="4" fill="{fill}"><title>{escape(name)}: {n}</title></rect>'
-            f'<text x="{x + size / 2}" y="{y + 19}" font-size="11" text-anchor="middle" fill="{ink}">{escape(name[:3])}</text>'
-            f'<text x="{x + size / 2}" y="{y + 36}" font-size="12" font-weight="bold" text-anchor="middle" fill="{ink}">{n}</text></a>'
+            f'height="{size}" rx="4" fill="{fill}"><title>{escape(cell["title"])}</title></rect>'
+            f'<text x="{x + size / 2}" y="{y + 16}" font-size="11" text-anchor="middle" fill="{ink}">{escape(name[:3])}</text>'
+            f'<text x="{x + size / 2}" y="{text_y}" font-size="11" font-weight="bold" text-anchor="middle" fill="{ink}">'
+            f"{escape(cell['text'])}</text>{sub}</a>"
         )
     width, height = 9 * (size + gap), 9 * (size + gap)
     return _svg(width, height, label, body, css_class="chart map")
 
 
-def bars(items: list[tuple[str, float]], label: str) -> str:
-    """Horizontal bars, one per (label, value), in the given order."""
+def legend(steps: list[str]) -> str:
+    """A colour key: one swatch per ``SCALE`` step with its label (``steps``, grey first)."""
+    return (
+        '<p class="legend">'
+        + " ".join(
+            f'<span class="swatch" style="background:{color}"></span>{escape(text)}'
+            for color, text in zip(SCALE, steps)
+        )
+        + "</p>"
+    )
+
+
+def bars(items: list[tuple[str, float]], label: str, suffix: str = "") -> str:
+    """Horizontal bars, one per (label, value), in the given order; ``suffix`` follows each value."""
     row_h, left, width = 20, 120, 520
     top = max((v for _, v in items), default=0) or 1
     body = []
@@ -114,7 +147,7 @@ def bars(items: list[tuple[str, float]], label: str) -> str:
         body.append(
             f'<text x="{left - 6}" y="{y + 14}" font-size="12" text-anchor="end">{escape(name)}</text>'
             f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{ACCENT}"/>'
-            f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="11">{number(value)}</text>'
+            f'<text x="{left + w + 4:.1f}" y="{y + 14}" font-size="11">{number(value)}{escape(suffix)}</text>'
         )
     return _svg(width, max(row_h, row_h * len(items)), label, body)
 

@@ -1,4 +1,5 @@
-"""What the static site shows, read from the releases themselves (never from the warehouse).
+"""What the static site shows, read from the releases themselves, and who was expected to report
+(``site_coverage``: the warehouse's roster and coverage, at publish time).
 
 For each report year the newest version's ``documents.csv`` and ``facts.csv`` (DuckDB reads them, all
 years in one query each); a year whose release predates ``facts.csv`` contributes its reports but no
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from flows.publish.site_coverage import read_coverage
 from flows.publish.versions import latest_version
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -35,6 +37,8 @@ class SiteData:
     values: dict[str, dict[str, dict[int, float]]]  # metric_code -> issuer_id -> year -> value
     indicators: dict[str, dict]  # metric_code -> {"name_zh", "name_en", "unit", "slug"}
     years_with_facts: set[int] = field(default_factory=set)
+    coverage: dict[int, list[dict]] = field(default_factory=dict)  # year -> roster rows (site_coverage)
+    roster_by_issuer: dict[str, dict[int, dict]] = field(default_factory=dict)  # issuer_id -> year -> roster row
 
 
 def slug(identifier: str) -> str:
@@ -60,7 +64,8 @@ def _has_column(path: Path, column: str) -> bool:
         return column in handle.readline().rstrip("\r\n").split(",")
 
 
-def read_site_data(releases_dir: Path) -> SiteData:
+def read_site_data(releases_dir: Path, warehouse_dir: Path | None = None) -> SiteData:
+    """The releases under ``releases_dir``; with ``warehouse_dir``, also its coverage of their years."""
     versions: dict[int, str] = {}
     for year_dir in sorted(p for p in releases_dir.iterdir() if p.is_dir() and p.name.isdigit()):
         version = latest_version(year_dir)
@@ -156,6 +161,10 @@ def read_site_data(releases_dir: Path) -> SiteData:
                 entry.setdefault("units", set()).add(unit or "")
     finally:
         con.close()
+    data.coverage = read_coverage(warehouse_dir, data.years, {r["doc_id"] for r in data.reports})
+    for year, rows in data.coverage.items():
+        for row in rows:
+            data.roster_by_issuer.setdefault(row["issuer_id"], {})[year] = row
     return data
 
 

@@ -8,8 +8,7 @@ issuer index (``site/search-index.js``, JSON wrapped in one assignment so that `
 without ``fetch``) when the search box is first used. Every link is relative. Bilingual, zh first;
 tables scroll sideways on a phone (390 px).
 
-Coverage: this branch has no roster of the governments expected to report, so the map is coloured by
-the number of reports per province in the latest year (the legend says so), not by a share.
+Coverage (the map, a year's coverage and timeliness, an issuer's roster rows): ``site_coverage_pages``.
 """
 
 from __future__ import annotations
@@ -19,11 +18,11 @@ import shutil
 from html import escape
 from pathlib import Path
 
-from flows.publish.site_charts import PROVINCE_TILES, bars, histogram, median_line, number, table, tile_map
-from flows.publish.site_data import SiteData, median_by_year, reports_by_province
+from flows.publish.site_charts import histogram, median_line, number, table
+from flows.publish.site_coverage_pages import home_map, issuer_roster, year_coverage
+from flows.publish.site_data import SiteData, median_by_year
 
 SITE_DIR = "site"
-LEVELS = (("province", "省级 / province"), ("city", "地级 / city"), ("county", "县级 / county"))
 
 CSS = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
@@ -104,24 +103,10 @@ def home_sections(data: SiteData) -> str:
     if not data.years:
         return ""
     year = data.years[-1]
-    provinces = reports_by_province(data, year)
-    counts = {code: entry["reports"] for code, entry in provinces.items()}
-    label = f"{year} 年度各省报告数 / Reports per province, {year}"
-    rows = [
-        [
-            f'<a href="{SITE_DIR}/year/{year}.html#p{code}">{escape(name)}</a>',
-            counts.get(code, 0),
-            len(provinces.get(code, {}).get("issuers", ())),
-        ]
-        for code, (name, _, _) in sorted(PROVINCE_TILES.items())
-    ]
     years = " · ".join(f'<a href="{SITE_DIR}/year/{y}.html">{y}</a>' for y in reversed(data.years))
     indicators = " · ".join(_indicator_link(data, code, "") for code in sorted(data.indicators))
     return f"""<h2>覆盖情况 <span class="en">/ Coverage, {year}</span></h2>
-<p class="legend">颜色为 {year} 年度各省（区、市）已收录的报告数；尚无“应发布政府名录”，故不显示发布比例与是否按时。 /
-Colour: number of {year} reports in the release per province. No roster of expected governments yet, so no share or timeliness is shown.</p>
-{tile_map(counts, f"{SITE_DIR}/year/{year}.html", label)}
-{table(["省份 / Province", "报告 / Reports", "发布机关 / Issuers"], rows, numeric={1, 2}, caption=escape(label))}
+{home_map(data, year)}
 <p>年度 / Years: {years}</p>
 <p>指标 / Indicators: {indicators or "—"}</p>
 <h2>查找发布机关 <span class="en">/ Find an issuer</span></h2>
@@ -137,22 +122,7 @@ Colour: number of {year} reports in the release per province. No roster of expec
 def year_page(data: SiteData, year: int) -> str:
     root = "../../"
     reports = [r for r in data.reports if r["year"] == year]
-    provinces = reports_by_province(data, year)
     issuers = {r["issuer_id"] for r in reports if r["issuer_id"]}
-    prov_rows = []
-    for code, (name, _, _) in sorted(PROVINCE_TILES.items()):
-        entry = provinces.get(code) or {"levels": {}, "reports": 0, "issuers": ()}
-        prov_rows.append(
-            [f'<span id="p{code}">{escape(name)}</span>']
-            + [entry["levels"].get(level, 0) for level, _ in LEVELS]
-            + [entry["reports"], len(entry["issuers"])]
-        )
-    chart_items = [
-        (PROVINCE_TILES[code][0], entry["reports"])
-        for code, entry in sorted(provinces.items())
-        if code in PROVINCE_TILES
-    ]
-    label = f"{year} 年度各省报告数 / Reports per province, {year}"
     indicator_rows = []
     for code in sorted(data.indicators):
         vs = [points[year] for points in data.values[code].values() if year in points]
@@ -182,9 +152,7 @@ def year_page(data: SiteData, year: int) -> str:
     body = f"""<h1>{year} 年度 <span class="en">/ Report year {year}</span></h1>
 <p>报告 / reports: <strong>{len(reports)}</strong> · 发布机关 / issuers: <strong>{len(issuers)}</strong> ·
 版本 / release: <a href="{root}{year}/{data.versions[year]}/">{data.versions[year]}</a></p>
-<h2>按省份与层级 <span class="en">/ By province and level</span></h2>
-{bars(chart_items, label) if chart_items else "<p>—</p>"}
-{table(["省份 / Province"] + [label for _, label in LEVELS] + ["报告 / Reports", "发布机关 / Issuers"], prov_rows, numeric={1, 2, 3, 4, 5}, caption=escape(label))}
+{year_coverage(data, year)}
 <h2>指标 <span class="en">/ Indicators</span></h2>{facts_note}
 {table(["指标 / Indicator", "发布机关数 / Issuers", "中位数 / Median", "单位 / Unit"], indicator_rows, numeric={1, 2})}
 <h2>报告 <span class="en">/ Reports</span></h2>
@@ -269,7 +237,8 @@ def issuer_page(data: SiteData, issuer_id: str, reports: list[dict]) -> str:
     body = f"""<h1>{escape(entry["name"])}</h1>
 <p>地区 / region: {escape(entry["region_name"] or "—")} · 层级 / level: {escape(entry["region_level"] or "—")} ·
 编号 / id: <code>{escape(issuer_id)}</code></p>
-<p class="legend">应发布名录尚未建立：此处只列已收录的报告。 / No roster of expected reports yet: only the reports found are listed.</p>
+<h2>应报告与已发布 <span class="en">/ What the roster expected, and what it published</span></h2>
+{issuer_roster(data, issuer_id, root)}
 <h2>报告 <span class="en">/ Reports by year</span></h2>
 {table(["年度 / Year", "原文 / Source", "发布日期 / Published", "快照 SHA-256 / Snapshot", "版本 / Release"], report_rows)}
 <h2>指标 <span class="en">/ Indicators</span></h2>

@@ -1,19 +1,16 @@
 """The static site under ``releases/site/`` and the home page: on disk (every link resolves, every chart
 is followed by its table, no request outside the site) and in real headless Chromium from ``file://``
 (1280 and 390 px screenshots in tests/artifacts/, no console error, no request outside the site, the
-search box, CJK text drawn with the Noto CJK font, no sideways scrolling on a phone, home page weight)."""
+search box, CJK text drawn with the Noto CJK font, no sideways scrolling on a phone, home page weight).
+The publish fixture's warehouse has no roster: the pages say so and the map counts reports."""
 
 from __future__ import annotations
 
-import base64
 import json
-import subprocess
 import sys
-import time
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import pytest
 
@@ -24,9 +21,8 @@ from flows.publish.site_data import read_site_data
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "publish"))
 sys.path.insert(0, str(Path(__file__).parent))
 import publish_warehouse as pw  # noqa: E402
-from test_release_page import CHROMIUM, DevTools  # noqa: E402
+from site_checks import check_charts_have_tables, check_links, check_visit, require_browser, search, visit  # noqa: E402
 
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 HOME_LIMIT = 500 * 1024
 
 
@@ -39,59 +35,16 @@ def releases(tmp_path_factory) -> Path:
     return releases
 
 
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links, self.ids, self.sequence = [], set(), []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        for key in ("href", "src"):
-            if attrs.get(key) and not (tag == "link" and attrs.get("rel") == "icon"):
-                self.links.append((tag, attrs[key]))
-        if attrs.get("id"):
-            self.ids.add(attrs["id"])
-        if tag in ("svg", "table"):
-            self.sequence.append((tag, attrs.get("class", "")))
-
-
-def _pages(releases: Path) -> list[Path]:
-    return [releases / "index.html"] + sorted((releases / "site").rglob("*.html"))
-
-
 def test_site_pages_exist_and_every_link_resolves(releases):
     site = releases / "site"
     assert (site / "year" / "2021.html").is_file() and (site / "year" / "2022.html").is_file()
     assert (site / "indicator" / f"{pw.CASES_CODE}.html").is_file()
     assert sorted(p.name for p in (site / "issuer").iterdir()) == ["990100-gov.html", "990101-gov.html"]
-    parsed = {}
-    for path in _pages(releases):
-        page = _Page()
-        page.feed(path.read_text(encoding="utf-8"))
-        parsed[path.resolve()] = page
-    for path, page in parsed.items():
-        for tag, link in page.links:
-            url = urlparse(link)
-            if url.scheme in ("http", "https"):
-                assert tag == "a" and "example.invalid" in url.netloc, (path, link)  # sources: links, never loaded
-                continue
-            assert not url.scheme and not link.startswith("/"), (path, link)
-            target = (path.parent / unquote(url.path)).resolve() if url.path else path
-            if target.is_dir():
-                assert link.endswith("/") and any(target.iterdir()), (path, link)
-                continue
-            assert target.is_file(), (path, link)
-            if url.fragment and target.suffix == ".html":
-                assert url.fragment in parsed[target].ids, (path, link)
+    assert check_links(releases, lambda link: "example.invalid" in urlparse(link).netloc) > 50
 
 
 def test_every_chart_is_followed_by_its_table(releases):
-    for path in _pages(releases)[1:]:
-        page = _Page()
-        page.feed(path.read_text(encoding="utf-8"))
-        for index, (tag, _css) in enumerate(page.sequence):
-            if tag == "svg":
-                assert page.sequence[index + 1][0] == "table", path
+    check_charts_have_tables(releases)
     indicator = (releases / "site" / "indicator" / f"{pw.CASES_CODE}.html").read_text(encoding="utf-8")
     # the median per year with the number of issuers behind it: (40 + 120) / 2 and (38 + 135) / 2
     assert "n=2" in indicator and ">80<" in indicator and ">86.50<" in indicator
@@ -100,6 +53,10 @@ def test_every_chart_is_followed_by_its_table(releases):
     assert "https://www.example.invalid/990101-2022.html" in issuer and "-2（-5.0%）" in issuer
     home = (releases / "index.html").read_text(encoding="utf-8")
     assert home.count('class="tile"') == len(PROVINCE_TILES) == 34
+    # no roster in this warehouse: the map counts reports and every coverage part says why
+    assert "Colour: number of 2022 reports in the release per province" in home
+    for page in (home, issuer, (releases / "site" / "year" / "2022.html").read_text(encoding="utf-8")):
+        assert "No roster of the governments due to report" in page
     index = (releases / "site" / "search-index.js").read_text(encoding="utf-8")
     entries = json.loads(index[index.index("=") + 1 : index.rindex(";")])
     assert ["示例市人民政府", "示例省示例市", "990100-gov", "issuer/990100-gov.html"] in entries
@@ -112,38 +69,6 @@ def test_home_page_weight(releases):
 
 # -- in a real browser -----------------------------------------------------------------------------------
 
-
-def _launch(profile: Path, width: int) -> tuple[subprocess.Popen, DevTools]:
-    browser = subprocess.Popen(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--allow-file-access-from-files",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
-            f"--window-size={width},900",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    port_file = profile / "DevToolsActivePort"
-    deadline = time.monotonic() + 20
-    while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
-        if browser.poll() is not None or time.monotonic() > deadline:
-            browser.kill()
-            pytest.fail(f"chromium did not start: {browser.stderr.read().decode(errors='replace')[-2000:]}")
-        time.sleep(0.05)
-    port, path = port_file.read_text().splitlines()[:2]
-    return browser, DevTools(f"ws://127.0.0.1:{port}{path}")
-
-
 PAGES = {
     "home": "index.html",
     "year": "site/year/2022.html",
@@ -155,96 +80,15 @@ PAGES = {
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 390])
 def test_site_in_headless_chromium(releases, tmp_path, width):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser test")
-    pytest.importorskip("websockets.sync.client", reason="the websockets client drives Chromium")
+    require_browser()
     base = releases.resolve().as_uri() + "/"
-    browser, devtools = _launch(tmp_path / "profile", width)
-    seen = {}
-    try:
-        target = devtools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = devtools.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network", "DOM", "CSS"):
-            devtools.send(f"{domain}.enable", session=session)
-        devtools.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500},
-            session=session,
-        )
-        ARTIFACTS.mkdir(exist_ok=True)
-        for name, rel in PAGES.items():
-            devtools.events.clear()
-            devtools.send("Page.navigate", {"url": base + rel}, session=session)
-            devtools.wait_for("Page.loadEventFired", timeout=20)
-            if name == "home":  # the search box loads its index on first use and lists the match
-                devtools.send(
-                    "Runtime.evaluate",
-                    {
-                        "expression": "var b=document.getElementById('search');b.focus();b.value='甲县';"
-                        "b.dispatchEvent(new Event('input'));"
-                    },
-                    session=session,
-                )
-                deadline = time.monotonic() + 10
-                while time.monotonic() < deadline:
-                    found = devtools.send(
-                        "Runtime.evaluate",
-                        {
-                            "returnByValue": True,
-                            "expression": "[...document.querySelectorAll('#results a')].map(a=>a.href)",
-                        },
-                        session=session,
-                    )["result"]["value"]
-                    if found:
-                        break
-                    time.sleep(0.1)
-                seen["search"] = found
-            state = devtools.send(
-                "Runtime.evaluate",
-                {
-                    "returnByValue": True,
-                    "expression": "({h1: document.querySelector('h1').textContent, "
-                    "overflow: document.documentElement.scrollWidth - window.innerWidth, "
-                    "svgs: [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)})",
-                },
-                session=session,
-            )["result"]["value"]
-            root = devtools.send("DOM.getDocument", session=session)["root"]["nodeId"]
-            h1 = devtools.send("DOM.querySelector", {"nodeId": root, "selector": "h1"}, session=session)["nodeId"]
-            fonts = devtools.send("CSS.getPlatformFontsForNode", {"nodeId": h1}, session=session)["fonts"]
-            shot = devtools.send(
-                "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session, timeout=30
-            )
-            (ARTIFACTS / f"site_{name}_{width}.png").write_bytes(base64.b64decode(shot["data"]))
-            devtools.send("Runtime.evaluate", {"expression": "1"}, session=session)  # drain late events
-            seen[name] = {"state": state, "fonts": fonts, "events": list(devtools.events)}
-    finally:
-        devtools.close()
-        browser.terminate()
-        try:
-            browser.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait()
 
-    assert seen["search"] == [base + "site/issuer/990101-gov.html"]
-    for name in PAGES:
-        events, state, fonts = seen[name]["events"], seen[name]["state"], seen[name]["fonts"]
-        errors = [
-            e
-            for e in events
-            if e.get("method") == "Runtime.exceptionThrown"
-            or (e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") == "error")
-            or (e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error")
-        ]
-        assert errors == [], (name, errors)
-        requests = [e["params"]["request"]["url"] for e in events if e.get("method") == "Network.requestWillBeSent"]
-        assert all(u.startswith(base) or u.startswith("data:") for u in requests), (name, requests)
-        # Chinese drawn with a CJK font (no tofu): the h1's glyphs come from Noto Sans CJK
-        assert any("CJK" in f["familyName"] and f["glyphCount"] > 0 for f in fonts), (name, fonts)
-        assert state["overflow"] <= 0, (name, width, state)  # no sideways scrolling of the page
-        assert all(0 < w <= width for w in state["svgs"]), (name, state)
-        assert (ARTIFACTS / f"site_{name}_{width}.png").read_bytes().startswith(b"\x89PNG")
+    def on_page(name, devtools, session):  # the search box loads its index on first use and lists the match
+        return search(devtools, session, "甲县") if name == "home" else None
+
+    seen = visit(releases, PAGES, width, tmp_path / "profile", "site", on_page=on_page)
+    assert seen["home"]["found"] == [base + "site/issuer/990101-gov.html"]
+    check_visit(releases, seen, width, "site")
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
