@@ -31,6 +31,7 @@ REQUIRED_CODES = {
     "enforcement_bodies_reviewed",
     "enforcement_case_files_reviewed",
     "enforcement_officers_trained",
+    "enforcement_officers_trained_people",
     "enforcement_officers_certified",
     "enterprise_inspection_plans_filed",
     "major_penalty_cases_filed",
@@ -338,15 +339,19 @@ TRAINED = "完成186个执法部门8664名执法人员培训和执法证考试�
 
 def test_people_are_not_person_times_and_the_metric_says_why():
     people = {**metric("执法人员培训和执法证考试", TRAINED, "8664名", "名"), "value": 8664}
-    (coded,) = catalog.assign_codes([people])
-    assert coded["metric_code"] is None and coded["catalog_value"] is None
-    assert coded["catalog_warning"] == "unit 名 not accepted: enforcement_officers_trained counts person_times in 人次"
     times = {**metric("培训执法人员", "培训执法人员3200人次。", "3200人次", "人次"), "value": 3200}
-    (coded,) = catalog.assign_codes([times])
-    assert (coded["metric_code"], coded["catalog_value"], coded["catalog_warning"]) == (
-        "enforcement_officers_trained",
-        3200,
-        None,
+    coded = catalog.assign_codes([people, times])
+    assert [(m["metric_code"], m["catalog_value"], m["catalog_warning"]) for m in coded] == [
+        ("enforcement_officers_trained_people", 8664, None),
+        ("enforcement_officers_trained", 3200, None),
+    ]
+    # words both indicators use, a unit neither takes: unmapped, and each indicator says what it counts
+    batches = {**metric("执法人员培训", "完成执法人员培训12批。", "12批", "批"), "value": 12}
+    (coded,) = catalog.assign_codes([batches])
+    assert coded["metric_code"] is None and coded["catalog_value"] is None
+    assert coded["catalog_warning"] == (
+        "unit 批 not accepted: enforcement_officers_trained counts person_times in 人次; "
+        "enforcement_officers_trained_people counts people in 人, 位, 名"
     )
     # words no indicator uses: no warning, whatever the unit
     (coded,) = catalog.assign_codes([{**metric("应急预案", "更新应急预案9部。", "9部", "部"), "value": 9}])
