@@ -253,7 +253,7 @@ def catalog_rows(catalog: Catalog | None = None) -> list[dict]:
 
 
 def score_labels(labels: Iterable[dict] | dict, catalog: Catalog | None = None) -> dict:
-    """Mapping accuracy on hand-labelled metrics (tests/fixtures/metric_labels.json).
+    """Mapping accuracy on hand-labelled metrics (tests/fixtures/corpus/metric_labels.json).
 
     ``labels`` is the label list, or the label file's object holding it under ``labels``. Each
     label carries a metric's ``subject``, ``sentence``, ``span``, ``unit``, ``kind`` and the

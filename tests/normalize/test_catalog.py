@@ -11,7 +11,7 @@ import pytest
 from flows.core import contracts
 from flows.normalize import catalog
 
-LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "metric_labels.json"
+LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "corpus" / "metric_labels.json"
 
 REQUIRED_CODES = {
     "reconsideration_cases_received",
@@ -281,18 +281,11 @@ def test_labels_cover_every_gold_metric_with_its_sentence(labels, corpus_dir):
             assert label["sentence"] in seed_text
 
 
-def test_mapping_precision_and_recall_on_real_labels(labels):
-    real = catalog.score_labels(labels)
-    assert real["labels"] == 105 and real["labelled"] == 36
-    assert real["precision"] >= 0.95, real["misses"]
-    assert real["recall"] >= 0.9, real["misses"]
-
-
-def test_mapping_precision_and_recall_on_synthetic_labels(labels):
-    synthetic = catalog.score_labels(labels)["synthetic"]
-    assert synthetic["labels"] >= 60
-    assert synthetic["precision"] >= 0.95, synthetic["misses"]
-    assert synthetic["recall"] >= 0.9, synthetic["misses"]
+def test_the_label_sets_are_what_they_claim(labels):
+    # Their precision and recall floors are in tests/floors.json (set metric_labels, tests/tools/test_floors.py).
+    scored = catalog.score_labels(labels)
+    assert scored["labels"] == 105 and scored["labelled"] == 36
+    assert scored["synthetic"]["labels"] >= 60
 
 
 def test_every_indicator_is_exercised_by_a_label_it_gets_right(labels):
