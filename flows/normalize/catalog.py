@@ -6,8 +6,7 @@ A metric record from ``flows/metrics.py`` says what was counted (``subject``), i
 record measures, or None. The rules are data (keyword lists in the YAML, validated against
 ``schemas/metric_catalog.schema.json``); this module only compiles and applies them.
 
-Precision comes before recall: a metric two indicators both accept at the same priority stays
-unmapped, and subject words (受理 / 办结 / 纠错) decide what is counted while sentence words only
+Precision comes before recall: a metric two indicators both accept stays unmapped, and subject words (受理 / 办结 / 纠错) decide what is counted while sentence words only
 supply the topic (复议, 12345, 建议提案).
 """
 
@@ -86,7 +85,6 @@ class Indicator:
     code: str
     kinds: frozenset[str]
     units: frozenset[str]
-    priority: int
     rules: tuple[_Rule, ...]
 
     def accepts(self, kind: str | None, unit: str, subject: str, sentence: str) -> bool:
@@ -122,7 +120,7 @@ class Catalog:
         raise KeyError(code)
 
     def matching(self, metric: dict) -> list[Indicator]:
-        """Every indicator whose rules accept ``metric`` (before priorities are applied)."""
+        """Every indicator whose rules accept ``metric``."""
         kind = metric.get("kind")
         unit = normalize_unit(metric.get("unit"))
         candidates = self.by_kind_unit.get((kind, unit))
@@ -133,12 +131,9 @@ class Catalog:
         return [ind for ind in candidates if ind.accepts(kind, unit, subject, sentence)]
 
     def assign(self, metric: dict) -> str | None:
+        """The one indicator that accepts ``metric``; None when none does or two do (a tie)."""
         found = self.matching(metric)
-        if not found:
-            return None
-        best = max(indicator.priority for indicator in found)
-        top = [indicator for indicator in found if indicator.priority == best]
-        return top[0].code if len(top) == 1 else None
+        return found[0].code if len(found) == 1 else None
 
 
 def _sentence_view(metric: dict, folded_subject: str) -> str:
@@ -203,7 +198,6 @@ def _compile(entry: dict) -> Indicator:
         code=entry["metric_code"],
         kinds=frozenset(rules["kinds"]),
         units=frozenset(normalize_unit(u) for u in rules["units"]),
-        priority=rules["priority"],
         rules=tuple(
             _Rule(_Keywords.compile(rule.get("subject")), _Keywords.compile(rule.get("sentence")))
             for rule in rules["rules"]

@@ -322,3 +322,28 @@ def test_score_labels_counts_wrong_and_missing_codes():
 def test_score_labels_reads_the_label_file_object():
     document = json.loads(LABELS_PATH.read_text(encoding="utf-8"))
     assert catalog.score_labels(document) == catalog.score_labels(document["labels"])
+
+
+# ------------------------------------------------------------------ ties
+
+
+def test_a_metric_two_indicators_accept_stays_unmapped():
+    """The one tie in the generalization set (g09): corrected and mediated-then-withdrawn cases counted
+    together; both indicators accept the figure, neither measures it, and it stays unmapped."""
+    metric = {
+        "subject": "直接纠错和调解后撤回申请的案件",
+        "sentence": "全州各级行政复议机构共收到行政复议申请约260件,受理238件,审结225件,审结率94.5%;"
+        "直接纠错和调解后撤回申请的案件共计47件,占审结案件的20.9%。",
+        "span": "47件",
+        "unit": "件",
+        "kind": "count",
+    }
+    cat = catalog.load_catalog()
+    assert [indicator.code for indicator in cat.matching(metric)] == [
+        "reconsideration_cases_corrected",
+        "mediation_cases",
+    ]
+    assert catalog.assign_code(metric) is None
+    alone = {**metric, "subject": "直接纠错的案件", "sentence": "行政复议直接纠错的案件共计47件。"}
+    assert [indicator.code for indicator in cat.matching(alone)] == ["reconsideration_cases_corrected"]
+    assert catalog.assign_code(alone) == "reconsideration_cases_corrected"

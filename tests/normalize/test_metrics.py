@@ -585,3 +585,25 @@ def _timed(report: str) -> float:
     started = time.perf_counter()
     extract_metrics(report, DOC, [])
     return time.perf_counter() - started
+
+
+# --- ranges (metrics._is_range_end): a range is not one figure, neither of its ends is a metric --
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "审批时限压缩至3至5个工作日。",
+        "审批时限压缩至三至五个工作日。",
+        "每年组织3到5次培训。",
+        "全年办理5至8件。",
+    ],
+)
+def test_neither_end_of_a_range_is_a_metric(text):
+    assert metrics(text) == []
+
+
+def test_a_level_reached_with_zhi_is_not_a_range():
+    assert metrics("审批时限压缩至5个工作日。") == [("5个工作日", 5, "个工作日", None, "amount", None)]
+    # 由20个工作日压缩至3至5个工作日: the earlier level is a figure, the new range is not
+    assert [m[0] for m in metrics("办理时限由20个工作日压缩至3至5个工作日。")] == ["20个工作日"]

@@ -535,3 +535,39 @@ def test_one_long_paragraph_with_spaces_is_not_cut_into_lines():
 def test_application_material_for_a_demonstration_award_is_not_a_report():
     info = read("XX区第三批全国法治政府建设示范地区申报材料\n发布时间：2023-07-01\n\n" + BODY)
     assert not info.is_report
+
+
+# --- rules the docstrings state, each with the case that tells it apart ------------------------------
+
+
+def test_a_longer_source_label_wins_wherever_it_is_printed():
+    # SOURCE_LABELS order: 信息来源 / 文章来源 ... before the bare 来源, whichever comes first on the page
+    text = f"关于2022年法治政府建设情况的报告\n来源:示例日报\n信息来源:示例市司法局\n{BODY}"
+    assert read(text).source_org == "示例市司法局"
+
+
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        ("打印本页 关闭窗口", page.CHROME),
+        ("【打印】【关闭】", page.CHROME),
+        ("打印 某某", page.CHROME),  # a chrome token and at most two other characters
+        ("打印 某某某", page.TEXT),
+        ("今天是:2019年10月31日 星期三", page.CHROME),  # a date widget and at most three other characters
+        ("今天是 某某某某", page.TEXT),
+    ],
+)
+def test_chrome_is_a_chrome_token_with_next_to_nothing_else(line, kind):
+    assert page.classify(line) == kind
+
+
+@pytest.mark.parametrize(
+    "value, iso",
+    [
+        ("2023-03-07 更新于二〇二四年一月五日", "2023-03-07"),
+        ("二〇二三年三月七日 2024-01-05", "2023-03-07"),
+        ("25.02.2016 2023-01-01", "2016-02-25"),
+    ],
+)
+def test_the_first_printed_date_of_a_value_is_its_date(value, iso):
+    assert page.parse_date(value).iso == iso

@@ -421,3 +421,28 @@ def test_dev_heading_precision_recall(corpus_dir):
     print("\n".join(misses))
     assert true_pos > 80
     assert precision >= 0.99 and recall >= 0.99 and f1 >= 0.99, misses
+
+
+# --- the numbering-jump limit at a line start (sections._MAX_NUMBER_GAP) ---------------------------
+
+
+def _headings(text: str) -> list[str]:
+    return [(r["marker"] or "") + r["heading"] for r in sections.parse_sections(text, "d") if r["level"] > 0]
+
+
+def test_at_a_line_start_a_number_at_most_three_ahead_is_a_heading_further_is_not():
+    body = "工作情况如下。\n"
+    assert _headings(f"一、总体情况\n{body}四、下一步安排\n{body}") == ["一、总体情况", "四、下一步安排"]
+    assert _headings(f"一、总体情况\n{body}五、下一步安排\n{body}") == ["一、总体情况"]
+    assert _headings(f"一、总体情况\n{body}二、主要做法\n{body}二、存在问题\n{body}") == [
+        "一、总体情况",
+        "二、主要做法",
+        "二、存在问题",  # a repeated number is a typo in the page, still a heading
+    ]
+
+
+def test_a_first_number_above_three_at_a_line_start_opens_no_list():
+    body = "工作情况如下。\n"
+    assert _headings(f"三、总体情况\n{body}") == ["三、总体情况"]
+    assert _headings(f"四、总体情况\n{body}") == []
+    assert _headings(f"4.总体情况\n{body}") == []
