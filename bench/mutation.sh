@@ -16,6 +16,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=${VENV:-$ROOT/.venv}
 JOBS=${MUTATION_JOBS:-1}
+# tests/conftest.py: Hypothesis without deadlines and with the same examples for every mutant.
+export HYPOTHESIS_PROFILE=mutation
 
 if [ ! -x "$VENV/bin/mutmut" ]; then
   echo "mutation: $VENV/bin/mutmut not found; install it with: $VENV/bin/pip install -e \".[mutation]\"" >&2
@@ -25,8 +27,8 @@ fi
 # name | module | test files exercising it
 MODULES='
 numerals|flows/core/numerals.py|tests/core/test_numerals.py tests/normalize/test_metrics.py
-metrics|flows/normalize/metrics.py|tests/normalize/test_metrics.py tests/normalize/test_metric_generalization.py tests/tools/test_evaluate.py
-sections|flows/normalize/sections.py|tests/normalize/test_sections.py tests/normalize/test_generalization.py tests/tools/test_evaluate.py
+metrics|flows/normalize/metrics.py|tests/normalize/test_metrics.py tests/normalize/test_metric_generalization.py
+sections|flows/normalize/sections.py|tests/normalize/test_sections.py tests/normalize/test_generalization.py
 catalog|flows/normalize/catalog.py|tests/normalize/test_catalog.py tests/normalize/test_metric_generalization.py
 html_extract|flows/normalize/html_extract.py|tests/normalize/test_html_extract.py
 page|flows/normalize/page.py|tests/normalize/test_page.py tests/normalize/test_generalization.py tests/tools/test_evaluate.py
