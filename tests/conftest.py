@@ -26,6 +26,18 @@ if os.environ.get("HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
+@pytest.fixture(autouse=os.environ.get("FAZHI_MUTATION") == "1")
+def _fresh_parser_caches():
+    """Under bench/mutation.sh only: each mutant runs in a process forked after the tests ran once, so
+    tables built once and cached (the compiled catalog, heading patterns) would still be the ones the
+    unmutated code built. Clearing them makes a test run the mutated code."""
+    from flows.normalize import catalog, sections  # imported on use: only mutation runs need them
+
+    catalog._load.cache_clear()
+    sections._next_marker_re.cache_clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not (CORPUS / "seed" / "chaoyang-2022.gold.json").exists():
