@@ -226,7 +226,10 @@ def test_implied_units_bare_units_and_traditional_forms(printed, value):
         ("三点", "bad decimal part in '三点'"),
         ("一万万", "repeated 万 in '一万万'"),
         ("一亿二三四五六七八九〇", "lower part too large in '一亿二三四五六七八九〇'"),
-        ("一亿一〇〇〇〇〇〇〇〇", "lower part too large in '一亿一〇〇〇〇〇〇〇〇'"),  # exactly one 亿 is too large too
+        (
+            "一亿一〇〇〇〇〇〇〇〇",
+            "lower part too large in '一亿一〇〇〇〇〇〇〇〇'",
+        ),  # exactly one 亿 is too large too
         ("", "empty numeral"),
         ("12a", "not an Arabic number: '12a'"),
     ],
