@@ -115,6 +115,17 @@ def test_duplicate_codes_and_unfolded_keywords_are_rejected(tmp_path):
         catalog.load_catalog(_write_catalog(tmp_path, [traditional]))
 
 
+def test_an_entry_that_is_not_a_mapping_is_named_by_its_position(tmp_path):
+    with pytest.raises(catalog.CatalogError) as caught:
+        catalog.load_catalog(_write_catalog(tmp_path, [_entry(), "legal_aid_cases"]))
+    assert str(caught.value).startswith("metric_catalog.yaml entry #2: ")
+
+
+def test_an_unknown_code_is_a_key_error_naming_it():
+    with pytest.raises(KeyError, match="no_such_indicator"):
+        catalog.load_catalog().row("no_such_indicator")
+
+
 def test_the_canonical_unit_must_be_accepted_by_the_rules(tmp_path):
     path = _write_catalog(tmp_path, [_entry(unit="人次")])
     with pytest.raises(catalog.CatalogError, match=r"match_rules/units: canonical unit '人次'"):
@@ -315,8 +326,15 @@ def test_score_labels_counts_wrong_and_missing_codes():
     )
     assert (scored["assigned"], scored["correct"], scored["labelled"]) == (2, 1, 2)
     assert scored["precision"] == 0.5 and scored["recall"] == 0.5
-    assert [miss["key"] for miss in scored["misses"]] == ["b", "c"]
+    assert scored["misses"] == [
+        {"key": "b", "expected_code": None, "assigned_code": "legal_aid_cases", "subject": "办理法律援助案件"},
+        {"key": "c", "expected_code": "legal_aid_cases", "assigned_code": None, "subject": "援助"},
+    ]
     assert scored["synthetic"]["labels"] == 0 and scored["synthetic"]["precision"] is None
+    twice = catalog.score_labels(
+        [{**base, "key": k, "subject": "办理法律援助案件", "expected_code": "legal_aid_cases"} for k in "de"]
+    )
+    assert (twice["correct"], twice["precision"]) == (2, 1.0)
 
 
 def test_score_labels_reads_the_label_file_object():
@@ -347,3 +365,34 @@ def test_a_metric_two_indicators_accept_stays_unmapped():
     alone = {**metric, "subject": "直接纠错的案件", "sentence": "行政复议直接纠错的案件共计47件。"}
     assert [indicator.code for indicator in cat.matching(alone)] == ["reconsideration_cases_corrected"]
     assert catalog.assign_code(alone) == "reconsideration_cases_corrected"
+
+
+# ------------------------------------------------------------------ what the keywords are tested on
+
+
+def test_an_indicator_accepts_only_its_kinds_and_units():
+    legal_aid = next(ind for ind in catalog.load_catalog().indicators if ind.code == "legal_aid_cases")
+    args = ("办理法律援助案件", "全年办理法律援助案件4010件")
+    assert legal_aid.accepts("count", "件", *args)
+    assert not legal_aid.accepts("percent", "件", *args) and not legal_aid.accepts("count", "%", *args)
+
+
+def test_the_sentence_view_ends_with_the_value_and_adds_the_subject():
+    view = catalog._sentence_view
+    # text after the value belongs to the next statement
+    assert view({"sentence": "全年办结率99%,群众满意率97%。", "span": "99%"}, "办结率") == "全年办结率99%\n办结率"
+    # a span printed twice: the first occurrence after the subject is the value the subject describes
+    twice = {"sentence": "收到申请12件,受理复议案件12件,办结10件。", "span": "12件"}
+    assert view(twice, "受理复议案件") == "收到申请12件,受理复议案件12件\n受理复议案件"
+    assert view(twice, "复议") == "收到申请12件,受理复议案件12件\n复议"
+    assert view(twice, "收到申请") == "收到申请12件\n收到申请"
+    assert view(twice, "不在句中") == "收到申请12件\n不在句中"  # subject elsewhere: the first occurrence
+    assert view(twice, "") == "收到申请12件\n"
+    assert view({"sentence": "受理复议案件12件。", "span": "99件"}, "受理") == "受理复议案件12件。\n受理"
+    assert view({"sentence": "12件为受理数。", "span": "12件"}, "受理数") == "12件\n受理数"  # at the very start
+
+
+def test_occurrences_are_non_overlapping_from_the_left():
+    assert catalog._occurrences("12件", "12件,共12件") == [0, 5]
+    assert catalog._occurrences("11", "1111") == [0, 2]
+    assert catalog._occurrences("件", "无") == []
