@@ -506,16 +506,5 @@ def test_a_heading_alone_on_its_line_keeps_its_spaces_up_to_sixty_characters():
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def test_chinese_numerals_as_headings_print_them():
-    assert [sections.chinese_numeral(n) for n in (1, 10, 12, 20, 23, 99)] == [
-        "一",
-        "十",
-        "十二",
-        "二十",
-        "二十三",
-        "九十九",
-    ]
-
-
 def test_an_offset_in_a_text_without_headings_is_in_the_root():
     assert sections.section_locator(sections.parse_sections("正文内容。", "d"))(3) == "d-s000"
