@@ -121,6 +121,26 @@ def test_an_entry_that_is_not_a_mapping_is_named_by_its_position(tmp_path):
     assert str(caught.value).startswith("metric_catalog.yaml entry #2: ")
 
 
+def test_the_canonical_kind_must_be_accepted_and_every_keyword_list_is_checked_for_folding(tmp_path):
+    with pytest.raises(catalog.CatalogError, match=r"match_rules/kinds: canonical kind 'amount' is not accepted$"):
+        catalog.load_catalog(_write_catalog(tmp_path, [_entry(kind="amount")]))
+    for part, key in (("sentence", "any_of"), ("subject", "any_of"), ("subject", "none_of"), ("sentence", "none_of")):
+        entry = _entry()
+        entry["match_rules"]["rules"][0].setdefault(part, {})[key] = ["法律援護"]
+        with pytest.raises(catalog.CatalogError, match=rf"rules/0/{part}: keyword '法律援護' is not in folded form"):
+            catalog.load_catalog(_write_catalog(tmp_path, [entry]))
+
+
+def test_a_row_is_a_deep_copy():
+    row = catalog.load_catalog().row("legal_aid_cases")
+    row["match_rules"]["units"].append("吨")
+    assert "吨" not in catalog.load_catalog().row("legal_aid_cases")["match_rules"]["units"]
+
+
+def test_a_missing_unit_compares_as_empty():
+    assert catalog.normalize_unit(None) == "" and catalog.normalize_unit("万件") == "件"
+
+
 def test_an_unknown_code_is_a_key_error_naming_it():
     with pytest.raises(KeyError, match="no_such_indicator"):
         catalog.load_catalog().row("no_such_indicator")
@@ -390,9 +410,12 @@ def test_the_sentence_view_ends_with_the_value_and_adds_the_subject():
     assert view(twice, "") == "收到申请12件\n"
     assert view({"sentence": "受理复议案件12件。", "span": "99件"}, "受理") == "受理复议案件12件。\n受理"
     assert view({"sentence": "12件为受理数。", "span": "12件"}, "受理数") == "12件\n受理数"  # at the very start
+    assert view({"sentence": "12件已受理,又12件。", "span": "12件"}, "") == "12件\n"
+    assert view({"sentence": "受理申请12件,受理复议案件12件。", "span": "12件"}, "受理") == "受理申请12件\n受理"
 
 
 def test_occurrences_are_non_overlapping_from_the_left():
     assert catalog._occurrences("12件", "12件,共12件") == [0, 5]
     assert catalog._occurrences("11", "1111") == [0, 2]
+    assert catalog._occurrences("12件", "12件,共12件,又12件") == [0, 5, 10]
     assert catalog._occurrences("件", "无") == []
