@@ -196,3 +196,56 @@ def test_empty_and_textless_pages():
     assert html_extract.extract("").text == ""
     extracted = html_extract.extract("<html><body><script>var a='<p>x</p>';</script></body></html>")
     assert extracted.text == "" and extracted.method == "empty"
+
+
+# --- bound_html on small trees (a depth of 2 or 3 stands for MAX_DEPTH) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "html, bounded, flattened",
+    [
+        # tags deeper than the bound lose their tags, their text stays; paragraphs keep theirs
+        ("<div><div><div><span>x</span></div><p>y</p></div></div>", "<div><div>x<p>y</p></div></div>", 2),
+        ("<div><div><em>a</em><em>b</em></div></div>", "<div><div>ab</div></div>", 2),
+        ("<TABLE><tr><td>a<td>b<td>c</table>", "<TABLE><tr>abc</table>", 3),  # any case
+        ("<div><span><b>x</div><i>y</i>", "<div><span>x</div><i>y</i>", 1),  # </div> closes what it holds
+        # void and self-closed elements, comments and raw text never open a level
+        ("<div><br><img src=x/><span>a</span></div>", "<div><br><img src=x/><span>a</span></div>", 0),
+        ("<div><!-- <div> --><span>a</span></div>", "<div><!-- <div> --><span>a</span></div>", 0),
+        (
+            "<div><textarea><b>x</b></textarea><span>y</span></div>",
+            "<div><textarea><b>x</b></textarea><span>y</span></div>",
+            0,
+        ),
+    ],
+)
+def test_tags_deeper_than_the_bound_are_flattened(monkeypatch, html, bounded, flattened):
+    monkeypatch.setattr(html_extract, "MAX_DEPTH", 2)
+    warnings = []
+    assert html_extract.bound_html(html, warnings) == bounded
+    assert warnings == ([f"HTML nested deeper than 2: {flattened} inner tags flattened"] if flattened else [])
+
+
+def test_unclosed_cells_and_items_close_their_predecessor(monkeypatch):
+    monkeypatch.setattr(html_extract, "MAX_DEPTH", 3)
+    for html in ("<table><tr><td>a<td>b<td>c</table>", "<ul><li>a<li>b<li><i>c</i></ul>"):
+        warnings = []
+        assert html_extract.bound_html(html, warnings) == html and warnings == []
+
+
+def test_a_deep_page_is_flattened_with_a_warning_and_read_by_the_block_fallback():
+    html = "<html><body>" + "<div>" * 300 + PARAS + "</div>" * 300 + "</body></html>"
+    extracted = html_extract.extract(html)
+    assert extracted.warnings == ["HTML nested deeper than 160: 142 inner tags flattened"]
+    assert extracted.text.split("\n") == [f"第{i}段,法治政府建设取得新成效,依法行政水平不断提升。" for i in range(1, 6)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="trafilatura 2.3.1 raises ValueError on max_tree_size, caught as 'no text': every page is read by the "
+    "largest-block fallback (found by mutation testing, docs/MUTATION.md)",
+)
+def test_the_fixture_layouts_are_read_by_trafilatura():
+    for layout in ("div_layout", "table_layout"):
+        extracted = html_extract.extract(load(layout, "utf-8"))
+        assert (extracted.method, extracted.warnings) == ("trafilatura", [])
