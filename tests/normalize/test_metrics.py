@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.core import contracts
-from flows.normalize.metrics import extract_metrics
+from flows.normalize.metrics import MAX_SENTENCE_CHARS, extract_metrics
 
 DOC = "0123456789abcdef"
 
@@ -607,3 +607,23 @@ def test_a_level_reached_with_zhi_is_not_a_range():
     assert metrics("审批时限压缩至5个工作日。") == [("5个工作日", 5, "个工作日", None, "amount", None)]
     # 由20个工作日压缩至3至5个工作日: the earlier level is a figure, the new range is not
     assert [m[0] for m in metrics("办理时限由20个工作日压缩至3至5个工作日。")] == ["20个工作日"]
+
+
+# --- a run-on sentence is cut to whole clauses around the span (metrics._clause_window) -------------
+
+
+def test_a_run_on_sentence_is_cut_to_whole_clauses_mostly_before_the_span():
+    text = "开展执法检查工作," * 60 + "全年办理案件518件," + "持续推进依法行政工作," * 40 + "。"
+    (found,) = [m for m in extract_metrics(text, "d", []) if m["span"] == "518件"]
+    sentence = found["sentence"]
+    assert len(sentence) == 299 <= MAX_SENTENCE_CHARS
+    assert sentence.index("518件") == 195  # at most two thirds of the window before the span
+    start = text.index(sentence)
+    assert text[start - 1] == "," and sentence.startswith("开展执法检查工作,")  # whole clauses only
+    assert sentence.endswith("持续推进依法行政工作,")
+
+
+def test_a_run_on_sentence_without_clause_breaks_is_cut_at_the_window():
+    text = "开展执法检查" * 40 + "全年办理案件518件" + "持续推进" * 100 + "。"
+    (found,) = [m for m in extract_metrics(text, "d", []) if m["span"] == "518件"]
+    assert len(found["sentence"]) == MAX_SENTENCE_CHARS and found["sentence"].index("518件") == 200
