@@ -239,3 +239,10 @@ def test_malformed_numerals_say_what_is_wrong(printed, message):
     with pytest.raises(ValueError) as caught:
         parse(printed)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("value", [0, 100, -3])
+def test_heading_numerals_run_from_one_to_ninety_nine(value):
+    with pytest.raises(ValueError) as caught:
+        heading_numeral(value)
+    assert str(caught.value) == f"heading numerals run from 1 to 99, not {value}"
