@@ -443,6 +443,7 @@ def test_at_a_line_start_a_number_at_most_three_ahead_is_a_heading_further_is_no
 
 def test_a_first_number_above_three_at_a_line_start_opens_no_list():
     body = "工作情况如下。\n"
+    assert _headings(f" 二、总体情况\n{body}") == ["二、总体情况"]  # indented at the very start of the text
     assert _headings(f"三、总体情况\n{body}") == ["三、总体情况"]
     assert _headings(f"四、总体情况\n{body}") == []
     assert _headings(f"4.总体情况\n{body}") == []
