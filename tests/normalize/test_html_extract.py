@@ -249,3 +249,46 @@ def test_the_fixture_layouts_are_read_by_trafilatura():
     for layout in ("div_layout", "table_layout"):
         extracted = html_extract.extract(load(layout, "utf-8"))
         assert (extracted.method, extracted.warnings) == ("trafilatura", [])
+
+
+# --- page fields: which meta, which printed line ------------------------------------------------------
+
+
+def test_metas_by_name_property_or_itemprop_first_non_empty_wins():
+    head = (
+        '<meta property="og:title" content="关于2022年法治政府建设情况的报告">'
+        '<meta itemprop="PUBDATE" content="">'
+        '<meta name="PubDate" content="2023-03-08 10:00">'
+        '<meta name="pubdate" content="2023-03-09">'
+        '<meta name="ContentSource" content=" 示例市司法局 ">'
+        '<meta name="contentsource" content="别的来源">'
+        '<meta name="SiteName" content="示例市人民政府"><meta name="ColumnName" content="通知公告">'
+    )
+    fields = html_extract.extract(_page(head, PARAS, title="首页")).fields
+    assert fields == {
+        "title": "关于2022年法治政府建设情况的报告",
+        "publish_date": "2023-03-08",
+        "source": "示例市司法局",
+        "breadcrumb": [],
+        "site_name": "示例市人民政府",
+        "column": "通知公告",
+    }
+
+
+def test_an_impossible_meta_date_gives_way_to_the_printed_one():
+    body = "<div>发布日期:2023-01-18</div>" + PARAS
+    fields = html_extract.extract(_page('<meta name="PubDate" content="2023-02-30">', body)).fields
+    assert fields["publish_date"] == "2023-01-18"
+
+
+def test_h1_title_joins_its_inline_parts_and_a_blank_title_element_is_skipped():
+    html = "<html><head><title>  </title></head><body><h1> 示例县<span>2022年</span>法治政府建设年度报告 </h1>" + PARAS
+    assert html_extract.extract(html + "</body></html>").fields["title"] == "示例县2022年法治政府建设年度报告"
+
+
+def test_printed_fields_are_read_around_the_top_and_the_foot_of_a_long_page():
+    filler = [f"<div>第{i}行导航</div>" for i in range(500)]
+    middle = filler[:300] + ["<div>来源:中间的来源</div>"] + filler[300:]
+    foot = filler + ["<div>来源:页脚的来源</div>"]
+    assert html_extract.extract(_page("", PARAS + "".join(middle))).fields["source"] is None
+    assert html_extract.extract(_page("", PARAS + "".join(foot))).fields["source"] == "页脚的来源"
