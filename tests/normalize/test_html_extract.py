@@ -196,6 +196,15 @@ def test_empty_and_textless_pages():
     assert html_extract.extract("").text == ""
     extracted = html_extract.extract("<html><body><script>var a='<p>x</p>';</script></body></html>")
     assert extracted.text == "" and extracted.method == "empty"
+    assert extracted.warnings == ["no text found in the HTML"]
+    assert extracted.fields == {
+        "title": None,
+        "publish_date": None,
+        "source": None,
+        "breadcrumb": [],
+        "site_name": None,
+        "column": None,
+    }
 
 
 # --- bound_html on small trees (a depth of 2 or 3 stands for MAX_DEPTH) -----------------------------
