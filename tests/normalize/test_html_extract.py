@@ -301,3 +301,36 @@ def test_printed_fields_are_read_around_the_top_and_the_foot_of_a_long_page():
     foot = filler + ["<div>来源:页脚的来源</div>"]
     assert html_extract.extract(_page("", PARAS + "".join(middle))).fields["source"] is None
     assert html_extract.extract(_page("", PARAS + "".join(foot))).fields["source"] == "页脚的来源"
+
+
+def test_inline_data_payloads_are_dropped_and_a_page_at_the_size_bound_is_not_cut(monkeypatch):
+    warnings = []
+    assert (
+        html_extract.bound_html('<img src="data:image/png;base64,' + "A" * 300 + '">', warnings) == '<img src="data:,">'
+    )
+    html = "<html><body><p>示例</p></body></html>"
+    monkeypatch.setattr(html_extract, "MAX_HTML_CHARS", len(html))
+    assert html_extract.bound_html(html, warnings) == html and warnings == []
+
+
+def test_rendered_lines_join_inline_parts_and_skip_controls():
+    tree = html_extract._parse(
+        "<html><body><p>示例<span>县</span>报告</p><div>正文<button>分享</button>"
+        "<select><option>选项</option></select></div><p>XX县法治建设</p><p>XX</p></body></html>"
+    )
+    assert html_extract.render_lines(tree.body) == ["示例县报告", "正文", "XX县法治建设", "XX"]
+
+
+@pytest.mark.parametrize("noise_tag", ["a", "option"])
+def test_the_largest_block_counts_neither_link_nor_control_text(noise_tag):
+    items = "".join(f"<{noise_tag}>法治政府建设专题栏目第{i}项文字</{noise_tag}>" for i in range(20))
+    noise = (
+        f"<div class='nav'><select>{items}</select></div>"
+        if noise_tag == "option"
+        else f"<div class='nav'>{items}</div>"
+    )
+    content = "<div class='c'>" + PARAS + "</div>"
+    tree = html_extract._parse(f"<html><body>{noise}{content}</body></html>")
+    assert (
+        html_extract._largest_block_text(tree).split("\n")[0] == "第1段,法治政府建设取得新成效,依法行政水平不断提升。"
+    )
