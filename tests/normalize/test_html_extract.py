@@ -334,3 +334,18 @@ def test_the_largest_block_counts_neither_link_nor_control_text(noise_tag):
     assert (
         html_extract._largest_block_text(tree).split("\n")[0] == "第1段,法治政府建设取得新成效,依法行政水平不断提升。"
     )
+
+
+@pytest.mark.parametrize(
+    "lines, date, source",
+    [
+        (["发布时间:2023-01-18", "发布时间:2023-02-01", "来源:甲", "来源:乙"], "2023-01-18", "甲"),  # the first wins
+        (["发布时间:暂无", "发布日期:2023-01-18"], "2023-01-18", None),  # a label without a date is passed over
+        (["2023-03-27 17:05 来源:示例日报"], "2023-03-27", "示例日报"),  # an unlabelled date line
+        (["2019年10月31日 星期四"], None, None),  # a date widget
+    ],
+)
+def test_printed_date_and_source_lines(lines, date, source):
+    body = "".join(f"<div>{line}</div>" for line in lines) + PARAS
+    fields = html_extract.extract(_page("", body)).fields
+    assert (fields["publish_date"], fields["source"]) == (date, source)
