@@ -226,6 +226,16 @@ def test_empty_and_textless_pages():
             "<div><textarea><b>x</b></textarea><span>y</span></div>",
             0,
         ),
+        ("<div><x-icon/><x-icon/><span>a</span></div>", "<div><x-icon/><x-icon/><span>a</span></div>", 0),
+        # a closing tag inside raw text closes nothing; tags after a comment, a void element or raw text count
+        (
+            "<div><textarea></div></textarea><div><div>x</div></div></div>",
+            "<div><textarea></div></textarea><div>x</div></div>",
+            1,
+        ),
+        ("<div><!-- c --><div><div>x</div></div></div>", "<div><!-- c --><div>x</div></div>", 1),
+        ("<div><br><div><div>x</div></div></div>", "<div><br><div>x</div></div>", 1),
+        ("<div><span>x</div><div><div><i>y</i></div></div>", "<div><span>x</div><div><div>y</div></div>", 1),
     ],
 )
 def test_tags_deeper_than_the_bound_are_flattened(monkeypatch, html, bounded, flattened):
