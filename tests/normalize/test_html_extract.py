@@ -359,3 +359,10 @@ def test_printed_date_and_source_lines(lines, date, source):
     body = "".join(f"<div>{line}</div>" for line in lines) + PARAS
     fields = html_extract.extract(_page("", body)).fields
     assert (fields["publish_date"], fields["source"]) == (date, source)
+
+
+def test_an_itemprop_meta_is_read_like_a_named_one():
+    fields = html_extract.extract(
+        _page('<meta itemprop="datePublished" content="x"><meta itemprop="PubDate" content="2023-03-05">', PARAS)
+    ).fields
+    assert fields["publish_date"] == "2023-03-05"
