@@ -204,6 +204,7 @@ def test_empty_and_textless_pages():
         "breadcrumb": [],
         "site_name": None,
         "column": None,
+        "page_title": None,
     }
 
 
@@ -291,6 +292,7 @@ def test_metas_by_name_property_or_itemprop_first_non_empty_wins():
         "breadcrumb": [],
         "site_name": "示例市人民政府",
         "column": "通知公告",
+        "page_title": "首页",  # the page's own <title>, kept apart from the report's title
     }
 
 
