@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from flows.core.config import load_settings
 from flows.core.textnorm import clean_text, nfkc_compact
-from flows.normalize import page
+from flows.normalize import dates, page
 
 BODY = (
     "2022年,我市坚持以习近平法治思想为指导,全面推进依法行政,法治政府建设取得新成效。现将有关情况报告如下。\n"
@@ -570,4 +570,4 @@ def test_chrome_is_a_chrome_token_with_next_to_nothing_else(line, kind):
     ],
 )
 def test_the_first_printed_date_of_a_value_is_its_date(value, iso):
-    assert page.parse_date(value).iso == iso
+    assert dates.parse_date(value).iso == iso
