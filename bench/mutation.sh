@@ -64,7 +64,7 @@ source_paths = ["flows/"]
 only_mutate = ["$module"]
 pytest_add_cli_args_test_selection = [${test_list%, }]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-k", "not fast and not quickly and not in_time"]
-also_copy = ["schemas/", "raw/", "bench/"]
+also_copy = ["schemas/", "flows/schemas/", "raw/", "bench/"]
 EOF
   echo "mutation: $name ($module) against $tests"
   started=$(date +%s)
