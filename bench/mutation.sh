@@ -55,7 +55,7 @@ printf '%s\n' "$MODULES" | while IFS='|' read -r name module tests; do
   rm -rf "$work"
   mkdir -p "$work"
   # The working tree as it is (tracked files, uncommitted edits included), without the venv or outputs.
-  git ls-files -z --cached --others --exclude-standard | (cd "$ROOT" && xargs -0 cp --parents -t "$work" 2>/dev/null || true)
+  git ls-files -z --cached --others --exclude-standard | (cd "$ROOT" && xargs -0 cp -P --parents -t "$work" 2>/dev/null || true)
   test_list=$(printf '"%s", ' $tests)
   cat >> "$work/pyproject.toml" <<EOF
 
