@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from flows.core.config import load_settings
 from flows.core.textnorm import clean_text, nfkc_compact
-from flows.normalize import dates, page
+from flows.normalize import dates, page, page_fields
 
 BODY = (
     "2022年,我市坚持以习近平法治思想为指导,全面推进依法行政,法治政府建设取得新成效。现将有关情况报告如下。\n"
@@ -571,3 +571,44 @@ def test_chrome_is_a_chrome_token_with_next_to_nothing_else(line, kind):
 )
 def test_the_first_printed_date_of_a_value_is_its_date(value, iso):
     assert dates.parse_date(value).iso == iso
+
+
+# --- page-information lines and the publish date, at their edges (docs/MUTATION.md) ----------------
+
+Meta = page_fields.MetaField
+
+
+@pytest.mark.parametrize(
+    "line, fields",
+    [
+        ("时效:", [Meta("时效", "")]),  # a label with nothing after it
+        ("区人大常委会:", None),  # an addressee, not a label
+        ("人民网 2023-3-6", [Meta("来源", "人民网"), Meta("", "2023-3-6")]),  # a one-digit day ends the line
+        ("2023-03-27 17:05 来源:示例市司法局", [Meta("", "2023-03-27 17:05"), Meta("来源", "示例市司法局")]),
+        ("2023-03-27来源:示例市司法局", [Meta("", "2023-03-27"), Meta("来源", "示例市司法局")]),
+        ("2023年3月27日全市召开法治政府建设工作推进会议", None),  # prose that opens with a date
+    ],
+)
+def test_meta_lines(line, fields):
+    assert page_fields.parse_meta_line(line) == fields
+
+
+def test_what_may_follow_a_leading_date_is_chrome_and_a_short_tag():
+    assert not page_fields._leftover("一二三四五六七八")  # eight characters: a tag
+    assert page_fields._leftover("一二三四五六七八九")
+    assert page_fields._leftover("短句。")  # sentence punctuation: prose
+    assert not page_fields._leftover("【打印】【关闭】公文范文")
+    assert page_fields._clean_value(":示例市司法局;") == "示例市司法局"
+
+
+def test_the_publish_date_by_label_rank_then_order():
+    def pick(*items, field_date=None):
+        warnings = []
+        return page_fields._pick_date([Meta(*item) for item in items], [], field_date, warnings), warnings
+
+    assert pick(("", "2023-03-07"), ("", "2022-01-01")) == ("2023-03-07", [])  # same rank: the first printed
+    assert pick(("日期", "2023-03-08"), ("", "2023-03-07")) == ("2023-03-08", [])  # an unlabelled date ranks as 日期
+    assert pick(("成文日期", "2023-03-01"), ("", "2023-03-07")) == ("2023-03-07", [])
+    assert pick(("来源", "示例"), ("发布日期", "2023-01-18")) == ("2023-01-18", [])
+    assert pick(field_date="2023-03-01") == ("2023-03-01", [])
+    assert pick(field_date="2023-02-30") == (None, ["impossible publish date '2023-02-30' in page metadata ignored"])
