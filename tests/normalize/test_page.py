@@ -581,7 +581,9 @@ Meta = page_fields.MetaField
 @pytest.mark.parametrize(
     "line, fields",
     [
-        ("时效:", [Meta("时效", "")]),  # a label with nothing after it
+        ("时效:", [Meta("时效", "")]),  # a known label with nothing after it
+        ("附件:", [Meta("附件", "")]),  # another label with nothing after it
+        ("发布时间 | 2023-01-18 | 来源:示例", None),  # bars are cells' colons only in a row without colons
         ("区人大常委会:", None),  # an addressee, not a label
         ("人民网 2023-3-6", [Meta("来源", "人民网"), Meta("", "2023-3-6")]),  # a one-digit day ends the line
         ("2023-03-27 17:05 来源:示例市司法局", [Meta("", "2023-03-27 17:05"), Meta("来源", "示例市司法局")]),
@@ -610,5 +612,6 @@ def test_the_publish_date_by_label_rank_then_order():
     assert pick(("日期", "2023-03-08"), ("", "2023-03-07")) == ("2023-03-08", [])  # an unlabelled date ranks as 日期
     assert pick(("成文日期", "2023-03-01"), ("", "2023-03-07")) == ("2023-03-07", [])
     assert pick(("来源", "示例"), ("发布日期", "2023-01-18")) == ("2023-01-18", [])
+    assert pick(("发布日期", "不详"), ("", "2023-03-07")) == ("2023-03-07", [])  # a date label without a date
     assert pick(field_date="2023-03-01") == ("2023-03-01", [])
     assert pick(field_date="2023-02-30") == (None, ["impossible publish date '2023-02-30' in page metadata ignored"])
