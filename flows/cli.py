@@ -188,7 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
         const=1000,
         help="list each miss with the page line that misled the parser (optionally at most N per field)",
     )
-    p.add_argument("--json", action="store_true", help="print the scores per set as JSON (for floors and CI)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the scores per set as JSON, every measure with its counts (for tests/floors.json and CI)",
+    )
+    p.add_argument(
+        "--labels",
+        type=Path,
+        help="catalog codes of the corpus's gold metrics (default: metric_labels.json in the corpus, if any)",
+    )
     p.add_argument(
         "--html",
         choices=["div", "table"],
@@ -305,9 +314,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         if find_chromium() is None:
             raise UserError("fazhi evaluate --as pdf needs headless Chromium: install chromium and fonts-noto-cjk")
-    report = evaluate_corpus(Path(corpus), args.html, as_format=args.as_format)
+    if args.labels is not None and not args.labels.is_file():
+        raise UserError(f"label file not found: {args.labels}")
+    report = evaluate_corpus(Path(corpus), args.html, as_format=args.as_format, labels_path=args.labels)
     if args.json:
-        print(json.dumps(report_json(report), ensure_ascii=False, indent=1))
+        print(json.dumps(report_json(report, Path(corpus)), ensure_ascii=False, indent=1))
         return EXIT_OK
     explain = args.misses is not None
     print(format_report(report, misses=args.misses if explain else 40, explain=explain))

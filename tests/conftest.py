@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from flows.core.config import PROJECT_DIR, configure_prefect
 
@@ -17,6 +18,24 @@ CORPUS = Path(os.environ.get("FAZHI_CORPUS_DIR") or FIXTURES / "corpus")
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.setdefault("PREFECT_HOME", str(PROJECT_DIR / ".prefect" / "tests"))
 configure_prefect()
+
+# bench/mutation.sh runs the tests once per mutant on a loaded machine: no deadline (a slow example
+# there is not a failure) and the same examples for every mutant.
+settings.register_profile("mutation", deadline=None, derandomize=True)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+
+@pytest.fixture(autouse=os.environ.get("FAZHI_MUTATION") == "1")
+def _fresh_parser_caches():
+    """Under bench/mutation.sh only: each mutant runs in a process forked after the tests ran once, so
+    tables built once and cached (the compiled catalog, heading patterns) would still be the ones the
+    unmutated code built. Clearing them makes a test run the mutated code."""
+    from flows.normalize import catalog, sections  # imported on use: only mutation runs need them
+
+    catalog._load.cache_clear()
+    sections._next_marker_re.cache_clear()
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,23 @@ BACKEND_PACKAGES = {
     "https": "aiohttp requests",
 }
 
+# The variables each backend reads its credentials from (named in credential errors; docs/STORAGE.md).
+CREDENTIAL_VARS = {
+    "s3": "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)",
+    "s3a": "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)",
+    "gs": "GOOGLE_APPLICATION_CREDENTIALS",
+    "gcs": "GOOGLE_APPLICATION_CREDENTIALS",
+    "az": "AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)",
+    "abfs": "AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)",
+    "abfss": "AZURE_STORAGE_CONNECTION_STRING (or AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)",
+}
+# Packages whose exceptions are the remote's answer (no credentials, a refused signature ...), not
+# a bug here: they become one-line user errors like an OSError does.
+_BACKEND_MODULES = ("botocore", "aiobotocore", "s3fs", "gcsfs", "google", "adlfs", "azure", "fsspec", "aiohttp")
+_CREDENTIAL_WORDS = re.compile(
+    r"credential|signature|access ?key|accessdenied|access denied|forbidden|unauthori[sz]ed|token", re.I
+)
+
 _RELEASE_VERSION_FILE = re.compile(r"^\d{4}/\d{4}\.\d+/")
 _LAST = {
     "raw": (layout.LISTINGS_MANIFEST, layout.MANIFEST),
@@ -225,8 +242,10 @@ def _listing(remote: Remote) -> dict[str, dict]:
         found = remote.fs.find(remote.path, detail=True, withdirs=False)
     except FileNotFoundError:
         return {}
-    except OSError as exc:
-        raise UserError(f"{ENV_VARS[remote.name]}={remote.url}: cannot list it: {exc}") from None
+    except Exception as exc:
+        if not _is_backend_error(exc):
+            raise
+        raise _transfer_error(remote, "listing", exc) from None
     prefix = remote.path + "/"
     files = {}
     for name, entry in found.items():
@@ -257,8 +276,23 @@ def _say(progress: Progress, verb: str, remote: Remote, done: int, total: int) -
         progress(f"storage: {verb} {remote.name}/ {done}/{total} files ({remote.url})")
 
 
+def _is_backend_error(exc: Exception) -> bool:
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in _BACKEND_MODULES
+
+
 def _transfer_error(remote: Remote, action: str, exc: Exception) -> UserError:
-    return UserError(f"{ENV_VARS[remote.name]}={remote.url}: {action} failed: {exc}")
+    """One line naming the root's variable, its URL, what failed and, for a refused or missing
+    credential, the variables the backend reads credentials from."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    if not isinstance(exc, OSError):
+        detail = f"{type(exc).__name__}: {detail}"
+    message = f"{ENV_VARS[remote.name]}={remote.url}: {action} failed: {detail}"
+    protocol = remote.url.split("://", 1)[0].lower()
+    if protocol in CREDENTIAL_VARS and (
+        isinstance(exc, PermissionError) or _CREDENTIAL_WORDS.search(f"{type(exc).__name__} {detail}")
+    ):
+        message += f" (check the credentials: {CREDENTIAL_VARS[protocol]})"
+    return UserError(message)
 
 
 # -- pull -----------------------------------------------------------------------------------------
@@ -290,7 +324,9 @@ def pull(settings, name: str, progress: Progress = None) -> dict:
             temps = [incoming / str(done + i) for i in range(len(chunk))]
             try:
                 remote.fs.get([remote.remote_path(rel) for rel in chunk], [str(t) for t in temps])
-            except OSError as exc:
+            except Exception as exc:
+                if not _is_backend_error(exc):
+                    raise
                 raise _transfer_error(remote, "download", exc) from None
             for rel, temp in zip(chunk, temps):
                 _settle(remote, state, rel, temp, _token(listing[rel]))
@@ -424,7 +460,9 @@ def _upload(remote: Remote, rels: list[str]) -> None:
             temp = f"{parent}/{TEMP_PREFIX}sync-{os.getpid()}-{base}"
             remote.fs.put_file(source, temp)
             remote.fs.mv(temp, target)
-    except OSError as exc:
+    except Exception as exc:
+        if not _is_backend_error(exc):
+            raise
         raise _transfer_error(remote, "upload", exc) from None
 
 
@@ -438,7 +476,9 @@ def _check_release_file(remote: Remote, state: _State, rel: str, entry: dict) ->
         copy = Path(scratch) / "remote"
         try:
             remote.fs.get_file(remote.remote_path(rel), str(copy))
-        except OSError as exc:
+        except Exception as exc:
+            if not _is_backend_error(exc):
+                raise
             raise _transfer_error(remote, "download", exc) from None
         if _sha256(copy) != sha:
             raise UserError(
@@ -456,7 +496,9 @@ def _remove_deleted(remote: Remote, state: _State, listing: dict, local: set[str
     for rel in gone:
         try:
             remote.fs.rm_file(remote.remote_path(rel))
-        except OSError as exc:
+        except Exception as exc:
+            if not _is_backend_error(exc):
+                raise
             raise _transfer_error(remote, "remove", exc) from None
     for rel in [rel for rel in state.remote if rel not in local]:
         del state.remote[rel]

@@ -6,8 +6,7 @@ A metric record from ``flows/metrics.py`` says what was counted (``subject``), i
 record measures, or None. The rules are data (keyword lists in the YAML, validated against
 ``schemas/metric_catalog.schema.json``); this module only compiles and applies them.
 
-Precision comes before recall: a metric two indicators both accept at the same priority stays
-unmapped, and subject words (受理 / 办结 / 纠错) decide what is counted while sentence words only
+Precision comes before recall: a metric two indicators both accept stays unmapped, and subject words (受理 / 办结 / 纠错) decide what is counted while sentence words only
 supply the topic (复议, 12345, 建议提案).
 
 Numbers that compare: each indicator counts one ``unit_family`` (people, person-times, items, ...;
@@ -127,7 +126,6 @@ class Indicator:
     code: str
     kinds: frozenset[str]
     units: frozenset[str]
-    priority: int
     rules: tuple[_Rule, ...]
     family: str = ""
     unit: str = ""  # the canonical unit
@@ -184,7 +182,7 @@ class Catalog:
         raise KeyError(code)
 
     def matching(self, metric: dict) -> list[Indicator]:
-        """Every indicator whose rules accept ``metric`` (before priorities are applied)."""
+        """Every indicator whose rules accept ``metric``."""
         kind = metric.get("kind")
         unit = normalize_unit(metric.get("unit"))
         candidates = self.by_kind_unit.get((kind, unit))
@@ -210,11 +208,8 @@ class Catalog:
 
     @staticmethod
     def _choose(found: list[Indicator]) -> Indicator | None:
-        if not found:
-            return None
-        best = max(indicator.priority for indicator in found)
-        top = [indicator for indicator in found if indicator.priority == best]
-        return top[0] if len(top) == 1 else None
+        """The one indicator that accepts a metric; None when none does or two do (a tie)."""
+        return found[0] if len(found) == 1 else None
 
     def _unit_warning(self, metric: dict) -> str | None:
         unit = normalize_unit(metric.get("unit"))
@@ -314,7 +309,6 @@ def _compile(entry: dict) -> Indicator:
         code=entry["metric_code"],
         kinds=frozenset(rules["kinds"]),
         units=frozenset(normalize_unit(u) for u in [*rules["units"], *rules.get("conversions", {})]),
-        priority=rules["priority"],
         rules=tuple(
             _Rule(_Keywords.compile(rule.get("subject")), _Keywords.compile(rule.get("sentence")))
             for rule in rules["rules"]
@@ -374,7 +368,7 @@ def catalog_rows(catalog: Catalog | None = None) -> list[dict]:
 
 
 def score_labels(labels: Iterable[dict] | dict, catalog: Catalog | None = None) -> dict:
-    """Mapping accuracy on hand-labelled metrics (tests/fixtures/metric_labels.json).
+    """Mapping accuracy on hand-labelled metrics (tests/fixtures/corpus/metric_labels.json).
 
     ``labels`` is the label list, or the label file's object holding it under ``labels``. Each
     label carries a metric's ``subject``, ``sentence``, ``span``, ``unit``, ``kind`` and the

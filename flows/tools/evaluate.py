@@ -4,13 +4,22 @@ The corpus is read in sets: ``seed/`` (the fully annotated page), ``dev/`` with 
 ``dev2/`` with ``dev2-negatives/`` (a set is skipped when its directory is absent, so a fixture directory
 with only ``dev/`` is scored as is). Text is compared after NFKC and whitespace removal (the corpus
 README's convention). Fields are scored on every gold document that has the field (a null gold value
-expects null). Headings match on (level, marker + heading); metrics on (value, unit) in text order, on
-documents whose gold says its metric list is complete. Negatives must come out ``is_report: false``.
+expects null). Headings match on (level, marker + heading), on documents whose gold lists headings;
+metrics on (value, unit) in text order, on documents whose gold says its metric list is complete.
+Negatives must come out ``is_report: false``.
 
-Discovery's link classifier is scored on the hand-labelled real link texts of
-``tests/fixtures/discover/link_labels.json``: precision of what it accepts on its own (those go to the
-registry unseen), recall of what it proposes (accepted or sent to review: nothing a person would
-want is lost), and the strict precision that counts every candidate sent to review as a claim.
+Catalog mapping is scored on the extracted metrics matched to gold ones whose catalog code the corpus
+states: a gold metric's own ``code``, else the label of that metric in the corpus's
+``metric_labels.json`` (keyed ``<doc>#<index in gold metrics>#<span>``; ``labels_path`` names another
+file). A corpus that states no codes gets no mapping figures, and a measure with nothing to count in
+any set is not printed: every measure printed is a measure of the corpus given. ``measures`` is a
+set's scores with their counts and one item's worth (``fazhi evaluate --json``, tests/floors.py).
+
+Discovery's link classifier is scored on hand-labelled real link texts when the corpus holds them
+(``link_labels.json``, as ``tests/fixtures/discover`` does; ``links_path`` names another file):
+precision of what it accepts on its own (those go to the registry unseen), recall of what it
+proposes (accepted or sent to review: nothing a person would want is lost), and the strict
+precision that counts every candidate sent to review as a claim.
 
 Every miss keeps the page line that misled the parser (the line holding the wrong value it chose, or,
 when it found nothing, the line holding the gold value it missed) and the parser's warnings about the
@@ -20,19 +29,16 @@ field; ``fazhi evaluate --misses`` prints them.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.core.config import PROJECT_DIR
-from flows.core.textnorm import fold, nfkc_compact
-from flows.fetch.discover.classify import classify_link
-from flows.normalize.catalog import score_labels
-from flows.normalize.dates import parse_date
+from flows.core.textnorm import nfkc_compact
 from flows.normalize.document import ParseInput, parse_snapshot
+from flows.tools.labels import LABELS_FILE, LINK_LABELS_FILE, NO_LABEL, expected_code, link_scores, load_labels
+from flows.tools.misled import find_line
+from flows.tools.portal import portal_page
 from flows.tools.printed import print_pdfs, text_docx, text_html
 
 FIELDS = ["title", "issuer", "region", "region_level", "report_year", "publish_date", "source"]
@@ -82,7 +88,8 @@ class Report:
     reports: list = field(default_factory=lambda: [0, 0])  # reports correctly is_report true
     negatives: list = field(default_factory=lambda: [0, 0])
     negative_misses: list = field(default_factory=list)
-    mapping: dict | None = None
+    mapping: list = field(default_factory=lambda: [0, 0, 0])  # correct, assigned, labelled
+    mapping_misses: list = field(default_factory=list)
     links: dict | None = None
     documents: int = 0
     sets: dict = field(default_factory=dict)  # set name -> Report of that set alone
@@ -146,40 +153,6 @@ def parse_gold_doc(doc: GoldDoc, layout: str | None = None, data: bytes | None =
     )
 
 
-# Site names portals put in <title>: never the report's title.
-_SITE_TITLES = ("示例市人民政府门户网站", "首页", "政府信息公开", "示例县人民政府")
-_NAV = "首页 政务公开 政务服务 互动交流 走进示例"
-_FOOTER = "版权所有:示例市人民政府办公室 主办单位:示例市人民政府 网站标识码:1234000001 示ICP备05001234号"
-
-
-def portal_page(text: str, layout: str) -> tuple[bytes, str]:
-    """A captured page put back into a government portal page: ``div`` (UTF-8, a modern layout with a
-    header, nav and footer) or ``table`` (GBK, the old nested-table layout); the <title> is the site's
-    name, one of ``_SITE_TITLES`` chosen by the text. Every captured line is one paragraph (div) or one
-    ``<br>``-separated line of a cell (table). Returns the bytes and the Content-Type."""
-    lines = [html.escape(line) for line in text.split("\n")]
-    site = _SITE_TITLES[len(text) % len(_SITE_TITLES)]
-    nav = "".join(f'<a href="/{i}">{word}</a> ' for i, word in enumerate(_NAV.split()))
-    if layout == "div":
-        paragraphs = "\n".join(f"<p>{line}</p>" if line.strip() else "<p>&nbsp;</p>" for line in lines)
-        page = (
-            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{site}</title></head><body>'
-            f'<div class="header"><div class="logo">{site}</div><div class="nav">{nav}</div></div>'
-            f'<div class="main"><div class="article">\n{paragraphs}\n</div></div>'
-            f'<div class="footer">{_FOOTER}</div></body></html>'
-        )
-        return page.encode("utf-8"), "text/html; charset=utf-8"
-    if layout == "table":
-        cell = "<br>\n".join(lines)
-        page = (
-            f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"><title>{site}</title>'
-            f'</head><body><table width="100%"><tr><td>{nav}</td></tr><tr><td><table width="960"><tr>'
-            f'<td class="content">\n{cell}\n</td></tr></table></td></tr><tr><td>{_FOOTER}</td></tr></table></body></html>'
-        )
-        return page.encode("gbk", errors="xmlcharrefreplace"), "text/html"
-    raise ValueError(f"unknown portal layout {layout!r} (div or table)")
-
-
 def predicted_fields(document: dict | None) -> dict:
     if document is None:
         return {}
@@ -235,49 +208,6 @@ def _value_key(value) -> str:
     return f"{float(value):.6g}"
 
 
-# ---------------------------------------------------------------------------------------------
-# The line that misled the parser
-
-
-def _pieces(value) -> list[str]:
-    """What to look for on the page for a field value: the value, then its parts (a joint issuer's
-    organs; a region's names from the most specific one up)."""
-    if value is None:
-        return []
-    text = str(value)
-    parts = [text] + text.split()
-    names = re.findall(r".+?(?:自治区|自治州|自治县|特别行政区|省|市|区|县|旗|盟|州|镇|乡|街道)", text)
-    parts += list(reversed(names))
-    return [p for p in dict.fromkeys(parts) if len(nfkc_compact(p)) >= 2]
-
-
-def find_line(text: str, field_name: str, value) -> str | None:
-    """``line N: …`` of the first page line that holds ``value`` of ``field_name``, or None."""
-    lines = text.split("\n")
-    if field_name == "publish_date" and value:
-        for number, line in enumerate(lines, 1):
-            folded = fold(line)
-            for start, char in enumerate(folded):
-                if char.isdigit() or char in "〇○二":
-                    read = parse_date(line[start : start + 24])
-                    if read is not None and read.iso == value:
-                        return f"line {number}: {line.strip()[:160]}"
-        return None
-    if field_name == "report_year" and value:
-        wanted = [f"{value}年"]
-    elif field_name == "region_level":
-        return None
-    else:
-        wanted = _pieces(value)
-    folded_lines = [nfkc_compact(fold(line)) for line in lines]
-    for piece in wanted:
-        key = nfkc_compact(fold(piece))
-        for number, folded in enumerate(folded_lines, 1):
-            if key and key in folded:
-                return f"line {number}: {lines[number - 1].strip()[:160]}"
-    return None
-
-
 def _explain(doc: GoldDoc, name: str, gold, got, warnings: list[str]) -> Miss:
     line = find_line(doc.text, name, got) if got is not None else None
     if line is None and got is None and gold is not None:
@@ -291,7 +221,7 @@ def _explain(doc: GoldDoc, name: str, gold, got, warnings: list[str]) -> Miss:
 
 
 # ---------------------------------------------------------------------------------------------
-def _score_doc(report: Report, doc: GoldDoc, result) -> None:
+def _score_doc(report: Report, doc: GoldDoc, result, labels: dict) -> None:
     document = result.document
     report.documents += 1
     if doc.gold is None:
@@ -317,9 +247,10 @@ def _score_doc(report: Report, doc: GoldDoc, result) -> None:
             report.fields[name][0] += 1
         else:
             report.field_misses[name].append(_explain(doc, name, doc.gold[name], predicted.get(name), warnings))
-    _score_headings(report, doc, result.sections)
+    if "headings" in doc.gold:
+        _score_headings(report, doc, result.sections)
     if doc.gold.get("metrics_complete"):
-        _score_metrics(report, doc, result.metrics)
+        _score_metrics(report, doc, result.metrics, labels)
 
 
 def _merge(total: Report, part: Report) -> None:
@@ -328,12 +259,13 @@ def _merge(total: Report, part: Report) -> None:
         total.fields[name][1] += count
     for name, misses in part.field_misses.items():
         total.field_misses[name].extend(misses)
-    for attr in ("headings", "metrics", "kind", "qualifier", "reports", "negatives"):
+    for attr in ("headings", "metrics", "kind", "qualifier", "mapping", "reports", "negatives"):
         mine, theirs = getattr(total, attr), getattr(part, attr)
         for index, value in enumerate(theirs):
             mine[index] += value
     total.heading_misses += part.heading_misses
     total.metric_misses += part.metric_misses
+    total.mapping_misses += part.mapping_misses
     total.negative_misses += part.negative_misses
     total.documents += part.documents
 
@@ -343,26 +275,35 @@ def evaluate_corpus(
     layout: str | None = None,
     as_format: str = "text",
     attachments: dict[str, bytes] | None = None,
+    labels_path: Path | None = None,
+    links_path: Path | None = None,
 ) -> Report:
     """Score every gold page, as captured text, (``layout``) put back into a portal page, or
-    (``as_format`` pdf, docx) as that file (``attachments``, name -> bytes, when already made)."""
+    (``as_format`` pdf, docx) as that file (``attachments``, name -> bytes, when already made).
+    Catalog codes come from the corpus (``labels_path`` overrides its ``metric_labels.json``), link
+    labels likewise (``links_path`` overrides its ``link_labels.json``)."""
     report = Report()
+    if links_path is None and (corpus_dir / LINK_LABELS_FILE).is_file():
+        links_path = corpus_dir / LINK_LABELS_FILE
+    if links_path is not None:
+        report.links = link_scores(links_path)
+    if labels_path is None and (corpus_dir / LABELS_FILE).is_file():
+        labels_path = corpus_dir / LABELS_FILE
+    labels = load_labels(labels_path) if labels_path is not None else {}
     docs = load_corpus(corpus_dir)
     if as_format != "text" and attachments is None:
         attachments = as_attachments(docs, as_format)
     for doc in docs:
         part = report.sets.setdefault(doc.set, Report())
         data = attachments[doc.name] if as_format != "text" else None
-        _score_doc(part, doc, parse_gold_doc(doc, layout, data, as_format))
+        _score_doc(part, doc, parse_gold_doc(doc, layout, data, as_format), labels)
     for part in report.sets.values():
         _merge(report, part)
-    report.mapping = _mapping_scores()
-    report.links = link_scores()
     return report
 
 
 def _score_headings(report: Report, doc: GoldDoc, sections: list[dict]) -> None:
-    gold = [(h["level"], nfkc_compact(h["text"])) for h in doc.gold.get("headings", [])]
+    gold = [(h["level"], nfkc_compact(h["text"])) for h in doc.gold["headings"]]
     predicted = [
         (s["level"], nfkc_compact((s.get("marker") or "") + (s.get("heading") or "")))
         for s in sections
@@ -378,7 +319,7 @@ def _score_headings(report: Report, doc: GoldDoc, sections: list[dict]) -> None:
     report.heading_misses += [(doc.name, "extra", p) for j, p in enumerate(predicted) if j not in matched_p]
 
 
-def _score_metrics(report: Report, doc: GoldDoc, metrics: list[dict]) -> None:
+def _score_metrics(report: Report, doc: GoldDoc, metrics: list[dict], labels: dict) -> None:
     gold = doc.gold.get("metrics") or []
     key = lambda m: (_value_key(m.get("value")), m.get("unit"))  # noqa: E731
     pairs = _match_in_order(gold, metrics, key=key)
@@ -400,6 +341,7 @@ def _score_metrics(report: Report, doc: GoldDoc, metrics: list[dict]) -> None:
                     f"got {metrics[j].get('kind')}/{metrics[j].get('qualifier')}",
                 )
             )
+        _score_mapping(report, doc, i, gold[i], metrics[j], labels)
     matched_g = {i for i, _ in pairs}
     matched_p = {j for _, j in pairs}
     report.metric_misses += [
@@ -414,48 +356,17 @@ def _score_metrics(report: Report, doc: GoldDoc, metrics: list[dict]) -> None:
     ]
 
 
-def _mapping_scores() -> dict | None:
-    """Catalog mapping precision/recall on the hand-labelled metrics (tests/fixtures/metric_labels.json)."""
-    labels_path = PROJECT_DIR / "tests" / "fixtures" / "metric_labels.json"
-    if not labels_path.exists():
-        return None
-    labels = json.loads(labels_path.read_text(encoding="utf-8"))
-    return score_labels(labels)
-
-
-LINK_LABELS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "discover" / "link_labels.json"
-
-
-def link_scores(path: Path = LINK_LABELS) -> dict | None:
-    """The discovery classifier on hand-labelled real link texts (None when the file is absent)."""
-    if not Path(path).exists():
-        return None
-    items = json.loads(Path(path).read_text(encoding="utf-8"))["items"]
-    counts = defaultdict(int)
-    misses = []
-    for item in items:
-        decision = classify_link(item["text"], item.get("url")).decision
-        is_report = item["label"] == "report"
-        counts["labelled"] += 1
-        counts["reports"] += is_report
-        counts[decision] += 1
-        counts[f"{decision}_reports"] += is_report
-        if (decision == "reject") == is_report or (decision == "review" and not is_report):
-            misses.append((decision, item["label"], item["text"]))
-    accepted, proposed = counts["accept"], counts["accept"] + counts["review"]
-    return {
-        **counts,
-        "precision": counts["accept_reports"] / accepted if accepted else 0.0,
-        "recall": (counts["accept_reports"] + counts["review_reports"]) / counts["reports"]
-        if counts["reports"]
-        else 0.0,
-        "strict_precision": (counts["accept_reports"] + counts["review_reports"]) / proposed if proposed else 0.0,
-        "misses": misses,
-    }
-
-
-def _ratio(correct: int, total: int) -> str:
-    return f"{correct / total:.3f}" if total else "n/a"
+def _score_mapping(report: Report, doc: GoldDoc, index: int, gold: dict, found: dict, labels: dict) -> None:
+    """The catalog code of an extracted metric against the code the corpus states for its gold metric."""
+    want = expected_code(labels, doc.name, index, gold)
+    if want is NO_LABEL:
+        return
+    got = found.get("metric_code")
+    report.mapping[1] += got is not None
+    report.mapping[2] += want is not None
+    report.mapping[0] += got is not None and got == want
+    if got != want:
+        report.mapping_misses.append((doc.name, gold["span"], want, got, found.get("subject")))
 
 
 def _prf(tp: int, predicted: int, gold: int) -> tuple[float, float, float]:
@@ -489,6 +400,11 @@ def scores(report: Report) -> dict:
         out[f"{label} n"] = counts[2]
     out["metric kind (matched)"] = ratio(report.kind)
     out["metric qualifier (matched)"] = ratio(report.qualifier)
+    correct, assigned, labelled = report.mapping
+    out["catalog mapping precision"] = ratio((correct, assigned))
+    out["catalog mapping precision n"] = assigned
+    out["catalog mapping recall"] = ratio((correct, labelled))
+    out["catalog mapping recall n"] = labelled
     out["reports is_report=true"] = ratio(report.reports)
     out["reports n"] = report.reports[1]
     out["negatives is_report=false"] = ratio(report.negatives)
@@ -496,12 +412,75 @@ def scores(report: Report) -> dict:
     return out
 
 
-def report_json(report: Report) -> dict:
-    """Machine-readable scores: per set and for all sets, plus the catalog mapping and every miss."""
+@dataclass(frozen=True)
+class Measure:
+    """One measure of a report: ``score`` = ``correct`` / ``total`` (an F1 as 2 tp / (predicted +
+    gold)), so one item more or fewer moves it by ``step``: 1 / total, 2 / total for an F1."""
+
+    name: str
+    correct: int
+    total: int
+
+    @property
+    def score(self) -> float:
+        return self.correct / self.total
+
+    @property
+    def step(self) -> float:
+        return (2 if self.name.endswith("F1") else 1) / self.total
+
+
+def measures(report: Report) -> list[Measure]:
+    """The measures of ``report`` (a set or all) under the table's row names, in table order; a
+    measure with nothing to count is left out. The links' measures belong to the whole corpus."""
+    rows = [Measure(f"field {name}", *report.fields.get(name, [0, 0])) for name in FIELDS]
+    for label, (tp, predicted, gold) in (("headings", report.headings), ("metrics", report.metrics)):
+        suffix = " (value, unit)" if label == "metrics" else ""
+        rows += [
+            Measure(f"{label} precision{suffix}", tp, predicted),
+            Measure(f"{label} recall{suffix}", tp, gold),
+            Measure(f"{label} F1", 2 * tp, predicted + gold),
+        ]
+    correct, assigned, labelled = report.mapping
+    rows += [
+        Measure("metric kind (matched)", *report.kind),
+        Measure("metric qualifier (matched)", *report.qualifier),
+        Measure("catalog mapping precision", correct, assigned),
+        Measure("catalog mapping recall", correct, labelled),
+    ]
+    if report.links:
+        k = report.links
+        proposed = k["accept_reports"] + k["review_reports"]
+        rows += [
+            Measure("links: precision (accepted)", k["accept_reports"], k["accept"]),
+            Measure("links: recall (accepted+review)", proposed, k["reports"]),
+            Measure("links: strict precision", proposed, k["accept"] + k["review"]),
+        ]
+    rows += [
+        Measure("reports is_report=true", *report.reports),
+        Measure("negatives is_report=false", *report.negatives),
+    ]
+    return [row for row in rows if row.total]
+
+
+def _measures_json(report: Report) -> dict:
     return {
+        m.name: {"score": round(m.score, 6), "correct": m.correct, "total": m.total, "step": round(m.step, 6)}
+        for m in measures(report)
+    }
+
+
+def report_json(report: Report, corpus_dir: Path | None = None) -> dict:
+    """Machine-readable scores: per set and for all sets, every measure with its counts and one
+    item's worth (``measures``, what tests/floors.json holds floors of), the links and every miss."""
+    return {
+        "corpus": None if corpus_dir is None else str(corpus_dir),
         "sets": {name: scores(part) for name, part in report.sets.items()},
         "all": scores(report),
-        "mapping": report.mapping,
+        "measures": {
+            **{name: _measures_json(part) for name, part in report.sets.items()},
+            "all": _measures_json(report),
+        },
         "links": {key: value for key, value in (report.links or {}).items() if key != "misses"} or None,
         "misses": [
             {
@@ -515,7 +494,11 @@ def report_json(report: Report) -> dict:
             for name in FIELDS
             for m in report.field_misses.get(name, [])
         ]
-        + [{"doc": name, "field": "is_report"} for name in report.negative_misses],
+        + [{"doc": name, "field": "is_report"} for name in report.negative_misses]
+        + [
+            {"doc": doc, "field": "metric_code", "span": span, "gold": want, "got": got}
+            for doc, span, want, got, _ in report.mapping_misses
+        ],
     }
 
 
@@ -528,6 +511,8 @@ _ROWS = [(f"field {name}", f"field {name}", f"field {name} n") for name in FIELD
     ("metrics F1", "metrics F1", "metrics n"),
     ("metric kind (matched)", "metric kind (matched)", None),
     ("metric qualifier (matched)", "metric qualifier (matched)", None),
+    ("catalog mapping precision", "catalog mapping precision", "catalog mapping precision n"),
+    ("catalog mapping recall", "catalog mapping recall", "catalog mapping recall n"),
     ("reports is_report=true", "reports is_report=true", "reports n"),
     ("negatives is_report=false", "negatives is_report=false", "negatives n"),
 ]
@@ -535,8 +520,9 @@ _ROWS = [(f"field {name}", f"field {name}", f"field {name} n") for name in FIELD
 
 def format_report(report: Report, misses: int = 40, explain: bool = False) -> str:
     """Misses first, the score table last (so that the end of the output is the summary). The table has
-    a column per set and one for all sets (``n`` counts are in brackets after each score). With
-    ``explain`` every miss also shows the page line that misled the parser and its warnings."""
+    a column per set and one for all sets (``n`` counts are in brackets after each score); a measure
+    with nothing to count in any set is left out. With ``explain`` every miss also shows the page line
+    that misled the parser and its warnings."""
     columns = [(name, scores(part)) for name, part in report.sets.items()]
     if len(columns) != 1:
         columns.append(("all", scores(report)))
@@ -544,6 +530,14 @@ def format_report(report: Report, misses: int = 40, explain: bool = False) -> st
     header = f"{'measure':<{width}}" + "".join(f"{name:>16}" for name, _ in columns)
     table = [header, "-" * len(header)]
     for label, key, count_key in _ROWS:
+        if label == "reports is_report=true" and report.links:
+            k = report.links
+            table.append(f"{'links: precision (accepted)':<{width}}{k['precision']:>16.3f}")
+            table.append(f"{'links: recall (accepted+review)':<{width}}{k['recall']:>16.3f}")
+            table.append(f"{'links: strict precision':<{width}}{k['strict_precision']:>16.3f}")
+            table.append(f"{'links: sent to review':<{width}}{k['review']:>16} of {k['labelled']}")
+        if all(values.get(key) is None for _, values in columns):
+            continue
         cells = []
         for _, values in columns:
             value = values.get(key)
@@ -552,16 +546,6 @@ def format_report(report: Report, misses: int = 40, explain: bool = False) -> st
                 cell += f" ({values[count_key]})"
             cells.append(f"{cell:>16}")
         table.append(f"{label:<{width}}" + "".join(cells))
-    if report.mapping:
-        m = report.mapping
-        table.insert(-2, f"{'catalog mapping precision':<{width}}{m['precision']:>16.3f}")
-        table.insert(-2, f"{'catalog mapping recall':<{width}}{m['recall']:>16.3f}")
-    if report.links:
-        k = report.links
-        table.insert(-2, f"{'links: precision (accepted)':<{width}}{k['precision']:>16.3f}")
-        table.insert(-2, f"{'links: recall (accepted+review)':<{width}}{k['recall']:>16.3f}")
-        table.insert(-2, f"{'links: strict precision':<{width}}{k['strict_precision']:>16.3f}")
-        table.insert(-2, f"{'links: sent to review':<{width}}{k['review']:>16} of {k['labelled']}")
 
     lines = ["misses:"]
     for name in FIELDS:
@@ -574,6 +558,8 @@ def format_report(report: Report, misses: int = 40, explain: bool = False) -> st
         lines.append(f"  heading {what:<7} {doc:<26} {item}")
     for doc, what, span, detail in report.metric_misses[:misses]:
         lines.append(f"  metric {what:<14} {doc:<26} {span!r} {detail}")
+    for doc, span, want, got, subject in report.mapping_misses[:misses]:
+        lines.append(f"  catalog code   {doc:<26} {span!r} gold={want} got={got} subject={subject!r}")
     for name in report.negative_misses:
         lines.append(f"  is_report      {name}")
     for decision, label, text in (report.links or {}).get("misses", [])[:misses]:

@@ -177,3 +177,72 @@ def test_heading_numerals_read_only_their_canonical_form():
     ]
     assert all(heading_number(heading_numeral(v)) == v for v in range(1, 100))
     assert heading_number("一十二") is None and heading_number("百") is None and heading_number("") is None
+
+
+# --- rules the examples above leave open (each found by a surviving mutant: docs/MUTATION.md) -----
+
+
+@pytest.mark.parametrize(
+    "printed, value",
+    [
+        ("２７，３８３", 27383),  # full-width digits and separators read as their ASCII forms
+        ("９１．１５", Decimal("91.15")),
+    ],
+)
+def test_full_width_arabic_numbers(printed, value):
+    assert parse_arabic(printed) == value
+
+
+@pytest.mark.parametrize(
+    "printed, value",
+    [
+        ("两百四", 240),  # a lone digit after 百/千 is the next unit down
+        ("两千四", 2400),
+        ("一万五", 15000),  # ... and after 万/亿
+        ("一亿五", 150_000_000),
+        ("万", 10_000),  # a bare big unit is one of it (万余人, 近亿元)
+        ("亿", 100_000_000),
+        ("三億", 300_000_000),  # the traditional 億 is 亿
+        ("一億二千萬", 120_000_000),
+        ("一亿亿", 10**16),  # the last 亿 splits: 一亿 x 亿
+        ("一万十", 10_010),
+        ("三点二五万", 32_500),  # a decimal with a multiplier after its fraction
+    ],
+)
+def test_implied_units_bare_units_and_traditional_forms(printed, value):
+    got = parse_chinese(printed)
+    assert got == value and type(got) is int
+
+
+@pytest.mark.parametrize(
+    "printed, message",
+    [
+        ("一百二百", "units out of order in '一百二百'"),
+        ("一二百", "two digits in a row in '一二百'"),
+        ("一百零", "misplaced zero in '一百零'"),
+        ("一百十", "unit without a digit in '一百十'"),
+        ("一百二甲", "not a Chinese numeral: '一百二甲'"),
+        ("十二点五点三", "bad decimal part in '十二点五点三'"),
+        ("三点", "bad decimal part in '三点'"),
+        ("一万万", "repeated 万 in '一万万'"),
+        ("一亿二三四五六七八九〇", "lower part too large in '一亿二三四五六七八九〇'"),
+        (
+            "一亿一〇〇〇〇〇〇〇〇",
+            "lower part too large in '一亿一〇〇〇〇〇〇〇〇'",
+        ),  # exactly one 亿 is too large too
+        ("", "empty numeral"),
+        ("12a", "not an Arabic number: '12a'"),
+    ],
+)
+def test_malformed_numerals_say_what_is_wrong(printed, message):
+    parse = parse_arabic if printed[:1].isdigit() else parse_chinese
+    with pytest.raises(ValueError) as caught:
+        parse(printed)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("value", [0, 100, -3])
+def test_heading_numerals_run_from_one_to_ninety_nine(value):
+    with pytest.raises(ValueError) as caught:
+        heading_numeral(value)
+    assert str(caught.value) == f"heading numerals run from 1 to 99, not {value}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from flows.fetch.discover import classify_link
@@ -61,12 +63,11 @@ def test_attachments_are_told_by_their_extension():
     assert not classify_link("某县2023年法治政府建设年度报告", "http://a.gov.cn/t1.html").is_attachment
 
 
-def test_the_classifier_meets_its_floors_on_the_labelled_link_texts():
-    scores = link_scores()
+def test_the_labelled_link_texts_are_what_they_claim():
+    # The classifier's precision and recall floors are in tests/floors.json (set discover_links, checked
+    # against `fazhi evaluate --corpus tests/fixtures/discover` by tests/tools/test_floors.py).
+    scores = link_scores(Path(__file__).parents[1] / "fixtures" / "discover" / "link_labels.json")
     assert scores["labelled"] >= 300 and scores["reports"] >= 50
-    assert scores["precision"] >= 0.98, scores["misses"]
-    assert scores["recall"] >= 0.98, scores["misses"]
-    assert scores["strict_precision"] >= 0.98, scores["misses"]
 
 
 def test_urls_are_made_absolute_without_fragments_or_tracking():

@@ -11,7 +11,7 @@ import pytest
 from flows.core import contracts
 from flows.normalize import catalog
 
-LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "metric_labels.json"
+LABELS_PATH = Path(__file__).parents[1] / "fixtures" / "corpus" / "metric_labels.json"
 
 REQUIRED_CODES = {
     "reconsideration_cases_received",
@@ -114,6 +114,37 @@ def test_duplicate_codes_and_unfolded_keywords_are_rejected(tmp_path):
     traditional["match_rules"]["rules"][0]["subject"]["all_of"][0] = ["法律援助", "法律援護"]
     with pytest.raises(catalog.CatalogError, match=r"rules/0/subject: keyword '法律援護' is not in folded form"):
         catalog.load_catalog(_write_catalog(tmp_path, [traditional]))
+
+
+def test_an_entry_that_is_not_a_mapping_is_named_by_its_position(tmp_path):
+    with pytest.raises(catalog.CatalogError) as caught:
+        catalog.load_catalog(_write_catalog(tmp_path, [_entry(), "legal_aid_cases"]))
+    assert str(caught.value).startswith("metric_catalog.yaml entry #2: ")
+
+
+def test_the_canonical_kind_must_be_accepted_and_every_keyword_list_is_checked_for_folding(tmp_path):
+    with pytest.raises(catalog.CatalogError, match=r"match_rules/kinds: canonical kind 'amount' is not accepted$"):
+        catalog.load_catalog(_write_catalog(tmp_path, [_entry(kind="amount")]))
+    for part, key in (("sentence", "any_of"), ("subject", "any_of"), ("subject", "none_of"), ("sentence", "none_of")):
+        entry = _entry()
+        entry["match_rules"]["rules"][0].setdefault(part, {})[key] = ["法律援護"]
+        with pytest.raises(catalog.CatalogError, match=rf"rules/0/{part}: keyword '法律援護' is not in folded form"):
+            catalog.load_catalog(_write_catalog(tmp_path, [entry]))
+
+
+def test_a_row_is_a_deep_copy():
+    row = catalog.load_catalog().row("legal_aid_cases")
+    row["match_rules"]["units"].append("吨")
+    assert "吨" not in catalog.load_catalog().row("legal_aid_cases")["match_rules"]["units"]
+
+
+def test_a_missing_unit_compares_as_empty():
+    assert catalog.normalize_unit(None) == "" and catalog.normalize_unit("万件") == "件"
+
+
+def test_an_unknown_code_is_a_key_error_naming_it():
+    with pytest.raises(KeyError, match="no_such_indicator"):
+        catalog.load_catalog().row("no_such_indicator")
 
 
 def test_the_canonical_unit_must_be_accepted_by_the_rules(tmp_path):
@@ -282,18 +313,11 @@ def test_labels_cover_every_gold_metric_with_its_sentence(labels, corpus_dir):
             assert label["sentence"] in seed_text
 
 
-def test_mapping_precision_and_recall_on_real_labels(labels):
-    real = catalog.score_labels(labels)
-    assert real["labels"] == 105 and real["labelled"] == 36
-    assert real["precision"] >= 0.95, real["misses"]
-    assert real["recall"] >= 0.9, real["misses"]
-
-
-def test_mapping_precision_and_recall_on_synthetic_labels(labels):
-    synthetic = catalog.score_labels(labels)["synthetic"]
-    assert synthetic["labels"] >= 60
-    assert synthetic["precision"] >= 0.95, synthetic["misses"]
-    assert synthetic["recall"] >= 0.9, synthetic["misses"]
+def test_the_label_sets_are_what_they_claim(labels):
+    # Their precision and recall floors are in tests/floors.json (set metric_labels, tests/tools/test_floors.py).
+    scored = catalog.score_labels(labels)
+    assert scored["labels"] == 105 and scored["labelled"] == 36
+    assert scored["synthetic"]["labels"] >= 60
 
 
 def test_every_indicator_is_exercised_by_a_label_it_gets_right(labels):
@@ -323,8 +347,15 @@ def test_score_labels_counts_wrong_and_missing_codes():
     )
     assert (scored["assigned"], scored["correct"], scored["labelled"]) == (2, 1, 2)
     assert scored["precision"] == 0.5 and scored["recall"] == 0.5
-    assert [miss["key"] for miss in scored["misses"]] == ["b", "c"]
+    assert scored["misses"] == [
+        {"key": "b", "expected_code": None, "assigned_code": "legal_aid_cases", "subject": "办理法律援助案件"},
+        {"key": "c", "expected_code": "legal_aid_cases", "assigned_code": None, "subject": "援助"},
+    ]
     assert scored["synthetic"]["labels"] == 0 and scored["synthetic"]["precision"] is None
+    twice = catalog.score_labels(
+        [{**base, "key": k, "subject": "办理法律援助案件", "expected_code": "legal_aid_cases"} for k in "de"]
+    )
+    assert (twice["correct"], twice["precision"]) == (2, 1.0)
 
 
 def test_score_labels_reads_the_label_file_object():
@@ -396,3 +427,62 @@ def test_every_unit_an_indicator_accepts_belongs_to_its_family(tmp_path):
     outside["match_rules"]["conversions"] = {"名": 1}
     with pytest.raises(catalog.CatalogError, match=r"match_rules/conversions: '名' not in unit family 'items'"):
         catalog.load_catalog(_write_catalog(tmp_path, [outside]))
+
+
+# ------------------------------------------------------------------ ties
+
+
+def test_a_metric_two_indicators_accept_stays_unmapped():
+    """The one tie in the generalization set (g09): corrected and mediated-then-withdrawn cases counted
+    together; both indicators accept the figure, neither measures it, and it stays unmapped."""
+    metric = {
+        "subject": "直接纠错和调解后撤回申请的案件",
+        "sentence": "全州各级行政复议机构共收到行政复议申请约260件,受理238件,审结225件,审结率94.5%;"
+        "直接纠错和调解后撤回申请的案件共计47件,占审结案件的20.9%。",
+        "span": "47件",
+        "unit": "件",
+        "kind": "count",
+    }
+    cat = catalog.load_catalog()
+    assert [indicator.code for indicator in cat.matching(metric)] == [
+        "reconsideration_cases_corrected",
+        "mediation_cases",
+    ]
+    assert catalog.assign_code(metric) is None
+    alone = {**metric, "subject": "直接纠错的案件", "sentence": "行政复议直接纠错的案件共计47件。"}
+    assert [indicator.code for indicator in cat.matching(alone)] == ["reconsideration_cases_corrected"]
+    assert catalog.assign_code(alone) == "reconsideration_cases_corrected"
+
+
+# ------------------------------------------------------------------ what the keywords are tested on
+
+
+def test_an_indicator_accepts_only_its_kinds_and_units():
+    legal_aid = next(ind for ind in catalog.load_catalog().indicators if ind.code == "legal_aid_cases")
+    args = ("办理法律援助案件", "全年办理法律援助案件4010件")
+    assert legal_aid.accepts("count", "件", *args)
+    assert not legal_aid.accepts("percent", "件", *args) and not legal_aid.accepts("count", "%", *args)
+
+
+def test_the_sentence_view_ends_with_the_value_and_adds_the_subject():
+    view = catalog._sentence_view
+    # text after the value belongs to the next statement
+    assert view({"sentence": "全年办结率99%,群众满意率97%。", "span": "99%"}, "办结率") == "全年办结率99%\n办结率"
+    # a span printed twice: the first occurrence after the subject is the value the subject describes
+    twice = {"sentence": "收到申请12件,受理复议案件12件,办结10件。", "span": "12件"}
+    assert view(twice, "受理复议案件") == "收到申请12件,受理复议案件12件\n受理复议案件"
+    assert view(twice, "复议") == "收到申请12件,受理复议案件12件\n复议"
+    assert view(twice, "收到申请") == "收到申请12件\n收到申请"
+    assert view(twice, "不在句中") == "收到申请12件\n不在句中"  # subject elsewhere: the first occurrence
+    assert view(twice, "") == "收到申请12件\n"
+    assert view({"sentence": "受理复议案件12件。", "span": "99件"}, "受理") == "受理复议案件12件。\n受理"
+    assert view({"sentence": "12件为受理数。", "span": "12件"}, "受理数") == "12件\n受理数"  # at the very start
+    assert view({"sentence": "12件已受理,又12件。", "span": "12件"}, "") == "12件\n"
+    assert view({"sentence": "受理申请12件,受理复议案件12件。", "span": "12件"}, "受理") == "受理申请12件\n受理"
+
+
+def test_occurrences_are_non_overlapping_from_the_left():
+    assert catalog._occurrences("12件", "12件,共12件") == [0, 5]
+    assert catalog._occurrences("11", "1111") == [0, 2]
+    assert catalog._occurrences("12件", "12件,共12件,又12件") == [0, 5, 10]
+    assert catalog._occurrences("件", "无") == []

@@ -196,3 +196,175 @@ def test_empty_and_textless_pages():
     assert html_extract.extract("").text == ""
     extracted = html_extract.extract("<html><body><script>var a='<p>x</p>';</script></body></html>")
     assert extracted.text == "" and extracted.method == "empty"
+    assert extracted.warnings == ["no text found in the HTML"]
+    assert extracted.fields == {
+        "title": None,
+        "publish_date": None,
+        "source": None,
+        "breadcrumb": [],
+        "site_name": None,
+        "column": None,
+        "page_title": None,
+    }
+
+
+# --- bound_html on small trees (a depth of 2 or 3 stands for MAX_DEPTH) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "html, bounded, flattened",
+    [
+        # tags deeper than the bound lose their tags, their text stays; paragraphs keep theirs
+        ("<div><div><div><span>x</span></div><p>y</p></div></div>", "<div><div>x<p>y</p></div></div>", 2),
+        ("<div><div><em>a</em><em>b</em></div></div>", "<div><div>ab</div></div>", 2),
+        ("<TABLE><tr><td>a<td>b<td>c</table>", "<TABLE><tr>abc</table>", 3),  # any case
+        ("<div><span><b>x</div><i>y</i>", "<div><span>x</div><i>y</i>", 1),  # </div> closes what it holds
+        # void and self-closed elements, comments and raw text never open a level
+        ("<div><br><img src=x/><span>a</span></div>", "<div><br><img src=x/><span>a</span></div>", 0),
+        ("<div><!-- <div> --><span>a</span></div>", "<div><!-- <div> --><span>a</span></div>", 0),
+        (
+            "<div><textarea><b>x</b></textarea><span>y</span></div>",
+            "<div><textarea><b>x</b></textarea><span>y</span></div>",
+            0,
+        ),
+        ("<div><x-icon/><x-icon/><span>a</span></div>", "<div><x-icon/><x-icon/><span>a</span></div>", 0),
+        # a closing tag inside raw text closes nothing; tags after a comment, a void element or raw text count
+        (
+            "<div><textarea></div></textarea><div><div>x</div></div></div>",
+            "<div><textarea></div></textarea><div>x</div></div>",
+            1,
+        ),
+        ("<div><!-- c --><div><div>x</div></div></div>", "<div><!-- c --><div>x</div></div>", 1),
+        ("<div><br><div><div>x</div></div></div>", "<div><br><div>x</div></div>", 1),
+        ("<div><span>x</div><div><div><i>y</i></div></div>", "<div><span>x</div><div><div>y</div></div>", 1),
+    ],
+)
+def test_tags_deeper_than_the_bound_are_flattened(monkeypatch, html, bounded, flattened):
+    monkeypatch.setattr(html_extract, "MAX_DEPTH", 2)
+    warnings = []
+    assert html_extract.bound_html(html, warnings) == bounded
+    assert warnings == ([f"HTML nested deeper than 2: {flattened} inner tags flattened"] if flattened else [])
+
+
+def test_unclosed_cells_and_items_close_their_predecessor(monkeypatch):
+    monkeypatch.setattr(html_extract, "MAX_DEPTH", 3)
+    for html in ("<table><tr><td>a<td>b<td>c</table>", "<ul><li>a<li>b<li><i>c</i></ul>"):
+        warnings = []
+        assert html_extract.bound_html(html, warnings) == html and warnings == []
+
+
+def test_a_deep_page_is_flattened_with_a_warning_and_read_by_the_block_fallback():
+    html = "<html><body>" + "<div>" * 300 + PARAS + "</div>" * 300 + "</body></html>"
+    extracted = html_extract.extract(html)
+    assert extracted.warnings == ["HTML nested deeper than 160: 142 inner tags flattened"]
+    assert extracted.text.split("\n") == [f"第{i}段,法治政府建设取得新成效,依法行政水平不断提升。" for i in range(1, 6)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="trafilatura 2.3.1 raises ValueError on max_tree_size, caught as 'no text': every page is read by the "
+    "largest-block fallback (found by mutation testing, docs/MUTATION.md)",
+)
+def test_the_fixture_layouts_are_read_by_trafilatura():
+    for layout in ("div_layout", "table_layout"):
+        extracted = html_extract.extract(load(layout, "utf-8"))
+        assert (extracted.method, extracted.warnings) == ("trafilatura", [])
+
+
+# --- page fields: which meta, which printed line ------------------------------------------------------
+
+
+def test_metas_by_name_property_or_itemprop_first_non_empty_wins():
+    head = (
+        '<meta property="og:title" content="关于2022年法治政府建设情况的报告">'
+        '<meta itemprop="PUBDATE" content="">'
+        '<meta name="PubDate" content="2023-03-08 10:00">'
+        '<meta name="pubdate" content="2023-03-09">'
+        '<meta name="ContentSource" content=" 示例市司法局 ">'
+        '<meta name="contentsource" content="别的来源">'
+        '<meta name="SiteName" content="示例市人民政府"><meta name="ColumnName" content="通知公告">'
+    )
+    fields = html_extract.extract(_page(head, PARAS, title="首页")).fields
+    assert fields == {
+        "title": "关于2022年法治政府建设情况的报告",
+        "publish_date": "2023-03-08",
+        "source": "示例市司法局",
+        "breadcrumb": [],
+        "site_name": "示例市人民政府",
+        "column": "通知公告",
+        "page_title": "首页",  # the page's own <title>, kept apart from the report's title
+    }
+
+
+def test_an_impossible_meta_date_gives_way_to_the_printed_one():
+    body = "<div>发布日期:2023-01-18</div>" + PARAS
+    fields = html_extract.extract(_page('<meta name="PubDate" content="2023-02-30">', body)).fields
+    assert fields["publish_date"] == "2023-01-18"
+
+
+def test_h1_title_joins_its_inline_parts_and_a_blank_title_element_is_skipped():
+    html = "<html><head><title>  </title></head><body><h1> 示例县<span>2022年</span>法治政府建设年度报告 </h1>" + PARAS
+    assert html_extract.extract(html + "</body></html>").fields["title"] == "示例县2022年法治政府建设年度报告"
+
+
+def test_printed_fields_are_read_around_the_top_and_the_foot_of_a_long_page():
+    filler = [f"<div>第{i}行导航</div>" for i in range(500)]
+    middle = filler[:300] + ["<div>来源:中间的来源</div>"] + filler[300:]
+    foot = filler + ["<div>来源:页脚的来源</div>"]
+    assert html_extract.extract(_page("", PARAS + "".join(middle))).fields["source"] is None
+    assert html_extract.extract(_page("", PARAS + "".join(foot))).fields["source"] == "页脚的来源"
+
+
+def test_inline_data_payloads_are_dropped_and_a_page_at_the_size_bound_is_not_cut(monkeypatch):
+    warnings = []
+    assert (
+        html_extract.bound_html('<img src="data:image/png;base64,' + "A" * 300 + '">', warnings) == '<img src="data:,">'
+    )
+    html = "<html><body><p>示例</p></body></html>"
+    monkeypatch.setattr(html_extract, "MAX_HTML_CHARS", len(html))
+    assert html_extract.bound_html(html, warnings) == html and warnings == []
+
+
+def test_rendered_lines_join_inline_parts_and_skip_controls():
+    tree = html_extract._parse(
+        "<html><body><p>示例<span>县</span>报告</p><div>正文<button>分享</button>"
+        "<select><option>选项</option></select></div><p>XX县法治建设</p><p>XX</p></body></html>"
+    )
+    assert html_extract.render_lines(tree.body) == ["示例县报告", "正文", "XX县法治建设", "XX"]
+
+
+@pytest.mark.parametrize("noise_tag", ["a", "option"])
+def test_the_largest_block_counts_neither_link_nor_control_text(noise_tag):
+    items = "".join(f"<{noise_tag}>法治政府建设专题栏目第{i}项文字</{noise_tag}>" for i in range(20))
+    noise = (
+        f"<div class='nav'><select>{items}</select></div>"
+        if noise_tag == "option"
+        else f"<div class='nav'>{items}</div>"
+    )
+    content = "<div class='c'>" + PARAS + "</div>"
+    tree = html_extract._parse(f"<html><body>{noise}{content}</body></html>")
+    assert (
+        html_extract._largest_block_text(tree).split("\n")[0] == "第1段,法治政府建设取得新成效,依法行政水平不断提升。"
+    )
+
+
+@pytest.mark.parametrize(
+    "lines, date, source",
+    [
+        (["发布时间:2023-01-18", "发布时间:2023-02-01", "来源:甲", "来源:乙"], "2023-01-18", "甲"),  # the first wins
+        (["发布时间:暂无", "发布日期:2023-01-18"], "2023-01-18", None),  # a label without a date is passed over
+        (["2023-03-27 17:05 来源:示例日报"], "2023-03-27", "示例日报"),  # an unlabelled date line
+        (["2019年10月31日 星期四"], None, None),  # a date widget
+    ],
+)
+def test_printed_date_and_source_lines(lines, date, source):
+    body = "".join(f"<div>{line}</div>" for line in lines) + PARAS
+    fields = html_extract.extract(_page("", body)).fields
+    assert (fields["publish_date"], fields["source"]) == (date, source)
+
+
+def test_an_itemprop_meta_is_read_like_a_named_one():
+    fields = html_extract.extract(
+        _page('<meta itemprop="datePublished" content="x"><meta itemprop="PubDate" content="2023-03-05">', PARAS)
+    ).fields
+    assert fields["publish_date"] == "2023-03-05"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.core import contracts
-from flows.normalize.metrics import extract_metrics
+from flows.normalize.metrics import MAX_SENTENCE_CHARS, extract_metrics
 
 DOC = "0123456789abcdef"
 
@@ -585,3 +585,130 @@ def _timed(report: str) -> float:
     started = time.perf_counter()
     extract_metrics(report, DOC, [])
     return time.perf_counter() - started
+
+
+# --- ranges (metrics._is_range_end): a range is not one figure, neither of its ends is a metric --
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "审批时限压缩至3至5个工作日。",
+        "审批时限压缩至三至五个工作日。",
+        "每年组织3到5次培训。",
+        "全年办理5至8件。",
+    ],
+)
+def test_neither_end_of_a_range_is_a_metric(text):
+    assert metrics(text) == []
+
+
+def test_a_level_reached_with_zhi_is_not_a_range():
+    assert metrics("审批时限压缩至5个工作日。") == [("5个工作日", 5, "个工作日", None, "amount", None)]
+    # 由20个工作日压缩至3至5个工作日: the earlier level is a figure, the new range is not
+    assert [m[0] for m in metrics("办理时限由20个工作日压缩至3至5个工作日。")] == ["20个工作日"]
+
+
+# --- a run-on sentence is cut to whole clauses around the span (metrics._clause_window) -------------
+
+
+def test_a_run_on_sentence_is_cut_to_whole_clauses_mostly_before_the_span():
+    text = "开展执法检查工作," * 60 + "全年办理案件518件," + "持续推进依法行政工作," * 40 + "。"
+    (found,) = [m for m in extract_metrics(text, "d", []) if m["span"] == "518件"]
+    sentence = found["sentence"]
+    assert len(sentence) == 299 <= MAX_SENTENCE_CHARS
+    assert sentence.index("518件") == 195  # at most two thirds of the window before the span
+    start = text.index(sentence)
+    assert text[start - 1] == "," and sentence.startswith("开展执法检查工作,")  # whole clauses only
+    assert sentence.endswith("持续推进依法行政工作,")
+
+
+def test_a_run_on_sentence_without_clause_breaks_is_cut_at_the_window():
+    text = "开展执法检查" * 40 + "全年办理案件518件" + "持续推进" * 100 + "。"
+    (found,) = [m for m in extract_metrics(text, "d", []) if m["span"] == "518件"]
+    assert len(found["sentence"]) == MAX_SENTENCE_CHARS and found["sentence"].index("518件") == 200
+
+
+# --- rules at their edges (each case tells a surviving mutant from the code; docs/MUTATION.md) ------
+
+C, A, P, R = "count", "amount", "percent", "rank"
+UP = ("change", "increase")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a name inside a name (《…“…”…》) is one name: nothing inside it counts
+        ("学习《2022年“法治”建设12条措施》,共举办讲座15场。", [("15场", 15, "场", None, C, None)]),
+        # the change verb is read back to the start of a text that has no final stop
+        ("同比增长56%", [("56%", 56, "%", None, *UP)]),
+        ("同比增长达到12%。", [("12%", 12, "%", None, *UP)]),
+        ("增幅为12%。", [("12%", 12, "%", None, *UP)]),
+        # 分别增长12%和15%: the second figure continues the first one's change, whatever joins them
+        ("分别增长12%和15%。", [("12%", 12, "%", None, *UP), ("15%", 15, "%", None, *UP)]),
+        ("分别增长12%及15%。", [("12%", 12, "%", None, *UP), ("15%", 15, "%", None, *UP)]),
+        ("分别增长12%,和15%。", [("12%", 12, "%", None, *UP), ("15%", 15, "%", None, *UP)]),
+        (
+            "分别增长3、5、8个百分点。",
+            [("3", 3, "个百分点", None, *UP), ("5", 5, "个百分点", None, *UP), ("8个百分点", 8, "个百分点", None, *UP)],
+        ),
+        # a dash after words is punctuation; a + between numbers makes a formula
+        (
+            "全年受理案件—120件,办结118件。",
+            [("120件", 120, "件", None, C, None), ("118件", 118, "件", None, C, None)],
+        ),
+        ("构建1+2个中心,建成3个站点。", [("3个", 3, "个", None, C, None)]),
+        # a range of ranks is no rank; a rank before an ASCII full stop is one
+        ("综合考评位列全省第3-5名。", []),
+        ("全市考评排名第1.", [("第1", 1, None, None, R, None)]),
+        (
+            "考评排名第1. 2023年办理案件120件。",
+            [("第1", 1, None, None, R, None), ("120件", 120, "件", None, C, None)],
+        ),
+        ("全省第7的成绩。", [("第7", 7, None, None, R, None)]),
+        ("排名第7位单位。", []),  # 位单位: 单位 is no rank's 位
+        ("在第7名。", []),
+        ("进入前三的。", [("前三", 3, None, None, R, None)]),
+        ("进入全国前10强。", []),
+        # numerals read digit by digit, and a bare 二 before a measure word, count nothing
+        ("二〇二二年共办理案件一二三件。", []),
+        ("完成二次供水设施改造。", []),
+        # prefix qualifiers: at the very start of a text; 附近 is no 近
+        (
+            "约2万余人次,2万人,两万人,3万余次。",
+            [
+                ("约2万余人次", 20000, "人次", "约", C, None),
+                ("2万人", 20000, "人", None, C, None),
+                ("两万人", 20000, "人", None, C, None),
+                ("3万余次", 30000, "次", "余", C, None),
+            ],
+        ),
+        ("附近30家企业。", [("30家", 30, "家", None, C, None)]),
+        # ratios: thousands separators, the quotient to 12 digits, not a clock time
+        ("比例为3:2。", [("3:2", 1.5, None, None, "ratio", None)]),
+        ("比例为1,000:1。", [("1,000:1", 1000, None, None, "ratio", None)]),
+        ("比例为1:2,000。", [("1:2,000", 0.0005, None, None, "ratio", None)]),
+        ("比例为1:1.5。", [("1:1.5", 0.666666666667, None, None, "ratio", None)]),
+        # measure words that do not measure: 2市场, a clock's 分, dates and sessions
+        ("2市场主体。", []),
+        ("时5分,点5分,得分95分。", [("95分", 95, "分", None, A, None)]),
+        (
+            "在15日内,3月29日,于5日,15日以内,15日左右,至5日,在5日以内。",
+            [
+                ("15日", 15, "日", None, A, None),
+                ("15日", 15, "日", None, A, None),
+                ("15日左右", 15, "日", "左右", A, None),
+            ],
+        ),
+        ("召开大会三次会议,大会3次会议,会三次会议。", [("3次", 3, "次", None, C, None)]),
+        # a 分别 list looks back 17 characters for each figure
+        ("分别为12345678901234567、8件。", [("8件", 8, "件", None, C, None)]),
+        # a full-width comma splits a number, each time it occurs
+        (
+            "审结1，100件，办理2，300件。",
+            [("100件", 100, "件", None, C, None), ("300件", 300, "件", None, C, None)],
+        ),
+    ],
+)
+def test_rules_at_their_edges(text, expected):
+    assert metrics(text) == expected

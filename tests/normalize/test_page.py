@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from flows.core.config import load_settings
 from flows.core.textnorm import clean_text, nfkc_compact
-from flows.normalize import page
+from flows.normalize import dates, page, page_fields
 
 BODY = (
     "2022年,我市坚持以习近平法治思想为指导,全面推进依法行政,法治政府建设取得新成效。现将有关情况报告如下。\n"
@@ -535,3 +535,83 @@ def test_one_long_paragraph_with_spaces_is_not_cut_into_lines():
 def test_application_material_for_a_demonstration_award_is_not_a_report():
     info = read("XX区第三批全国法治政府建设示范地区申报材料\n发布时间：2023-07-01\n\n" + BODY)
     assert not info.is_report
+
+
+# --- rules the docstrings state, each with the case that tells it apart ------------------------------
+
+
+def test_a_longer_source_label_wins_wherever_it_is_printed():
+    # SOURCE_LABELS order: 信息来源 / 文章来源 ... before the bare 来源, whichever comes first on the page
+    text = f"关于2022年法治政府建设情况的报告\n来源:示例日报\n信息来源:示例市司法局\n{BODY}"
+    assert read(text).source_org == "示例市司法局"
+
+
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        ("打印本页 关闭窗口", page.CHROME),
+        ("【打印】【关闭】", page.CHROME),
+        ("打印 某某", page.CHROME),  # a chrome token and at most two other characters
+        ("打印 某某某", page.TEXT),
+        ("今天是:2019年10月31日 星期三", page.CHROME),  # a date widget and at most three other characters
+        ("今天是 某某某某", page.TEXT),
+    ],
+)
+def test_chrome_is_a_chrome_token_with_next_to_nothing_else(line, kind):
+    assert page.classify(line) == kind
+
+
+@pytest.mark.parametrize(
+    "value, iso",
+    [
+        ("2023-03-07 更新于二〇二四年一月五日", "2023-03-07"),
+        ("二〇二三年三月七日 2024-01-05", "2023-03-07"),
+        ("25.02.2016 2023-01-01", "2016-02-25"),
+    ],
+)
+def test_the_first_printed_date_of_a_value_is_its_date(value, iso):
+    assert dates.parse_date(value).iso == iso
+
+
+# --- page-information lines and the publish date, at their edges (docs/MUTATION.md) ----------------
+
+Meta = page_fields.MetaField
+
+
+@pytest.mark.parametrize(
+    "line, fields",
+    [
+        ("时效:", [Meta("时效", "")]),  # a known label with nothing after it
+        ("附件:", [Meta("附件", "")]),  # another label with nothing after it
+        ("发布时间 | 2023-01-18 | 来源:示例", None),  # bars are cells' colons only in a row without colons
+        ("区人大常委会:", None),  # an addressee, not a label
+        ("人民网 2023-3-6", [Meta("来源", "人民网"), Meta("", "2023-3-6")]),  # a one-digit day ends the line
+        ("2023-03-27 17:05 来源:示例市司法局", [Meta("", "2023-03-27 17:05"), Meta("来源", "示例市司法局")]),
+        ("2023-03-27来源:示例市司法局", [Meta("", "2023-03-27"), Meta("来源", "示例市司法局")]),
+        ("2023年3月27日全市召开法治政府建设工作推进会议", None),  # prose that opens with a date
+    ],
+)
+def test_meta_lines(line, fields):
+    assert page_fields.parse_meta_line(line) == fields
+
+
+def test_what_may_follow_a_leading_date_is_chrome_and_a_short_tag():
+    assert not page_fields._leftover("一二三四五六七八")  # eight characters: a tag
+    assert page_fields._leftover("一二三四五六七八九")
+    assert page_fields._leftover("短句。")  # sentence punctuation: prose
+    assert not page_fields._leftover("【打印】【关闭】公文范文")
+    assert page_fields._clean_value(":示例市司法局;") == "示例市司法局"
+
+
+def test_the_publish_date_by_label_rank_then_order():
+    def pick(*items, field_date=None):
+        warnings = []
+        return page_fields._pick_date([Meta(*item) for item in items], [], field_date, warnings), warnings
+
+    assert pick(("", "2023-03-07"), ("", "2022-01-01")) == ("2023-03-07", [])  # same rank: the first printed
+    assert pick(("日期", "2023-03-08"), ("", "2023-03-07")) == ("2023-03-08", [])  # an unlabelled date ranks as 日期
+    assert pick(("成文日期", "2023-03-01"), ("", "2023-03-07")) == ("2023-03-07", [])
+    assert pick(("来源", "示例"), ("发布日期", "2023-01-18")) == ("2023-01-18", [])
+    assert pick(("发布日期", "不详"), ("", "2023-03-07")) == ("2023-03-07", [])  # a date label without a date
+    assert pick(field_date="2023-03-01") == ("2023-03-01", [])
+    assert pick(field_date="2023-02-30") == (None, ["impossible publish date '2023-02-30' in page metadata ignored"])

@@ -421,3 +421,91 @@ def test_dev_heading_precision_recall(corpus_dir):
     print("\n".join(misses))
     assert true_pos > 80
     assert precision >= 0.99 and recall >= 0.99 and f1 >= 0.99, misses
+
+
+# --- the numbering-jump limit at a line start (sections._MAX_NUMBER_GAP) ---------------------------
+
+
+def _headings(text: str) -> list[str]:
+    return [(r["marker"] or "") + r["heading"] for r in sections.parse_sections(text, "d") if r["level"] > 0]
+
+
+def test_at_a_line_start_a_number_at_most_three_ahead_is_a_heading_further_is_not():
+    body = "工作情况如下。\n"
+    assert _headings(f"一、总体情况\n{body}四、下一步安排\n{body}") == ["一、总体情况", "四、下一步安排"]
+    assert _headings(f"一、总体情况\n{body}五、下一步安排\n{body}") == ["一、总体情况"]
+    assert _headings(f"一、总体情况\n{body}二、主要做法\n{body}二、存在问题\n{body}") == [
+        "一、总体情况",
+        "二、主要做法",
+        "二、存在问题",  # a repeated number is a typo in the page, still a heading
+    ]
+
+
+def test_a_first_number_above_three_at_a_line_start_opens_no_list():
+    body = "工作情况如下。\n"
+    assert _headings(f" 二、总体情况\n{body}") == ["二、总体情况"]  # indented at the very start of the text
+    assert _headings(f"三、总体情况\n{body}") == ["三、总体情况"]
+    assert _headings(f"四、总体情况\n{body}") == []
+    assert _headings(f"4.总体情况\n{body}") == []
+
+
+def test_a_restart_at_one_is_a_heading_a_smaller_number_is_not():
+    assert _headings("1.甲\n正文。\n2.乙\n正文。\n1.丙\n正文。\n") == ["1.甲", "2.乙", "1.丙"]
+    assert _headings("1.甲\n2.乙\n3.丙\n2.丁\n") == ["1.甲", "2.乙", "3.丙"]
+
+
+# --- what may follow a marker (sections._candidate) ------------------------------------------------
+
+
+def test_what_follows_a_marker():
+    assert _headings("一、 总体情况\n正文。\n") == ["一、总体情况"]  # spaces after the marker are skipped
+    assert _headings("一、XX县法治建设\n正文。\n") == ["一、XX县法治建设"]  # template placeholders are text
+    assert _headings("一、ABCDEFGHIJKL总体情况\n正文。\n") == []  # no Han within 12 characters: not a heading
+    assert _headings("一、总体情况  \n正文。 ") == ["一、总体情况"]  # trailing spaces are not part of it
+
+
+def test_a_marker_after_an_opening_quote_is_not_a_heading_even_after_a_gap():
+    assert _headings("正文。\n请见附件“ 一、工作目标”。\n") == []
+
+
+# --- headings away from a line start (sections._continues_tree, _Lines) ----------------------------
+
+_CLAUSE = "这是一段正文内容在此说明"
+
+
+def test_inline_level_two_follows_a_full_stop_level_three_does_not_in_a_short_line():
+    assert _headings("(一)甲乙丙。正文内容在此。(二)丁戊己。正文内容。\n") == ["(一)甲乙丙", "(二)丁戊己"]
+    filler = "这是很长的一段正文内容," * 100  # lines of 1,200 characters around a short one
+    short = "1.甲乙丙。正文内容在此。2.丁戊己。正文内容。"
+    assert _headings(f"{short}\n") == ["1.甲乙丙"]
+    assert _headings(f"{filler}\n{short}\n{filler}") == ["1.甲乙丙"]
+
+
+def test_arabic_items_after_a_full_stop_count_in_the_one_paragraph_line_of_a_body_that_lost_its_breaks():
+    one = f"1.甲乙丙。{_CLAUSE * 20}。2.丁戊己。{_CLAUSE * 3}。"  # 290 characters
+    assert _headings(f"标题行\n{one}\n") == ["1.甲乙丙", "2.丁戊己"]
+    assert _headings("标题\n" + "短行内容\n" * 30 + one + "\n") == ["1.甲乙丙", "2.丁戊己"]
+    assert _headings(f"{one}\n{_CLAUSE * 12}\n") == ["1.甲乙丙"]  # a second paragraph: breaks were kept
+    shorter = f"1.甲乙丙。{_CLAUSE * 10}。2.丁戊己。{_CLAUSE * 2}。"  # 158 characters: under two paragraphs' length
+    assert _headings(f"{shorter}\n") == ["1.甲乙丙"]
+    after_a_comma = f"1.甲乙丙。{_CLAUSE * 20},2.丁戊己。{_CLAUSE * 3}。"
+    assert _headings(f"{after_a_comma}\n") == ["1.甲乙丙"]
+
+
+# --- heading text (sections._trim_heading) ---------------------------------------------------------
+
+
+def test_a_heading_alone_on_its_line_keeps_its_spaces_up_to_sixty_characters():
+    lead = "正文内容。" * 15  # the heading starts past offset 60
+    alone = "加强 队伍建设"
+    assert _headings(f"{lead}\n一、{alone}\n正文。\n") == [f"一、{alone}"]
+    sixty = "甲" * 30 + " " + "乙" * 29
+    assert _headings(f"一、{sixty}\n正文。\n") == [f"一、{sixty}"]
+    assert _headings(f"一、{sixty}乙\n正文。\n") == ["一、" + "甲" * 30]  # longer, with a gap: cut at the gap
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def test_an_offset_in_a_text_without_headings_is_in_the_root():
+    assert sections.section_locator(sections.parse_sections("正文内容。", "d"))(3) == "d-s000"

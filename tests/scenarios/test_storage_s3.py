@@ -1,0 +1,226 @@
+"""Storage roots on object storage for real: the pipeline against an S3-compatible server that the test
+starts on loopback (moto's server, in its own process, checking signatures against IAM keys it
+issued), through s3fs, configured as docs/STORAGE.md tells a user to (``AWS_ENDPOINT_URL``, the
+``AWS_*`` key variables, ``s3://`` URLs). tests/scenarios/test_storage.py covers the same rules on
+``file://`` URLs in more detail."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import replace
+
+import pytest
+from corpus_root import build_corpus_root
+
+from flows import stages
+from flows.cli import main
+from flows.core import storage
+from flows.core.errors import UserError
+
+boto3 = pytest.importorskip("boto3", reason="the S3 tests need the test extra (moto[server], s3fs)")
+s3fs = pytest.importorskip("s3fs", reason="the S3 tests need the test extra (moto[server], s3fs)")
+pytest.importorskip("moto.server", reason="the S3 tests need the test extra (moto[server], s3fs)")
+
+BUCKET = "fazhi-data"
+DOCS = ["d04", "d07"]  # two real 2022 reports
+REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """An S3 endpoint on 127.0.0.1 that authenticates every request after the first three (the
+    three that create an IAM user, its key and its policy), and a bucket made with that key."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3", "AWS_EC2_METADATA_DISABLED": "true"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the S3 server did not start: {log.read_text(errors='replace')[-2000:]}")
+                time.sleep(0.2)
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, **_keys("setup", "setup"))
+        iam.create_user(UserName="fazhi")
+        key = iam.create_access_key(UserName="fazhi")["AccessKey"]
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="fazhi", PolicyName="s3", PolicyDocument=json.dumps(policy))
+        keys = _keys(key["AccessKeyId"], key["SecretAccessKey"])
+        boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **keys).create_bucket(Bucket=BUCKET)
+        yield {"endpoint": endpoint, "key_id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _keys(key_id: str, secret: str) -> dict:
+    return {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
+
+
+@pytest.fixture(scope="module")
+def environment(server, tmp_path_factory):
+    """The variables a user sets (docs/STORAGE.md), and nothing from this machine's own AWS setup;
+    the instance metadata service is never asked (it is not on loopback)."""
+    nowhere = tmp_path_factory.mktemp("aws") / "none"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith(("AWS_", "FSSPEC_S3"))]:
+            patch.delenv(name)
+        patch.setenv("AWS_ENDPOINT_URL", server["endpoint"])
+        patch.setenv("AWS_ACCESS_KEY_ID", server["key_id"])
+        patch.setenv("AWS_SECRET_ACCESS_KEY", server["secret"])
+        patch.setenv("AWS_DEFAULT_REGION", REGION)
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        patch.setenv("AWS_CONFIG_FILE", str(nowhere))
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere))
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients():
+    """s3fs caches one client per set of arguments; a real run is a new process that reads the
+    environment once, so each test starts without the cached client."""
+    s3fs.S3FileSystem.clear_instance_cache()
+    yield
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+def _urls(prefix: str) -> dict[str, str]:
+    return {f"{name}_url": f"s3://{BUCKET}/{prefix}/{name}" for name in storage.ROOTS}
+
+
+def _remote_tree(server, prefix: str) -> dict[str, bytes]:
+    """Every object under ``s3://BUCKET/prefix/`` and its bytes, read with boto3 (not s3fs)."""
+    client = boto3.client(
+        "s3", endpoint_url=server["endpoint"], region_name=REGION, **_keys(server["key_id"], server["secret"])
+    )
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"{prefix}/"):
+        for item in page.get("Contents", []):
+            body = client.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read()
+            found[item["Key"][len(prefix) + 1 :]] = body
+    return found
+
+
+def _tree(directory) -> dict[str, bytes]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and storage.is_synced(path.relative_to(directory).as_posix())
+    }
+
+
+def _run_all(settings) -> dict:
+    return {
+        "fetch": stages.fetch_stage(settings, offline=True),
+        "normalize": stages.normalize_stage(settings, workers=1),
+        "load": stages.load_stage(settings, run={"run_id": f"run-{settings.root.name}"}),
+        "publish": stages.publish_stage(settings),
+    }
+
+
+@pytest.fixture(scope="module")
+def first(environment, tmp_path_factory, corpus_dir):
+    """A first machine that ran the whole pipeline against three s3:// URLs."""
+    root = tmp_path_factory.mktemp("first")
+    settings = replace(build_corpus_root(root, corpus_dir, DOCS), **_urls("pipeline"))
+    return settings, _run_all(settings)
+
+
+def test_the_pipeline_runs_on_s3_and_a_second_empty_working_copy_resumes_from_it(first, environment, tmp_path):
+    settings, counts = first
+    assert counts["normalize"]["parsed"] == 2 and counts["publish"]["released"] == 1
+    remote = {name: _remote_tree(environment, f"pipeline/{name}") for name in storage.ROOTS}
+    assert remote["raw"] == _tree(settings.raw_dir)
+    assert sum(rel.startswith("objects/") for rel in remote["raw"]) == 2
+    assert remote["warehouse"] == _tree(settings.warehouse_dir)
+    assert {"fazhi.duckdb", ".load-inputs.json", "parquet/documents/2022/part-0.parquet"} <= set(remote["warehouse"])
+    assert remote["releases"] == _tree(settings.releases_dir)
+    assert {"latest.json", "2022/2022.1/documents.csv", "2022/2022.1/SHA256SUMS"} <= set(remote["releases"])
+
+    second = replace(settings).with_root(tmp_path / "second")  # empty working copies under .storage-cache/
+    again = _run_all(second)
+    assert again["fetch"] == {"offline": 2, "sources": 2}
+    assert again["normalize"] == {"up_to_date": 2}  # the staged documents came down from the bucket
+    assert again["load"]["documents"] == 2
+    assert again["publish"]["released"] == 0 and again["publish"]["release_unchanged"] == 1
+    assert _remote_tree(environment, "pipeline/releases") == remote["releases"]
+    assert _tree(second.raw_dir) == remote["raw"]
+
+
+def test_an_unchanged_rerun_transfers_nothing(first):
+    """ETags and modification times from the listing identify a version: once a working copy has
+    caught up (with what another machine pushed meanwhile), a sync moves no file."""
+    settings, _ = first
+    for name in storage.ROOTS:
+        storage.pull(settings, name)
+        storage.push(settings, name)
+    for name in storage.ROOTS:
+        assert storage.pull(settings, name) == {"pulled": 0}
+        assert storage.push(settings, name) == {"pushed": 0, "removed": 0}
+
+
+def test_a_release_published_elsewhere_with_other_bytes_is_refused(environment, tmp_path, corpus_dir):
+    settings = replace(build_corpus_root(tmp_path / "a", corpus_dir, DOCS), **_urls("conflict"))
+    _run_all(settings)
+    key = "conflict/releases/2022/2022.1/documents.csv"
+    client = boto3.client(
+        "s3",
+        endpoint_url=environment["endpoint"],
+        region_name=REGION,
+        **_keys(environment["key_id"], environment["secret"]),
+    )
+    client.put_object(Bucket=BUCKET, Key=key, Body=b"another machine's release\r\n")
+    with pytest.raises(UserError) as caught:
+        storage.push(settings, "releases")
+    assert f"s3://{BUCKET}/{key}" in str(caught.value) and "never rewritten" in str(caught.value)
+    assert client.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"another machine's release\r\n"
+
+
+def test_a_wrong_secret_is_one_line_naming_the_variables(first, monkeypatch, tmp_path):
+    settings, _ = first
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    with pytest.raises(UserError) as caught:
+        storage.pull(replace(settings).with_root(tmp_path / "third"), "raw")
+    message = str(caught.value)
+    assert message.startswith(f"FAZHI_RAW_URL=s3://{BUCKET}/pipeline/raw: listing failed: ") and "\n" not in message
+    assert "signature" in message and message.endswith(
+        "(check the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE))"
+    )
+
+
+def test_missing_credentials_stop_the_command_with_one_line_naming_the_variables(first, monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    for key, url in _urls("pipeline").items():
+        monkeypatch.setenv(f"FAZHI_{key.upper()}", url)
+    monkeypatch.setenv("FAZHI_ROOT", str(tmp_path / "analyst"))
+    assert main(["sql", "select count(*) from documents"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"fazhi sql: error: FAZHI_WAREHOUSE_URL=s3://{BUCKET}/pipeline/warehouse: listing failed: "
+        "NoCredentialsError: Unable to locate credentials "
+        "(check the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE))"
+    )
