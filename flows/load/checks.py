@@ -12,7 +12,7 @@ built warehouse. What they check, all derived from the schemas:
   fetch manifest, runs, quarantine) legitimately leave optional fields empty, so they are exempt;
   and a table smaller than ``ALL_NULL_MIN_ROWS`` is not judged (in a few dozen metrics, none with a
   qualifier is normal; in thousands it means a parser step stopped working);
-* every report document is counted once: in ``coverage`` (its report counts) or in
+* every canonical report document is counted once: in ``coverage`` (its report counts) or in
   ``coverage_unresolved`` (a row), never in neither or both (run on the views' own SQL);
 * no metric is mapped (``metric_code``) with a printed unit outside its indicator's unit family
   (``metric_catalog.unit_family``, the units of each in the catalog schema's ``x-units``): people
@@ -181,11 +181,12 @@ def check_all_null_columns(con, spec: TableSpec) -> list[CheckFailure]:
 
 
 def check_coverage_adds_up(con, specs: dict[str, TableSpec]) -> list[CheckFailure]:
-    """Report documents = those coverage counts (own and department reports) + coverage_unresolved rows.
+    """Canonical report documents (``duplicate_of`` null) = those coverage counts (own and department
+    reports) + coverage_unresolved rows.
     Evaluates the views' SQL on the tables, so it runs before the views exist; skipped without a roster."""
     if any(table not in specs for table in COVERAGE.requires + COVERAGE_UNRESOLVED.requires):
         return []
-    reports = con.execute("SELECT count(*) FROM documents WHERE is_report").fetchone()[0]
+    reports = con.execute("SELECT count(*) FROM documents WHERE is_report AND duplicate_of IS NULL").fetchone()[0]
     resolved = con.execute(
         f"SELECT coalesce(sum(report_count + department_report_count), 0) FROM ({COVERAGE.sql.strip()})"
     ).fetchone()[0]

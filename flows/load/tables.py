@@ -20,6 +20,7 @@ from pathlib import Path
 from flows import __version__
 from flows.core.contracts import Checker, quarantine_record
 from flows.load.columns import TableSpec
+from flows.load.duplicates import Fingerprint, Marks, find_duplicates, fingerprint
 from flows.load.inputs import LoadInputs
 from flows.load.parquet import PARTITION_COLUMN, PARTITIONED, PartitionWriter
 from flows.load.specs import schema_name
@@ -175,13 +176,28 @@ class Assembled:
     rows_by_year: dict[str, dict[str, int]]
 
 
-def _light(result: dict) -> dict:
-    """What ``pick_latest`` needs of a staged result (never its text, sections or metrics)."""
+def _light(result: dict, prints: dict[str, Fingerprint]) -> dict:
+    """What ``pick_latest`` needs of a staged result (never its text, sections or metrics); the
+    document's duplicate fingerprint goes to ``prints``."""
+    document = result.get("document")
+    if document:
+        prints[result["doc_id"]] = fingerprint(document)
     return {
         "doc_id": result["doc_id"],
         "source_id": result["source_id"],
-        "document": True if result.get("document") else None,
+        "document": True if document else None,
         "quarantine": result.get("quarantine") or [],
+    }
+
+
+def with_duplicate_marks(document: dict, marks: Marks | None) -> dict:
+    """The document with the load's duplicate columns (``flows.load.duplicates``): null unless marked."""
+    marks = marks or Marks()
+    return {
+        **document,
+        "duplicate_of": marks.duplicate_of,
+        "duplicate_kind": marks.duplicate_kind,
+        "superseded_by": marks.superseded_by,
     }
 
 
@@ -219,7 +235,8 @@ def stream_tables(
         )
     sources = list(registry.values()) + list(removed.values())
 
-    loaded, kept = pick_latest((_light(r) for r in inputs.staged), inputs.fetches)
+    prints: dict[str, Fingerprint] = {}
+    loaded, kept = pick_latest((_light(r, prints) for r in inputs.staged), inputs.fetches)
     for result in kept:
         quarantine.extend(result["quarantine"])
     loaded_ids = {r["doc_id"] for r in loaded}
@@ -227,6 +244,9 @@ def stream_tables(
     origins = (
         text_origins(inputs.fetches) if "text_origin" in getattr(specs.get("documents"), "column_names", ()) else None
     )
+    # One report, one canonical document: compared across every loaded document at once.
+    duplicates = find_duplicates(prints[doc_id] for doc_id in sorted(loaded_ids) if doc_id in prints)
+    del prints
 
     streamed = [name for name in PARTITIONED if name in specs]
     writers = {name: PartitionWriter(specs[name], incoming / name, code_version) for name in streamed}
@@ -250,6 +270,7 @@ def stream_tables(
                 continue
             source_id = result["source_id"]
             document = with_source_flags(result["document"], registry.get(source_id) or removed.get(source_id), origins)
+            document = with_duplicate_marks(document, duplicates.get(result["doc_id"]))
             problems = checkers["documents"].errors(document)
             if problems:
                 quarantine.append(

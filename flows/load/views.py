@@ -2,7 +2,9 @@
 
 A view column that comes straight from a table inherits that column's schema comment (looked up in
 ``inherits_from``, first match); computed columns carry their own. Only documents with
-``is_report = true`` feed ``metric_yoy``, ``coverage`` and ``coverage_unresolved``.
+``is_report = true`` feed ``metric_yoy``, ``coverage`` and ``coverage_unresolved``; only canonical
+documents (``duplicate_of`` null) feed any view but ``documents_latest``, and superseded ones
+(``superseded_by`` set) neither ``metrics_canonical`` nor ``metric_yoy``.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ METRICS_CANONICAL = View(
     name="metrics_canonical",
     title_zh="已归类指标",
     description_zh="有指标目录编码的指标，附目录名称及所属文档的发布机关、地区与年度（含非报告文档，见 is_report）。"
-    "unit 为原文单位，catalog_value 为换算到目录单位 catalog_unit 后的数值（两者不同时按目录声明的换算系数换算）。",
+    "unit 为原文单位，catalog_value 为换算到目录单位 catalog_unit 后的数值（两者不同时按目录声明的换算系数换算）。"
+    "仅含规范文档（duplicate_of 为空）且未被修订版替代（superseded_by 为空）的文档。",
     title_en="Canonical metrics",
     description_en="Metrics that carry a metric_code, with the catalog's names and their document's issuer, "
     "region and year (non-report documents included: see is_report). unit is the unit as printed; catalog_value "
-    "is the value in the catalog's unit catalog_unit (converted by the factor the catalog declares where they differ).",
+    "is the value in the catalog's unit catalog_unit (converted by the factor the catalog declares where they differ). "
+    "Canonical documents only (duplicate_of null), and none superseded by a revised version (superseded_by null).",
     sql="""
 SELECT m.metric_id, m.metric_code, c.name_zh, c.name_en, m.value, m.unit, m.catalog_value, c.unit AS catalog_unit,
        c.unit_family, m.qualifier, m.kind, m.direction, m.subject,
@@ -47,6 +51,7 @@ SELECT m.metric_id, m.metric_code, c.name_zh, c.name_en, m.value, m.unit, m.cata
 FROM metrics AS m
 JOIN metric_catalog AS c ON c.metric_code = m.metric_code
 JOIN documents AS d ON d.doc_id = m.doc_id
+WHERE d.duplicate_of IS NULL AND d.superseded_by IS NULL
 ORDER BY m.metric_id
 """,
     inherits_from=("metrics", "metric_catalog", "documents"),
@@ -69,7 +74,8 @@ METRIC_YOY = View(
     description_zh="每个发布机关、指标编码、报告年度一个数值（按目录单位，即 metrics.catalog_value），并与上一年度（report_year - 1）比较；上一年度无值时 prev_* 为空。"
     "取值规则：同一机关同一年度有多份报告时，取发布日期最晚者（其次 doc_id 最小）；该文档中同一编码有多个不同数值时（相同数值只计一次），"
     "按指标目录的 multiple_values 规则：sum 取其和，max 取最大者，none 不取值（value 为空，value_rule 为 ambiguous），从不默默取其一。"
-    "value_rule、values_count 说明取值方式；两个年度的出处（doc_id、section_id、span）均列出。仅含 is_report 文档。",
+    "value_rule、values_count 说明取值方式；两个年度的出处（doc_id、section_id、span）均列出。仅含 is_report 文档，"
+    "且只用规范文档（duplicate_of 为空）及未被修订版替代的文档（superseded_by 为空）。",
     title_en="Metric year over year",
     description_en="One value per issuer, metric_code and report year, in the catalog's unit (metrics.catalog_value), "
     "compared with report_year - 1 (prev_* null when that year has no value). Which value: among several report "
@@ -77,7 +83,8 @@ METRIC_YOY = View(
     "several different values for one code (a repeated figure counts once) are combined by the catalog's "
     "multiple_values rule: sum adds them, max takes the largest, none gives no value (value null, value_rule "
     "ambiguous); one is never picked silently. value_rule and values_count say how the value was made; both "
-    "years' provenance (doc_id, section_id, span) is given. Report documents (is_report) only.",
+    "years' provenance (doc_id, section_id, span) is given. Report documents (is_report) only: canonical ones "
+    "(duplicate_of null) not superseded by a revised version (superseded_by null).",
     sql="""
 WITH candidates AS (
     SELECT d.issuer_id, m.metric_code, d.report_year, m.catalog_value AS value, c.unit, c.multiple_values,
@@ -94,6 +101,7 @@ WITH candidates AS (
     JOIN documents AS d ON d.doc_id = m.doc_id
     JOIN metric_catalog AS c ON c.metric_code = m.metric_code
     WHERE d.is_report AND d.issuer_id IS NOT NULL AND d.report_year IS NOT NULL AND m.metric_code IS NOT NULL
+      AND d.duplicate_of IS NULL AND d.superseded_by IS NULL
 ), combined AS (
     SELECT issuer_id, metric_code, report_year, any_value(unit) AS unit, any_value(doc_id) AS doc_id,
            count(*) AS values_count,
@@ -183,7 +191,7 @@ DEADLINE_EN = (
     "departments' annual reports are to be made public before 1 April of the following year"
 )
 
-# Each report document (is_report) and the roster government it counts for: a government's own or a
+# Each canonical report document (is_report, duplicate_of null) and the roster government it counts for: a government's own or a
 # joint Party-government report (<lineage>-gov) for itself, a department's (<lineage>-dept-<...>) for
 # the government of the same lineage code. Shared by coverage, coverage_unresolved and the load check
 # that they add up to the report documents.
@@ -193,7 +201,7 @@ WITH reports AS (
            CASE WHEN d.issuer_type IN ('government', 'party_and_government') THEN d.issuer_id
                 WHEN d.issuer_type = 'department' AND d.issuer_id LIKE '%-dept-%'
                 THEN regexp_extract(d.issuer_id, '^(.*?)-dept-', 1) || '-gov' END AS government_id
-    FROM documents AS d WHERE d.is_report
+    FROM documents AS d WHERE d.is_report AND d.duplicate_of IS NULL
 ), attributed AS (
     SELECT r.*, g.issuer_id IS NOT NULL AS is_resolved
     FROM reports AS r LEFT JOIN roster AS g ON g.report_year = r.report_year AND g.issuer_id = r.government_id
@@ -206,16 +214,19 @@ COVERAGE = View(
     f"期限依据：{DEADLINE_ZH}；即发布日期早于次年4月1日为按时。"
     "部门报告计入同一沿革代码的政府（department_report_count），不计为本级报告。"
     "同一政府同一年度有多份本级报告时，取发布日期最早者（其次 doc_id 最小）。"
-    "仅含 is_report 文档；无法归入名录的报告见 coverage_unresolved（两者之和等于报告文档数，装载时检查）。",
+    "仅含 is_report 的规范文档（同一报告的其他网址、镜像、节选即 duplicate_of 非空者不计；被修订版替代的文档计入，其发布日期为首次发布）；"
+    "无法归入名录的报告见 coverage_unresolved（两者之和等于规范报告文档数，装载时检查）。",
     title_en="Report coverage and timeliness",
     description_en="The roster of governments due to report x report years, left-joined with the reports in the "
     "warehouse: whether the government's own report is in, which document, its publish date, whether it "
     f"was on time and how many days late. The deadline: {DEADLINE_EN}; on time = published before 1 April of "
     "the year after the report year. Department reports count for the government of the same lineage code "
     "(department_report_count), not as its own report. Of several own reports for one year, the earliest "
-    "published (then the smallest doc_id) is the one shown. Report documents (is_report) only; reports "
-    "that cannot be placed on the roster are in coverage_unresolved (the two add up to the report "
-    "documents: a load check).",
+    "published (then the smallest doc_id) is the one shown. Canonical report documents only (is_report; "
+    "copies of a report at other urls, mirrors and excerpts, i.e. duplicate_of set, are not counted; a report "
+    "superseded by a revision is, its publish date being the first publication); reports that cannot be "
+    "placed on the roster are in coverage_unresolved (the two add up to the canonical report documents: a "
+    "load check).",
     sql=_ATTRIBUTED
     + """, own AS (
     SELECT government_id, report_year, doc_id, publish_date,
@@ -257,8 +268,9 @@ ORDER BY g.issuer_id, g.report_year
             "whether the government's own (or joint Party-government) report for the year is in",
         ),
         "report_count": (
-            "该年度本级报告文档数（含同一报告的多个网址）",
-            "the year's own report documents (the same report at several urls included)",
+            "该年度本级报告文档数（规范文档；同一报告的其他网址与镜像不计，修订版计入）",
+            "the year's own report documents (canonical ones: copies at other urls and mirrors not counted, "
+            "revised versions counted)",
         ),
         "doc_id": (
             "所取本级报告（发布日期最早者，其次 doc_id 最小）",
@@ -292,17 +304,17 @@ ORDER BY g.issuer_id, g.report_year
 COVERAGE_UNRESOLVED = View(
     name="coverage_unresolved",
     title_zh="无法归入名录的报告",
-    description_zh="不能计入 coverage 的报告文档（is_report）及原因。原因代码：no_report_year（报告年度不明）、"
+    description_zh="不能计入 coverage 的报告文档（is_report，规范文档）及原因。原因代码：no_report_year（报告年度不明）、"
     "no_issuer_id（发布主体不明）、not_government（发布主体既非政府亦非政府部门）、no_region_code（行政区划代码不明，"
     "发布主体编号取自名称）、before_roster（报告年度早于名录首年2019）、no_government（部门编号无法对应政府）、"
-    "not_in_roster（该年度名录中无此政府，如区划已撤销或代码有误）。coverage 的报告数与本视图行数之和等于报告文档数（装载时检查）。",
+    "not_in_roster（该年度名录中无此政府，如区划已撤销或代码有误）。coverage 的报告数与本视图行数之和等于规范报告文档数（装载时检查）。",
     title_en="Reports not placed on the roster",
-    description_en="Report documents (is_report) that coverage cannot count, with the reason: no_report_year, "
+    description_en="Report documents (is_report, canonical) that coverage cannot count, with the reason: no_report_year, "
     "no_issuer_id, not_government (the issuer is neither a government nor one of its departments), "
     "no_region_code (region code unknown, the issuer id comes from the name), before_roster (report year "
     "before the roster's first year, 2019), no_government (a department id naming no government), "
     "not_in_roster (no such government on the year's roster: a unit abolished, or a wrong code). "
-    "coverage's report counts plus this view's rows equal the report documents (a load check).",
+    "coverage's report counts plus this view's rows equal the canonical report documents (a load check).",
     sql=_ATTRIBUTED
     + """
 SELECT d.doc_id, d.title, d.issuers, d.issuer_type, d.issuer_id, d.region_name, d.region_code, d.report_year,

@@ -406,6 +406,10 @@ def _parse_text(
         "text_chars": len(body),
         "parser_version": PARSER_VERSION,
         "warnings": all_warnings,
+        # Set by the load, which sees every document (flows/load/duplicates.py).
+        "duplicate_of": None,
+        "duplicate_kind": None,
+        "superseded_by": None,
     }
     sections = sections_mod.parse_sections(body, result.doc_id)
     if not [s for s in sections if s["level"] > 0]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import re
 from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -463,6 +464,32 @@ def find_names(folded: str, *, min_length: int = 3) -> list[tuple[int, int, str]
     # a name inside a longer one that ends later (朝阳市 inside 朝阳市场 is kept; 阳区 in 朝阳区 never
     # matches as the longest name wins at each end) needs no further filtering
     return found
+
+
+_SUFFIX_RE = re.compile(f"[{_SUFFIXES}]")
+
+
+def place_names(folded: str, *, min_length: int = 3) -> frozenset[str]:
+    """The unit names that occur in ``folded`` (every name ending at each suffix character, not only
+    the longest): a cheap set for comparing two texts' places, ~40 times faster than ``find_names``."""
+    names = _all_names()
+    lengths = _name_lengths_by_tail()
+    found = set()
+    for match in _SUFFIX_RE.finditer(folded):
+        end = match.end()
+        for length in lengths.get(folded[end - 2 : end], ()):
+            if min_length <= length <= end and folded[end - length : end] in names:
+                found.add(folded[end - length : end])
+    return frozenset(found)
+
+
+@cache
+def _name_lengths_by_tail() -> dict[str, tuple[int, ...]]:
+    """Last two characters of a name -> the lengths of the names ending so."""
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for name in _all_names():
+        lengths[name[-2:]].add(len(name))
+    return {tail: tuple(sorted(found)) for tail, found in lengths.items()}
 
 
 def _province_short_mentions(folded: str) -> Counter:

@@ -815,9 +815,11 @@ def test_year_directories_read_with_default_readers(world):
 
 
 def _variant(issuer: str, year: int, version: str, **document) -> dict:
-    """Another report document for ``issuer``/``year`` (own source id), with ``document`` fields overridden."""
+    """Another report document for ``issuer``/``year`` (own source id, its own text: not a copy of the
+    first), with ``document`` fields overridden."""
     result = staged_result(issuer, year, version=version)
     result["source_id"] = result["document"]["source_id"] = f"{issuer}-{year}-{version}"
+    result["document"]["text"] += f"（{version}）"
     result["document"].update(document)
     return result
 

@@ -1,0 +1,422 @@
+"""Duplicate and revised reports across documents: one canonical document per report.
+
+The same report arrives several times: the government's portal and its 司法局's site, a province's
+roundup, a mirror in traditional script, a news item quoting part of it. This module is pure: the
+load hands it one ``Fingerprint`` per loaded document (``fingerprint``: a few hundred integers, never
+the text) and gets back, per document that is not its group's canonical one, ``duplicate_of`` and
+``duplicate_kind``, and for a report replaced by a revised version, ``superseded_by``.
+
+The text compared (``comparable_text``): the stored text folded to simplified script and ASCII
+forms (``textnorm.fold``), keeping only letters, digits and Han characters (line breaks, spaces and
+punctuation differ between a page, its mirror and its PDF).
+
+* **exact**: the comparable texts are equal (a 128-bit digest).
+* **near**: the two texts share most of their character 5-grams. Each text keeps the 5-grams whose
+  64-bit hash falls in one sixteenth of the hash space (content-defined sampling, so a sample does
+  not depend on where a passage sits in the page); two documents become candidates when they share
+  sampled 5-grams that fewer than ``COMMON`` documents hold (boilerplate that every report prints is
+  left out of the search, not out of the measure), and a candidate pair is measured on the whole
+  samples: resemblance (Jaccard) ``J`` and the share of the shorter text's sample found in the
+  longer one (containment ``C``). A pair is a near duplicate when ``J >= NEAR_JACCARD`` (a mirror,
+  a traditional-script copy, the same report with other chrome), or when ``C >= EXCERPT_CONTAINMENT``
+  (an excerpt inside the whole), and in both cases the numbers printed in the shorter text (runs of
+  digits) are found in the longer one (``NUMBERS_CONTAINMENT``): two counties' reports written from
+  one template share their wording, never their figures. Two documents whose report years, or whose
+  issuer ids, are known and differ are never near duplicates. Thresholds were chosen on the labelled
+  pairs of ``tests/fixtures/duplicates/pairs.json`` (tests/load/test_duplicates.py).
+* **revision** (``superseded_by``): the same issuer and report year, both publish dates known and
+  different, the same site (registrable domain), texts of comparable length (the shorter at least
+  ``REVISION_LENGTH_RATIO`` of the longer) sharing ``J >= REVISION_JACCARD`` of their sample, and
+  the printed numbers differ: the later document is a corrected or revised issue of the earlier,
+  which is superseded (``superseded_by`` = the latest revision's canonical document). A revision is
+  not a duplicate: the two are kept apart when grouping.
+
+Groups are the connected documents (exact pairs first, then near pairs from the most similar down,
+never joining two groups one of which revises the other). The canonical document of a group: a
+report (``is_report``) before a non-report, the issuer's own site (the host spells the issuer's
+region, then any ``.gov.cn`` host) before others, the full text before an excerpt (shorter than
+``EXCERPT_LENGTH_RATIO`` of the group's longest), the earliest publish date (unknown last), the
+longest text, the smallest doc_id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from flows.core.textnorm import fold
+from flows.fetch.attachments import registrable_domain
+from flows.normalize.region_codes import place_names, region_by_code
+from flows.normalize.url_places import url_place_score, url_province, url_tokens
+
+SHINGLE = 5  # characters per shingle
+SAMPLE_BITS = 4  # a shingle is sampled when the top SAMPLE_BITS bits of its hash are zero (1 in 16)
+COMMON = 24  # a sampled shingle held by this many documents or more finds no candidates
+MIN_SHARED = 2  # rare sampled shingles two documents must share to be measured
+MIN_SAMPLE = 8  # texts with a smaller sample (about 130 characters) are matched exactly only
+
+NEAR_JACCARD = 0.80
+EXCERPT_CONTAINMENT = 0.75
+NUMBERS_CONTAINMENT = 0.90
+PLACES_CONTAINMENT = 1.0
+EXCERPT_LENGTH_RATIO = 0.80
+REVISION_JACCARD = 0.50
+REVISION_LENGTH_RATIO = 0.80
+
+EXACT, NEAR = "exact", "near"
+
+_NOT_TEXT_RE = re.compile(r"[\W_]+")
+# Figures: two digits or more, or a decimal (single digits number headings and list items).
+_NUMBER_RE = re.compile(r"\d+\.\d+|\d{2,}")
+# Dates, years and times say when, not what: every report of a year prints the same ones.
+_DATE_RE = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?:[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?)?(?!\d)|\d{1,2}:\d\d(?::\d\d)?|\d{1,2}月\d{1,2}日"
+)
+_POWERS = None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What duplicate detection needs of one document (no text)."""
+
+    doc_id: str
+    url: str | None
+    issuer_id: str | None
+    region_code: str | None
+    report_year: int | None
+    publish_date: str | None
+    is_report: bool
+    digest: bytes  # of the comparable text
+    length: int  # characters of the comparable text
+    sample: np.ndarray  # sorted unique uint64 hashes of the sampled shingles
+    numbers: tuple[str, ...]  # digit runs of the text but dates and years, sorted (a multiset)
+    places: frozenset[str]  # unit names the title and text mention
+    own_places: frozenset[str]  # names of the document's region and its parents
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The duplicate columns of one document (only documents with a mark are returned)."""
+
+    duplicate_of: str | None = None
+    duplicate_kind: str | None = None
+    superseded_by: str | None = None
+
+
+def comparable_text(text: str) -> str:
+    """The text compared: folded to simplified script and ASCII forms, letters, digits and Han only."""
+    return _NOT_TEXT_RE.sub("", fold(text or ""))
+
+
+def _shingle_hashes(text: str) -> np.ndarray:
+    """64-bit hashes of every ``SHINGLE``-character window (a polynomial over the code points,
+    then mixed so that its top bits are uniform)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < SHINGLE:
+        return np.zeros(0, dtype=np.uint64)
+    windows = len(codes) - SHINGLE + 1
+    h = np.zeros(windows, dtype=np.uint64)
+    prime = np.uint64(0x100000001B3)
+    with np.errstate(over="ignore"):
+        for j in range(SHINGLE):
+            h = h * prime + codes[j : j + windows]
+        # splitmix64's finaliser
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def fingerprint(document: dict) -> Fingerprint:
+    """The fingerprint of a document record (its ``text`` and metadata)."""
+    folded = fold(document.get("text") or "")
+    text = _NOT_TEXT_RE.sub("", folded)
+    hashes = _shingle_hashes(text)
+    sample = np.unique(hashes[(hashes >> np.uint64(64 - SAMPLE_BITS)) == 0])
+    return Fingerprint(
+        doc_id=document["doc_id"],
+        url=document.get("url"),
+        issuer_id=document.get("issuer_id"),
+        region_code=document.get("region_code"),
+        report_year=document.get("report_year"),
+        publish_date=_date_text(document.get("publish_date")),
+        is_report=bool(document.get("is_report")),
+        digest=hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest(),
+        length=len(text),
+        sample=sample,
+        numbers=tuple(sorted(_NUMBER_RE.findall(_DATE_RE.sub(" ", folded)))),
+        places=place_names(fold(document.get("title") or "") + "\n" + folded),
+        own_places=_own_places(document),
+    )
+
+
+def _own_places(document: dict) -> frozenset[str]:
+    """The names of the document's region and its parents (a page's title may be gone from its text)."""
+    code = document.get("region_code")
+    region = region_by_code(code, document.get("report_year")) if code else None
+    return frozenset([region.name, *(name for name, _ in region.ancestors)]) if region else frozenset()
+
+
+def _date_text(value) -> str | None:
+    return None if value is None else str(value)[:10]
+
+
+# -- pairs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: int  # positions in the fingerprint list, a < b
+    b: int
+    jaccard: float
+    containment: float  # of the smaller sample in the larger
+    numbers: float  # of the shorter text's numbers in the longer's
+    places: float  # of the shorter text's place names in the longer's
+
+
+def _candidates(prints: list[Fingerprint]) -> list[tuple[int, int]]:
+    """Pairs of documents sharing at least ``MIN_SHARED`` sampled shingles held by fewer than
+    ``COMMON`` documents."""
+    sizes = [len(p.sample) if len(p.sample) >= MIN_SAMPLE else 0 for p in prints]
+    if sum(sizes) == 0:
+        return []
+    hashes = np.concatenate([p.sample for p, n in zip(prints, sizes) if n])
+    owners = np.repeat(np.arange(len(prints), dtype=np.int64), sizes)
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    counts = np.diff(np.r_[starts, len(hashes)])
+    keep = (counts >= 2) & (counts < COMMON)
+    pair_codes = []
+    n = len(prints)
+    for size in np.unique(counts[keep]):
+        group_starts = starts[keep & (counts == size)]
+        members = owners[group_starts[:, None] + np.arange(size)]  # one row per shared shingle
+        for i in range(size):
+            for j in range(i + 1, size):
+                a, b = members[:, i], members[:, j]
+                lo, hi = np.minimum(a, b), np.maximum(a, b)
+                pair_codes.append(lo * n + hi)
+    if not pair_codes:
+        return []
+    codes, shared = np.unique(np.concatenate(pair_codes), return_counts=True)
+    codes = codes[shared >= MIN_SHARED]
+    return [(int(c // n), int(c % n)) for c in codes]
+
+
+def _may_be_one_report(x: Fingerprint, y: Fingerprint) -> bool:
+    if x.report_year is not None and y.report_year is not None and x.report_year != y.report_year:
+        return False
+    return _related_regions(x, y)
+
+
+def _numbers_contained(x: Fingerprint, y: Fingerprint) -> float:
+    """Share of the shorter text's numbers (as a multiset) found in the other's."""
+    small, large = (x, y) if x.length <= y.length else (y, x)
+    if not small.numbers:
+        return 1.0
+    common = Counter(small.numbers) & Counter(large.numbers)
+    return sum(common.values()) / len(small.numbers)
+
+
+def _places_contained(x: Fingerprint, y: Fingerprint) -> float:
+    """Share of one document's place names found in the other's (or in the other's own region), in
+    the direction where it is larger: a mirror's chrome or an excerpt's lead may name more places."""
+
+    def share(small: Fingerprint, large: Fingerprint) -> float:
+        if not small.places:
+            return 1.0
+        return len(small.places & (large.places | large.own_places)) / len(small.places)
+
+    return max(share(x, y), share(y, x))
+
+
+def _related_regions(x: Fingerprint, y: Fingerprint) -> bool:
+    """False when both region codes are known and neither unit lies within the other."""
+    a, b = x.region_code, y.region_code
+    if not a or not b or a == b:
+        return True
+    for outer, inner in ((a, b), (b, a)):
+        if outer.endswith("0000") and inner[:2] == outer[:2]:
+            return True
+        if outer.endswith("00") and inner[:4] == outer[:4]:
+            return True
+    return False
+
+
+def measure(x: Fingerprint, y: Fingerprint, a: int = 0, b: int = 1) -> Pair:
+    shared = len(np.intersect1d(x.sample, y.sample, assume_unique=True))
+    union = len(x.sample) + len(y.sample) - shared
+    smaller = min(len(x.sample), len(y.sample))
+    return Pair(
+        a=a,
+        b=b,
+        jaccard=shared / union if union else 1.0,
+        containment=shared / smaller if smaller else 0.0,
+        numbers=_numbers_contained(x, y),
+        places=_places_contained(x, y),
+    )
+
+
+def is_near_duplicate(x: Fingerprint, y: Fingerprint, pair: Pair) -> bool:
+    if not _may_be_one_report(x, y) or min(len(x.sample), len(y.sample)) < MIN_SAMPLE:
+        return False
+    similar = pair.jaccard >= NEAR_JACCARD or pair.containment >= EXCERPT_CONTAINMENT
+    return similar and pair.numbers >= NUMBERS_CONTAINMENT and pair.places >= PLACES_CONTAINMENT
+
+
+def is_revision(x: Fingerprint, y: Fingerprint, pair: Pair) -> bool:
+    """``y`` or ``x`` revises the other (see the module docstring); which one: the later publish date."""
+    if x.issuer_id is None or x.issuer_id != y.issuer_id or x.report_year is None or x.report_year != y.report_year:
+        return False
+    if x.publish_date is None or y.publish_date is None or x.publish_date == y.publish_date:
+        return False
+    if x.digest == y.digest or _site(x.url) is None or _site(x.url) != _site(y.url):
+        return False
+    if min(x.length, y.length) < REVISION_LENGTH_RATIO * max(x.length, y.length):
+        return False
+    return pair.jaccard >= REVISION_JACCARD and Counter(x.numbers) != Counter(y.numbers)
+
+
+def _site(url: str | None) -> str | None:
+    host = urlsplit(url).hostname if url and "//" in url else None
+    return registrable_domain(host) if host else None
+
+
+# -- groups -------------------------------------------------------------------------------------
+
+
+def site_rank(print_: Fingerprint) -> int:
+    """2: the host spells the issuer's region (or is its province's portal); 1: another ``.gov.cn``
+    host; 0: anything else (or no url)."""
+    host = (urlsplit(print_.url).hostname or "").lower() if print_.url and "//" in print_.url else ""
+    if not host:
+        return 0
+    region = region_by_code(print_.region_code, print_.report_year) if print_.region_code else None
+    if region is not None:
+        if region.level == "province" and url_province(print_.url) == region.name:
+            return 2
+        if url_place_score(region, url_tokens(print_.url)) >= 2:
+            return 2
+    return 1 if host.endswith(".gov.cn") else 0
+
+
+def _canonical_order(members: list[Fingerprint]) -> list[Fingerprint]:
+    longest = max(p.length for p in members)
+    return sorted(
+        members,
+        key=lambda p: (
+            not p.is_report,
+            -site_rank(p),
+            p.length < EXCERPT_LENGTH_RATIO * longest,
+            p.publish_date is None,
+            p.publish_date or "",
+            -p.length,
+            p.doc_id,
+        ),
+    )
+
+
+class _Groups:
+    """Union-find with cannot-link constraints (a group never holds a report and its revision)."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+        self.apart: dict[int, set[int]] = defaultdict(set)
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def keep_apart(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        self.apart[ri].add(rj)
+        self.apart[rj].add(ri)
+
+    def join(self, i: int, j: int) -> bool:
+        ri, rj = self.find(i), self.find(j)
+        if ri == rj:
+            return True
+        if {self.find(k) for k in self.apart.get(ri, ())} & {rj}:
+            return False
+        self.parent[rj] = ri
+        self.apart[ri] |= self.apart.pop(rj, set())
+        return True
+
+
+def find_duplicates(prints: Iterable[Fingerprint]) -> dict[str, Marks]:
+    """doc_id -> ``Marks`` for every document that is a duplicate or superseded (others: no entry)."""
+    prints = list(prints)
+    groups = _Groups(len(prints))
+    by_digest: dict[bytes, list[int]] = defaultdict(list)
+    for index, print_ in enumerate(prints):
+        if print_.length:
+            by_digest[print_.digest].append(index)
+    exact_sets = [ids for ids in by_digest.values() if len(ids) > 1]
+    near: list[Pair] = []
+    revisions: list[tuple[int, int]] = []  # (earlier, later)
+    for a, b in _candidates(prints):
+        x, y = prints[a], prints[b]
+        if x.digest == y.digest:
+            continue
+        pair = measure(x, y, a, b)
+        if is_revision(x, y, pair):
+            revisions.append((a, b) if x.publish_date < y.publish_date else (b, a))
+        elif is_near_duplicate(x, y, pair):
+            near.append(pair)
+    for ids in exact_sets:
+        for other in ids[1:]:
+            groups.join(ids[0], other)
+    for earlier, later in revisions:
+        groups.keep_apart(earlier, later)
+    for pair in sorted(near, key=lambda p: (-p.jaccard, -p.containment, p.a, p.b)):
+        groups.join(pair.a, pair.b)
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for index in range(len(prints)):
+        members[groups.find(index)].append(index)
+    canonical_of: dict[int, int] = {}
+    marks: dict[str, Marks] = {}
+    for root, ids in members.items():
+        ordered = _canonical_order([prints[i] for i in ids])
+        head = ordered[0]
+        canonical_of[root] = next(i for i in ids if prints[i].doc_id == head.doc_id)
+        for other in ordered[1:]:
+            kind = EXACT if other.digest == head.digest else NEAR
+            marks[other.doc_id] = Marks(duplicate_of=head.doc_id, duplicate_kind=kind)
+    # The latest revision of each superseded report: follow the later documents to the last one.
+    later_of: dict[int, set[int]] = defaultdict(set)
+    for earlier, later in revisions:
+        later_of[groups.find(earlier)].add(groups.find(later))
+    for root in list(later_of):
+        latest = _latest(root, later_of, prints, canonical_of)
+        if latest is None:
+            continue
+        head = prints[canonical_of[root]]
+        marks[head.doc_id] = Marks(superseded_by=prints[canonical_of[latest]].doc_id)
+    return marks
+
+
+def _latest(root: int, later_of: dict[int, set[int]], prints: list[Fingerprint], canonical_of: dict[int, int]):
+    """The group reached from ``root`` through revisions whose canonical document is published last."""
+    seen, todo, found = {root}, list(later_of[root]), []
+    while todo:
+        group = todo.pop()
+        if group in seen:
+            continue
+        seen.add(group)
+        found.append(group)
+        todo.extend(later_of.get(group, ()))
+    if not found:
+        return None
+    return max(found, key=lambda g: (prints[canonical_of[g]].publish_date or "", prints[canonical_of[g]].doc_id))
