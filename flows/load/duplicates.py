@@ -31,12 +31,15 @@ punctuation differ between a page, its mirror and its PDF).
   which is superseded (``superseded_by`` = the latest revision's canonical document). A revision is
   not a duplicate: the two are kept apart when grouping.
 
-Groups are the connected documents (exact pairs first, then near pairs from the most similar down,
-never joining two groups one of which revises the other). The canonical document of a group: a
-report (``is_report``) before a non-report, the issuer's own site (the host spells the issuer's
-region, then any ``.gov.cn`` host) before others, the full text before an excerpt (shorter than
-``EXCERPT_LENGTH_RATIO`` of the group's longest), the earliest publish date (unknown last), the
-longest text, the smallest doc_id.
+Groups are the connected documents: exact pairs first, then whole copies from the most similar down,
+then each excerpt joins the group it is most contained in; two groups are never joined when one
+revises the other or when a pair across them has the same wording but other figures, places or
+years (so an excerpt without figures cannot tie two counties' template reports together). The
+canonical document of a group: a report (``is_report``) before a non-report, the full text before
+an excerpt (shorter than ``EXCERPT_LENGTH_RATIO`` of the group's longest: an excerpt would lose the
+rest of the report's figures), the issuer's own site (the host spells the issuer's region, then any
+``.gov.cn`` host) before others, the earliest publish date (unknown last), the longest text, the
+smallest doc_id.
 """
 
 from __future__ import annotations
@@ -315,8 +318,8 @@ def _canonical_order(members: list[Fingerprint]) -> list[Fingerprint]:
         members,
         key=lambda p: (
             not p.is_report,
-            -site_rank(p),
             p.length < EXCERPT_LENGTH_RATIO * longest,
+            -site_rank(p),
             p.publish_date is None,
             p.publish_date or "",
             -p.length,
@@ -363,8 +366,10 @@ def find_duplicates(prints: Iterable[Fingerprint]) -> dict[str, Marks]:
         if print_.length:
             by_digest[print_.digest].append(index)
     exact_sets = [ids for ids in by_digest.values() if len(ids) > 1]
-    near: list[Pair] = []
+    copies: list[Pair] = []  # whole copies: J >= NEAR_JACCARD
+    parts: dict[int, list[tuple[int, float]]] = defaultdict(list)  # an excerpt -> (its whole, containment)
     revisions: list[tuple[int, int]] = []  # (earlier, later)
+    conflicts: list[tuple[int, int]] = []  # similar texts that are not one report
     for a, b in _candidates(prints):
         x, y = prints[a], prints[b]
         if x.digest == y.digest:
@@ -373,14 +378,28 @@ def find_duplicates(prints: Iterable[Fingerprint]) -> dict[str, Marks]:
         if is_revision(x, y, pair):
             revisions.append((a, b) if x.publish_date < y.publish_date else (b, a))
         elif is_near_duplicate(x, y, pair):
-            near.append(pair)
+            if pair.jaccard >= NEAR_JACCARD:
+                copies.append(pair)
+            else:
+                short, whole = (a, b) if x.length <= y.length else (b, a)
+                parts[short].append((whole, pair.containment))
+        elif pair.jaccard >= NEAR_JACCARD or pair.containment >= EXCERPT_CONTAINMENT:
+            conflicts.append((a, b))  # the same wording, other figures, places or years
     for ids in exact_sets:
         for other in ids[1:]:
             groups.join(ids[0], other)
-    for earlier, later in revisions:
-        groups.keep_apart(earlier, later)
-    for pair in sorted(near, key=lambda p: (-p.jaccard, -p.containment, p.a, p.b)):
+    for i, j in revisions + conflicts:
+        groups.keep_apart(i, j)
+    for pair in sorted(copies, key=lambda p: (-p.jaccard, -p.containment, p.a, p.b)):
         groups.join(pair.a, pair.b)
+    # An excerpt joins the group it is most contained in (several copies of the whole add up), then
+    # any other group not kept apart from that one.
+    for short in sorted(parts, key=lambda i: (prints[i].length, i)):
+        scores: Counter = Counter()
+        for whole, containment in parts[short]:
+            scores[groups.find(whole)] += containment
+        for group, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+            groups.join(group, short)
 
     members: dict[int, list[int]] = defaultdict(list)
     for index in range(len(prints)):
