@@ -199,6 +199,14 @@ def readme(
             else ""
         ),
         documents=rows["documents"],
+        copies=(
+            f"（其中 {facts['copies']} 份为另一文档的副本或已被修订版替代，见 duplicate_of、superseded_by；"
+            f"其正文、章节与指标随规范文档发布 / of which {facts['copies']} are copies of another document or "
+            "superseded by a revised version, see duplicate_of and superseded_by: their text, sections and metrics "
+            "are released with the canonical document's）"
+            if facts.get("copies")
+            else ""
+        ),
         sections=rows["sections"],
         metrics=rows["metrics"],
         canonical_metrics=sum(c["canonical_metrics"] for c in coverage),

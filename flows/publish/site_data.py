@@ -64,6 +64,15 @@ def _has_column(path: Path, column: str) -> bool:
         return column in handle.readline().rstrip("\r\n").split(",")
 
 
+def _canonical_filter(docs: list[Path]) -> str:
+    """Copies of another document and superseded issues are listed in documents.csv but are not
+    reports of their own; releases older than those columns have neither."""
+    wanted = [
+        f"{name} IS NULL" for name in ("duplicate_of", "superseded_by") if any(_has_column(p, name) for p in docs)
+    ]
+    return " AND ".join(wanted) or "true"
+
+
 def read_site_data(releases_dir: Path, warehouse_dir: Path | None = None) -> SiteData:
     """The releases under ``releases_dir``; with ``warehouse_dir``, also its coverage of their years."""
     versions: dict[int, str] = {}
@@ -83,7 +92,9 @@ def read_site_data(releases_dir: Path, warehouse_dir: Path | None = None) -> Sit
             f"""
             SELECT report_year, issuer_id, issuers, region_name, region_code, region_level, title, url,
                    publish_date, snapshot_sha256, doc_id
-            FROM {_csv(docs)} ORDER BY report_year, issuer_id NULLS LAST, publish_date, doc_id
+            FROM {_csv(docs)}
+            WHERE {_canonical_filter(docs)}
+            ORDER BY report_year, issuer_id NULLS LAST, publish_date, doc_id
             """
         ).fetchall()
         for year, issuer_id, issuers, region_name, code, level, title, url, date, snapshot, doc_id in rows:

@@ -83,16 +83,20 @@ def check_not_synthetic(con, year: int) -> None:
         )
 
 
-def _published_docs_sql() -> str:
-    """Report documents of the year (parameter 1) whose document and source are real."""
+def _published_docs_sql(*, canonical: bool = False) -> str:
+    """Report documents of the year (parameter 1) whose document and source are real; ``canonical``:
+    only those whose content the release carries (not a copy of another document, ``duplicate_of``,
+    nor superseded by a revised version, ``superseded_by``)."""
     return """
         SELECT d.doc_id FROM documents AS d LEFT JOIN sources AS s ON s.source_id = d.source_id
         WHERE d.is_report AND d.report_year = ? AND NOT d.is_synthetic AND NOT coalesce(s.is_synthetic, false)
-    """
+    """ + ("  AND d.duplicate_of IS NULL AND d.superseded_by IS NULL\n" if canonical else "")
 
 
 def read_release_tables(con, year: int) -> list[Table]:
-    """The release's tables in file order (documents first), rows in primary-key order."""
+    """The release's tables in file order (documents first), rows in primary-key order. ``documents``
+    lists every report document of the year, copies (``duplicate_of``) and superseded issues
+    (``superseded_by``) included; the texts, sections, metrics and facts are those of the others."""
     documents = table_from_schema("document", name="documents", exclude=("text",))
     documents_text = table_from_schema("document", name="documents_text", only=("doc_id", "text"))
     documents_text.title_en, documents_text.title_zh = "Document texts", "文档全文"
@@ -109,8 +113,8 @@ def read_release_tables(con, year: int) -> list[Table]:
     catalog = table_from_schema("metric_catalog", name="metric_catalog")
     yoy = view_table(con, "metric_yoy", links_to=("documents", "sections", "metric_catalog"))
 
-    docs_sql = _published_docs_sql()
-    _fill(con, documents, f"SELECT {{cols}} FROM documents WHERE doc_id IN ({docs_sql})", [year])
+    listed_sql, docs_sql = _published_docs_sql(), _published_docs_sql(canonical=True)
+    _fill(con, documents, f"SELECT {{cols}} FROM documents WHERE doc_id IN ({listed_sql})", [year])
     _fill(con, documents_text, f"SELECT {{cols}} FROM documents WHERE doc_id IN ({docs_sql})", [year])
     _fill(con, sections, f"SELECT {{cols}} FROM sections WHERE doc_id IN ({docs_sql})", [year])
     _fill(con, metrics, f"SELECT {{cols}} FROM metrics WHERE doc_id IN ({docs_sql})", [year])
@@ -126,7 +130,7 @@ def read_release_tables(con, year: int) -> list[Table]:
     """,
         [year, year, year - 1],
     )
-    facts = read_facts(con, [row[0] for row in documents.rows])
+    facts = read_facts(con, [row[0] for row in documents_text.rows])
     return [documents, documents_text, sections, metrics, catalog, yoy, facts]
 
 
@@ -216,7 +220,9 @@ def view_table(con, view_name: str, *, links_to: tuple[str, ...]) -> Table:
 
 
 def release_facts(con, year: int, tables: list[Table]) -> dict:
-    doc_ids = [row[0] for row in tables[0].rows]
+    by_name = {t.name: t for t in tables}
+    listed = [row[0] for row in by_name["documents"].rows]  # copies and superseded issues included
+    doc_ids = [row[0] for row in by_name["documents_text"].rows]  # the documents whose content is released
     ids = "WITH ids AS (SELECT unnest(?::VARCHAR[]) AS doc_id) "
     fetched = con.execute(
         ids
@@ -225,7 +231,7 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
         JOIN documents AS d ON d.source_id = f.source_id AND d.snapshot_sha256 = f.snapshot_sha256
         WHERE d.doc_id IN (SELECT doc_id FROM ids)
     """,
-        [doc_ids],
+        [listed],
     ).fetchone()
     code_version = con.execute("SELECT code_version FROM runs ORDER BY finished_at DESC NULLS LAST LIMIT 1").fetchone()
     parser_versions = [
@@ -235,7 +241,7 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
             + """
         SELECT DISTINCT parser_version FROM documents WHERE doc_id IN (SELECT doc_id FROM ids) ORDER BY 1
     """,
-            [doc_ids],
+            [listed],
         ).fetchall()
     ]
     coverage = con.execute(
@@ -254,7 +260,8 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
         issuer: sorted(int(y) for y in ys)
         for issuer, ys in con.execute(
             "SELECT issuer_id, list(DISTINCT report_year) FROM documents "
-            "WHERE is_report AND issuer_id IS NOT NULL AND report_year IS NOT NULL GROUP BY issuer_id"
+            "WHERE is_report AND duplicate_of IS NULL AND issuer_id IS NOT NULL AND report_year IS NOT NULL "
+            "GROUP BY issuer_id"
         ).fetchall()
     }
     origins = dict(
@@ -263,7 +270,7 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
             + """
         SELECT text_origin, count(*) FROM documents WHERE doc_id IN (SELECT doc_id FROM ids) GROUP BY ALL ORDER BY 1
     """,
-            [doc_ids],
+            [listed],
         ).fetchall()
     )
     sources = con.execute(
@@ -272,7 +279,7 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
         SELECT d.doc_id, d.title, array_to_string(d.issuers, ' '), d.url FROM documents AS d
         WHERE d.doc_id IN (SELECT doc_id FROM ids) ORDER BY d.doc_id
     """,
-        [doc_ids],
+        [listed],
     ).fetchall()
     return {
         "report_year": year,
@@ -281,6 +288,7 @@ def release_facts(con, year: int, tables: list[Table]) -> dict:
         "code_version": code_version[0] if code_version and code_version[0] else __version__,
         "parser_versions": parser_versions,
         "text_origins": {origin: int(n) for origin, n in origins.items() if origin},
+        "copies": len(listed) - len(doc_ids),  # listed in documents.csv, content released with another
         "coverage": [
             {
                 "issuer_id": r[0],
