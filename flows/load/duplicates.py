@@ -49,6 +49,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -74,14 +75,10 @@ REVISION_LENGTH_RATIO = 0.80
 
 EXACT, NEAR = "exact", "near"
 
-_NOT_TEXT_RE = re.compile(r"[\W_]+")
-# Figures: two digits or more, or a decimal (single digits number headings and list items).
-_NUMBER_RE = re.compile(r"\d+\.\d+|\d{2,}")
-# Dates, years and times say when, not what: every report of a year prints the same ones.
-_DATE_RE = re.compile(
-    r"(?<!\d)(?:19|20)\d\d(?:[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?)?(?!\d)|\d{1,2}:\d\d(?::\d\d)?|\d{1,2}月\d{1,2}日"
-)
-_POWERS = None
+# Runs of digits with what follows them in dates and times (2022年3月, 2023-03-31, 11:33:28, 3.5).
+_DIGITS_RE = re.compile(r"[0-9][0-9.:/年月日-]*")
+_DATE_MARKS = frozenset("年月日:/-")
+_CENTURIES = ("19", "20")
 
 
 @dataclass(frozen=True)
@@ -112,15 +109,26 @@ class Marks:
     superseded_by: str | None = None
 
 
+@lru_cache(maxsize=1)
+def _kept() -> np.ndarray:
+    """True for the code points compared: letters, digits and Han (``str.isalnum``)."""
+    return np.fromiter((chr(code).isalnum() for code in range(0x110000)), dtype=bool, count=0x110000)
+
+
+def _comparable_codes(folded: str) -> np.ndarray:
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return codes[_kept()[codes]]
+
+
 def comparable_text(text: str) -> str:
     """The text compared: folded to simplified script and ASCII forms, letters, digits and Han only."""
-    return _NOT_TEXT_RE.sub("", fold(text or ""))
+    return _comparable_codes(fold(text or "")).tobytes().decode("utf-32-le")
 
 
-def _shingle_hashes(text: str) -> np.ndarray:
+def _shingle_hashes(codes: np.ndarray) -> np.ndarray:
     """64-bit hashes of every ``SHINGLE``-character window (a polynomial over the code points,
     then mixed so that its top bits are uniform)."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = codes.astype(np.uint64)
     if len(codes) < SHINGLE:
         return np.zeros(0, dtype=np.uint64)
     windows = len(codes) - SHINGLE + 1
@@ -138,11 +146,21 @@ def _shingle_hashes(text: str) -> np.ndarray:
     return h
 
 
+def figures(folded: str) -> tuple[str, ...]:
+    """The figures a text prints, sorted (a multiset): runs of two digits or more and decimals, not
+    dates, years or times (they say when, not what: every report of a year prints the same ones)."""
+    tokens = (token.rstrip(".-/") for token in _DIGITS_RE.findall(folded))
+    found = [
+        t for t in tokens if len(t) >= 2 and _DATE_MARKS.isdisjoint(t) and not (len(t) == 4 and t[:2] in _CENTURIES)
+    ]
+    return tuple(sorted(found))
+
+
 def fingerprint(document: dict) -> Fingerprint:
     """The fingerprint of a document record (its ``text`` and metadata)."""
     folded = fold(document.get("text") or "")
-    text = _NOT_TEXT_RE.sub("", folded)
-    hashes = _shingle_hashes(text)
+    codes = _comparable_codes(folded)
+    hashes = _shingle_hashes(codes)
     sample = np.unique(hashes[(hashes >> np.uint64(64 - SAMPLE_BITS)) == 0])
     return Fingerprint(
         doc_id=document["doc_id"],
@@ -152,10 +170,10 @@ def fingerprint(document: dict) -> Fingerprint:
         report_year=document.get("report_year"),
         publish_date=_date_text(document.get("publish_date")),
         is_report=bool(document.get("is_report")),
-        digest=hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest(),
-        length=len(text),
+        digest=hashlib.blake2b(codes.tobytes(), digest_size=16).digest(),
+        length=len(codes),
         sample=sample,
-        numbers=tuple(sorted(_NUMBER_RE.findall(_DATE_RE.sub(" ", folded)))),
+        numbers=figures(folded),
         places=place_names(fold(document.get("title") or "") + "\n" + folded),
         own_places=_own_places(document),
     )
