@@ -74,8 +74,10 @@ def _copy(base: dict, kind: str, index: int, rng: random.Random, s2t) -> dict:
     elif kind == "excerpt":
         size = int(len(base["text"]) * rng.uniform(0.4, 0.8))
         start = rng.randint(0, len(base["text"]) - size)
+        start = base["text"].rfind("。", 0, start) + 1  # a quote opens at a sentence and ends with one
+        size = base["text"].rfind("。", start, start + size) + 1 - start
         doc["text"] = (
-            f"近日,{base['title'][:12]}公布了{year}年法治政府建设年度报告,摘编如下。\n"
+            f"近日,{base['title'].split(str(year))[0].removesuffix('关于')}公布了{year}年法治政府建设年度报告,摘编如下。\n"
             + base["text"][start : start + size]
         )
         doc["is_report"] = False

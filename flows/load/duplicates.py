@@ -13,10 +13,10 @@ punctuation differ between a page, its mirror and its PDF).
 * **exact**: the comparable texts are equal (a 128-bit digest).
 * **near**: the two texts share most of their character 5-grams. Each text keeps the 5-grams whose
   64-bit hash falls in one sixteenth of the hash space (content-defined sampling, so a sample does
-  not depend on where a passage sits in the page); two documents become candidates when they share
-  sampled 5-grams that fewer than ``COMMON`` documents hold (boilerplate that every report prints is
-  left out of the search, not out of the measure), and a candidate pair is measured on the whole
-  samples: resemblance (Jaccard) ``J`` and the share of the shorter text's sample found in the
+  not depend on where a passage sits in the page); each document's ``ANCHORS`` rarest sampled 5-grams
+  (held by at most ``COMMON`` documents: its figures, names and own sentences, never the boilerplate
+  every report prints) find its candidates, the documents holding ``MIN_SHARED`` of them; a
+  candidate pair is measured on the whole samples: resemblance (Jaccard) ``J`` and the share of the shorter text's sample found in the
   longer one (containment ``C``). A pair is a near duplicate when ``J >= NEAR_JACCARD`` (a mirror,
   a traditional-script copy, the same report with other chrome), or when ``C >= EXCERPT_CONTAINMENT``
   (an excerpt inside the whole), and in both cases the numbers printed in the shorter text (runs of
@@ -61,8 +61,9 @@ from flows.normalize.url_places import url_place_score, url_province, url_tokens
 
 SHINGLE = 5  # characters per shingle
 SAMPLE_BITS = 4  # a shingle is sampled when the top SAMPLE_BITS bits of its hash are zero (1 in 16)
-COMMON = 24  # a sampled shingle held by this many documents or more finds no candidates
-MIN_SHARED = 2  # rare sampled shingles two documents must share to be measured
+ANCHORS = 8  # a document's rarest sampled shingles, through which its candidates are found
+COMMON = 400  # a sampled shingle held by more documents (of a report year) is never an anchor
+MIN_SHARED = 4  # of a document's anchors another must hold to be measured with it
 MIN_SAMPLE = 8  # texts with a smaller sample (about 130 characters) are matched exactly only
 
 NEAR_JACCARD = 0.80
@@ -204,33 +205,63 @@ class Pair:
 
 
 def _candidates(prints: list[Fingerprint]) -> list[tuple[int, int]]:
-    """Pairs of documents sharing at least ``MIN_SHARED`` sampled shingles held by fewer than
-    ``COMMON`` documents."""
-    sizes = [len(p.sample) if len(p.sample) >= MIN_SAMPLE else 0 for p in prints]
-    if sum(sizes) == 0:
+    """Pairs of documents worth measuring: document ``a`` and any document holding at least
+    ``MIN_SHARED`` of ``a``'s anchors, its ``ANCHORS`` rarest sampled shingles (held by 2 to
+    ``COMMON`` documents). Rare shingles carry what sets a report apart (its figures, names and own
+    sentences), so a copy or an excerpt holds the anchors of its original or of itself, while
+    reports written from one template meet only by chance. Vectorised: an inverted index of the
+    samples, sorted once."""
+    sizes = np.array([len(p.sample) if len(p.sample) >= MIN_SAMPLE else 0 for p in prints], dtype=np.int64)
+    if not sizes.any():
         return []
-    hashes = np.concatenate([p.sample for p, n in zip(prints, sizes) if n])
-    owners = np.repeat(np.arange(len(prints), dtype=np.int64), sizes)
+    n = len(prints)
+    hashes = np.concatenate([p.sample for p, size in zip(prints, sizes) if size])
+    owners = np.repeat(np.arange(n, dtype=np.int64), sizes)
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     counts = np.diff(np.r_[starts, len(hashes)])
-    keep = (counts >= 2) & (counts < COMMON)
-    pair_codes = []
-    n = len(prints)
-    for size in np.unique(counts[keep]):
-        group_starts = starts[keep & (counts == size)]
-        members = owners[group_starts[:, None] + np.arange(size)]  # one row per shared shingle
-        for i in range(size):
-            for j in range(i + 1, size):
-                a, b = members[:, i], members[:, j]
-                lo, hi = np.minimum(a, b), np.maximum(a, b)
-                pair_codes.append(lo * n + hi)
-    if not pair_codes:
-        return []
-    codes, shared = np.unique(np.concatenate(pair_codes), return_counts=True)
-    codes = codes[shared >= MIN_SHARED]
-    return [(int(c // n), int(c % n)) for c in codes]
+    group = np.repeat(np.arange(len(starts)), counts)  # each entry's shingle
+    df = counts[group]
+    # Each document's anchors: its entries of df 2..COMMON, rarest first (then by hash), the first ANCHORS.
+    eligible = np.flatnonzero((df >= 2) & (df <= COMMON))
+    by_owner = eligible[np.lexsort((hashes[eligible], df[eligible], owners[eligible]))]
+    owner_of = owners[by_owner]
+    first = np.r_[True, owner_of[1:] != owner_of[:-1]]
+    rank = np.arange(len(by_owner)) - np.maximum.accumulate(np.where(first, np.arange(len(by_owner)), 0))
+    anchors = by_owner[rank < ANCHORS]
+    # Every holder of each anchor, paired with the anchor's owner.
+    anchor_groups = group[anchors]
+    lengths = counts[anchor_groups]
+    member_at = np.repeat(starts[anchor_groups] - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(lengths.sum())
+    members = owners[member_at]
+    holders = np.repeat(owners[anchors], lengths)
+    keep = members != holders
+    codes, shared = np.unique(holders[keep] * n + members[keep], return_counts=True)
+    # A document with fewer anchors needs all of them held.
+    own_anchors = np.bincount(owners[anchors], minlength=n)
+    codes = codes[shared >= np.minimum(MIN_SHARED, own_anchors[codes // n])]
+    a, b = codes // n, codes % n
+    pairs = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+    return [(int(c // n), int(c % n)) for c in pairs]
+
+
+def _blocked_candidates(prints: list[Fingerprint]) -> list[tuple[int, int]]:
+    """Candidates within each report year (documents of an unknown year join every year's block):
+    documents of two years are never near duplicates, and a year's figures collide less often than
+    a whole corpus's."""
+    blocks: dict[int, list[int]] = defaultdict(list)
+    unknown = []
+    for index, print_ in enumerate(prints):
+        (unknown if print_.report_year is None else blocks[print_.report_year]).append(index)
+    if not blocks:
+        blocks[0] = []
+    pairs: set[tuple[int, int]] = set()
+    for year in sorted(blocks):
+        members = blocks[year] + unknown
+        for a, b in _candidates([prints[i] for i in members]):
+            pairs.add((min(members[a], members[b]), max(members[a], members[b])))
+    return sorted(pairs)
 
 
 def _may_be_one_report(x: Fingerprint, y: Fingerprint) -> bool:
@@ -388,7 +419,7 @@ def find_duplicates(prints: Iterable[Fingerprint]) -> dict[str, Marks]:
     parts: dict[int, list[tuple[int, float]]] = defaultdict(list)  # an excerpt -> (its whole, containment)
     revisions: list[tuple[int, int]] = []  # (earlier, later)
     conflicts: list[tuple[int, int]] = []  # similar texts that are not one report
-    for a, b in _candidates(prints):
+    for a, b in _blocked_candidates(prints):
         x, y = prints[a], prints[b]
         if x.digest == y.digest:
             continue
