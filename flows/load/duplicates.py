@@ -238,9 +238,9 @@ def _candidates(prints: list[Fingerprint]) -> list[tuple[int, int]]:
     holders = np.repeat(owners[anchors], lengths)
     keep = members != holders
     codes, shared = np.unique(holders[keep] * n + members[keep], return_counts=True)
-    # A document with fewer anchors needs all of them held.
+    # A document with fewer anchors (its other shingles all common) needs half of them held.
     own_anchors = np.bincount(owners[anchors], minlength=n)
-    codes = codes[shared >= np.minimum(MIN_SHARED, own_anchors[codes // n])]
+    codes = codes[shared >= np.minimum(MIN_SHARED, (own_anchors[codes // n] + 1) // 2)]
     a, b = codes // n, codes % n
     pairs = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
     return [(int(c // n), int(c % n)) for c in pairs]
@@ -456,6 +456,9 @@ def find_duplicates(prints: Iterable[Fingerprint]) -> dict[str, Marks]:
     canonical_of: dict[int, int] = {}
     marks: dict[str, Marks] = {}
     for root, ids in members.items():
+        if len(ids) == 1:
+            canonical_of[root] = ids[0]
+            continue
         ordered = _canonical_order([prints[i] for i in ids])
         head = ordered[0]
         canonical_of[root] = next(i for i in ids if prints[i].doc_id == head.doc_id)
