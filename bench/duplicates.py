@@ -112,6 +112,7 @@ def make(documents: int) -> tuple[list[dict], dict[str, tuple[str, str]]]:
 
 
 def run(documents: int) -> dict:
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     docs, planted = make(documents)
     made = time.perf_counter() - started
@@ -146,13 +147,14 @@ def run(documents: int) -> dict:
         "by_kind": by_kind,
         "false_marks": len(false_marks),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load_before_after": (load_before, os.getloadavg()[0]),
     }
 
 
 def write_section(result: dict) -> None:
     results = HERE / "RESULTS.md"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = "{:.1f} before, {:.1f} after".format(*result["load_before_after"])
     total_wall = result["fingerprint_wall_s"] + result["find_wall_s"]
     total_cpu = result["fingerprint_cpu_s"] + result["find_cpu_s"]
     found = ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in result["by_kind"].items())
@@ -160,8 +162,9 @@ def write_section(result: dict) -> None:
         "<!-- duplicates:begin -->",
         "## Duplicate detection (issue 16, `bench/duplicates.py`)",
         "",
-        f"Written on {stamp} (Python {platform.python_version()}, load average {load}); {result['documents']:,} "
-        f"synthetic documents of {result['mean_chars']:,.0f} characters on average, one process.",
+        f"Written on {stamp} (Python {platform.python_version()}, 1-minute load average {load} on 2 cores shared with "
+        f"other agents: wall time grows with the load, CPU time does not); {result['documents']:,} synthetic documents "
+        f"of {result['mean_chars']:,.0f} characters on average, one process under `nice -n 10`.",
         "",
         "| step | wall s | CPU s |",
         "| --- | ---: | ---: |",

@@ -76,9 +76,9 @@ REVISION_LENGTH_RATIO = 0.80
 
 EXACT, NEAR = "exact", "near"
 
-# Runs of digits with what follows them in dates and times (2022年3月, 2023-03-31, 11:33:28, 3.5).
-_DIGITS_RE = re.compile(r"[0-9][0-9.:/年月日-]*")
-_DATE_MARKS = frozenset("年月日:/-")
+# A figure: digits (and a decimal part) neither inside a date or a time nor next to one
+# (2022年3月28日, 2023-03-31, 11:33:28 give nothing).
+_FIGURE_RE = re.compile(r"(?<![0-9.:/年月-])[0-9]+(?:\.[0-9]+)?(?![0-9.:/年月日-])")
 _CENTURIES = ("19", "20")
 
 
@@ -150,10 +150,7 @@ def _shingle_hashes(codes: np.ndarray) -> np.ndarray:
 def figures(folded: str) -> tuple[str, ...]:
     """The figures a text prints, sorted (a multiset): runs of two digits or more and decimals, not
     dates, years or times (they say when, not what: every report of a year prints the same ones)."""
-    tokens = (token.rstrip(".-/") for token in _DIGITS_RE.findall(folded))
-    found = [
-        t for t in tokens if len(t) >= 2 and _DATE_MARKS.isdisjoint(t) and not (len(t) == 4 and t[:2] in _CENTURIES)
-    ]
+    found = [t for t in _FIGURE_RE.findall(folded) if len(t) >= 2 and not (len(t) == 4 and t[:2] in _CENTURIES)]
     return tuple(sorted(found))
 
 
