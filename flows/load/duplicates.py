@@ -13,17 +13,21 @@ punctuation differ between a page, its mirror and its PDF).
 * **exact**: the comparable texts are equal (a 128-bit digest).
 * **near**: the two texts share most of their character 5-grams. Each text keeps the 5-grams whose
   64-bit hash falls in one sixteenth of the hash space (content-defined sampling, so a sample does
-  not depend on where a passage sits in the page); each document's ``ANCHORS`` rarest sampled 5-grams
-  (held by at most ``COMMON`` documents: its figures, names and own sentences, never the boilerplate
-  every report prints) find its candidates, the documents holding ``MIN_SHARED`` of them; a
-  candidate pair is measured on the whole samples: resemblance (Jaccard) ``J`` and the share of the shorter text's sample found in the
-  longer one (containment ``C``). A pair is a near duplicate when ``J >= NEAR_JACCARD`` (a mirror,
-  a traditional-script copy, the same report with other chrome), or when ``C >= EXCERPT_CONTAINMENT``
-  (an excerpt inside the whole), and in both cases the numbers printed in the shorter text (runs of
-  digits) are found in the longer one (``NUMBERS_CONTAINMENT``): two counties' reports written from
-  one template share their wording, never their figures. Two documents whose report years, or whose
-  issuer ids, are known and differ are never near duplicates. Thresholds were chosen on the labelled
-  pairs of ``tests/fixtures/duplicates/pairs.json`` (tests/load/test_duplicates.py).
+  not depend on where a passage sits in the page). Candidates are looked for within each report
+  year (a document of unknown year in every year): each document's ``ANCHORS`` rarest sampled
+  5-grams (held by 2 to ``COMMON`` documents: its figures, names and own sentences, never the
+  boilerplate every report prints) find the documents holding ``MIN_SHARED`` of them (half of them
+  when it has fewer). A candidate pair is measured on the whole samples: resemblance (Jaccard)
+  ``J`` and the share of the smaller sample found in the larger (containment ``C``). It is a near
+  duplicate when ``J >= NEAR_JACCARD`` (a mirror, a traditional-script copy, the same report with
+  other chrome) or ``C >= EXCERPT_CONTAINMENT`` (an excerpt inside the whole), and the shorter
+  text's figures (``figures``: numbers but dates, years and times) are found in the longer one
+  (``NUMBERS_CONTAINMENT``) and one text's place names all in the other's text, title or own
+  region (``PLACES_CONTAINMENT``): two counties' reports written from one template share their
+  wording, never their figures and places. Two documents whose report years are known and differ,
+  or whose region codes are known and neither lies within the other, are never near duplicates.
+  Thresholds were chosen on the labelled pairs of ``tests/fixtures/duplicates/pairs.json``
+  (tests/load/test_duplicates.py).
 * **revision** (``superseded_by``): the same issuer and report year, both publish dates known and
   different, the same site (registrable domain), texts of comparable length (the shorter at least
   ``REVISION_LENGTH_RATIO`` of the longer) sharing ``J >= REVISION_JACCARD`` of their sample, and
@@ -96,7 +100,7 @@ class Fingerprint:
     digest: bytes  # of the comparable text
     length: int  # characters of the comparable text
     sample: np.ndarray  # sorted unique uint64 hashes of the sampled shingles
-    numbers: tuple[str, ...]  # digit runs of the text but dates and years, sorted (a multiset)
+    numbers: tuple[str, ...]  # the text's figures (``figures``), sorted (a multiset)
     places: frozenset[str]  # unit names the title and text mention
     own_places: frozenset[str]  # names of the document's region and its parents
 

@@ -7,6 +7,11 @@ A source removed from the registry is not deleted: its row stays in ``sources`` 
 such sources. Every record is validated again against its schema (the schemas may have moved since
 the page was parsed) with the same checker and wording as normalize's; a failing one goes to
 ``quarantine`` (``contracts.quarantine_record``) with a stable ``quarantine_id``.
+
+One report, one canonical document: the first pass over the staged results keeps a fingerprint of
+each document's text (``duplicates.fingerprint``), ``duplicates.find_duplicates`` compares the loaded
+documents once, and the second pass writes ``duplicate_of``, ``duplicate_kind`` and
+``superseded_by`` into every document row (null unless marked).
 """
 
 from __future__ import annotations
