@@ -78,7 +78,7 @@ def built(tmp_path_factory):
     document = revised["document"]
     document["text"] = document["text"].replace("受理行政复议案件120件", "受理行政复议案件126件")
     cases = next(m for m in revised["metrics"] if m["metric_code"] == pw.CASES_CODE)
-    cases.update(value=126.0, span="126件", sentence=cases["sentence"].replace("120件", "126件"))
+    cases.update(value=126.0, catalog_value=126.0, span="126件", sentence=cases["sentence"].replace("120件", "126件"))
     revised["document"]["snapshot_sha256"] = pw.sha(document["text"])
     revised = _as_source(
         revised, "990100-2021-revised", "https://www.example.invalid/990100-2021-v2.html", publish_date="2022-05-20"
