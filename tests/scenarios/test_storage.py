@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from corpus_root import build_corpus_root
+from storage_runs import run_all, tree
 
 from flows import stages
 from flows.core import layout, storage
@@ -31,30 +32,12 @@ def _urls(base: Path) -> dict[str, str]:
     return {f"{name}_url": (base / "remote" / name).as_uri() for name in storage.ROOTS}
 
 
-def _tree(directory: Path) -> dict[str, bytes]:
-    """The synced files under ``directory`` (no locks, temp files or sync state) and their bytes."""
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and storage.is_synced(path.relative_to(directory).as_posix())
-    }
-
-
-def _run_all(settings) -> dict:
-    return {
-        "fetch": stages.fetch_stage(settings, offline=True),
-        "normalize": stages.normalize_stage(settings, workers=1),
-        "load": stages.load_stage(settings, run={"run_id": f"run-{settings.root.name}"}),
-        "publish": stages.publish_stage(settings),
-    }
-
-
 @pytest.fixture
 def synced(tmp_path, corpus_dir):
     """A first machine that ran the whole pipeline against three ``file://`` URLs. Its working copies
     are the root's own raw/, warehouse/, releases/ (as with FAZHI_*_DIR set beside the URLs)."""
     settings = replace(build_corpus_root(tmp_path / "first", corpus_dir, DOCS), **_urls(tmp_path))
-    return settings, _run_all(settings)
+    return settings, run_all(settings)
 
 
 def test_every_root_is_copied_to_its_url_and_a_fresh_working_copy_resumes_from_it(synced, tmp_path):
@@ -62,33 +45,33 @@ def test_every_root_is_copied_to_its_url_and_a_fresh_working_copy_resumes_from_i
     assert counts["normalize"]["parsed"] == 2 and counts["publish"]["released"] == 1
     remote = {name: tmp_path / "remote" / name for name in storage.ROOTS}
 
-    raw = _tree(remote["raw"])
-    assert raw == _tree(first.raw_dir)
+    raw = tree(remote["raw"])
+    assert raw == tree(first.raw_dir)
     objects = [rel for rel in raw if rel.startswith("objects/")]
     assert len(objects) == 2 and {"manifest.jsonl", "sources.yaml"} <= set(raw)
-    warehouse = _tree(remote["warehouse"])
-    assert warehouse == _tree(first.warehouse_dir)
+    warehouse = tree(remote["warehouse"])
+    assert warehouse == tree(first.warehouse_dir)
     assert {"fazhi.duckdb", ".load-inputs.json", "parquet/documents/2022/part-0.parquet"} <= set(warehouse)
     assert sum(rel.startswith("staging/") and rel.endswith(".json") for rel in warehouse) == 2
-    releases = _tree(remote["releases"])
-    assert releases == _tree(first.releases_dir)
+    releases = tree(remote["releases"])
+    assert releases == tree(first.releases_dir)
     assert {"latest.json", "2022/latest.json", "2022/2022.1/documents.csv", "2022/2022.1/SHA256SUMS"} <= set(releases)
     assert not any(name.startswith(".") for rel in [*raw, *releases] for name in rel.split("/"))  # no locks, state
 
     second = replace(first).with_root(tmp_path / "second")  # empty working copies under .storage-cache/
     assert second.raw_dir == tmp_path / "second" / ".storage-cache" / "raw"
-    again = _run_all(second)
+    again = run_all(second)
     assert again["fetch"] == {"offline": 2, "sources": 2}
     assert again["normalize"] == {"up_to_date": 2}  # the staged documents came down; nothing reparsed
     assert again["load"]["documents"] == 2
     assert again["publish"]["released"] == 0 and again["publish"]["release_unchanged"] == 1
     assert sorted(p.name for p in (remote["releases"] / "2022").iterdir() if p.is_dir()) == ["2022.1"]
-    after = _tree(remote["releases"])
+    after = tree(remote["releases"])
     assert {rel: data for rel, data in after.items() if rel.startswith("2022/2022.1/")} == {
         rel: data for rel, data in releases.items() if rel.startswith("2022/2022.1/")
     }
-    assert _tree(second.releases_dir) == after
-    assert _tree(second.raw_dir) == raw
+    assert tree(second.releases_dir) == after
+    assert tree(second.raw_dir) == raw
 
 
 def test_a_second_sync_without_changes_copies_nothing(synced):
@@ -245,7 +228,7 @@ def test_warehouse_files_removed_here_are_removed_remotely(tmp_path):
     assert storage.push(a, "warehouse") == {"pushed": 2, "removed": 0}
     (a.warehouse_dir / "parquet/documents/2021/part-0.parquet").unlink()
     assert storage.push(a, "warehouse") == {"pushed": 0, "removed": 1}
-    assert sorted(_tree(tmp_path / "remote" / "warehouse")) == ["parquet/documents/2022/part-0.parquet"]
+    assert sorted(tree(tmp_path / "remote" / "warehouse")) == ["parquet/documents/2022/part-0.parquet"]
 
 
 def test_long_syncs_report_progress_every_chunk(tmp_path):
@@ -286,7 +269,7 @@ def test_prefect_flows_sync_the_roots_like_the_plain_stages(prefect_harness, mon
         monkeypatch.setenv(f"FAZHI_{key.upper()}", url)
     counts = pipeline.etl_flow(root=str(tmp_path / "first"), offline=True, publish=False)
     assert counts["parsed"] == 2
-    staged = [rel for rel in _tree(tmp_path / "remote" / "warehouse") if rel.startswith("staging/")]
+    staged = [rel for rel in tree(tmp_path / "remote" / "warehouse") if rel.startswith("staging/")]
     assert sum(rel.endswith(".json") for rel in staged) == 2
     again = pipeline.normalize_flow(root=str(tmp_path / "second"))
     assert again == {"up_to_date": 2}
@@ -320,7 +303,7 @@ def test_an_empty_archive_url_is_seeded_from_the_roots_own_raw_and_said_so(tmp_p
     lines = []
     assert stages.fetch_stage(settings, offline=True, progress=lines.append)["offline"] == 2
     assert any("is empty; seeding it from" in line and str(plain.raw_dir) in line for line in lines)
-    assert _tree(tmp_path / "remote" / "raw") == _tree(plain.raw_dir)  # registry, manifest, objects
+    assert tree(tmp_path / "remote" / "raw") == tree(plain.raw_dir)  # registry, manifest, objects
     # Seeded once: a second machine starts from the URL alone, and the seed is not copied again.
     lines.clear()
     assert stages.fetch_stage(settings, offline=True, progress=lines.append)["offline"] == 2

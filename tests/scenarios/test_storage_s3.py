@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import pytest
 from corpus_root import build_corpus_root
+from storage_runs import run_all, tree
 
-from flows import stages
 from flows.cli import main
 from flows.core import storage
 from flows.core.errors import UserError
@@ -124,50 +124,33 @@ def _remote_tree(server, prefix: str) -> dict[str, bytes]:
     return found
 
 
-def _tree(directory) -> dict[str, bytes]:
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and storage.is_synced(path.relative_to(directory).as_posix())
-    }
-
-
-def _run_all(settings) -> dict:
-    return {
-        "fetch": stages.fetch_stage(settings, offline=True),
-        "normalize": stages.normalize_stage(settings, workers=1),
-        "load": stages.load_stage(settings, run={"run_id": f"run-{settings.root.name}"}),
-        "publish": stages.publish_stage(settings),
-    }
-
-
 @pytest.fixture(scope="module")
 def first(environment, tmp_path_factory, corpus_dir):
     """A first machine that ran the whole pipeline against three s3:// URLs."""
     root = tmp_path_factory.mktemp("first")
     settings = replace(build_corpus_root(root, corpus_dir, DOCS), **_urls("pipeline"))
-    return settings, _run_all(settings)
+    return settings, run_all(settings)
 
 
 def test_the_pipeline_runs_on_s3_and_a_second_empty_working_copy_resumes_from_it(first, environment, tmp_path):
     settings, counts = first
     assert counts["normalize"]["parsed"] == 2 and counts["publish"]["released"] == 1
     remote = {name: _remote_tree(environment, f"pipeline/{name}") for name in storage.ROOTS}
-    assert remote["raw"] == _tree(settings.raw_dir)
+    assert remote["raw"] == tree(settings.raw_dir)
     assert sum(rel.startswith("objects/") for rel in remote["raw"]) == 2
-    assert remote["warehouse"] == _tree(settings.warehouse_dir)
+    assert remote["warehouse"] == tree(settings.warehouse_dir)
     assert {"fazhi.duckdb", ".load-inputs.json", "parquet/documents/2022/part-0.parquet"} <= set(remote["warehouse"])
-    assert remote["releases"] == _tree(settings.releases_dir)
+    assert remote["releases"] == tree(settings.releases_dir)
     assert {"latest.json", "2022/2022.1/documents.csv", "2022/2022.1/SHA256SUMS"} <= set(remote["releases"])
 
     second = replace(settings).with_root(tmp_path / "second")  # empty working copies under .storage-cache/
-    again = _run_all(second)
+    again = run_all(second)
     assert again["fetch"] == {"offline": 2, "sources": 2}
     assert again["normalize"] == {"up_to_date": 2}  # the staged documents came down from the bucket
     assert again["load"]["documents"] == 2
     assert again["publish"]["released"] == 0 and again["publish"]["release_unchanged"] == 1
     assert _remote_tree(environment, "pipeline/releases") == remote["releases"]
-    assert _tree(second.raw_dir) == remote["raw"]
+    assert tree(second.raw_dir) == remote["raw"]
 
 
 def test_an_unchanged_rerun_transfers_nothing(first):
@@ -184,7 +167,7 @@ def test_an_unchanged_rerun_transfers_nothing(first):
 
 def test_a_release_published_elsewhere_with_other_bytes_is_refused(environment, tmp_path, corpus_dir):
     settings = replace(build_corpus_root(tmp_path / "a", corpus_dir, DOCS), **_urls("conflict"))
-    _run_all(settings)
+    run_all(settings)
     key = "conflict/releases/2022/2022.1/documents.csv"
     client = boto3.client(
         "s3",
