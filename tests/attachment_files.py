@@ -4,10 +4,13 @@ automatic numbering, tables, page breaks, a zip bomb, a macro-enabled file)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 import zlib
 from pathlib import Path
+
+from flows.normalize.document import ParseInput, parse_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "attachments"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -103,3 +106,17 @@ def with_member(data: bytes, name: str, payload_mb: int = 0, payload: bytes = b"
             for _ in range(payload_mb):
                 member.write(b"\0" * 2**20)
     return out.getvalue()
+
+
+def parse_attachment(data: bytes, content_type: str = "application/pdf", name: str | None = None):
+    """``data`` parsed as normalize parses a fetched attachment (synthetic: never published)."""
+    return parse_snapshot(
+        ParseInput(
+            data=data,
+            source_id="attachment-test",
+            snapshot_sha256=hashlib.sha256(data).hexdigest(),
+            content_type=content_type,
+            name=name,
+            is_synthetic=True,
+        )
+    )

@@ -6,11 +6,11 @@ split by a page break, a table, a two-column page, a scan."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 import pytest
 from attachment_files import DOCX_TYPE, FIXTURES
+from attachment_files import parse_attachment as parse
 
 from flows.core import contracts
 from flows.normalize.attachments import ocr
@@ -18,20 +18,6 @@ from flows.normalize.attachments.docx import chinese_counting, docx_text, format
 from flows.normalize.attachments.formats import sniff_format
 from flows.normalize.attachments.pdf import read_pages
 from flows.normalize.attachments.reading_text import Line, Page, clean_line, is_page_number, page_at, reading_text
-from flows.normalize.document import ParseInput, parse_snapshot
-
-
-def parse(data: bytes, content_type: str = "application/pdf", name: str | None = None):
-    return parse_snapshot(
-        ParseInput(
-            data=data,
-            source_id="attachment-test",
-            snapshot_sha256=hashlib.sha256(data).hexdigest(),
-            content_type=content_type,
-            name=name,
-            is_synthetic=True,
-        )
-    )
 
 
 @pytest.fixture(scope="module")

@@ -3,16 +3,15 @@ libreoffice-writer-nogui, installed by .ci/run), and the quarantine reasons when
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import zipfile
 from io import BytesIO
 
 import pytest
 from attachment_files import docx_file
+from attachment_files import parse_attachment as parse
 
 from flows.normalize.attachments import libreoffice
-from flows.normalize.document import ParseInput, parse_snapshot
 
 needs_soffice = pytest.mark.skipif(libreoffice.soffice() is None, reason="LibreOffice is not installed")
 
@@ -23,19 +22,6 @@ PARAGRAPHS = [
     "二、存在的问题",
     "基层执法力量仍然不足。",
 ]
-
-
-def parse(data: bytes, content_type: str, name: str):
-    return parse_snapshot(
-        ParseInput(
-            data=data,
-            source_id="libreoffice-test",
-            snapshot_sha256=hashlib.sha256(data).hexdigest(),
-            content_type=content_type,
-            name=name,
-            is_synthetic=True,
-        )
-    )
 
 
 @pytest.fixture(scope="module")
