@@ -24,9 +24,11 @@ from pathlib import Path
 
 from flows import __version__, schedule
 from flows.core import layout, storage
-from flows.core.config import ROOT_ENV, ROOT_MARKER, Settings, load_settings, project_root
+from flows.core.config import ROOT_ENV, ROOT_MARKER, Settings, configure_prefect, load_settings, project_root
 from flows.core.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER, FazhiError, UserError
 from flows.core.lock import run_lock
+from flows.core.orphans import watching_children
+from flows.core.temporary_server import early_api_server
 from flows.fetch import registry
 from flows.fetch.archive import Archive, import_captured_text
 from flows.fetch.discover.state import DiscoveryState
@@ -419,9 +421,7 @@ def cmd_import_text(args: argparse.Namespace) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     if not args.review:
-        from flows.pipeline import run_command  # Prefect only when discovery runs
-
-        return run_command("discover", args)
+        return _run_flow("discover", args, load_settings())
 
     settings = load_settings()
     if settings.raw_url:  # raw/ lives at a URL: bring the working copy up to date first
@@ -473,11 +473,24 @@ def _flow_command(name: str):
         )
         if args.debug:  # Prefect's logs, from INFO up (without --debug none reach the terminal)
             os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-        from flows.pipeline import run_command  # Prefect: only for the commands that run flows
-
-        return run_command(name, args)
+        return _run_flow(name, args, load_settings())
 
     return run
+
+
+def _run_flow(name: str, args: argparse.Namespace, settings: Settings) -> int:
+    """A flow command: one run per warehouse at a time, nothing left running if it is killed, and its
+    temporary Prefect server (none with ``PREFECT_API_URL``) starting while Prefect is imported. A
+    remote Dask cluster gets none: ``run_command`` refuses it in ephemeral mode."""
+    configure_prefect(settings)  # Prefect's environment, which the early server reads too
+    with (
+        run_lock(settings.warehouse_dir),  # fail before anything starts if another run holds it
+        watching_children(),  # a SIGKILLed command leaves no temporary server or worker behind
+        early_api_server(enabled=not getattr(args, "address", None)) as server,
+    ):
+        from flows.pipeline import run_command  # Prefect: only for the commands that run flows
+
+        return run_command(name, args, server)
 
 
 COMMANDS = {

@@ -31,10 +31,9 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Failed
 
 from flows import __version__, stages
-from flows.core import storage
+from flows.core import storage, temporary_server
 from flows.core.errors import RunFailed, UserError
 from flows.core.lock import run_lock
-from flows.core.orphans import watching_children
 from flows.core.progress import terminal
 from flows.normalize.batch import NormalizeItem, StagedBatch, parse_batch
 from flows.normalize.document import PARSER_VERSION
@@ -438,7 +437,9 @@ FLOWS = {
 }
 
 
-def run_command(name: str, args) -> int:
+def run_command(name: str, args, server: temporary_server.TemporaryServer | None = None) -> int:
+    """Run flow ``name`` for the command line (the caller holds the run lock, watches the children
+    and started ``server``, the command's temporary Prefect server, if any)."""
     if not getattr(args, "debug", False):
         _terminal_shows_fazhi_logs_only()
     root = os.environ.get("FAZHI_ROOT")
@@ -458,13 +459,9 @@ def run_command(name: str, args) -> int:
     if name == "discover":
         params.update(listing_ids=args.listing_ids, offline=args.offline)
     if name in ("normalize", "etl") and args.runner == "dask" and args.address:
-        check_runner(args.runner, args.address)  # refused in ephemeral mode before a temporary server starts
-    flow_fn = FLOWS[name]
-    with (
-        run_lock(_settings(root).warehouse_dir),  # fail before Prefect starts if another run holds it
-        watching_children(),  # a SIGKILLed command leaves no temporary server or worker behind
-    ):
-        state = flow_fn(**params, return_state=True)
+        check_runner(args.runner, args.address)  # refused in ephemeral mode (the CLI started no server for it)
+    temporary_server.ready(server)
+    state = FLOWS[name](**params, return_state=True)
     if state.is_failed():
         exc = _state_exception(state)
         if exc is not None:
