@@ -1,6 +1,6 @@
 """One run at a time per warehouse (the run lock).
 
-What is locked: ``<warehouse>/.fazhi.lock``, for a whole command. ``pipeline.run_command`` takes it
+What is locked: ``<warehouse>/.fazhi.lock``, for a whole command. The CLI (``cli._run_flow``) takes it
 before Prefect starts (so a second ``fazhi run`` fails in a second, not after the server is up); each
 flow and each stage function in ``stages`` takes it again, which costs nothing in the holding
 process (the lock is re-entrant within a process and shared by its threads, where Prefect runs the
