@@ -31,20 +31,19 @@ import platform
 import pstats
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(PROJECT_DIR)]
+
+import processes  # noqa: E402  (bench/processes.py: prefect server start)
 
 RESULTS_PATH = BENCH_DIR / "RESULTS.md"
 PACKAGES = (
@@ -421,51 +420,13 @@ def trivial_costs(work: Path, env: dict) -> dict:
     out = {}
     for label in ("cold", "warm"):  # the runs' own home: created by the first, reused by all later ones
         out[label] = run_child("trivial", root, env, size=0, seed=0, batch_size=1)
-    with prefect_server(work / "prefect-server-home", env) as (api_url, startup_s):
+    with processes.prefect_server(work / "prefect-server-home", env, ui=True) as (api_url, startup_s):
         out["server"] = run_child("trivial", root, {**env, "PREFECT_API_URL": api_url}, size=0, seed=0, batch_size=1)
         out["server"]["server_startup_s"] = startup_s
     bare = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import flows.stages"], env=env, cwd=PROJECT_DIR, check=True)
     out["python_start_s"] = time.perf_counter() - bare
     return out
-
-
-@contextlib.contextmanager
-def prefect_server(home: Path, env: dict):
-    """A long-running ``prefect server start`` on a free loopback port: yields (API url, seconds it took
-    to answer its health check); stopped on exit."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    home.mkdir(parents=True, exist_ok=True)
-    api_url = f"http://127.0.0.1:{port}/api"
-    server_env = {**env, "PREFECT_HOME": str(home)}
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=server_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.perf_counter() - start > 300:
-                raise RuntimeError(f"prefect server did not start (exit code {proc.poll()})")
-            time.sleep(0.5)
-        yield api_url, time.perf_counter() - start
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 # -- RESULTS.md -----------------------------------------------------------------------------------

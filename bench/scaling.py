@@ -23,7 +23,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(PROJECT_DIR)]
 
-import run as bench  # noqa: E402  (bench/run.py: machine_info, prefect_server)
+import processes  # noqa: E402  (bench/processes.py: prefect server, dask scheduler and workers)
+import run as bench  # noqa: E402  (bench/run.py: machine_info)
 
 RESULTS_PATH = BENCH_DIR / "RESULTS-distributed.md"
 BIN = Path(sys.executable).parent
@@ -95,40 +95,14 @@ def run_child(mode: str, root: Path, env: dict, args, address: str | None = None
 # -- the parent -------------------------------------------------------------------------------------
 
 
-def _start(args: list[str], folder: Path, env: dict) -> subprocess.Popen:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "log.txt", "wb") as log:
-        return subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 def with_cluster(workers: int, work: Path, env: dict, fn):
     """``fn(address)`` with a dask scheduler and ``workers`` single-threaded worker processes running."""
     from distributed import Client
 
-    port = bench_free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    scheduler = _start(
-        [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-        work / "scheduler",
-        env,
-    )
+    scheduler, address = processes.start_scheduler(work / "scheduler", env)
     folder = work / "workers"
     worker_env = {k: v for k, v in env.items() if not k.startswith("FAZHI_")} | {"FAZHI_ROOT": str(folder)}
-    pool = _start(
-        [str(BIN / "dask"), "worker", address, "--nworkers", str(workers), "--nthreads", "1", "--no-dashboard"],
-        folder,
-        worker_env,
-    )
+    pool = processes.start(processes.worker_command(address, nworkers=workers), folder, worker_env)
     try:
         with Client(address, timeout=120) as client:
             client.wait_for_workers(workers, timeout=300)
@@ -142,16 +116,8 @@ def with_cluster(workers: int, work: Path, env: dict, fn):
         result["workers_cpu_s"] = sum(_cpu_s(after[w]) - _cpu_s(before[w]) for w in after if w in before)
         return result
     finally:
-        _stop(pool)
-        _stop(scheduler)
-
-
-def bench_free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        processes.stop(pool)
+        processes.stop(scheduler)
 
 
 def render(info: dict, args, results: dict, load_end: list[float]) -> str:
@@ -240,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: dict = {}
     try:
-        with bench.prefect_server(work / "prefect-server-home", env) as (api_url, _):
+        with processes.prefect_server(work / "prefect-server-home", env, ui=True) as (api_url, _):
             env["PREFECT_API_URL"] = api_url
             for mode in ("plain", "default"):
                 say(mode)

@@ -6,17 +6,12 @@ issued), through s3fs, configured as docs/STORAGE.md tells a user to (``AWS_ENDP
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import replace
 
 import pytest
 from corpus_root import build_corpus_root
+from s3_server import BUCKET, REGION, aws_environment, keys, remote_tree, s3_server
 from storage_runs import run_all, tree
 
 from flows.cli import main
@@ -27,74 +22,24 @@ boto3 = pytest.importorskip("boto3", reason="the S3 tests need the test extra (m
 s3fs = pytest.importorskip("s3fs", reason="the S3 tests need the test extra (moto[server], s3fs)")
 pytest.importorskip("moto.server", reason="the S3 tests need the test extra (moto[server], s3fs)")
 
-BUCKET = "fazhi-data"
 DOCS = ["d04", "d07"]  # two real 2022 reports
-REGION = "us-east-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """An S3 endpoint on 127.0.0.1 that authenticates every request after the first three (the
-    three that create an IAM user, its key and its policy), and a bucket made with that key."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto") / "server.log"
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3", "AWS_EC2_METADATA_DISABLED": "true"}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the S3 server did not start: {log.read_text(errors='replace')[-2000:]}")
-                time.sleep(0.2)
-        iam = boto3.client("iam", endpoint_url=endpoint, region_name=REGION, **_keys("setup", "setup"))
-        iam.create_user(UserName="fazhi")
-        key = iam.create_access_key(UserName="fazhi")["AccessKey"]
-        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-        iam.put_user_policy(UserName="fazhi", PolicyName="s3", PolicyDocument=json.dumps(policy))
-        keys = _keys(key["AccessKeyId"], key["SecretAccessKey"])
-        boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **keys).create_bucket(Bucket=BUCKET)
-        yield {"endpoint": endpoint, "key_id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _keys(key_id: str, secret: str) -> dict:
-    return {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
+    """moto's S3 server on loopback, with an IAM key and a bucket (tests/s3_server.py)."""
+    with s3_server(tmp_path_factory.mktemp("moto")) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
 def environment(server, tmp_path_factory):
-    """The variables a user sets (docs/STORAGE.md), and nothing from this machine's own AWS setup;
-    the instance metadata service is never asked (it is not on loopback)."""
-    nowhere = tmp_path_factory.mktemp("aws") / "none"
+    """The variables a user sets (docs/STORAGE.md), and nothing from this machine's own AWS setup."""
     with pytest.MonkeyPatch.context() as patch:
         for name in [name for name in os.environ if name.startswith(("AWS_", "FSSPEC_S3"))]:
             patch.delenv(name)
-        patch.setenv("AWS_ENDPOINT_URL", server["endpoint"])
-        patch.setenv("AWS_ACCESS_KEY_ID", server["key_id"])
-        patch.setenv("AWS_SECRET_ACCESS_KEY", server["secret"])
-        patch.setenv("AWS_DEFAULT_REGION", REGION)
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        patch.setenv("AWS_CONFIG_FILE", str(nowhere))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere))
+        for name, value in aws_environment(server, tmp_path_factory.mktemp("aws") / "none").items():
+            patch.setenv(name, value)
         yield server
 
 
@@ -111,19 +56,6 @@ def _urls(prefix: str) -> dict[str, str]:
     return {f"{name}_url": f"s3://{BUCKET}/{prefix}/{name}" for name in storage.ROOTS}
 
 
-def _remote_tree(server, prefix: str) -> dict[str, bytes]:
-    """Every object under ``s3://BUCKET/prefix/`` and its bytes, read with boto3 (not s3fs)."""
-    client = boto3.client(
-        "s3", endpoint_url=server["endpoint"], region_name=REGION, **_keys(server["key_id"], server["secret"])
-    )
-    found = {}
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"{prefix}/"):
-        for item in page.get("Contents", []):
-            body = client.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read()
-            found[item["Key"][len(prefix) + 1 :]] = body
-    return found
-
-
 @pytest.fixture(scope="module")
 def first(environment, tmp_path_factory, corpus_dir):
     """A first machine that ran the whole pipeline against three s3:// URLs."""
@@ -135,7 +67,7 @@ def first(environment, tmp_path_factory, corpus_dir):
 def test_the_pipeline_runs_on_s3_and_a_second_empty_working_copy_resumes_from_it(first, environment, tmp_path):
     settings, counts = first
     assert counts["normalize"]["parsed"] == 2 and counts["publish"]["released"] == 1
-    remote = {name: _remote_tree(environment, f"pipeline/{name}") for name in storage.ROOTS}
+    remote = {name: remote_tree(environment, f"pipeline/{name}") for name in storage.ROOTS}
     assert remote["raw"] == tree(settings.raw_dir)
     assert sum(rel.startswith("objects/") for rel in remote["raw"]) == 2
     assert remote["warehouse"] == tree(settings.warehouse_dir)
@@ -149,7 +81,7 @@ def test_the_pipeline_runs_on_s3_and_a_second_empty_working_copy_resumes_from_it
     assert again["normalize"] == {"up_to_date": 2}  # the staged documents came down from the bucket
     assert again["load"]["documents"] == 2
     assert again["publish"]["released"] == 0 and again["publish"]["release_unchanged"] == 1
-    assert _remote_tree(environment, "pipeline/releases") == remote["releases"]
+    assert remote_tree(environment, "pipeline/releases") == remote["releases"]
     assert tree(second.raw_dir) == remote["raw"]
 
 
@@ -173,7 +105,7 @@ def test_a_release_published_elsewhere_with_other_bytes_is_refused(environment, 
         "s3",
         endpoint_url=environment["endpoint"],
         region_name=REGION,
-        **_keys(environment["key_id"], environment["secret"]),
+        **keys(environment["key_id"], environment["secret"]),
     )
     client.put_object(Bucket=BUCKET, Key=key, Body=b"another machine's release\r\n")
     with pytest.raises(UserError) as caught:
