@@ -27,8 +27,9 @@ def keys(key_id: str, secret: str) -> dict:
 @contextmanager
 def s3_server(folder: Path) -> Iterator[dict]:
     """An S3 endpoint on 127.0.0.1 that authenticates every request after the first three (the
-    three that create an IAM user, its key and its policy), and a bucket ``BUCKET`` made with that
-    key. Yields ``{"endpoint", "key_id", "secret"}``; the server's log is ``folder/server.log``."""
+        three that create an IAM user, its key and its policy), and a bucket ``BUCKET`` made with that
+        key. Yields ``{"endpoint", "key_id", "secret", "log"}``: the log (``folder/server.log``) has a
+    line per request, as ``"GET /bucket/key HTTP/1.1" 200``."""
     import boto3  # imported here: callers skip their tests first when the test extra is missing
 
     with socket.socket() as probe:
@@ -63,7 +64,7 @@ def s3_server(folder: Path) -> Iterator[dict]:
         iam.put_user_policy(UserName="fazhi", PolicyName="s3", PolicyDocument=json.dumps(policy))
         found = keys(key["AccessKeyId"], key["SecretAccessKey"])
         boto3.client("s3", endpoint_url=endpoint, region_name=REGION, **found).create_bucket(Bucket=BUCKET)
-        yield {"endpoint": endpoint, "key_id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+        yield {"endpoint": endpoint, "key_id": key["AccessKeyId"], "secret": key["SecretAccessKey"], "log": log}
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -14,6 +14,7 @@ as bench/scaling.py starts them (bench/processes.py).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -268,6 +269,7 @@ def test_real_dask_workers_read_the_archive_from_s3_and_report_to_the_flows_serv
     )
     workers: list[subprocess.Popen] = []
     before = {r["id"] for r in _flow_runs(prefect_server, "etl")}
+    requests_before = s3["log"].stat().st_size
     try:
         hide = _can_hide_folders()
         workers = _start_workers(address, tmp_path, flow_root if hide else None, **aws)
@@ -279,6 +281,12 @@ def test_real_dask_workers_read_the_archive_from_s3_and_report_to_the_flows_serv
     finally:
         for proc in [*workers, scheduler]:
             processes.stop(proc, timeout=20)
+
+    # Each snapshot was read from the bucket once, by a worker (the flow machine seeded the bucket
+    # from its own copy and reads none): the proof where the flow's folder cannot be hidden.
+    requests = s3["log"].read_bytes()[requests_before:].decode(errors="replace")
+    read = re.findall(rf'"GET /{BUCKET}/distributed/raw/(objects/\S+) HTTP', requests)
+    assert sorted(read) == [rel for rel in tree(reference.raw_dir) if rel.startswith("objects/")]
 
     # The outputs in the bucket are the default runner's, byte for byte.
     expected = _outputs(reference.warehouse_dir)
