@@ -1,5 +1,6 @@
 """Staged normalize results (flows/staging.py)."""
 
+import json
 import logging
 
 from flows.normalize.staging import is_staged, iter_staged, staged_path, write_staged
@@ -36,3 +37,21 @@ def test_a_torn_file_is_skipped_with_a_warning_and_parsed_again(tmp_path, caplog
     assert str(torn) in caplog.text and "parses its snapshot again" in caplog.text
     assert not is_staged(tmp_path, "aa00000000000001", "9.9.9")
     assert is_staged(tmp_path, "bb00000000000002", "9.9.9")
+
+
+def test_bytes_that_are_not_utf8_are_skipped_like_a_torn_file(tmp_path, caplog):
+    write_staged(tmp_path, _result("aa00000000000001"))
+    garbled = staged_path(tmp_path, "aa00000000000001")
+    garbled.write_bytes(garbled.read_bytes().replace(b'"s-aa', b'"\xff\xfe'))
+    with caplog.at_level(logging.WARNING, logger="flows.normalize.staging"):
+        assert list(iter_staged(tmp_path)) == []
+    assert str(garbled) in caplog.text and "not readable JSON" in caplog.text
+    assert not is_staged(tmp_path, "aa00000000000001", "9.9.9")
+
+
+def test_results_read_back_as_the_standard_json_reader_reads_them(tmp_path):
+    """The reader is orjson's: the same objects as ``json.loads`` (Chinese text, floats, nesting)."""
+    result = {**_result("aa00000000000001"), "metrics": [{"value": 0.1 + 0.2, "unit": "件", "n": 10**15, "x": None}]}
+    write_staged(tmp_path, result)
+    path = staged_path(tmp_path, "aa00000000000001")
+    assert next(iter_staged(tmp_path)) == json.loads(path.read_bytes()) == result
