@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows import __version__
-from flows.core.contracts import Checker, quarantine_record
+from flows.core.contracts import Checker, load_schema, quarantine_record
 from flows.load.columns import TableSpec
 from flows.load.duplicates import Fingerprint, Marks, find_duplicates, fingerprint
 from flows.load.inputs import LoadInputs
@@ -31,6 +31,8 @@ from flows.load.parquet import PARTITION_COLUMN, PARTITIONED, PartitionWriter
 from flows.load.specs import schema_name
 from flows.normalize.document import doc_id_for
 
+# text_source values of documents read from attachments (PDF, Word, OFD, scans), from the schema.
+ATTACHMENT_TEXT_SOURCES = frozenset(load_schema("document")["properties"]["text_source"]["x-attachment-values"])
 CHUNK_DOCUMENTS = 1_000  # documents per chunk of rows held at once by the load (a row group per chunk)
 
 
@@ -43,7 +45,7 @@ def with_source_flags(
         document = {**document, "is_synthetic": True}
     if origins is not None:
         origin, note = origins.get(document["doc_id"]) or (
-            "fetched_attachment" if document.get("text_source") in ("pdf", "docx", "ocr") else "fetched_page",
+            "fetched_attachment" if document.get("text_source") in ATTACHMENT_TEXT_SOURCES else "fetched_page",
             None,
         )
         if document.get("is_synthetic"):

@@ -118,6 +118,7 @@ AS_CONTENT_TYPES = {
     "text": "text/plain; charset=utf-8",
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "ofd": "application/ofd",
 }
 
 
@@ -133,7 +134,7 @@ def as_attachments(docs: list[GoldDoc], as_format: str) -> dict[str, bytes]:
 def parse_gold_doc(doc: GoldDoc, layout: str | None = None, data: bytes | None = None, as_format: str = "text"):
     """Parse a gold page as captured text, put back into a portal page (``layout`` ``div`` or
     ``table``, see ``portal_page``) and parsed as HTML, or ``data``: the same text as an
-    ``as_format`` file (pdf, docx)."""
+    ``as_format`` file (pdf, docx, ofd)."""
     if as_format != "text":
         content_type, encoding = AS_CONTENT_TYPES[as_format], None
     elif layout is None:
@@ -277,11 +278,13 @@ def evaluate_corpus(
     attachments: dict[str, bytes] | None = None,
     labels_path: Path | None = None,
     links_path: Path | None = None,
+    names: set[str] | None = None,
 ) -> Report:
     """Score every gold page, as captured text, (``layout``) put back into a portal page, or
-    (``as_format`` pdf, docx) as that file (``attachments``, name -> bytes, when already made).
+    (``as_format`` pdf, docx, ofd) as that file (``attachments``, name -> bytes, when already made).
     Catalog codes come from the corpus (``labels_path`` overrides its ``metric_labels.json``), link
-    labels likewise (``links_path`` overrides its ``link_labels.json``)."""
+    labels likewise (``links_path`` overrides its ``link_labels.json``). ``names`` keeps only those gold
+    pages (``dev/d01.json``; the OFD fixtures hold a few of them)."""
     report = Report()
     if links_path is None and (corpus_dir / LINK_LABELS_FILE).is_file():
         links_path = corpus_dir / LINK_LABELS_FILE
@@ -290,7 +293,7 @@ def evaluate_corpus(
     if labels_path is None and (corpus_dir / LABELS_FILE).is_file():
         labels_path = corpus_dir / LABELS_FILE
     labels = load_labels(labels_path) if labels_path is not None else {}
-    docs = load_corpus(corpus_dir)
+    docs = [doc for doc in load_corpus(corpus_dir) if names is None or doc.name in names]
     if as_format != "text" and attachments is None:
         attachments = as_attachments(docs, as_format)
     for doc in docs:

@@ -1,13 +1,14 @@
 """An attachment's bytes -> its reading text (``Extracted``), by the kind its magic bytes say.
 
 PDF: text layer (``pdf``), scanned pages by OCR when the ``ocr`` extra is installed (``ocr``);
-Word .docx (``docx``); .doc, .wps and .ofd converted by LibreOffice when it is installed. Every
+Word .docx (``docx``); OFD read natively (``ofd``); .doc and .wps converted by LibreOffice when it
+is installed. Every
 refusal is an ``AttachmentError`` whose message is the one-line quarantine reason.
 """
 
 from __future__ import annotations
 
-from flows.normalize.attachments import docx, libreoffice, ocr, pdf
+from flows.normalize.attachments import docx, libreoffice, ocr, ofd, pdf
 from flows.normalize.attachments.formats import DOC, DOCM, DOCX, OFD, PDF, WPS, AttachmentError, Extracted
 from flows.normalize.attachments.reading_text import reading_text
 
@@ -49,6 +50,20 @@ def extract_docx(data: bytes) -> Extracted:
     return Extracted(text, "docx", page_starts, warnings)
 
 
+def extract_ofd(data: bytes) -> Extracted:
+    pages = ofd.read_pages(data)
+    warnings = list(pages.warnings)
+    if pages.scanned:
+        if len(pages.scanned) == len(pages.pages):
+            raise AttachmentError(ofd.SCANNED_REASON)
+        warnings.append(
+            f"{len(pages.scanned)} scanned page(s) without text layer not read "
+            f"(pages {', '.join(str(i + 1) for i in pages.scanned[:10])}): OCR of OFD files is not supported"
+        )
+    result = reading_text(pages.pages)
+    return Extracted(result.text, "ofd", result.page_starts, warnings + result.warnings)
+
+
 def extract(data: bytes, kind: str) -> Extracted:
     """The reading text of an attachment of ``kind`` (``formats.sniff_format``)."""
     if kind == PDF:
@@ -57,7 +72,9 @@ def extract(data: bytes, kind: str) -> Extracted:
         return extract_docx(data)
     if kind == DOCM:
         raise AttachmentError("macro-enabled Word file (.docm): not opened; save it as .docx or PDF")
-    if kind in (DOC, WPS, OFD):
+    if kind == OFD:
+        return extract_ofd(data)
+    if kind in (DOC, WPS):
         converted, target = libreoffice.convert(data, kind)
         extracted = extract_pdf(converted) if target == "pdf" else extract_docx(converted)
         extracted.warnings.insert(0, f"converted from .{kind} by LibreOffice")

@@ -43,7 +43,7 @@ class Extracted:
     """An attachment's reading text and where it came from."""
 
     text: str  # textnorm.clean_text form
-    text_source: str  # pdf, docx, ocr
+    text_source: str  # pdf, docx, ofd, ocr
     page_starts: list[int] = field(default_factory=list)  # offset of each page in text; [] for no pages
     warnings: list[str] = field(default_factory=list)
 
@@ -84,7 +84,11 @@ def sniff_format(data: bytes, content_type: str | None = None, name: str | None 
     if head.startswith(b"%PDF-") or b"%PDF-" in head:
         return PDF
     if data.startswith(_ZIP_MAGIC):
-        return _zip_kind(data)
+        kind = _zip_kind(data)
+        # A damaged zip, or one without OFD.xml, served or named as OFD: the OFD reader says what is wrong.
+        if kind == "zip" and OFD in (media_kind(content_type), SUFFIXES.get(_suffix(name))):
+            return OFD
+        return kind
     if data.startswith(_OLE_MAGIC):
         declared = media_kind(content_type)
         suffix = SUFFIXES.get(_suffix(name))

@@ -1,4 +1,4 @@
-"""Old Word (.doc), WPS (.wps) and OFD files converted by LibreOffice, when it is installed.
+"""Old Word (.doc) and WPS (.wps) files converted by LibreOffice, when it is installed.
 
 The one place that runs a program: ``soffice --headless --convert-to`` in a temporary directory
 with its own throw-away profile, bounded in time. Everything else in ``attachments`` is pure.
@@ -14,7 +14,7 @@ from pathlib import Path
 from flows.normalize.attachments.formats import AttachmentError
 
 TIMEOUT_S = 120
-_TARGETS = {"doc": "docx", "wps": "docx", "ofd": "pdf"}
+_TARGETS = {"doc": "docx", "wps": "docx"}
 
 
 def soffice() -> str | None:
@@ -23,7 +23,7 @@ def soffice() -> str | None:
 
 
 def convert(data: bytes, kind: str) -> tuple[bytes, str]:
-    """``data`` (a .doc, .wps or .ofd file) converted: (bytes, ``docx`` or ``pdf``). Raises
+    """``data`` (a .doc or .wps file) converted: (bytes, ``docx``). Raises
     ``AttachmentError`` when LibreOffice is missing or cannot convert the file."""
     program = soffice()
     if program is None:
