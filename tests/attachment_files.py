@@ -120,3 +120,117 @@ def parse_attachment(data: bytes, content_type: str = "application/pdf", name: s
             is_synthetic=True,
         )
     )
+
+
+OFD_NS = "http://www.ofdspec.org/2016"
+OFD_SIZE_MM = 4.2  # 12 pt
+OFD_LEFT_MM, OFD_TOP_MM, OFD_PITCH_MM = 25.0, 30.0, 7.0
+# A 1x1 grey PNG: the image of an image-only page.
+TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+    "3a7e9b550000000a49444154789c63680000008200815ad0b4a00000000049454e44ae426082"
+)
+
+
+def _ofd_glyphs(text: str, size: float) -> list[float]:
+    """Advances of each glyph but the last: a CJK character one em, others half."""
+    return [size if ord(char) >= 0x2000 else size / 2 for char in text[:-1]]
+
+
+def _ofd_text_objects(text: str, x: float, baseline: float, next_id, per_glyph: bool) -> list[str]:
+    size = OFD_SIZE_MM
+    advances = _ofd_glyphs(text, size)
+    if per_glyph:  # one object per glyph, as some writers do, written right to left
+        objects, left = [], x
+        for char, advance in zip(text, advances + [size]):
+            objects.append((char, left))
+            left += advance
+        return [
+            _ofd_text_object(char, left, baseline, size, [], next_id())
+            for char, left in reversed(objects)
+            if char != " "
+        ]
+    return [_ofd_text_object(text, x, baseline, size, advances, next_id())]
+
+
+def _ofd_text_object(text: str, x: float, baseline: float, size: float, advances: list[float], object_id: int) -> str:
+    from xml.sax.saxutils import escape
+
+    width = sum(advances) + size
+    delta = f' DeltaX="{" ".join(f"{a:g}" for a in advances)}"' if advances else ""
+    return (
+        f'<ofd:TextObject ID="{object_id}" Boundary="{x:g} {baseline - size:g} {width:g} {size * 1.3:g}" '
+        f'Font="2" Size="{size:g}"><ofd:FillColor Value="0 0 0"/>'
+        f'<ofd:TextCode X="0" Y="{size:g}"{delta}>{escape(text)}</ofd:TextCode></ofd:TextObject>'
+    )
+
+
+def ofd_file(
+    pages: list[list] | None = None,
+    *,
+    namespace: str = OFD_NS,
+    per_glyph: bool = False,
+    image_pages: tuple[int, ...] = (),
+    drop: tuple[str, ...] = (),
+    replace: dict[str, bytes | str] | None = None,
+    extra: dict[str, bytes | str] | None = None,
+) -> bytes:
+    """An OFD file written as GB/T 33190-2016 lays it out: ``OFD.xml`` -> ``Doc_0/Document.xml`` ->
+    ``Doc_0/Pages/Page_N/Content.xml``, each printed line a ``TextObject`` (``Boundary`` in mm,
+    ``Size``, a ``TextCode`` with ``X``/``Y``/``DeltaX``). A line is a string (at the left margin)
+    or ``(text, x_mm)`` or ``(text, x_mm, row)`` (rows 7 mm apart; by default each line its own row). ``per_glyph`` writes one object per glyph, in reverse
+    order; ``image_pages`` (0-based) hold an image and no text; ``drop`` leaves members out,
+    ``replace`` overrides them and ``extra`` adds some."""
+    pages = [["某某县人民政府关于2023年法治政府建设情况的报告"]] if pages is None else pages
+    ids = iter(range(10, 10**7))
+    members: dict[str, bytes | str] = {}
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    members["OFD.xml"] = (
+        f'{head}<ofd:OFD xmlns:ofd="{namespace}" Version="1.0" DocType="OFD"><ofd:DocBody>'
+        "<ofd:DocInfo><ofd:DocID>fixture</ofd:DocID><ofd:Creator>fazhi tests</ofd:Creator></ofd:DocInfo>"
+        "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+    )
+    page_entries = "".join(
+        f'<ofd:Page ID="{n + 1000}" BaseLoc="Pages/Page_{n}/Content.xml"/>' for n in range(len(pages))
+    )
+    members["Doc_0/Document.xml"] = (
+        f'{head}<ofd:Document xmlns:ofd="{namespace}"><ofd:CommonData><ofd:MaxUnitID>9</ofd:MaxUnitID>'
+        "<ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>"
+        "<ofd:PublicRes>PublicRes.xml</ofd:PublicRes><ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>"
+        f"</ofd:CommonData><ofd:Pages>{page_entries}</ofd:Pages></ofd:Document>"
+    )
+    members["Doc_0/PublicRes.xml"] = (
+        f'{head}<ofd:Res xmlns:ofd="{namespace}" BaseLoc="Res"><ofd:Fonts>'
+        '<ofd:Font ID="2" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>'
+    )
+    members["Doc_0/DocumentRes.xml"] = (
+        f'{head}<ofd:Res xmlns:ofd="{namespace}" BaseLoc="Res"><ofd:MultiMedias>'
+        '<ofd:MultiMedia ID="3" Type="Image"><ofd:MediaFile>scan.png</ofd:MediaFile></ofd:MultiMedia>'
+        "</ofd:MultiMedias></ofd:Res>"
+    )
+    if image_pages:
+        members["Doc_0/Res/scan.png"] = TINY_PNG
+    for n, lines in enumerate(pages):
+        objects: list[str] = []
+        if n in image_pages:
+            objects.append(
+                f'<ofd:ImageObject ID="{next(ids)}" Boundary="0 0 210 297" CTM="210 0 0 297 0 0" ResourceID="3"/>'
+            )
+        else:
+            for i, line in enumerate(lines):
+                text, x, row = (line, OFD_LEFT_MM, i) if isinstance(line, str) else (*line, i)[:3]
+                baseline = OFD_TOP_MM + row * OFD_PITCH_MM
+                objects.extend(_ofd_text_objects(text, x, baseline, lambda: next(ids), per_glyph))
+        members[f"Doc_0/Pages/Page_{n}/Content.xml"] = (
+            f'{head}<ofd:Page xmlns:ofd="{namespace}"><ofd:Content><ofd:Layer ID="{next(ids)}">'
+            + "".join(objects)
+            + "</ofd:Layer></ofd:Content></ofd:Page>"
+        )
+    members.update(replace or {})
+    members.update(extra or {})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in members.items():
+            if name not in drop:
+                archive.writestr(name, body)
+    return out.getvalue()

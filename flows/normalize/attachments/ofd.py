@@ -43,8 +43,10 @@ DEFAULT_SIZE_MM = 3.5  # a TextObject without Size: about 10 pt
 DEFAULT_PAGE_MM = (210.0, 297.0)  # A4, when neither the page nor the document gives a PhysicalBox
 # Runs whose baselines differ by at most this share of the text height are one printed line.
 SAME_LINE_SHARE = 0.4
-# A gap wider than this share of the text height between two runs of a line is printed as a space.
+# A gap wider than this share of the text height between two runs of a line is printed as a space
+# (between Latin letters or digits a narrower one: a word space is a quarter to a third of an em).
 SPACE_GAP_SHARE = 0.8
+LATIN_SPACE_GAP_SHARE = 0.3
 # Runs that overlap by more than this share of the text height have unreliable glyph positions.
 OVERLAP_SHARE = 0.5
 SCANNED_REASON = "OFD without text layer (its pages hold only images): OCR of OFD files is not supported"
@@ -278,7 +280,10 @@ def _line_of(runs: list[_Run]) -> Line:
     text = ordered[0].text
     for prev, nxt in zip(ordered, ordered[1:]):
         gap = nxt.x0 - prev.x1
-        text += (" " if gap > SPACE_GAP_SHARE * size and not text.endswith(" ") else "") + nxt.text
+        latin = prev.text[-1:].isascii() and nxt.text[:1].isascii()
+        share = LATIN_SPACE_GAP_SHARE if latin else SPACE_GAP_SHARE
+        spaced = text.endswith(" ") or nxt.text.startswith(" ")
+        text += (" " if gap > share * size and not spaced else "") + nxt.text
     inked = [run for run in ordered if run.text.strip()] or ordered
     x0 = min(run.x0 for run in inked)
     x1 = max(run.x1 for run in inked)
