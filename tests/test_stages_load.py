@@ -162,3 +162,5 @@ def test_text_origin_follows_the_manifest_and_the_synthetic_flag():
     }
     unknown = {"doc_id": "0" * 16, "is_synthetic": False, "text_source": "pdf"}  # no manifest row (a test's staging)
     assert with_source_flags(unknown, None, origins)["text_origin"] == "fetched_attachment"
+    for text_source, origin in (("ofd", "fetched_attachment"), ("ocr", "fetched_attachment"), ("html", "fetched_page")):
+        assert with_source_flags({**unknown, "text_source": text_source}, None, origins)["text_origin"] == origin

@@ -1,4 +1,4 @@
-"""A report published as a PDF linked from a short page, end to end through the stage functions:
+"""A report published as a PDF (or an OFD file) linked from a short page, end to end through the stage functions:
 fetched over loopback HTTP, parsed with the linking page's printed date and source, loaded into the
 warehouse with its text source and page numbers."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import duckdb
+import pytest
 from attachment_files import FIXTURES
 from loopback import Reply, loopback  # noqa: F401  (loopback is a fixture)
 
@@ -18,16 +19,20 @@ PAGE = """<html><head><meta charset="utf-8"><title>某某区2023年度法治政�
 <div>您现在的位置：首页 > 政务公开 > 法治政府建设</div>
 <h1>某某区2023年度法治政府建设情况的报告</h1>
 <p>发布时间：2024-03-20　　来源：区司法局</p>
-<p>附件：<a href="/files/P020240320.pdf">某某区2023年度法治政府建设情况的报告.pdf</a></p>
+<p>附件：<a href="/files/P020240320.{kind}">某某区2023年度法治政府建设情况的报告.{kind}</a></p>
 </body></html>"""
 
 
-def test_short_page_with_a_pdf_report_ends_in_the_warehouse_as_a_pdf_document(loopback, tmp_path):
+@pytest.mark.parametrize("kind, fixture", [("pdf", "report.pdf"), ("ofd", "ofd/report.ofd")])
+def test_short_page_with_a_report_file_ends_in_the_warehouse_as_a_document_of_that_kind(
+    loopback, tmp_path, kind, fixture
+):
+    page = PAGE.replace("{kind}", kind)
     loopback.route(
-        "/art/2024/3/20/1.html", Reply(200, PAGE.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
+        "/art/2024/3/20/1.html", Reply(200, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
     )
-    pdf = (FIXTURES / "report.pdf").read_bytes()
-    loopback.route("/files/P020240320.pdf", Reply(200, pdf, {"Content-Type": "application/octet-stream"}))
+    data = (FIXTURES / fixture).read_bytes()
+    loopback.route(f"/files/P020240320.{kind}", Reply(200, data, {"Content-Type": "application/octet-stream"}))
     settings = replace(load_settings().with_root(tmp_path), allow_private_addresses=True)
     settings.raw_dir.mkdir(parents=True)
     url = loopback.url("/art/2024/3/20/1.html")
@@ -60,11 +65,12 @@ def test_short_page_with_a_pdf_report_ends_in_the_warehouse_as_a_pdf_document(lo
         parents = con.execute("SELECT url, parent_sha256 FROM fetches ORDER BY fetched_at").fetchall()
     finally:
         con.close()
-    assert document[0] == loopback.url("/files/P020240320.pdf") and document[1] == pdf_row["snapshot_sha256"]
-    assert document[2] == "pdf"
+    assert document[0] == loopback.url(f"/files/P020240320.{kind}") and document[1] == pdf_row["snapshot_sha256"]
+    assert pdf_row["content_type"] == ("application/pdf" if kind == "pdf" else "application/ofd")
+    assert document[2] == kind
     assert document[3] == "某某市某某区人民政府关于2023年度法治政府建设情况的报告"  # printed in the PDF
     assert str(document[4]) == "2024-03-20" and document[5] == "区司法局"  # printed on the linking page
     assert document[6] == 2023
     assert pages == [("一", 1), ("二", 2), ("三", 2)]
     assert metric == ("86件", 2)
-    assert parents == [(url, None), (loopback.url("/files/P020240320.pdf"), page_row["snapshot_sha256"])]
+    assert parents == [(url, None), (loopback.url(f"/files/P020240320.{kind}"), page_row["snapshot_sha256"])]

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 import yaml
-from attachment_files import DOCX_TYPE, FIXTURES, docx_file, minimal_pdf, pdf_bomb, with_member
+from attachment_files import DOCX_TYPE, FIXTURES, docx_file, minimal_pdf, ofd_file, pdf_bomb, with_member
 
 from flows import stages
 from flows.core.config import load_settings
@@ -19,6 +19,7 @@ from flows.normalize.document import ParseInput, parse_snapshot
 from flows.normalize.staging import read_staged
 
 PDF = "application/pdf"
+OFD = "application/ofd"
 HTML_404 = b"<html><head><title>404 Not Found</title></head><body><center>nginx</center></body></html>"
 
 
@@ -39,6 +40,12 @@ def bad_attachments() -> dict[str, tuple[bytes, str, str]]:
         "html-as-pdf": (HTML_404, PDF, "not a PDF: an HTML page served as a PDF (title '404 Not Found')"),
     }
     cases["scan"] = ((FIXTURES / "scanned.pdf").read_bytes(), PDF, "scanned PDF without text layer: install fazhi[ocr]")
+    report_ofd = (FIXTURES / "ofd" / "report.ofd").read_bytes()
+    cases["ofd-zip-bomb"] = (with_member(report_ofd, "Doc_0/Res/bomb.bin", 300), OFD, "zip bomb: the OFD file's")
+    cases["ofd-corrupt"] = (report_ofd[: len(report_ofd) // 2], OFD, "corrupt OFD: not a readable zip archive")
+    cases["ofd-no-entry"] = (ofd_file(drop=("OFD.xml",)), OFD, "not an OFD file: the zip archive has no OFD.xml")
+    cases["ofd-scan"] = (ofd_file([[]], image_pages=(0,)), OFD, "OFD without text layer (its pages hold only images)")
+    cases["html-as-ofd"] = (HTML_404, OFD, "not a .ofd file: an HTML page served as .ofd (title '404 Not Found')")
     return cases
 
 
@@ -77,6 +84,7 @@ def test_bad_attachments_leave_the_rest_of_the_batch_alone(tmp_path):
     files = {name: (data, content_type) for name, (data, content_type, _) in bad_attachments().items()}
     files["good-pdf"] = ((FIXTURES / "report.pdf").read_bytes(), PDF)
     files["good-docx"] = (docx_file([line for line in (FIXTURES / "report.txt").read_text().splitlines()]), DOCX_TYPE)
+    files["good-ofd"] = ((FIXTURES / "ofd" / "report.ofd").read_bytes(), OFD)
     sources = []
     for name, (data, content_type) in files.items():
         source = {"source_id": name, "url": f"http://www.example.gov.cn/{name}", "is_synthetic": True}
@@ -107,11 +115,13 @@ def test_bad_attachments_leave_the_rest_of_the_batch_alone(tmp_path):
 
     items = stages.plan_normalize(settings).items
     counts = normalize_batch(settings, items)  # one batch holding all of them
-    assert counts["parsed"] == len(files) and counts["documents"] == 2 and counts["reports"] == 2
+    assert counts["parsed"] == len(files) and counts["documents"] == 3 and counts["reports"] == 3
     staged = {item.source_id: read_staged(settings.warehouse_dir, item.doc_id) for item in items}
     for name in bad_attachments():
         assert staged[name]["document"] is None and len(staged[name]["quarantine"]) == 1, name
     good_pdf, good_docx = staged["good-pdf"], staged["good-docx"]
     assert good_pdf["document"]["text_source"] == "pdf" and good_docx["document"]["text_source"] == "docx"
+    assert staged["good-ofd"]["document"]["text_source"] == "ofd"
     spans = [m["span"] for m in good_pdf["metrics"]]
     assert spans == [m["span"] for m in good_docx["metrics"]] and "86件" in spans
+    assert spans == [m["span"] for m in staged["good-ofd"]["metrics"]]
