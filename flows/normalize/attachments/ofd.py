@@ -76,8 +76,16 @@ class _Run:
     box: tuple[float, float, float, float] | None  # the TextObject's Boundary on the page (x0, y0, x1, y1)
 
 
+_LOCAL_NAMES: dict[str, str] = {}  # tag -> local name (a page repeats a handful of tags thousands of times)
+
+
 def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""  # a comment or processing instruction
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1]
+    return name
 
 
 def _child(element: ElementTree.Element | None, name: str) -> ElementTree.Element | None:
@@ -101,6 +109,9 @@ def _numbers(value: str | None) -> list[float]:
 
 def _attr(element: ElementTree.Element, name: str) -> str | None:
     """An attribute by local name, in any case (``Size`` and ``size`` are both written)."""
+    value = element.get(name)
+    if value is not None:
+        return value
     wanted = name.lower()
     for key, value in element.attrib.items():
         if _local(key).lower() == wanted:
