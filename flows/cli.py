@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs",
         nargs="+",
         metavar="PATH_OR_URL",
-        help=".html/.htm/.txt/.pdf/.docx files, or urls already archived in raw/",
+        help=".html/.htm/.txt/.pdf/.docx/.ofd files, or urls already archived in raw/",
     )
     p.add_argument("--format", choices=["json", "jsonl"], default="json")
 

@@ -41,7 +41,9 @@ def _file_input(name: str) -> ParseInput:
         raise ValueError("not a regular file")
     content_type = SUFFIXES.get(path.suffix.lower())
     if content_type is None:
-        raise ValueError(f"unsupported file type {path.suffix or '(none)'}: expected .html, .htm, .txt, .pdf or .docx")
+        raise ValueError(
+            f"unsupported file type {path.suffix or '(none)'}: expected .html, .htm, .txt, .pdf, .docx or .ofd"
+        )
     size = path.stat().st_size
     if size == 0:
         raise ValueError("file is empty")

@@ -97,4 +97,4 @@ def test_fazhi_parse_refuses_an_unknown_suffix_in_one_line(tmp_path):
         timeout=60,
     )
     assert done.returncode == 1
-    assert done.stderr.strip().endswith("unsupported file type .xlsx: expected .html, .htm, .txt, .pdf or .docx")
+    assert done.stderr.strip().endswith("unsupported file type .xlsx: expected .html, .htm, .txt, .pdf, .docx or .ofd")
