@@ -19,7 +19,7 @@ from attachment_files import FIXTURES, OFD_SIZE_MM, ofd_file, with_member
 from attachment_files import parse_attachment as parse
 
 from flows.core import contracts
-from flows.normalize.attachments import ofd
+from flows.normalize.attachments import ocr, ofd
 from flows.normalize.attachments.docx import chinese_counting
 from flows.normalize.attachments.formats import sniff_format
 from flows.tools.evaluate import evaluate_corpus
@@ -211,7 +211,12 @@ def test_missing_entry_body_document_or_page_content():
     assert "page 2: its content (Doc_0/Pages/Page_1/Content.xml) is missing" in result.document["warnings"]
 
 
-def test_encrypted_entities_and_signed_without_text():
+@pytest.fixture
+def without_ocr(monkeypatch):
+    monkeypatch.setattr(ocr, "available", lambda: False)  # as without fazhi[ocr] installed
+
+
+def test_encrypted_entities_and_signed_without_text(without_ocr):
     assert reason(ofd_file([report_page()], extra={"Encryptions.xml": "<Encryptions/>"})) == (
         "encrypted OFD: not read (save it unencrypted or as PDF)"
     )
@@ -235,13 +240,40 @@ def test_zero_pages_and_a_page_count_over_the_cap():
     assert f"{chinese_counting(ofd.MAX_PAGES + 1)}号附表说明。" not in result.document["text"]
 
 
-def test_image_only_pages_are_a_scan_named_in_the_reason_or_a_warning():
+def test_without_the_ocr_extra_image_only_pages_are_quarantined_or_skipped_with_a_warning(without_ocr):
     assert reason(ofd_file([[], []], image_pages=(0, 1))) == (
-        "OFD without text layer (its pages hold only images): OCR of OFD files is not supported"
+        "OFD without text layer (its pages hold only images): install fazhi[ocr]"
     )
     result = parse_ofd(ofd_file([report_page(), []], image_pages=(1,)))
     assert result.document["title"] == TITLE
-    assert (
-        "1 scanned page(s) without text layer not read (pages 2): OCR of OFD files is not supported"
-        in result.document["warnings"]
+    assert "1 scanned page(s) without text layer not read (pages 2): install fazhi[ocr]" in result.document["warnings"]
+
+
+def scanned_ofd() -> bytes:
+    """An OFD whose one page is an image of report.pdf's page 1 (scanned.pdf rendered), no text."""
+    import pypdfium2
+
+    image = pypdfium2.PdfDocument((FIXTURES / "scanned.pdf").read_bytes())[0].render(scale=2).to_pil().convert("L")
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    return ofd_file([[]], image_pages=(0,), replace={"Doc_0/Res/scan.png": png.getvalue()})
+
+
+@pytest.mark.skipif(not ocr.available(), reason="needs the ocr extra (pip install fazhi[ocr])")
+def test_scanned_ofd_is_read_by_ocr_and_flagged():
+    result = parse_ofd(scanned_ofd())
+    document = result.document
+    assert document["text_source"] == "ocr"
+    assert [s["marker"] for s in result.sections if s["level"]][:2] == ["一、", "（一）"]
+    assert {m["span"] for m in result.metrics} >= {"12件", "8项", "100%"}
+    assert {m["page"] for m in result.metrics} == {1}
+
+
+@pytest.mark.skipif(not ocr.available(), reason="needs the ocr extra (pip install fazhi[ocr])")
+def test_a_scan_whose_image_cannot_be_decoded_or_is_missing_is_one_quarantine_line():
+    jbig2 = ofd_file([[]], image_pages=(0,), replace={"Doc_0/Res/scan.png": b"\x97JB2\r\n\x1a\n" + bytes(64)})
+    assert reason(jbig2).startswith(
+        "OFD without text layer (its pages hold only images): OCR could not read them (page 1: image not decodable ("
     )
+    missing = ofd_file([[]], image_pages=(0,), drop=("Doc_0/Res/scan.png",))
+    assert reason(missing).endswith("OCR could not read them (page 1: its image is missing)")

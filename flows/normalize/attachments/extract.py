@@ -53,15 +53,33 @@ def extract_docx(data: bytes) -> Extracted:
 def extract_ofd(data: bytes) -> Extracted:
     pages = ofd.read_pages(data)
     warnings = list(pages.warnings)
-    if pages.scanned:
+    text_source = "ofd"
+    scanned = ", ".join(str(i + 1) for i in pages.scanned[:10])
+    if pages.scanned and not ocr.available():
         if len(pages.scanned) == len(pages.pages):
             raise AttachmentError(ofd.SCANNED_REASON)
         warnings.append(
-            f"{len(pages.scanned)} scanned page(s) without text layer not read "
-            f"(pages {', '.join(str(i + 1) for i in pages.scanned[:10])}): OCR of OFD files is not supported"
+            f"{len(pages.scanned)} scanned page(s) without text layer not read (pages {scanned}): install fazhi[ocr]"
         )
+    elif pages.scanned:
+        unread = []
+        for index in pages.scanned:
+            image, box = pages.scans[index]
+            try:
+                if image is None:
+                    raise ValueError("its image is missing")
+                pages.pages[index].lines = ocr.image_lines(image, box)
+            except ValueError as error:
+                unread.append(f"page {index + 1}: {error}")
+        if len(unread) == len(pages.pages):
+            raise AttachmentError(f"{ofd.NO_TEXT_LAYER}: OCR could not read them ({unread[0]})")
+        warnings.extend(f"scanned {detail}: not read by OCR" for detail in unread)
+        if len(pages.scanned) * 2 >= len(pages.pages):
+            text_source = "ocr"
+        if len(pages.scanned) < len(pages.pages):
+            warnings.append(f"{len(pages.scanned)} scanned page(s) read by OCR (pages {scanned})")
     result = reading_text(pages.pages)
-    return Extracted(result.text, "ofd", result.page_starts, warnings + result.warnings)
+    return Extracted(result.text, text_source, result.page_starts, warnings + result.warnings)
 
 
 def extract(data: bytes, kind: str) -> Extracted:

@@ -8,6 +8,7 @@ scanned PDF is quarantined with "scanned PDF without text layer: install fazhi[o
 from __future__ import annotations
 
 import importlib.util
+import io
 import threading
 
 from flows.normalize.attachments.reading_text import Line
@@ -70,4 +71,24 @@ def rows_of(boxes: list[Line]) -> list[Line]:
             text += (" " if gap > height else "") + box.text
         top = min(b.top for b in row)
         lines.append(Line(text, row[0].x0, row[-1].x1, top, max(b.top + b.size for b in row) - top))
+    return lines
+
+
+def image_lines(data: bytes, box: tuple[float, float, float, float]) -> list[Line]:
+    """The text lines of an image file (an OFD page's scan) printed in ``box`` (points: x0, y0, x1,
+    y1 on the page), with positions in points on the page. Raises ``ValueError`` for an image that
+    Pillow cannot decode (JBIG2, for one)."""
+    import numpy
+    from PIL import Image, UnidentifiedImageError  # Pillow comes with the ocr extra
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            image = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError(f"image not decodable ({error})") from None
+    width_pt = max(box[2] - box[0], 1.0)
+    scale = image.width / width_pt  # pixels per point
+    lines = ocr_lines(numpy.asarray(image), scale)
+    for line in lines:
+        line.x0, line.x1, line.top = line.x0 + box[0], line.x1 + box[0], line.top + box[1]
     return lines

@@ -18,9 +18,10 @@ Page templates (``Tpls``: running headers and footers, stamps) and annotations a
 
 Hostile input is refused with a one-line reason (``AttachmentError``): bytes that are not a zip, a
 zip bomb (checked from the archive's directory before anything is inflated, as for .docx), XML
-that declares entities, no ``OFD.xml``/``DocBody``/``DocRoot``/document, encryption, no pages,
-pages holding only images (a scan: OCR of OFD images is not supported). More than ``MAX_PAGES``
-pages are cut with a warning.
+that declares entities, no ``OFD.xml``/``DocBody``/``DocRoot``/document, encryption, no pages.
+Pages holding only images are scans: ``OfdPages.scans`` keeps each one's largest image (resolved
+through the document's ``DocumentRes``/``PublicRes`` ``MultiMedia``) for OCR with the ``ocr`` extra.
+More than ``MAX_PAGES`` pages are cut with a warning.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ SPACE_GAP_SHARE = 0.8
 LATIN_SPACE_GAP_SHARE = 0.3
 # Runs that overlap by more than this share of the text height have unreliable glyph positions.
 OVERLAP_SHARE = 0.5
-SCANNED_REASON = "OFD without text layer (its pages hold only images): OCR of OFD files is not supported"
+NO_TEXT_LAYER = "OFD without text layer (its pages hold only images)"
+SCANNED_REASON = f"{NO_TEXT_LAYER}: install fazhi[ocr]"
 
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _ENTITY_RE = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -61,6 +63,8 @@ class OfdPages:
     page_count: int  # pages the document lists (more than len(pages) when capped)
     scanned: list[int] = field(default_factory=list)  # 0-based indexes of pages with images and no text
     warnings: list[str] = field(default_factory=list)
+    # The largest image of each scanned page: (its bytes, or None when missing; its box in points x0, y0, x1, y1).
+    scans: dict[int, tuple[bytes | None, tuple[float, float, float, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,6 +180,13 @@ class _Package:
         name = posixpath.normpath(name.replace("\\", "/")).lstrip("/")
         return self.names.get(name) or self.lower.get(name.lower())
 
+    def read(self, real: str) -> bytes | None:
+        """A member's bytes, or None when it cannot be unpacked."""
+        try:
+            return self.archive.read(real)
+        except (RuntimeError, zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+            return None
+
     def xml(self, name: str, what: str) -> ElementTree.Element:
         real = self.find(name)
         if real is None:
@@ -212,15 +223,29 @@ def _box(element: ElementTree.Element | None) -> tuple[float, float] | None:
 # -- a page ---------------------------------------------------------------------------------------
 
 
-def _runs(content: ElementTree.Element) -> tuple[list[_Run], bool]:
-    """The text runs of a page's content (page coordinates, mm) and whether it holds an image."""
+Image = tuple[str, tuple[float, float, float, float]]  # ResourceID, box on the page in mm (x0, y0, x1, y1)
+
+
+def _image(element: ElementTree.Element) -> Image:
+    boundary = _numbers(_attr(element, "Boundary"))
+    if len(boundary) == 4 and boundary[2] > 0 and boundary[3] > 0:
+        x, y, w, h = boundary
+    else:  # placed by its CTM alone: the unit square scaled and moved
+        ctm = _numbers(_attr(element, "CTM"))
+        a, _, _, d, x, y = ctm if len(ctm) == 6 else (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        w, h = abs(a), abs(d)
+    return (_attr(element, "ResourceID") or "").strip(), (x, y, x + w, y + h)
+
+
+def _runs(content: ElementTree.Element) -> tuple[list[_Run], list[Image]]:
+    """The text runs of a page's content (page coordinates, mm) and its images."""
     runs: list[_Run] = []
-    has_image = False
+    images: list[Image] = []
     order = 0
     for element in content.iter():
         name = _local(element.tag)
         if name in ("ImageObject", "CompositeObject"):
-            has_image = True
+            images.append(_image(element))
             continue
         if name != "TextObject":
             continue
@@ -269,7 +294,7 @@ def _runs(content: ElementTree.Element) -> tuple[list[_Run], bool]:
                 baseline = b * start + d * base + f + by
                 runs.append(_Run(chars, min(x0, x1), max(x0, x1), baseline, size * scale, order, box))
                 order += 1
-    return runs, has_image
+    return runs, images
 
 
 def _line_of(runs: list[_Run]) -> Line:
@@ -302,9 +327,9 @@ def _line_of(runs: list[_Run]) -> Line:
     return Line(text, x0 * MM_TO_PT, x1 * MM_TO_PT, (baseline - size) * MM_TO_PT, size * MM_TO_PT)
 
 
-def page_lines(content: ElementTree.Element) -> tuple[list[Line], bool]:
-    """The printed lines of a page's content, top to bottom, and whether the page holds an image."""
-    runs, has_image = _runs(content)
+def page_lines(content: ElementTree.Element) -> tuple[list[Line], list[Image]]:
+    """The printed lines of a page's content, top to bottom, and the page's images."""
+    runs, images = _runs(content)
     rows: list[list[_Run]] = []
     for run in sorted(runs, key=lambda r: (r.baseline, r.x0, r.order)):
         if rows:
@@ -315,7 +340,7 @@ def page_lines(content: ElementTree.Element) -> tuple[list[Line], bool]:
                 continue
         rows.append([run])
     lines = [_line_of(row) for row in rows if any(run.text.strip() for run in row)]
-    return lines, has_image
+    return lines, images
 
 
 # -- the document ---------------------------------------------------------------------------------
@@ -350,6 +375,8 @@ def read_pages(data: bytes, *, max_pages: int = MAX_PAGES) -> OfdPages:
             warnings.append(f"OFD has {len(entries)} pages: only the first {max_pages} were read")
         pages: list[Page] = []
         scanned: list[int] = []
+        scans: dict = {}
+        media = _media_files(package, document, base)
         for index, entry in enumerate(entries[:max_pages]):
             location = _resolve(base, entry.get("BaseLoc") or "")
             if package.find(location) is None and package.find(location + "/Content.xml") is not None:
@@ -360,8 +387,40 @@ def read_pages(data: bytes, *, max_pages: int = MAX_PAGES) -> OfdPages:
                 continue
             content = package.xml(location, f"page {index + 1}")
             width, height = _box(_path(content, "Area", "PhysicalBox")) or default_box
-            lines, has_image = page_lines(content)
-            if sum(len(line.text.strip()) for line in lines) < MIN_PAGE_CHARS and has_image:
+            lines, images = page_lines(content)
+            if sum(len(line.text.strip()) for line in lines) < MIN_PAGE_CHARS and images:
                 scanned.append(index)
+                resource, box = max(images, key=lambda image: _area(image[1]))
+                member = media.get(resource)
+                scans[index] = (package.read(member) if member else None, tuple(v * MM_TO_PT for v in box))
             pages.append(Page(lines, width * MM_TO_PT, height * MM_TO_PT))
-    return OfdPages(pages, len(entries), scanned, warnings)
+    return OfdPages(pages, len(entries), scanned, warnings, scans)
+
+
+def _area(box: tuple[float, float, float, float]) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _media_files(package: _Package, document: ElementTree.Element, base: str) -> dict[str, str]:
+    """ResourceID -> the member holding that image, from the document's DocumentRes and PublicRes
+    (each a resource file whose ``BaseLoc`` folder holds the ``MediaFile`` names)."""
+    found: dict[str, str] = {}
+    common = _child(document, "CommonData")
+    for element in list(common) if common is not None else []:
+        if _local(element.tag) not in ("DocumentRes", "PublicRes") or not (element.text or "").strip():
+            continue
+        location = _resolve(base, element.text)
+        if package.find(location) is None:
+            continue
+        try:
+            res = package.xml(location, "resource file")
+        except AttachmentError:
+            continue  # an unreadable resource file only loses the images of scans
+        folder = _resolve(posixpath.dirname(location), res.get("BaseLoc") or "")
+        for medium in res.iter():
+            media_file = _child(medium, "MediaFile") if _local(medium.tag) == "MultiMedia" else None
+            if media_file is not None and (media_file.text or "").strip() and medium.get("ID"):
+                member = package.find(_resolve(folder, media_file.text))
+                if member is not None:
+                    found[medium.get("ID").strip()] = member
+    return found
