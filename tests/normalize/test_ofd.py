@@ -277,3 +277,15 @@ def test_a_scan_whose_image_cannot_be_decoded_or_is_missing_is_one_quarantine_li
     )
     missing = ofd_file([[]], image_pages=(0,), drop=("Doc_0/Res/scan.png",))
     assert reason(missing).endswith("OCR could not read them (page 1: its image is missing)")
+
+
+def test_size_limits_bound_what_one_file_can_make_the_reader_hold(monkeypatch):
+    long_code = "法" * (ofd.MAX_CODE_CHARS + 1)
+    [line] = ofd.read_pages(ofd_file([[long_code]])).pages[0].lines  # placed an em a glyph, DeltaX unread
+    assert line.text == long_code and line.x1 - line.x0 == pytest.approx(len(long_code) * OFD_SIZE_MM * ofd.MM_TO_PT)
+    monkeypatch.setattr(ofd, "MAX_CHARS", 30)
+    pages = ofd.read_pages(ofd_file([["一" * 20], ["二" * 20], ["三" * 20]]))
+    assert [len(page.lines) for page in pages.pages] == [1]
+    assert pages.warnings == ["OFD text cut at page 2: over 30 characters"]
+    monkeypatch.setattr(ofd, "MAX_XML_BYTES", 1000)
+    assert reason(ofd_file([report_page()])).startswith("OFD refused: Doc_0/Pages/Page_0/Content.xml is ")

@@ -40,6 +40,11 @@ from flows.normalize.attachments.pdf import MAX_PAGES, MIN_PAGE_CHARS
 from flows.normalize.attachments.reading_text import Line, Page
 
 MM_TO_PT = 72 / 25.4
+# One page's content over this is refused; text past MAX_CHARS is not read (the parser keeps 1.5 M
+# characters of a document) and a TextCode longer than MAX_CODE_CHARS is placed without its DeltaX.
+MAX_XML_BYTES = 64 * 2**20
+MAX_CHARS = 2_000_000
+MAX_CODE_CHARS = 10_000
 DEFAULT_SIZE_MM = 3.5  # a TextObject without Size: about 10 pt
 DEFAULT_PAGE_MM = (210.0, 297.0)  # A4, when neither the page nor the document gives a PhysicalBox
 # Runs whose baselines differ by at most this share of the text height are one printed line.
@@ -197,6 +202,8 @@ class _Package:
             raise AttachmentError(f"encrypted OFD: {real} needs a password ({error})") from None
         except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as error:
             raise AttachmentError(f"corrupt OFD: {real} cannot be unpacked ({error})") from None
+        if len(data) > MAX_XML_BYTES:
+            raise AttachmentError(f"OFD refused: {real} is {len(data)} bytes of XML (over {MAX_XML_BYTES // 2**20} MB)")
         if _ENTITY_RE.search(data[:65536]):
             raise AttachmentError(f"OFD refused: {real} declares XML entities")
         try:
@@ -269,26 +276,26 @@ def _runs(content: ElementTree.Element) -> tuple[list[_Run], list[Image]]:
             y = ys[0] if ys else (y or size)
             if not text:
                 continue
-            advances = deltas(code.get("DeltaX"), len(text) - 1, size)
-            drops = deltas(code.get("DeltaY"), len(text) - 1, 0.0)
-            glyphs = []  # (char, x, y) in the object's space
-            gx, gy = x, y
-            for i, char in enumerate(text):
-                glyphs.append((char, gx, gy))
-                if i < len(text) - 1:
-                    gx, gy = gx + advances[i], gy + drops[i]
-            x = gx + _glyph_width(text[-1], size)  # where a following TextCode without X goes on
-            # Glyphs on one baseline form one run; vertical text (DeltaY) gives a run per glyph.
-            pieces: list[list[tuple[str, float, float]]] = []
-            for glyph in glyphs:
-                if pieces and abs(glyph[2] - pieces[-1][-1][2]) < 1e-6:
-                    pieces[-1].append(glyph)
-                else:
-                    pieces.append([glyph])
-            for piece in pieces:
-                chars = "".join(glyph[0] for glyph in piece)  # spaces kept: a space run separates words
-                start, end = piece[0][1], piece[-1][1] + _glyph_width(piece[-1][0], size)
-                base = piece[0][2]
+            # Each piece: [glyphs, x of the first, baseline, x of the last] in the object's space.
+            if len(text) > MAX_CODE_CHARS:  # not a printed line: placed an em a glyph, DeltaX unread
+                pieces = [[text, x, y, x + size * (len(text) - 1)]]
+            else:
+                advances = deltas(code.get("DeltaX"), len(text) - 1, size)
+                drops = deltas(code.get("DeltaY"), len(text) - 1, 0.0) if code.get("DeltaY") else []
+                pieces, gx, gy = [], x, y
+                if not any(drops):  # one baseline (the common case)
+                    pieces, gx = [[text, x, y, x + sum(advances)]], x + sum(advances)
+                for i, char in enumerate(text if not pieces else ""):
+                    if pieces and gy == pieces[-1][2]:  # vertical text (DeltaY) starts a piece a glyph
+                        pieces[-1][0] += char
+                        pieces[-1][3] = gx
+                    else:
+                        pieces.append([char, gx, gy, gx])
+                    if i < len(advances):
+                        gx, gy = gx + advances[i], gy + (drops[i] if drops else 0.0)
+            x = pieces[-1][3] + _glyph_width(text[-1], size)  # where a following TextCode without X goes on
+            for chars, start, base, last in pieces:  # spaces kept: a space run separates words
+                end = last + _glyph_width(chars[-1], size)
                 x0 = a * start + c * base + e + bx
                 x1 = a * end + c * base + e + bx
                 baseline = b * start + d * base + f + by
@@ -377,6 +384,7 @@ def read_pages(data: bytes, *, max_pages: int = MAX_PAGES) -> OfdPages:
         scanned: list[int] = []
         scans: dict = {}
         media = _media_files(package, document, base)
+        chars = 0
         for index, entry in enumerate(entries[:max_pages]):
             location = _resolve(base, entry.get("BaseLoc") or "")
             if package.find(location) is None and package.find(location + "/Content.xml") is not None:
@@ -388,6 +396,10 @@ def read_pages(data: bytes, *, max_pages: int = MAX_PAGES) -> OfdPages:
             content = package.xml(location, f"page {index + 1}")
             width, height = _box(_path(content, "Area", "PhysicalBox")) or default_box
             lines, images = page_lines(content)
+            chars += sum(len(line.text) for line in lines)
+            if chars > MAX_CHARS:
+                warnings.append(f"OFD text cut at page {index + 1}: over {MAX_CHARS} characters")
+                break
             if sum(len(line.text.strip()) for line in lines) < MIN_PAGE_CHARS and images:
                 scanned.append(index)
                 resource, box = max(images, key=lambda image: _area(image[1]))
