@@ -58,7 +58,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from flows.core.textnorm import fold
+from flows.core.textnorm import fold, fold_once
 from flows.fetch.attachments import registrable_domain
 from flows.normalize.region_codes import place_names, region_by_code
 from flows.normalize.url_places import url_place_score, url_province, url_tokens
@@ -127,7 +127,7 @@ def _comparable_codes(folded: str) -> np.ndarray:
 
 def comparable_text(text: str) -> str:
     """The text compared: folded to simplified script and ASCII forms, letters, digits and Han only."""
-    return _comparable_codes(fold(text or "")).tobytes().decode("utf-32-le")
+    return _comparable_codes(fold_once(text or "")).tobytes().decode("utf-32-le")
 
 
 def _shingle_hashes(codes: np.ndarray) -> np.ndarray:
@@ -160,7 +160,7 @@ def figures(folded: str) -> tuple[str, ...]:
 
 def fingerprint(document: dict) -> Fingerprint:
     """The fingerprint of a document record (its ``text`` and metadata)."""
-    folded = fold(document.get("text") or "")
+    folded = fold_once(document.get("text") or "")
     codes = _comparable_codes(folded)
     hashes = _shingle_hashes(codes)
     sample = np.unique(hashes[(hashes >> np.uint64(64 - SAMPLE_BITS)) == 0])

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.core.textnorm import _SHORT_TEXT, _fold_pairs, clean_text, fold, is_traditional
+from flows.core.textnorm import _SHORT_TEXT, _fold_pairs, clean_text, fold, fold_once, is_traditional
 
 # Characters the fold maps, characters it keeps, and the edges of the code space (astral, lone
 # surrogates as a bad decode can leave them).
@@ -25,6 +25,14 @@ def test_fold_values_on_both_paths():
     long = short * (_SHORT_TEXT // len(short) + 1)
     assert fold(short) == "受理复议案件(含12件):阳区"
     assert fold(long) == "受理复议案件(含12件):阳区" * (_SHORT_TEXT // len(short) + 1)
+
+
+def test_fold_once_is_fold_and_keeps_nothing():
+    """The load folds each whole document once: the cache must not keep them (it held 4,096)."""
+    text = "陽區法治政府建设年度报告" * 50 + "（１２件）"
+    before = fold.cache_info().currsize
+    assert fold_once(text) == fold.__wrapped__(text) == "阳区法治政府建设年度报告" * 50 + "(12件)"
+    assert fold.cache_info().currsize == before
 
 
 def test_is_traditional_counts_han_characters_only():
