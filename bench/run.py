@@ -53,7 +53,6 @@ PACKAGES = (
     "pandas",
     "jsonschema",
     "selectolax",
-    "trafilatura",
     "pyyaml",
     "httpx",
     "psutil",

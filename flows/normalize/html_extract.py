@@ -1,11 +1,9 @@
 """HTML page -> main text with paragraph breaks, plus the page fields the HTML states.
 
-Text: trafilatura (pinned) with ``include_tables=False``, because with tables on it flattens the
-old nested-table layouts of government portals into one ``| … |`` row; with tables off it still
-finds a body that sits inside layout cells. When trafilatura returns nothing or clearly less than
-the page's largest content block (it can drop a body held in a layout table), the text of that
-block is rendered from selectolax instead, one line per block element. Headings stay on their
-own lines; table rows inside the chosen block become lines, cells separated by a space.
+Text (selectolax): the page's largest content block, the most specific container holding most of
+the page's non-link Han text (``_largest_block_text``), rendered one line per block element.
+Headings stay on their own lines; table rows inside the chosen block become lines, cells separated
+by a space; link text (navigation) does not count towards a block's size.
 
 Fields (selectolax): ``title`` (the first of ``<meta name="ArticleTitle">``, the ``<title>`` segment and
 ``<h1>`` that reads as a document title, never a site name), ``publish_date`` (ISO; ``PubDate``-style metas, else a printed
@@ -13,8 +11,8 @@ Fields (selectolax): ``title`` (the first of ``<meta name="ArticleTitle">``, the
 ``breadcrumb`` (printed ``您现在的位置/当前位置/首页 > …``), ``site_name`` and ``column``.
 
 Hostile input is bounded before any parser sees it: the page is cut at ``MAX_HTML_CHARS`` and
-elements nested deeper than ``MAX_DEPTH`` lose their tags (their text stays), since both lexbor and
-libxml2 slow down or give up on very deep trees.
+elements nested deeper than ``MAX_DEPTH`` lose their tags (their text stays), since lexbor slows
+down on very deep trees.
 """
 
 from __future__ import annotations
@@ -31,10 +29,6 @@ from flows.normalize.title import clean_site_title
 MAX_HTML_CHARS = 1_500_000
 PRINTED_FIELD_LINES = 200
 MAX_DEPTH = 160
-# Larger trees are left to the selectolax fallback: trafilatura needs seconds on them.
-MAX_TREE_ELEMENTS = 30_000
-# trafilatura's text is kept unless it holds less than this share of the largest block's Han text.
-MIN_TRAFILATURA_SHARE = 0.5
 
 _NOT_HAN_RUN_RE = re.compile(r"[^\u4e00-\u9fff\u3400-\u4dbf]+")
 
@@ -49,7 +43,7 @@ def _han_count(text: str) -> int:
 class Extracted:
     text: str
     fields: dict = field(default_factory=dict)
-    method: str = "empty"  # "trafilatura", "largest_block" or "empty"
+    method: str = "empty"  # "largest_block", or "empty" when the page has no text
     warnings: list[str] = field(default_factory=list)
 
 
@@ -59,16 +53,10 @@ def extract(html: str) -> Extracted:
     tree = _parse(html)
     block_text = _largest_block_text(tree) if tree is not None else ""
     fields = _fields(tree) if tree is not None else {}
-    main = _tidy(_trafilatura_text(html))
-    block_han = _han_count(block_text)
-    if main and _han_count(main) >= MIN_TRAFILATURA_SHARE * block_han:
-        return Extracted(main, fields, "trafilatura", warnings)
     if block_text:
-        if main:
-            warnings.append("trafilatura text much shorter than the largest content block; used the block")
         return Extracted(block_text, fields, "largest_block", warnings)
     warnings.append("no text found in the HTML")
-    return Extracted(main or "", fields, "trafilatura" if main else "empty", warnings)
+    return Extracted("", fields, "empty", warnings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,25 +154,6 @@ def _parse(html: str):
 
     tree = LexborHTMLParser(html)
     return tree if tree.body is not None else None
-
-
-def _trafilatura_text(html: str) -> str:
-    import trafilatura
-
-    try:
-        text = trafilatura.extract(
-            html,
-            include_tables=False,
-            include_comments=False,
-            include_images=False,
-            favor_recall=True,
-            deduplicate=False,
-            output_format="txt",
-            max_tree_size=MAX_TREE_ELEMENTS,
-        )
-    except Exception:  # noqa: BLE001 - a parser failure on a hostile page means "no text", not a crash
-        return ""
-    return (text or "").strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -339,12 +308,6 @@ def _largest_block_text(tree) -> str:
             break
         current, current_total = best, best_total
     return "\n".join(render_lines(current))
-
-
-def _tidy(text: str) -> str:
-    """One paragraph per line, without the indentation pages print with spaces/&nbsp;/U+3000."""
-    lines = (line.strip(" \t\u00a0\u3000") for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 # ---------------------------------------------------------------------------------------------
