@@ -229,6 +229,9 @@ def test_empty_and_textless_pages():
             0,
         ),
         ("<div><x-icon/><x-icon/><span>a</span></div>", "<div><x-icon/><x-icon/><span>a</span></div>", 0),
+        ("<div><x-icon / ><span>a</span></div>", "<div><x-icon / ><span>a</span></div>", 0),  # spaces around the slash
+        # a closing tag that matches nothing open closes nothing, even at the top
+        ("</div><div><div><div>x</div></div></div>", "</div><div><div>x</div></div>", 1),
         # a closing tag inside raw text closes nothing; tags after a comment, a void element or raw text count
         (
             "<div><textarea></div></textarea><div><div>x</div></div></div>",
@@ -304,6 +307,37 @@ def test_an_impossible_meta_date_gives_way_to_the_printed_one():
 def test_h1_title_joins_its_inline_parts_and_a_blank_title_element_is_skipped():
     html = "<html><head><title>  </title></head><body><h1> 示例县<span>2022年</span>法治政府建设年度报告 </h1>" + PARAS
     assert html_extract.extract(html + "</body></html>").fields["title"] == "示例县2022年法治政府建设年度报告"
+    # the source's line breaks and indentation around inline parts are not part of the title
+    html = "<html><body><h1>\n  示例县\n  <span>2022年</span>\n  法治政府建设年度报告\n</h1>" + PARAS
+    assert html_extract.extract(html + "</body></html>").fields["title"] == "示例县2022年法治政府建设年度报告"
+
+
+def test_the_page_title_is_kept_without_the_whitespace_around_it():
+    html = _page("", PARAS, title="\n    关于2022年法治政府建设情况的报告_通知公告_示例市人民政府\n  ")
+    fields = html_extract.extract(html).fields
+    assert fields["page_title"] == "关于2022年法治政府建设情况的报告_通知公告_示例市人民政府"
+    assert fields["title"] == "关于2022年法治政府建设情况的报告"
+
+
+def test_a_child_block_holding_exactly_the_descend_share_is_descended_into():
+    # 7 of the outer block's 10 Han characters sit in the inner block: 70 % is enough to descend
+    html = "<html><body><div>甲乙丙<div>法治政府建设好</div></div></body></html>"
+    assert html_extract.extract(html).text == "法治政府建设好"
+    html = "<html><body><div>甲乙丙丁<div>法治政府建设好</div></div></body></html>"  # 7 of 11: too little
+    assert html_extract.extract(html).text == "甲乙丙丁\n法治政府建设好"
+
+
+@pytest.mark.parametrize(
+    "body, text",
+    [
+        # no Han text at all: no block holds more than another, the whole body is read
+        ("<div>Annual report</div><div>Contact us</div>", "Annual report\nContact us"),
+        # one Han character is enough to choose the block that holds it
+        ("<div>法</div>Contact us", "法"),
+    ],
+)
+def test_the_block_is_chosen_by_han_text_alone(body, text):
+    assert html_extract.extract(f"<html><body>{body}</body></html>").text == text
 
 
 def test_printed_fields_are_read_around_the_top_and_the_foot_of_a_long_page():
