@@ -339,7 +339,8 @@ def _line_above(lines: list[_Line], index: int) -> _Line | None:
 
 def _body_end(lines: list[_Line], body_index: int) -> int:
     """Index of the first trailing line that is not body: the first chrome/footer line after which
-    no prose follows, extended upwards over blank and page-information lines."""
+    no prose follows (else the end of the page), extended upwards over blank and labelled
+    page-information lines."""
     last_prose = body_index
     for index in range(len(lines) - 1, body_index - 1, -1):
         line = lines[index]
@@ -363,13 +364,13 @@ def _body_end(lines: list[_Line], body_index: int) -> int:
         ):
             end = index
             break
-    if end < len(lines):  # trailing page chrome found: labelled page-information lines above it go too;
-        # a bare date there is the report's signature date and stays
-        while end - 1 > body_index and (
-            lines[end - 1].kind == BLANK
-            or (lines[end - 1].kind == META and any(f.label for f in parse_meta_line(lines[end - 1].raw) or []))
-        ):
-            end -= 1
+    # labelled page-information lines above the trailing chrome, or ending the page, go too (发布日期:… printed
+    # at the foot is read as a page field); a bare date there is the report's signature date and stays
+    while end - 1 > body_index and (
+        lines[end - 1].kind == BLANK
+        or (lines[end - 1].kind == META and any(f.label for f in parse_meta_line(lines[end - 1].raw) or []))
+    ):
+        end -= 1
     return end
 
 
