@@ -233,3 +233,100 @@ def test_a_source_line_or_a_footer_ending_the_page_ends_the_body(foot):
     info = read(f"{TITLE}\n{BODY}\n{foot}")
     assert info.text == BODY
     assert info.source_org == ("示例市司法局" if "来源" in foot else None)
+
+
+# --- where the body ends: chrome followed by more lines ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "after, kept",
+    [
+        ("法治政府建设" * 6 + "法治政府", True),  # 40 characters without punctuation: prose, the chrome stays in
+        ("法治政府建设" * 6 + "法治政", False),  # 39: not prose, the body ends at the chrome
+        ("示例市人民政府", False),  # a site name under the chrome
+    ],
+)
+def test_what_follows_chrome_decides_whether_the_body_ends_there(after, kept):
+    info = read(f"{TITLE}\n{BODY}\n打印本页\n{after}\n关闭窗口")
+    assert info.text == (f"{BODY}\n打印本页\n{after}" if kept else BODY)
+
+
+def test_a_short_heading_opening_the_body_is_kept_when_chrome_follows_it():
+    info = read(f"{TITLE}\n一、主要工作\n打印本页\n二、下一步\n关闭窗口")
+    assert info.text == "一、主要工作"
+
+
+# --- header lines with the title glued to page fields -------------------------------------------------
+
+
+def test_a_dated_line_with_a_full_stop_above_the_title_does_not_end_the_header():
+    info = read(f"发布日期:2023-03-07。\n{TITLE} 来源:示例市司法局\n{BODY}")
+    assert (info.title, info.publish_date, info.source_org, info.header_lines) == (
+        TITLE,
+        "2023-03-07",
+        "示例市司法局",
+        [TITLE],
+    )
+
+
+def test_a_title_glued_to_its_date_deep_in_the_page_is_still_cut_from_it():
+    crumb = "首页 > 政务公开 > 法治政府建设 > 工作动态 > 通知公告"
+    info = read(f"{crumb}\n" + "栏目导航 " * 40 + f"\n{TITLE} 发布日期:2023-03-07\n{BODY}")
+    assert (info.title, info.publish_date, info.header_lines, info.text) == (TITLE, "2023-03-07", [TITLE], BODY)
+    assert info.breadcrumb == ["首页", "政务公开", "法治政府建设", "工作动态", "通知公告"]
+
+
+def test_a_header_line_with_a_comma_is_not_cut_around_a_title():
+    info = read(f"首页,政务公开 {TITLE}\n{BODY}")
+    assert info.header_lines == [f"首页,政务公开 {TITLE}"] and info.text == BODY
+
+
+def test_a_line_over_300_characters_is_not_cut_around_a_title():
+    line = "政" * 300 + f" {TITLE} 打印本页"
+    info = read(f"{line}\n{BODY}")
+    assert info.text == f"{line}\n{BODY}" and info.title is None
+
+
+# --- a page whose line breaks were lost ------------------------------------------------------------------
+
+
+def test_a_flattened_page_is_cut_only_before_its_first_sentence():
+    text = (
+        f"首页 > 政务公开 > 法治政府建设 {TITLE} 发布时间:2023-03-07 {OPENING} 一、主要举措 全年办理案件35件。 打印本页"
+    )
+    info = read(text)
+    assert (info.title, info.publish_date, info.breadcrumb) == (
+        TITLE,
+        "2023-03-07",
+        ["首页", "政务公开", "法治政府建设"],
+    )
+    assert info.text == f"{OPENING} 一、主要举措 全年办理案件35件。 打印本页"  # the rest is one line, as printed
+
+
+def test_a_flattened_page_keeps_bracketed_page_fields_whole():
+    info = read(f"{TITLE} 【发布时间: 2023-03-07】 【来源: 示例市司法局】 {OPENING} 一、主要举措")
+    assert (info.title, info.publish_date, info.source_org) == (TITLE, "2023-03-07", "示例市司法局")
+    assert info.text == f"{OPENING} 一、主要举措"
+
+
+def test_a_one_line_page_under_100_characters_is_not_cut():
+    text = f"示例市人民政府 打印本页 {TITLE} 示例 {OPENING}"
+    assert len(text) < 100
+    info = read(text)
+    assert (info.text, info.title) == (text, None)
+
+
+def test_without_prose_the_body_starts_after_the_navigation_not_above_it():
+    info = read("示例市人民政府\n首页 > 政务公开\n法治政府建设\n主要成效")
+    assert (info.text, info.breadcrumb) == ("法治政府建设\n主要成效", ["首页", "政务公开"])
+
+
+def test_a_site_bar_heading_the_page_is_navigation_even_glued_to_the_title():
+    info = read(f"政策解读|示例市人民政府网 {TITLE}\n{BODY}")  # its words are not a label of the page
+    assert info.is_report and (info.title, info.header_lines) == (TITLE, [TITLE])
+
+
+@pytest.mark.parametrize("label", ["标题", "名称"])
+def test_a_labelled_title_field_is_the_title_when_no_title_line_reads_as_one(label):
+    info = read(f"{label}:示例市2022年法治政府建设工作总结\n发布日期:2023-03-07\n2022年,我市全面推进依法行政。")
+    assert info.title == "示例市2022年法治政府建设工作总结"
