@@ -17,9 +17,9 @@ NO_ID = "no issuer id: neither a region code nor an issuer name"
 INFERRED = "issuer not printed as an organ; inferred from the body and the page: "
 
 
-def resolve(*, title=None, text=None, subject="我们", extra="", year=2022, source_org=None, **hints):
+def resolve(*, title=None, text=None, subject="我们", extra="", year=2022, source_org=None, url=None, **hints):
     text = BODY.format(year=year, subject=subject, extra=extra) if text is None else text
-    return regions.resolve_issuer(title=title, text=text, url=None, source_org=source_org, report_year=year, **hints)
+    return regions.resolve_issuer(title=title, text=text, url=url, source_org=source_org, report_year=year, **hints)
 
 
 def who(info) -> tuple:
@@ -245,3 +245,102 @@ def test_a_campaign_short_name_must_match_the_self_reference():
     info = resolve(subject="区政府", extra="奋力建设法治绍兴。")  # 绍兴 is a city, the body speaks as a 区
     assert who(info) == ([], "government", None, None, None)
     assert info.warnings == [f"{NO_PLACE} (self-reference 区)", NO_ID]
+
+
+# --- warnings that say what the page left open -----------------------------------------------------------
+
+T = "关于2022年法治政府建设情况的报告"
+
+
+@pytest.mark.parametrize(
+    "kwargs, warning",
+    [
+        ({"issuer_hint": "司法部门"}, "issuer_hint '司法部门' is not an organ name"),
+        ({"region_hint": "火星市"}, "region_hint '火星市' names no unit of the 2022 table"),
+    ],
+)
+def test_a_hint_that_names_nothing_is_reported_and_not_used(kwargs, warning):
+    info = resolve(subject="区政府", **kwargs)
+    assert who(info) == ([], "government", None, None, None)
+    assert info.warnings == [warning, f"{NO_PLACE} (self-reference 区)", NO_ID]
+
+
+def test_a_region_hint_the_page_disagrees_with_is_reported_one_naming_a_parent_is_not():
+    info = resolve(title="朝阳市人民政府" + T, subject="市政府", region_hint="110105")
+    assert who(info) == (["朝阳市人民政府"], "government", "211300-gov", "辽宁省朝阳市", "city")
+    assert info.warnings == ["region_hint '110105' disagrees with the page (辽宁省朝阳市)"]
+    parent = resolve(title="朝阳区人民政府" + T, subject="区政府", region_hint="110000")
+    assert (parent.region_code, parent.warnings) == ("110105", [])
+
+
+def test_one_mention_of_the_parent_settles_a_shared_district_name():
+    info = resolve(title="朝阳区人民政府" + T, subject="区政府", extra="北京")
+    assert (info.region_code, info.warnings) == ("110105", [])
+    tied = resolve(title="朝阳区人民政府" + T, subject="区政府")
+    assert tied.region_code is None and tied.warnings == [
+        "ambiguous jurisdiction: 北京市朝阳区, 吉林省长春市朝阳区; code left null",
+        "issuer_id falls back to the issuer's name (no region code)",
+    ]
+
+
+def test_a_joint_issuer_inferred_from_the_body_is_named_in_the_warning():
+    info = resolve(subject="朝阳市委、市政府")
+    assert info.issuers == ["中共朝阳市委", "朝阳市人民政府"]
+    assert info.warnings == [INFERRED + "中共朝阳市委 朝阳市人民政府"]
+
+
+@pytest.mark.parametrize(
+    "text, warning",
+    [
+        ("2022年,全面推进法治政府建设,成效明显。", NO_PLACE),  # no self-reference at all
+        (BODY.format(year=2022, subject="区委", extra=""), NO_PLACE),  # a Party committee alone
+    ],
+)
+def test_an_issuer_of_unknown_type_is_other_with_a_warning(text, warning):
+    info = resolve(text=text)
+    assert who(info) == ([], "other", None, None, None)
+    assert info.warnings == [warning, "issuer type unknown", NO_ID]
+
+
+def test_a_chain_of_names_that_do_not_nest_names_no_unit():
+    info = resolve(title="吉林省海淀区人民政府" + T, subject="区政府")
+    assert who(info) == (["吉林省海淀区人民政府"], "government", "name-吉林省海淀区人民政府", None, None)
+    assert info.warnings[0] == "吉林省海淀区 names no unit of the GB/T 2260 tables"
+
+
+@pytest.mark.parametrize(
+    "url, subject, region",
+    [
+        ("http://www.laobian.gov.cn/zwgk/t1.html", "区政府", "辽宁省营口市老边区"),
+        ("http://www.jiangsu.gov.cn/art/1.html", "省政府", "江苏省"),
+    ],
+)
+def test_a_place_named_only_by_the_url_is_used_with_a_warning(url, subject, region):
+    info = resolve(subject=subject, url=url)
+    assert info.region_name == region
+    assert info.warnings[0] == f"jurisdiction named only by the url's spelling of a place ({region})"
+
+
+def test_the_url_spelling_must_match_the_self_reference():
+    info = resolve(subject="县政府", url="http://www.laobian.gov.cn/zwgk/t1.html")  # 老边 is a 区
+    assert who(info) == ([], "government", None, None, "county")
+
+
+def test_an_autonomous_region_taken_from_a_document_number():
+    info = resolve(subject="自治区人民政府", extra="印发《实施方案》(桂政办发〔2022〕5号)。")
+    assert who(info) == (["广西壮族自治区人民政府"], "government", "450000-gov", "广西壮族自治区", "province")
+    assert info.warnings[0] == (
+        "province 广西壮族自治区 taken from the url or a document number, not named as the author"
+    )
+
+
+@pytest.mark.parametrize(
+    "title, issuer_id, level",
+    [
+        ("莱芜市司法局" + T, "name-莱芜市司法局", "department"),  # no government: the first issuer
+        ("中共莱芜市委 莱芜市人民政府" + T, "name-莱芜市人民政府", None),  # the government's name
+    ],
+)
+def test_without_a_code_the_id_falls_back_to_the_government_or_the_first_issuer(title, issuer_id, level):
+    info = resolve(title=title, subject="我局" if "局" in title else "市委、市政府")
+    assert (info.issuer_id, info.region_code, info.region_level) == (issuer_id, None, level)

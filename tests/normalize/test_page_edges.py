@@ -330,3 +330,10 @@ def test_a_site_bar_heading_the_page_is_navigation_even_glued_to_the_title():
 def test_a_labelled_title_field_is_the_title_when_no_title_line_reads_as_one(label):
     info = read(f"{label}:示例市2022年法治政府建设工作总结\n发布日期:2023-03-07\n2022年,我市全面推进依法行政。")
     assert info.title == "示例市2022年法治政府建设工作总结"
+
+
+@pytest.mark.parametrize("widget", ["2023年3月7日 农历二月十六", "2023年3月7日 星期二 农历癸卯年"])
+def test_a_date_widget_with_the_lunar_date_is_chrome_not_the_publish_date(widget):
+    assert page.classify(widget) == "chrome"
+    info = read(f"{widget}\n{TITLE}\n{BODY}")
+    assert (info.publish_date, info.header_lines, info.warnings) == (None, [TITLE], [NO_DATE])
