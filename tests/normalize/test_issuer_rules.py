@@ -344,3 +344,15 @@ def test_an_autonomous_region_taken_from_a_document_number():
 def test_without_a_code_the_id_falls_back_to_the_government_or_the_first_issuer(title, issuer_id, level):
     info = resolve(title=title, subject="我局" if "局" in title else "市委、市政府")
     assert (info.issuer_id, info.region_code, info.region_level) == (issuer_id, None, level)
+
+
+@pytest.mark.parametrize(
+    "title, subject, issuer, issuer_id",
+    [
+        ("清遠(yuǎn)市人民政府" + T, "市政府", "清遠市人民政府", "441800-gov"),
+        ("广东省清遠(yuǎn)市教育局2022年法治政府建设工作报告", "我局", "广东省清遠市教育局", "441800-dept-教育局"),
+    ],
+)
+def test_garbled_inline_pinyin_is_dropped_from_the_title(title, subject, issuer, issuer_id):
+    info = resolve(title=title, subject=subject)
+    assert (info.issuers, info.issuer_id, info.region_name, info.warnings) == ([issuer], issuer_id, "广东省清远市", [])
