@@ -337,3 +337,15 @@ def test_a_date_widget_with_the_lunar_date_is_chrome_not_the_publish_date(widget
     assert page.classify(widget) == "chrome"
     info = read(f"{widget}\n{TITLE}\n{BODY}")
     assert (info.publish_date, info.header_lines, info.warnings) == (None, [TITLE], [NO_DATE])
+
+
+@pytest.mark.parametrize("field", ["信息来源:示例市司法局", "索引号:123"])
+def test_a_source_or_other_page_field_under_the_body_ends_it_with_what_follows(field):
+    info = read(f"{TITLE}\n{BODY}\n{field}\n示例市人民政府")
+    assert info.text == BODY
+
+
+def test_a_flattened_page_is_cut_when_its_only_page_field_follows_the_title():
+    info = read(f"{TITLE} 发布时间:2023-03-07 {OPENING} 一、主要举措 全年办理案件35件。")
+    assert (info.title, info.publish_date, info.header_lines) == (TITLE, "2023-03-07", [TITLE])
+    assert info.text == f"{OPENING} 一、主要举措 全年办理案件35件。"
