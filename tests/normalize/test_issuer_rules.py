@@ -220,7 +220,7 @@ def test_an_issuer_hint_the_body_agrees_with_is_the_issuer(subject, hint, issuer
 @pytest.mark.parametrize(
     "subject, hint",
     [("县政府", "长丰县司法局"), ("我县", "东城区人民政府")],
-    ids=["a-department-where-the-body-is-a-government", "a-district-where-the-body-says-我县"],
+    ids=["a-department-where-the-body-is-a-government", "a-district-where-the-body-says-wo-xian"],
 )
 def test_an_issuer_hint_the_body_contradicts_is_not_used(subject, hint):
     info = resolve(subject=subject, issuer_hint=hint, year=2023)
