@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.core import contracts
-from flows.normalize.metrics import MAX_SENTENCE_CHARS, extract_metrics
+from flows.normalize.metrics import MAX_SENTENCE_CHARS, _without_baseline, extract_metrics
 
 DOC = "0123456789abcdef"
 
@@ -712,3 +712,43 @@ UP = ("change", "increase")
 )
 def test_rules_at_their_edges(text, expected):
     assert metrics(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a bare 壹/贰/〇/○ before a measure word names, it does not count (as 一/二/零 do)
+        ("全市新建壹个中心。", []),
+        ("开展贰次培训。", []),
+        ("发生〇件。", []),
+        ("发生○件。", []),
+        # a numeral one character into the text still counts
+        ("共五次。", [("五次", 5, "次", None, C, None)]),
+        # 前N: a rank after a ranking word up to ten characters back, with 位, not after 此前
+        ("考核排名在全省各市州中前5,", [("前5", 5, None, None, R, None)]),
+        ("排名进入全国前10位。", [("前10位", 10, "位", None, R, None)]),
+        ("此前3,办理案件5件。", [("5件", 5, "件", None, C, None)]),
+        # a dotted sequence after a colon is not a ratio
+        ("比例为1:2.5.3。", []),
+    ],
+)
+def test_numerals_ranks_and_ratios_at_their_edges(text, expected):
+    assert metrics(text) == expected
+
+
+def test_the_earlier_level_of_a_change_is_cut_at_its_last_from():
+    records = extract_metrics("由司法局负责的公职律师人数由上年的30人增加到50人。", DOC, [])
+    assert [r["subject"] for r in records] == ["由司法局负责的公职律师人数由上年", "由司法局负责的公职律师人数"]
+
+
+@pytest.mark.parametrize(
+    "subject, cut",
+    [
+        ("人数由21年度", "人数"),  # 由 and at most four characters after it: the baseline
+        ("人数由2021年", "人数由2021年"),  # five after it: part of the subject
+        ("数由上年", "数"),
+        ("由上年", "由上年"),  # nothing before 由: nothing to keep
+    ],
+)
+def test_without_baseline_cuts_a_short_from_clause(subject, cut):
+    assert _without_baseline(subject) == cut
