@@ -30,22 +30,32 @@ _CN_DIGITS = "零一二三四五六七八九"
 _LEVEL_REF_RE = re.compile(r"%([1-9])")
 
 
-def check_package(data: bytes) -> None:
-    """Refuse a zip bomb and a macro-enabled document before python-docx opens the package."""
+def open_bounded_zip(data: bytes, kind: str, corrupt: str) -> zipfile.ZipFile:
+    """The zip package of a Word or OFD file, open, once it is known not to be a zip bomb (part count and
+    unpacked size). ``kind`` names the file in the reasons ("Word file"), ``corrupt`` prefixes the reason
+    for an unreadable archive ("corrupt Word file")."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise AttachmentError(f"corrupt Word file: not a readable zip archive ({error})") from None
+        raise AttachmentError(f"{corrupt}: not a readable zip archive ({error})") from None
     if len(infos) > MAX_MEMBERS:
-        raise AttachmentError(f"Word file with {len(infos)} parts: over the {MAX_MEMBERS} limit (a zip bomb?)")
+        archive.close()
+        raise AttachmentError(f"{kind} with {len(infos)} parts: over the {MAX_MEMBERS} limit (a zip bomb?)")
     unpacked = sum(info.file_size for info in infos)
     if unpacked > MAX_UNPACKED_BYTES:
+        archive.close()
         raise AttachmentError(
-            f"zip bomb: the Word file's {len(data)} bytes unpack to {unpacked} bytes "
+            f"zip bomb: the {kind}'s {len(data)} bytes unpack to {unpacked} bytes "
             f"(over the {MAX_UNPACKED_BYTES // 2**20} MB limit)"
         )
-    names = {info.filename for info in infos}
+    return archive
+
+
+def check_package(data: bytes) -> None:
+    """Refuse a zip bomb and a macro-enabled document before python-docx opens the package."""
+    with open_bounded_zip(data, "Word file", "corrupt Word file") as archive:
+        names = {info.filename for info in archive.infolist()}
     if "word/document.xml" not in names:
         raise AttachmentError("not a Word document: the zip archive has no word/document.xml")
     if "word/vbaProject.bin" in names:

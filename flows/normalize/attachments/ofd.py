@@ -26,7 +26,6 @@ More than ``MAX_PAGES`` pages are cut with a warning.
 
 from __future__ import annotations
 
-import io
 import math
 import posixpath
 import re
@@ -34,7 +33,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
-from flows.normalize.attachments.docx import MAX_MEMBERS, MAX_UNPACKED_BYTES
+from flows.normalize.attachments.docx import open_bounded_zip
 from flows.normalize.attachments.formats import AttachmentError
 from flows.normalize.attachments.pdf import MAX_PAGES, MIN_PAGE_CHARS
 from flows.normalize.attachments.reading_text import Line, Page
@@ -165,20 +164,8 @@ class _Package:
     def __init__(self, data: bytes) -> None:
         if not data.startswith(b"PK"):
             raise AttachmentError(f"not an OFD file: the file starts with {data[:8]!r}, not a zip archive")
-        try:
-            self.archive = zipfile.ZipFile(io.BytesIO(data))
-            infos = self.archive.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError) as error:
-            raise AttachmentError(f"corrupt OFD: not a readable zip archive ({error})") from None
-        if len(infos) > MAX_MEMBERS:
-            raise AttachmentError(f"OFD file with {len(infos)} parts: over the {MAX_MEMBERS} limit (a zip bomb?)")
-        unpacked = sum(info.file_size for info in infos)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise AttachmentError(
-                f"zip bomb: the OFD file's {len(data)} bytes unpack to {unpacked} bytes "
-                f"(over the {MAX_UNPACKED_BYTES // 2**20} MB limit)"
-            )
-        self.names = {info.filename.lstrip("/"): info.filename for info in infos}
+        self.archive = open_bounded_zip(data, "OFD file", "corrupt OFD")
+        self.names = {info.filename.lstrip("/"): info.filename for info in self.archive.infolist()}
         self.lower = {name.lower(): real for name, real in self.names.items()}
 
     def find(self, name: str) -> str | None:
