@@ -27,13 +27,15 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 sys.path[:0] = [str(PROJECT_DIR)]
 
+from results_section import markers, write_section  # noqa: E402
+
 from flows.fetch.archive import Archive, fetch_id  # noqa: E402
 from flows.fetch.discover.listings import DEFAULTS  # noqa: E402
 from flows.fetch.discover.run import discover  # noqa: E402
 from flows.fetch.discover.state import LISTING_MANIFEST_NAME  # noqa: E402
 
 RESULTS_PATH = BENCH_DIR / "RESULTS.md"
-BEGIN, END = "<!-- discover:begin -->", "<!-- discover:end -->"
+BEGIN, END = markers("discover")
 TARGET_S = 30.0
 PAGES_PER_LISTING = 10
 LINKS_PER_PAGE = 40
@@ -187,17 +189,6 @@ def _load() -> tuple[float, ...]:
         return ()
 
 
-def write_section(section: str, path: Path = RESULTS_PATH) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=1000)
@@ -207,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(args.pages)
     print(json.dumps({k: v for k, v in result.items()}, ensure_ascii=False, default=str))
     if not args.no_write:
-        write_section(render(result), Path(args.output))
+        write_section("discover", render(result), Path(args.output))
         print(f"wrote the discovery section of {args.output}", file=sys.stderr)
     return 0 if result["wall_s"] <= TARGET_S else 1
 

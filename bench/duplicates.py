@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+import results_section  # noqa: E402
 import synthetic  # noqa: E402
 
 from flows.load.duplicates import find_duplicates, fingerprint  # noqa: E402
@@ -177,13 +178,7 @@ def write_section(result: dict) -> None:
         f"Peak RSS {result['peak_rss_mb']:,.0f} MB (texts included).",
         "<!-- duplicates:end -->",
     ]
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    section = "\n".join(lines)
-    if "<!-- duplicates:begin -->" in text:
-        text = re.sub(r"<!-- duplicates:begin -->.*?<!-- duplicates:end -->", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text, encoding="utf-8")
+    results_section.write_section("duplicates", "\n".join(lines), results)
 
 
 def main() -> None:

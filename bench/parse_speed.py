@@ -16,12 +16,13 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+
+import results_section  # bench/ is the script's own directory, first on sys.path
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
@@ -103,13 +104,7 @@ def write_section(rows: list[tuple[Path, float]], args) -> None:
     if len(rows) == 2:
         lines += ["", f"Ratio this / against: {rows[0][1] / rows[1][1]:.3f}."]
     lines.append("<!-- parse:end -->")
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    section = "\n".join(lines)
-    if "<!-- parse:begin -->" in text:
-        text = re.sub(r"<!-- parse:begin -->.*?<!-- parse:end -->", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text, encoding="utf-8")
+    results_section.write_section("parse", "\n".join(lines), results)
 
 
 if __name__ == "__main__":

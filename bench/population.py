@@ -20,8 +20,9 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 
-RESULTS_PATH = BENCH_DIR / "RESULTS.md"
-BEGIN, END = "<!-- population:begin -->", "<!-- population:end -->"
+from results_section import markers, write_section  # noqa: E402  (bench/ is the script's directory)
+
+BEGIN, END = markers("population")
 
 _ROSTER_CHILD = """
 import json, time
@@ -62,17 +63,6 @@ def render(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = RESULTS_PATH) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-write", action="store_true", help="print the figures, leave RESULTS.md alone")
@@ -82,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     print(section)
     print(f"({time.perf_counter() - started:.1f} s)")
     if not args.no_write:
-        write_section(section)
+        write_section("population", section)
     return 0
 
 
