@@ -401,3 +401,16 @@ def test_an_itemprop_meta_is_read_like_a_named_one():
         _page('<meta itemprop="datePublished" content="x"><meta itemprop="PubDate" content="2023-03-05">', PARAS)
     ).fields
     assert fields["publish_date"] == "2023-03-05"
+
+
+def test_only_the_html_layout_spaces_are_stripped_printed_em_spaces_stay_as_printed():
+    # Spaces, tabs, no-break and ideographic spaces around a line come from the HTML layout; em and en
+    # spaces (&emsp; indentation) are the page's own characters: they stay, and clean_text makes them
+    # ASCII spaces, so stored texts and offsets do not move.
+    html = (
+        "<html><body><div><p>\u00a0\u3000 2022年,我市全面推进依法行政工作,法治政府建设取得新成效。\t</p>"
+        "<p>&emsp;&emsp;全年办理行政复议案件35件。&emsp;</p><p>&emsp;&ensp;</p><p>\u3000</p></div></body></html>"
+    )
+    assert html_extract.extract(html).text == (
+        "2022年,我市全面推进依法行政工作,法治政府建设取得新成效。\n\u2003\u2003全年办理行政复议案件35件。\u2003\n\u2003\u2002"
+    )

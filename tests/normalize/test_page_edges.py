@@ -349,3 +349,53 @@ def test_a_flattened_page_is_cut_when_its_only_page_field_follows_the_title():
     info = read(f"{TITLE} 发布时间:2023-03-07 {OPENING} 一、主要举措 全年办理案件35件。")
     assert (info.title, info.publish_date, info.header_lines) == (TITLE, "2023-03-07", [TITLE])
     assert info.text == f"{OPENING} 一、主要举措 全年办理案件35件。"
+
+
+def _flattened(length: int) -> str:
+    """A one-line page of exactly ``length`` characters: title, page field and prose run together."""
+    text = f"{TITLE} 发布时间:2023-03-07 {OPENING}"
+    return text + "正" * (length - len(text))
+
+
+def test_a_line_is_read_as_a_flattened_page_from_100_characters_and_half_the_page():
+    assert read(_flattened(100)).title == TITLE
+    assert read(_flattened(99)).title is None  # under 100 characters: one line as printed
+    # from half the page's characters (the line break counts) on, not under it
+    assert read(_flattened(100) + "\n" + "办" * 99).title == TITLE
+    assert read(_flattened(100) + "\n" + "办" * 101).title is None
+    assert read("首页\n" + _flattened(100)).title == TITLE  # a line below another one
+    assert read("首页\n" + _flattened(99)).title is None
+    assert read("首页\n" + _flattened(100) + "\n" + "办" * 101).title is None
+
+
+@pytest.mark.parametrize(
+    "crumb", ["首页 >  政务公开 >  法治政府建设", "首页 / 政务公开 / 法治政府建设"], ids=["spaced", "slashes"]
+)
+def test_a_flattened_page_keeps_a_breadcrumb_whose_separators_stand_between_spaces(crumb):
+    info = read(f"{crumb} {TITLE} 发布时间:2023-03-07 {OPENING}")
+    assert (info.title, info.breadcrumb, info.header_lines) == (TITLE, ["首页", "政务公开", "法治政府建设"], [TITLE])
+
+
+def test_a_header_line_of_300_characters_is_split_around_its_title_and_a_longer_one_is_not():
+    tail = f" {TITLE} 打印本页"
+    assert read("政" * (300 - len(tail)) + f"{tail}\n{BODY}").header_lines == [TITLE]
+    assert read("政" * (301 - len(tail)) + f"{tail}\n{BODY}").title is None
+
+
+@pytest.mark.parametrize("site", ["_示例市人民政府门户网站", "|示例县人民政府网", " —全网资源每日更新 www.example.com"])
+def test_the_site_name_glued_after_a_title_is_chrome_not_a_header_line(site):
+    info = read(f"{TITLE}{site}\n{BODY}")
+    assert (info.title, info.header_lines) == (TITLE, [TITLE])
+
+
+def test_a_look_alike_word_counts_only_as_a_label_printed_before_the_title_on_its_line():
+    info = read(f"发布时间:2023-03-07 政策解读\n{TITLE}\n{BODY}")  # a line of its own above the title
+    assert (info.is_report, info.publish_date) == (True, "2023-03-07")
+    assert not read(f"【政策解读】{TITLE}\n{BODY}").is_report
+
+
+def test_garble_and_bracket_depth_read_only_their_own_characters():
+    assert page._strip_garble("? \t一、主要举措") == "一、主要举措"
+    assert page._strip_garble("XML 格式") == "XML 格式"
+    assert page._bracket_depth("【来源:X市】", 0, 5, 0) == 1  # an X inside brackets closes nothing
+    assert page._bracket_depth("【来源:X市】", 0, 7, 0) == 0

@@ -492,6 +492,32 @@ def test_arabic_items_after_a_full_stop_count_in_the_one_paragraph_line_of_a_bod
     assert _headings(f"{after_a_comma}\n") == ["1.甲乙丙"]
 
 
+def _two_items(length: int) -> str:
+    """A line of exactly ``length`` characters holding items 1. and 2., the second after a full stop."""
+    head, second = "1.甲乙丙。", "。2.丁戊己。正文内容。"
+    pad = length - len(head) - len(second)
+    return head + ("正" * pad) + second
+
+
+def test_the_run_together_thresholds_sit_at_a_thousand_characters_and_at_two_paragraphs():
+    paragraph = "段" * 120 + "。"  # a second paragraph-sized line: the body kept its breaks
+    both, first = ["1.甲乙丙", "2.丁戊己"], ["1.甲乙丙"]
+    # a line of 1,000 characters holds a whole body whatever else the text has; 999 does not
+    assert _headings(f"{paragraph}\n{_two_items(1000)}\n") == both
+    assert _headings(f"{paragraph}\n{_two_items(999)}\n") == first
+    assert _headings(f"{_two_items(1000)}\n{paragraph}") == both
+    # the one paragraph-sized line of a text holds it from 200 characters on
+    assert _headings(f"标题\n{_two_items(200)}\n") == both
+    assert _headings(f"标题\n{_two_items(199)}\n") == first
+    assert _headings(_two_items(200)) == both
+    # a line counts as a paragraph from 100 characters on, wherever it is
+    for other in ("短" * 99, "短" * 100):
+        expected = both if len(other) < 100 else first
+        assert _headings(f"{other}\n{_two_items(200)}") == expected
+        assert _headings(f"{_two_items(200)}\n{other}") == expected
+        assert _headings(f"{_two_items(200)}\n{other}\n") == expected
+
+
 # --- heading text (sections._trim_heading) ---------------------------------------------------------
 
 
@@ -509,3 +535,15 @@ def test_a_heading_alone_on_its_line_keeps_its_spaces_up_to_sixty_characters():
 
 def test_an_offset_in_a_text_without_headings_is_in_the_root():
     assert sections.section_locator(sections.parse_sections("正文内容。", "d"))(3) == "d-s000"
+
+
+def test_a_heading_at_the_very_start_of_a_text_ending_in_indentation_is_at_a_line_start():
+    # the walk back over indentation stops at the text's start; it must not wrap round to its end
+    assert _headings("三、工作成效\n正文内容。\n  ") == ["三、工作成效"]
+    assert _headings("三、工作成效\n正文内容。\n\t") == ["三、工作成效"]
+
+
+def test_a_marker_right_after_a_heading_marker_is_part_of_its_text():
+    # 一、(一)总体情况: the heading 一、 reads 总体情况 with its sub-marker, not an empty 一、 and a (一)
+    assert _headings("一、(一)总体情况\n正文内容。\n") == ["一、(一)总体情况"]
+    assert [r["level"] for r in sections.parse_sections("一、(一)总体情况\n正文内容。\n", "d")] == [0, 1]
