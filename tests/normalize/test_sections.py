@@ -547,3 +547,36 @@ def test_a_marker_right_after_a_heading_marker_is_part_of_its_text():
     # 一、(一)总体情况: the heading 一、 reads 总体情况 with its sub-marker, not an empty 一、 and a (一)
     assert _headings("一、(一)总体情况\n正文内容。\n") == ["一、(一)总体情况"]
     assert [r["level"] for r in sections.parse_sections("一、(一)总体情况\n正文内容。\n", "d")] == [0, 1]
+
+
+def _glued(length: int, verb_at: int, comma_at: int | None = None) -> str:
+    """A level-1 heading of ``length`` characters with no punctuation but the verb 加强 at ``verb_at``."""
+    chars = ["甲"] * length
+    chars[verb_at : verb_at + 2] = ["加", "强"]
+    if comma_at is not None:
+        chars[comma_at] = ","
+    return "一、" + "".join(chars) + "\n正文内容。\n"
+
+
+@pytest.mark.parametrize(
+    ("length", "verb_at", "comma_at", "kept"),
+    [
+        (61, 10, None, 10),  # over 60 characters: cut before the verb
+        (60, 10, None, 60),  # 60: a long heading, kept whole
+        (61, 10, 5, 61),  # a clause mark in its first 24 characters: a heading, not a run-on body
+        (61, 8, None, 8),  # the verb may start from the 8th character
+        (61, 7, None, 61),
+        (61, 24, None, 24),  # and must end by the 26th
+        (61, 25, None, 61),
+        (61, 30, None, 61),
+    ],
+    ids=["over-60", "at-60", "clause-mark", "verb-at-8", "verb-at-7", "verb-at-24", "verb-at-25", "verb-at-30"],
+)
+def test_a_heading_run_on_into_its_body_is_cut_before_the_first_verb_within_its_limits(length, verb_at, comma_at, kept):
+    heading = _headings(_glued(length, verb_at, comma_at))[0]
+    assert len(heading) == len("一、") + kept
+
+
+def test_the_first_item_after_a_run_in_heading_follows_its_own_parent_not_an_earlier_heading():
+    text = "一、总体情况\n正文。\n二、主要举措\n(一)加强组织领导推进。1.强化思想引领。正文内容。\n"
+    assert _headings(text) == ["一、总体情况", "二、主要举措", "(一)加强组织领导推进", "1.强化思想引领"]
