@@ -85,12 +85,15 @@ def _rebuild(
     say = progress or (lambda message: None)
     parquet_dir = warehouse_dir / layout.PARQUET
     forget_last_load(warehouse_dir)  # the tables are about to change
-    previous_sources = read_dataset(specs["sources"], parquet_dir / "sources") if "sources" in specs else []
+    registered = ("source_id", {source["source_id"] for source in inputs.registry})
+    removed_sources = (
+        read_dataset(specs["sources"], parquet_dir / "sources", unless=registered) if "sources" in specs else []
+    )
     previous_runs = read_dataset(specs["runs"], parquet_dir / "runs") if "runs" in specs else []
     code_version = run.get("code_version") or __version__
     with incoming(parquet_dir) as new:
         say("load: writing documents, sections and metrics")
-        assembled = stream_tables(specs, inputs, new, code_version=code_version, previous_sources=previous_sources)
+        assembled = stream_tables(specs, inputs, new, code_version=code_version, previous_sources=removed_sources)
         for notice in assembled.notices:
             log.warning("%s", notice)
             say(f"load: notice: {notice}")

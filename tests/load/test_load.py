@@ -727,6 +727,11 @@ def test_dataset_roundtrip_and_write_dataset_determinism(tmp_path, specs):
     second = write_dataset(specs["sources"], rows[::-1], tmp_path / "two", code_version="c")
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     assert [r["source_id"] for r in read_dataset(specs["sources"], tmp_path / "one")] == ["a", "b"]
+    kept = read_dataset(specs["sources"], tmp_path / "one", unless=("source_id", {"b", "c"}))
+    assert [(r["source_id"], r["notes"], r["is_in_registry"]) for r in kept] == [("a", "注", False)]
+    assert read_dataset(specs["sources"], tmp_path / "one", unless=("source_id", set())) == read_dataset(
+        specs["sources"], tmp_path / "one"
+    )
     empty = write_dataset(specs["sources"], [], tmp_path / "empty", code_version="c")
     assert pq.read_table(empty[0]).schema.names == specs["sources"].column_names
 
