@@ -362,6 +362,7 @@ def test_a_line_is_read_as_a_flattened_page_from_100_characters_and_half_the_pag
     assert read(_flattened(99)).title is None  # under 100 characters: one line as printed
     # from half the page's characters (the line break counts) on, not under it
     assert read(_flattened(100) + "\n" + "办" * 99).title == TITLE
+    assert read(_flattened(100) + "\n" + "办" * 100).title == TITLE  # 100 of 201: half, rounded down
     assert read(_flattened(100) + "\n" + "办" * 101).title is None
     assert read("首页\n" + _flattened(100)).title == TITLE  # a line below another one
     assert read("首页\n" + _flattened(99)).title is None
