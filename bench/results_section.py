@@ -1,6 +1,6 @@
 """One marked section of bench/RESULTS.md, written in place by the script that measures it.
 
-Each side script (discover.py, population.py, duplicates.py, parse_speed.py) owns the text between
+Each side script (discover.py, population.py, duplicates.py, parse_speed.py, registry_read.py) owns the text between
 ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->``; ``run.py`` keeps those sections when it rewrites the
 rest of the file."""
 
