@@ -168,11 +168,18 @@ class Column:
             },
         )
 
+    @property
+    def holds_json_text(self) -> bool:
+        """A string column whose values are JSON text (``contentMediaType: application/json``)."""
+        return self.kind == "json" and self.json_type == "string"
+
     def to_arrow_value(self, value: Any) -> Any:
         """A JSON value as the Python object pyarrow expects for this column."""
         if value is None:
             return None
         if self.kind == "json":
+            if self.holds_json_text and isinstance(value, str):
+                return value  # already JSON text (``record_json``): encoding it again would store a string
             return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         if self.kind == "date" and isinstance(value, str):
             return date.fromisoformat(value[:10])

@@ -142,7 +142,7 @@ def read_dataset(spec: TableSpec, directory: Path, *, unless: tuple[str, Collect
     ``unless`` = (column, values): only the rows whose column holds none of the values, filtered
     before any row becomes Python objects (the previous ``sources`` of 50,000 rows, when the load
     needs only those no longer in the registry, would cost ~70 MB as dicts)."""
-    json_columns = [c.name for c in spec.columns if c.kind == "json"]
+    json_columns = [c.name for c in spec.columns if c.kind == "json" and not c.holds_json_text]
     rows = []
     for path in parquet_files(directory):
         table = pq.ParquetFile(path).read()

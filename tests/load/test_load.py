@@ -648,6 +648,12 @@ def test_invalid_record_is_quarantined_at_load(world):
     assert counts["metrics"] == 18
     rows = world.query(f"SELECT stage, schema, reason FROM quarantine WHERE record_id = '{bad['metric_id']}'")
     assert rows == [("load:metric", "metric", "value: 'three' is not of type 'number'")]
+    # the rejected record is a JSON object in the warehouse, queryable as such (not JSON text in a string)
+    rows = world.query(
+        "SELECT json_type(record_json), record_json->>'$.value', record_json->>'$.metric_id' FROM quarantine "
+        f"WHERE record_id = '{bad['metric_id']}'"
+    )
+    assert rows == [("OBJECT", "three", bad["metric_id"])]
     ids = world.query("SELECT quarantine_id FROM quarantine ORDER BY 1")
     assert all(len(i) == 16 for (i,) in ids)
 
