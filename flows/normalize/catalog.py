@@ -128,8 +128,8 @@ class Indicator:
     units: frozenset[str]
     rules: tuple[_Rule, ...]
     family: str = ""
-    unit: str = ""  # the canonical unit
-    factors: dict = field(default_factory=dict, compare=False)  # accepted unit -> factor to ``unit``
+    # accepted unit -> factor to the entry's canonical unit (the catalog row's ``unit``)
+    factors: dict = field(default_factory=dict, compare=False)
 
     def accepts(self, kind: str | None, unit: str, subject: str, sentence: str) -> bool:
         if kind not in self.kinds or unit not in self.units:
@@ -314,7 +314,6 @@ def _compile(entry: dict) -> Indicator:
             for rule in rules["rules"]
         ),
         family=entry["unit_family"],
-        unit=entry["unit"],
         factors=factors,
     )
 

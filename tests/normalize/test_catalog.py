@@ -486,3 +486,70 @@ def test_occurrences_are_non_overlapping_from_the_left():
     assert catalog._occurrences("11", "1111") == [0, 2]
     assert catalog._occurrences("12件", "12件,共12件,又12件") == [0, 5, 10]
     assert catalog._occurrences("件", "无") == []
+
+
+# ------------------------------------------------------------------ units at their edges (mutation testing)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        (None, ("", 1)),
+        ("", ("", 1)),
+        ("件", ("件", 1)),
+        ("余人", ("人", 1)),
+        ("万余人次", ("人次", 10_000)),  # every multiplier in the prefix counts, the approximation adds none
+        ("余万件", ("件", 10_000)),
+        ("千万元", ("元", 10_000_000)),
+        ("万", ("万", 1)),  # a multiplier alone is the unit
+    ],
+    ids=[
+        "none",
+        "empty",
+        "plain",
+        "approximate",
+        "multiplier-then-approximation",
+        "approximation-then-multiplier",
+        "two-multipliers",
+        "multiplier-alone",
+    ],
+)
+def test_split_unit_takes_off_the_whole_prefix_and_multiplies_its_factors(printed, expected):
+    assert catalog.split_unit(printed) == expected
+
+
+def _indicator(tmp_path, **rules):
+    entry = _entry()
+    entry["match_rules"].update(rules)
+    return catalog.load_catalog(_write_catalog(tmp_path, [entry])).indicators[0]
+
+
+def test_a_listed_conversion_is_taken_as_listed_and_an_unaccepted_unit_has_no_factor(tmp_path):
+    indicator = _indicator(tmp_path, units=["件"], conversions={"万起": 10_000})
+    assert indicator.factor("件") == 1 and indicator.factor("万件") == 10_000
+    assert indicator.factor("万起") == 10_000  # listed: 起 alone is not accepted
+    assert indicator.factor("起") is None and indicator.factor("吨") is None and indicator.factor(None) is None
+
+
+def test_a_metric_without_a_unit_gets_no_unit_warning():
+    (coded,) = catalog.assign_codes([{**metric("法律援助案件", "办理法律援助案件12。", "12", None), "value": 12}])
+    assert (coded["metric_code"], coded["catalog_warning"]) == (None, None)
+
+
+def test_the_unit_warning_without_subject_words_to_gate_on(tmp_path):
+    entry = _entry()
+    entry["match_rules"]["rules"] = [{"sentence": {"any_of": ["法律援助"]}}]  # no subject words at all
+    cat = catalog.load_catalog(_write_catalog(tmp_path, [entry]))
+    assert cat.by_kind["count"][1] is None
+    mapped = cat.map({**metric("案件", "办理法律援助案件12批。", "12批", "批"), "value": 12})
+    assert mapped == catalog.Mapping(None, warning="unit 批 not accepted: legal_aid_cases counts items in 件, 宗, 起")
+    assert cat.map({**metric("案件", "办理法律援助案件12件。", "12件", "件"), "value": 12}).code == "legal_aid_cases"
+
+
+def test_a_unit_outside_the_family_is_named_with_the_family_members(tmp_path):
+    family = ", ".join(sorted(catalog.unit_families()["items"]))
+    with pytest.raises(catalog.CatalogError) as caught:
+        catalog.load_catalog(
+            _write_catalog(tmp_path, [_entry(match_rules={**_entry()["match_rules"], "units": ["件", "吨", "人"]})])
+        )
+    assert str(caught.value).endswith(f"match_rules/units: '吨', '人' not in unit family 'items' ({family})")
