@@ -13,6 +13,7 @@ BODY = (
     "{year}年,{subject}坚持以习近平新时代中国特色社会主义思想为指导,深入推进法治政府建设。{extra}现将有关情况报告如下。"
 )
 T = "关于2023年法治政府建设情况的报告"
+INFERRED = "issuer not printed as an organ; inferred from the body and the page: "
 
 
 def resolve(*, title=None, text=None, subject="我们", extra="", year=2023, source_org=None, url=None, **hints):
@@ -42,3 +43,219 @@ def test_an_other_organ_id_is_its_name_after_its_place(title, issuer, issuer_id)
     info = resolve(title=title, subject="我们")
     assert who(info) == ([issuer], "other", issuer_id, "安徽省合肥市长丰县", "county")
     assert info.warnings == []
+
+
+# --- the region score's weights, each at a tie it settles ------------------------------------------------
+# 朝阳区 is a district of 北京 (110105) and of 长春, 吉林 (220104). Each case below is a tie, or a win by less
+# than the "weak evidence" margin of 1.0, or a win by exactly 1.0, so that moving one weight (a mention of
+# a parent 1, capped at 3; a parent's short name 0.5, capped at 3; the province named short 0.5, capped at
+# 3; a provincial portal 3; the url's spelling 1.5 per point; a region hint 10, or 4 for a parent) by one
+# step changes the outcome.
+
+CHAOYANG = "朝阳区人民政府" + T
+TIED = "ambiguous jurisdiction: 北京市朝阳区, 吉林省长春市朝阳区; code left null"
+NAME_ID = "issuer_id falls back to the issuer's name (no region code)"
+BJ, CC = "北京市朝阳区", "吉林省长春市朝阳区"
+
+
+def weak(chosen: str, over: str) -> str:
+    return (
+        f"jurisdiction {chosen} chosen over {over} on weak evidence (the url, a province hint or a few more mentions)"
+    )
+
+
+@pytest.mark.parametrize(
+    "extra, url, hint, code, warnings",
+    [
+        # a parent's full name counts 1, its short name 0.5 (北京市 once = 长春 twice)
+        ("北京市。长春、长春。", None, None, None, [TIED, NAME_ID]),
+        # a parent's full name is capped at 3 (北京市 four times = 吉林省 once and 长春市 twice)
+        ("北京市、北京市、北京市、北京市。吉林省。长春市、长春市。", None, None, None, [TIED, NAME_ID]),
+        # a short name is capped at 3 too (北京 four times = 吉林省 once and 长春市 twice)
+        ("北京、北京、北京、北京。吉林省、长春市、长春市。", None, None, None, [TIED, NAME_ID]),
+        # the province named by its short name: 0.5 each as a parent's short name and 0.5 as the province
+        ("吉林、吉林、吉林、吉林。北京市、北京市。", None, None, "220104", []),
+        # a city's short name only as a parent's short name (长春 four times: 1.5, capped; 北京市 twice: 2)
+        ("长春、长春、长春、长春。北京市、北京市。", None, None, "110105", [weak(BJ, CC)]),
+        # one mention of the city's short name: a win by 0.5, on weak evidence
+        ("长春", None, None, "220104", [weak(CC, BJ)]),
+        # the province's short name once: a win by exactly 1.0 (0.5 + 0.5) is not weak
+        ("吉林", None, None, "220104", []),
+        ("北京", None, None, "110105", []),
+        # a provincial portal counts 3 (= 长春市 three times)
+        ("长春市、长春市、长春市。", "http://www.beijing.gov.cn/zwgk/a.html", None, None, [TIED, NAME_ID]),
+        ("长春市、长春市。", "http://www.beijing.gov.cn/zwgk/a.html", None, "110105", []),
+        # the url spelling 北京 + 朝阳 (bjchy: 4 points, 6.0) = 吉林省 and 长春市 three times each
+        (
+            "吉林省、吉林省、吉林省。长春市、长春市、长春市。",
+            "http://www.bjchy.gov.cn/zwgk/a.html",
+            None,
+            None,
+            [TIED, NAME_ID],
+        ),
+        # a region hint naming the unit counts 10, one naming its parent 4
+        (
+            "吉林省、吉林省、吉林省。长春市、长春市、长春市。吉林、吉林、吉林。长春、长春。",
+            None,
+            "110105",
+            None,
+            [TIED, NAME_ID],
+        ),
+        ("吉林省、吉林省、吉林省。长春、长春。", None, "110000", None, [TIED, NAME_ID]),
+    ],
+    ids=[
+        "parent-once-vs-short-twice",
+        "parent-cap-3",
+        "short-cap-3",
+        "province-short-counts-twice",
+        "city-short-cap-3",
+        "city-short-once-weak",
+        "province-short-once-not-weak",
+        "beijing-short-once-not-weak",
+        "portal-3-ties-three-mentions",
+        "portal-3-beats-two-mentions",
+        "url-compound-6-ties-six-mentions",
+        "hint-10-ties",
+        "parent-hint-4-ties",
+    ],
+)
+def test_the_region_score_settles_ties_by_its_weights(extra, url, hint, code, warnings):
+    info = resolve(title=CHAOYANG, subject="区政府", extra=extra, url=url, region_hint=hint)
+    assert (info.region_code, info.warnings) == (code, warnings)
+
+
+WEAK_PROVINCE = weak("吉林省", "辽宁省")
+NO_ISSUER_ID = "no issuer id: neither a region code nor an issuer name"
+
+
+@pytest.mark.parametrize(
+    "docs, code, warnings",
+    [
+        ("吉政发〔2023〕1号", "220000", [WEAK_PROVINCE, INFERRED + "吉林省人民政府"]),
+        # capped at 3: four numbers of 吉 = three of 辽
+        (
+            "吉政发〔2023〕1号、吉政发〔2023〕2号、吉政发〔2023〕3号、吉政发〔2023〕4号,"
+            "辽政发〔2023〕1号、辽政发〔2023〕2号、辽政发〔2023〕3号",
+            None,
+            ["ambiguous jurisdiction: 吉林省, 辽宁省; code left null", NO_ISSUER_ID],
+        ),
+    ],
+    ids=["one-document-number", "capped-at-three"],
+)
+def test_a_province_named_by_its_document_numbers_scores_half_a_point_each(docs, code, warnings):
+    info = resolve(subject="我省", extra=f"吉林省、辽宁省。({docs})")
+    assert (info.region_code, info.warnings) == (code, warnings)
+
+
+# --- a place the page names below its author: its parent, when the url spells the parent ----------------
+
+QDSF = "http://www.example.com/qdsf/fzzfjs/t1.html"  # qd: the initials of 青岛 (1 point, 1.5)
+QINGDAO = ["青岛市人民政府"], "government", "370200-gov", "山东省青岛市", "city"
+PINGDU = ["平度市人民政府"], "government", "370283-gov", "山东省青岛市平度市", "county"
+
+
+@pytest.mark.parametrize(
+    "subject, extra, url, expected, warnings",
+    [
+        ("我市", "平度市获评示范。", QDSF, QINGDAO, [INFERRED + "青岛市人民政府"]),
+        ("我市", "平度市获评示范。", None, PINGDU, [INFERRED + "平度市人民政府"]),
+        # a url that spells neither place: the page's own place, and no choice to make
+        ("我市", "平度市获评示范。", "http://www.example.com/abc/t1.html", PINGDU, [INFERRED + "平度市人民政府"]),
+        # both named: 青岛 by 0.5 (the url's 1.5 against the parent's mention 1), and added once
+        (
+            "我市",
+            "平度市、青岛市获评示范。",
+            QDSF,
+            QINGDAO,
+            [weak("山东省青岛市", "山东省青岛市平度市"), INFERRED + "青岛市人民政府"],
+        ),
+        # the parent must end as the self-reference does (a 市 is no 区)
+        (
+            "我区",
+            "黄岛区获评示范。",
+            QDSF,
+            (["青岛市黄岛区人民政府"], "government", "370211-gov", "山东省青岛市黄岛区", "county"),
+            [INFERRED + "青岛市黄岛区人民政府"],
+        ),
+        # a mention counts 0.1 up to 10 mentions: eleven of 平度市 and one bare 青岛 (0.5) tie the url's 1.5
+        (
+            "我市",
+            "平度市" * 11 + "。青岛",
+            QDSF,
+            ([], "government", None, None, None),
+            [
+                "ambiguous jurisdiction: 山东省青岛市, 山东省青岛市平度市; code left null",
+                "no issuer id: neither a region code nor an issuer name",
+            ],
+        ),
+    ],
+    ids=[
+        "url-spells-the-parent",
+        "no-url",
+        "url-spells-nothing",
+        "both-named",
+        "parent-of-another-kind",
+        "name-cap-10",
+    ],
+)
+def test_a_parent_the_url_spells_is_a_candidate(subject, extra, url, expected, warnings):
+    info = resolve(subject=subject, extra=extra, url=url)
+    assert who(info) == tuple(expected) and info.warnings == warnings
+
+
+def test_a_region_hint_does_not_replace_the_place_the_page_names():
+    info = resolve(subject="我市", extra="朝阳市获评示范。", region_hint="110105")
+    assert who(info) == (["朝阳市人民政府"], "government", "211300-gov", "辽宁省朝阳市", "city")
+    assert info.warnings == [
+        "region_hint '110105' disagrees with the page (辽宁省朝阳市)",
+        INFERRED + "朝阳市人民政府",
+    ]
+
+
+def test_a_region_hint_code_is_read_in_the_report_years_table():
+    info = resolve(subject="市政府", region_hint="371200", year=2017)  # 莱芜市, merged into 济南 in 2019
+    assert who(info) == (["莱芜市人民政府"], "government", "371200-gov", "山东省莱芜市", "city")
+    assert info.warnings == [INFERRED + "莱芜市人民政府"]
+
+
+@pytest.mark.parametrize(
+    "extra, code, warnings",
+    [
+        # 沈阳 twice (1.0), 鞍山 once (0.5), 四平 not at all: the runner-up is the one the warning names
+        (
+            "沈阳、沈阳。鞍山",
+            "210106",
+            [weak("辽宁省沈阳市铁西区", "辽宁省鞍山市铁西区")],
+        ),
+        ("辽宁", None, ["ambiguous jurisdiction: 辽宁省沈阳市铁西区, 辽宁省鞍山市铁西区; code left null", NAME_ID]),
+    ],
+    ids=["weak-over-the-runner-up", "tie-of-two-of-three"],
+)
+def test_three_districts_of_one_name(extra, code, warnings):
+    info = resolve(title="铁西区人民政府" + T, subject="区政府", extra=extra)
+    assert (info.region_code, info.warnings) == (code, warnings)
+
+
+def test_the_parent_is_added_only_when_the_url_spells_it_better_than_the_place():
+    # qdpd spells 平度 with its parent (4 points) and 青岛 by its initials (1): 青岛 is not a candidate,
+    # although the region hint names it (10 points against the 4 its child gets)
+    info = resolve(
+        subject="我市", extra="平度市获评示范。", url="http://www.example.com/qdpd/t1.html", region_hint="370200"
+    )
+    assert who(info) == tuple(PINGDU) and info.warnings == [INFERRED + "平度市人民政府"]
+
+
+def test_a_province_named_in_the_leadership_clause_counts_for_the_score_not_the_mentions():
+    info = resolve(subject="我省", extra="在吉林省委的坚强领导下,吉林省、辽宁省合作。")
+    assert who(info) == (["吉林省人民政府"], "government", "220000-gov", "吉林省", "province")
+    assert info.warnings == [weak("吉林省", "辽宁省"), INFERRED + "吉林省人民政府"]
+
+
+def test_the_url_only_warning_names_the_first_three_places_it_spells():
+    info = resolve(subject="区政府", url="http://www.gulou.gov.cn/zwgk/a.html")
+    assert who(info) == ([], "government", None, None, "county")
+    assert info.warnings == [
+        "jurisdiction named only by the url's spelling of a place (江苏省南京市鼓楼区, 江苏省徐州市鼓楼区, 福建省福州市鼓楼区)",
+        "ambiguous jurisdiction: 江苏省南京市鼓楼区, 江苏省徐州市鼓楼区, 河南省开封市鼓楼区, 福建省福州市鼓楼区; code left null",
+        "no issuer id: neither a region code nor an issuer name",
+    ]
