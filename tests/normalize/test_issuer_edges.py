@@ -139,8 +139,13 @@ NO_ISSUER_ID = "no issuer id: neither a region code nor an issuer name"
             None,
             ["ambiguous jurisdiction: 吉林省, 辽宁省; code left null", NO_ISSUER_ID],
         ),
+        (
+            "吉政发〔2023〕1号、吉政发〔2023〕2号、辽政发〔2023〕1号",
+            "220000",
+            [WEAK_PROVINCE, INFERRED + "吉林省人民政府"],
+        ),
     ],
-    ids=["one-document-number", "capped-at-three"],
+    ids=["one-document-number", "capped-at-three", "each-number-counts"],
 )
 def test_a_province_named_by_its_document_numbers_scores_half_a_point_each(docs, code, warnings):
     info = resolve(subject="我省", extra=f"吉林省、辽宁省。({docs})")
@@ -258,4 +263,213 @@ def test_the_url_only_warning_names_the_first_three_places_it_spells():
         "jurisdiction named only by the url's spelling of a place (江苏省南京市鼓楼区, 江苏省徐州市鼓楼区, 福建省福州市鼓楼区)",
         "ambiguous jurisdiction: 江苏省南京市鼓楼区, 江苏省徐州市鼓楼区, 河南省开封市鼓楼区, 福建省福州市鼓楼区; code left null",
         "no issuer id: neither a region code nor an issuer name",
+    ]
+
+
+def test_a_document_number_opening_the_title_names_the_province():
+    info = resolve(title="吉政报〔2024〕3号 关于2023年法治政府建设情况的报告", subject="省政府")
+    assert who(info) == (["吉林省人民政府"], "government", "220000-gov", "吉林省", "province")
+    assert info.warnings == [
+        "province 吉林省 taken from the url or a document number, not named as the author",
+        INFERRED + "吉林省人民政府",
+    ]
+
+
+# --- the department, its publisher and its name ---------------------------------------------------------
+
+WE = "2023年,我局在县委、县政府的坚强领导下,坚持依法行政。"
+CHANGFENG_MARKET = (
+    ["长丰县市场监督管理局"],
+    "department",
+    "340121-dept-市场监督管理局",
+    "安徽省合肥市长丰县",
+    "department",
+)
+
+
+def test_the_publisher_is_the_department_a_title_names_without_its_place():
+    # the title's 市场监督管理局 reads as 市 + 场监督管理局: a name the publisher's ends with
+    info = resolve(title="市场监督管理局2023年度法治政府建设工作报告", source_org="长丰县市场监督管理局", text=WE)
+    assert who(info) == CHANGFENG_MARKET and info.warnings == []
+
+
+def test_a_department_without_a_place_is_its_formal_name():
+    info = resolve(subject="卫生健康委")
+    assert who(info) == (["卫生健康委员会"], "department", "name-卫生健康委员会", None, "department")
+    assert info.warnings == [
+        "no jurisdiction named on the page",
+        INFERRED + "卫生健康委员会",
+        "issuer_id falls back to the issuer's name (no region code)",
+    ]
+
+
+def test_a_department_of_a_known_place_with_no_name_has_no_id():
+    info = resolve(text="2023年,我局坚持依法行政,推进法治遂宁建设。")
+    assert who(info) == ([], "department", None, "四川省遂宁市", "department")
+    assert info.warnings == [
+        "the issuer is a department but its name is not on the page",
+        "no issuer id: the organ within the region is not named",
+    ]
+
+
+@pytest.mark.parametrize(
+    "extra, issuer",
+    [
+        # the most printed, not the first printed
+        ("泉州市水利局配合。泉州市生态环境局印发要点。泉州市生态环境局开展培训。", "泉州市生态环境局"),
+        # printed with the city's two-character short name only
+        ("泉州生态环境局印发要点。泉州生态环境局开展培训。泉州市水利局配合。", "泉州市生态环境局"),
+    ],
+    ids=["most-printed-not-first", "short-name-only"],
+)
+def test_the_department_printed_with_its_place_most_often(extra, issuer):
+    info = resolve(subject="我局", extra=extra)
+    assert who(info) == ([issuer], "department", "350500-dept-生态环境局", "福建省泉州市", "department")
+    assert info.warnings == [INFERRED + issuer]
+
+
+def test_wo_ting_picks_the_ting_printed_after_a_ju():
+    text = "2022年,在省委、省政府的坚强领导下,我厅坚持依法行政。河北省生态环境局配合,河北省生态环境厅印发要点。"
+    info = resolve(text=text, year=2022)
+    assert who(info) == (["河北省生态环境厅"], "department", "130000-dept-生态环境厅", "河北省", "department")
+
+
+@pytest.mark.parametrize(
+    "counted, system, department",
+    [
+        # 市场监管 twice, 司法行政 (listed first in departments.yaml) once
+        ("全市市场监管系统开展培训,司法行政系统配合,市场监管部门落实。", "市场监管", "市场监督管理局"),
+        # three against two
+        (
+            "市场监管系统开展培训,司法行政系统配合,市场监管部门落实,司法行政工作推进,市场监管领域改革。",
+            "市场监管",
+            "市场监督管理局",
+        ),
+    ],
+    ids=["two-against-one", "three-against-two"],
+)
+def test_the_line_of_work_named_most(counted, system, department):
+    info = resolve(text="2023年,我局推进法治遂宁建设。" + counted)
+    assert who(info) == (
+        [f"遂宁市{department}"],
+        "department",
+        f"510900-dept-{department}",
+        "四川省遂宁市",
+        "department",
+    )
+    assert info.warnings == [
+        f"department inferred from the line of work the body names ({system}): {department}",
+        INFERRED + f"遂宁市{department}",
+    ]
+
+
+@pytest.mark.parametrize(
+    "at, department",
+    [(3994, "市场监督管理局"), (3995, None)],
+    ids=["ends-inside-the-head", "ends-one-past-the-head"],
+)
+def test_the_line_of_work_is_read_in_the_first_4000_characters(at, department):
+    opening = "2023年,我局推进法治遂宁建设。"
+    filler = "依法行政工作扎实推进。"
+    text = opening + (filler * 400)[: at - len(opening)] + "市场监管部门配合。"
+    assert text.index("市场监管部门") == at
+    info = resolve(text=text)
+    assert info.issuer_type == "department" and info.region_name == "四川省遂宁市"
+    if department:
+        assert info.issuers == [f"遂宁市{department}"] and info.issuer_id == f"510900-dept-{department}"
+    else:
+        assert info.issuers == [] and info.issuer_id is None
+        assert "the issuer is a department but its name is not on the page" in info.warnings
+
+
+# --- names written formally, printed in full, found by campaign ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title, text, issuer, issuer_type, issuer_id",
+    [
+        # only a government's X政府 becomes the publisher's X人民政府 (长丰县政协 minus 政协 + 人民政府 is
+        # the publisher's name, and stays 政协)
+        (
+            "长丰县政协2023年度工作报告",
+            "发布机构:长丰县人民政府\n2023年,我们坚持依法履职。",
+            "长丰县政协",
+            "other",
+            "340121-other-政协",
+        ),
+        # a government printed in full is not replaced by another publisher
+        (
+            "长丰县人民政府" + T,
+            "发布机构:长丰县司法局\n2023年,县政府坚持依法行政。",
+            "长丰县人民政府",
+            "government",
+            "340121-gov",
+        ),
+    ],
+    ids=["not-a-government", "already-formal"],
+)
+def test_the_publishers_formal_name_replaces_only_a_short_government_name(title, text, issuer, issuer_type, issuer_id):
+    info = resolve(title=title, text=text)
+    assert who(info) == ([issuer], issuer_type, issuer_id, "安徽省合肥市长丰县", "county")
+    assert info.warnings == []
+
+
+def test_the_formal_name_keeps_the_printed_organs_place_and_kind():
+    # 东城区 is named more often than 西城区, but the title's organ names the jurisdiction
+    text = "发布机构:西城区人民政府\n2023年,我们坚持依法行政。东城区、东城区、东城区。"
+    info = resolve(title="西城区政府" + T, text=text)
+    assert who(info) == (["西城区人民政府"], "government", "110102-gov", "北京市西城区", "county")
+
+
+@pytest.mark.parametrize(
+    "title, subject, issuer",
+    [
+        # the subject prints 西城区 as the title's chain names it: the subject's name
+        (None, "西城区政府", "西城区人民政府"),
+        # the title names the district with its city: the formal name with the city
+        ("北京市西城区2023年法治政府建设情况报告", "西城区政府", "北京市西城区人民政府"),
+    ],
+    ids=["subject-names-the-chain", "title-chain-differs"],
+)
+def test_the_government_the_subject_prints(title, subject, issuer):
+    info = resolve(title=title, subject=subject)
+    assert who(info) == ([issuer], "government", "110102-gov", "北京市西城区", "county")
+    assert info.warnings == [INFERRED + issuer]
+
+
+def test_a_government_printed_with_its_city_and_county():
+    info = resolve(subject="县政府", extra="合肥市长丰县人民政府印发要点。")
+    assert who(info) == (["合肥市长丰县人民政府"], "government", "340121-gov", "安徽省合肥市长丰县", "county")
+
+
+@pytest.mark.parametrize(
+    "campaign, issuer, issuer_id, region",
+    [
+        ("法治巴彦淖尔", "巴彦淖尔市人民政府", "150800-gov", "内蒙古自治区巴彦淖尔市"),  # a four-character short name
+        ("法治石家庄", "石家庄市人民政府", "130100-gov", "河北省石家庄市"),  # three characters
+    ],
+    ids=["four-characters", "three-characters"],
+)
+def test_a_campaign_names_a_city_by_its_short_name(campaign, issuer, issuer_id, region):
+    info = resolve(subject="市政府", extra=f"奋力建设{campaign}。")
+    assert who(info) == ([issuer], "government", issuer_id, region, "city")
+
+
+def test_a_province_named_by_its_short_name_is_a_mention_not_a_guess():
+    info = resolve(subject="省政府", extra="推进法治川渝建设,四川、四川、重庆。")
+    assert who(info) == (["四川省人民政府"], "government", "510000-gov", "四川省", "province")
+    assert info.warnings == [INFERRED + "四川省人民政府"]
+
+
+def test_a_place_of_another_years_table_is_not_a_candidate():
+    info = resolve(subject="我市", extra="莱芜市、济南市。")  # 莱芜市 was merged into 济南 in 2019
+    assert who(info) == (["济南市人民政府"], "government", "370100-gov", "山东省济南市", "city")
+
+
+def test_a_chain_that_names_no_unit_still_gives_its_level():
+    info = resolve(title="吉林省长丰县人民政府" + T, subject="县政府")
+    assert who(info) == (["吉林省长丰县人民政府"], "government", "name-吉林省长丰县人民政府", None, "county")
+    assert info.warnings == [
+        "吉林省长丰县 names no unit of the GB/T 2260 tables",
+        "issuer_id falls back to the issuer's name (no region code)",
     ]
