@@ -473,3 +473,81 @@ def test_a_chain_that_names_no_unit_still_gives_its_level():
         "吉林省长丰县 names no unit of the GB/T 2260 tables",
         "issuer_id falls back to the issuer's name (no region code)",
     ]
+
+
+# --- which printed organ names the jurisdiction -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title, issuers, issuer_type, issuer_id, level, full",
+    [
+        (
+            "中共长丰县委 长丰县人大常委会2023年度法治建设工作报告",
+            ["中共长丰县委", "长丰县人大常委会"],
+            "other",
+            "340121-other-人大常委会",
+            "county",
+            "中共长丰县委 长丰县人大常委会",
+        ),
+        (
+            "中共长丰县委 长丰县司法局2023年度法治建设工作报告",
+            ["中共长丰县委", "长丰县司法局"],
+            "department",
+            "340121-dept-司法局",
+            "department",
+            "合肥市长丰县司法局",
+        ),
+    ],
+    ids=["congress-after-the-party-committee", "department-after-the-party-committee"],
+)
+def test_the_organ_after_a_party_committee_is_the_anchor(title, issuers, issuer_type, issuer_id, level, full):
+    info = resolve(title=title)
+    assert who(info) == (issuers, issuer_type, issuer_id, "安徽省合肥市长丰县", level)
+    assert info.issuer_full_name == full and info.warnings == []
+
+
+def test_the_governments_chain_names_the_jurisdiction_not_the_party_committees():
+    # 中共朝阳区委 alone would leave 北京 and 长春 to the score (长春 named once: a weak choice)
+    info = resolve(title="中共朝阳区委 北京市朝阳区人民政府" + T, subject="区委、区政府", extra="与长春交流。")
+    assert who(info) == (
+        ["中共朝阳区委", "北京市朝阳区人民政府"],
+        "party_and_government",
+        "110105-gov",
+        "北京市朝阳区",
+        "county",
+    )
+    assert info.warnings == []
+
+
+def test_a_title_naming_a_bare_jurisdiction_keeps_its_chain_for_a_department():
+    info = resolve(
+        title="北京市朝阳区2023年法治政府建设情况报告",
+        text="2023年,我局坚持依法行政。",
+        source_org="北京市朝阳区司法局",
+    )
+    assert who(info) == ([], "department", None, "北京市朝阳区", "department")
+    assert info.warnings == [
+        "the issuer is a department but its name is not on the page",
+        "no issuer id: the organ within the region is not named",
+    ]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["泉州市自然资源和规划局印发要点。", "泉州市司法局配合。泉州市自然资源和规划局印发要点。"],
+    ids=["printed-alone", "after-another-department"],
+)
+def test_the_department_the_body_names_short_is_completed_by_the_one_printed(extra):
+    # the body says 市规划局; the page prints the department's full name, which ends with it
+    info = resolve(subject="市规划局", extra=extra)
+    issuer = "泉州市自然资源和规划局"
+    assert who(info) == ([issuer], "department", "350500-dept-自然资源和规划局", "福建省泉州市", "department")
+    assert info.issuer_full_name == issuer and info.warnings == [INFERRED + issuer]
+
+
+def test_a_printed_department_is_not_renamed_by_the_body():
+    info = resolve(
+        title="泉州市规划局2023年度法治政府建设工作报告", subject="我局", extra="泉州市自然资源和规划局印发要点。"
+    )
+    assert who(info) == (["泉州市规划局"], "department", "350500-dept-规划局", "福建省泉州市", "department")
+    assert info.issuer_full_name == "泉州市规划局" and info.warnings == []
