@@ -520,10 +520,9 @@ def test_the_governments_chain_names_the_jurisdiction_not_the_party_committees()
 
 
 def test_a_title_naming_a_bare_jurisdiction_keeps_its_chain_for_a_department():
+    # 长春市 is named more often than 朝阳区, but the title says whose report it is
     info = resolve(
-        title="北京市朝阳区2023年法治政府建设情况报告",
-        text="2023年,我局坚持依法行政。",
-        source_org="北京市朝阳区司法局",
+        title="北京市朝阳区2023年法治政府建设情况报告", text="2023年,我局坚持依法行政。长春市、长春市、长春市。"
     )
     assert who(info) == ([], "department", None, "北京市朝阳区", "department")
     assert info.warnings == [
