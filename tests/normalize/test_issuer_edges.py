@@ -550,3 +550,14 @@ def test_a_printed_department_is_not_renamed_by_the_body():
     )
     assert who(info) == (["泉州市规划局"], "department", "350500-dept-规划局", "福建省泉州市", "department")
     assert info.issuer_full_name == "泉州市规划局" and info.warnings == []
+
+
+def test_a_province_missing_from_the_report_years_table_is_no_candidate():
+    # 琼 is 海南省, a province only since 1988: in 1985 its document number names no unit
+    info = resolve(subject="省政府", extra="(琼府〔1985〕1号)", year=1985)
+    assert who(info) == ([], "government", None, None, "province")
+    assert info.warnings == [
+        "province 海南省 taken from the url or a document number, not named as the author",
+        "no jurisdiction named on the page (self-reference 省)",
+        "no issuer id: neither a region code nor an issuer name",
+    ]
