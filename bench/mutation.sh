@@ -36,7 +36,7 @@ html_extract|flows/normalize/html_extract.py|tests/normalize/test_html_extract.p
 metrics|flows/normalize/metrics.py|tests/normalize/test_metrics.py tests/normalize/test_metric_generalization.py
 page_fields|flows/normalize/page_fields.py|tests/normalize/test_page.py tests/normalize/test_page_kinds.py tests/normalize/test_generalization.py
 page|flows/normalize/page.py|tests/normalize/test_page.py tests/normalize/test_page_edges.py tests/normalize/test_page_kinds.py tests/normalize/test_generalization.py
-regions|flows/normalize/regions.py|tests/normalize/test_regions.py tests/normalize/test_issuer_rules.py tests/normalize/test_issuer_kinds.py tests/normalize/test_generalization.py
+regions|flows/normalize/regions.py|tests/normalize/test_regions.py tests/normalize/test_issuer_rules.py tests/normalize/test_issuer_edges.py tests/normalize/test_issuer_kinds.py tests/normalize/test_generalization.py
 '
 
 selected=("$@")

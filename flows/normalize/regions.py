@@ -31,7 +31,8 @@ code, level ``township``.
 Issuer ids: ``<lineage code>-gov`` for a government, and also for a joint Party-government report (the
 jurisdiction's annual report series is one series whether the Party committee co-signs it or not),
 ``<lineage code>-dept-<department>`` for a department, ``<county lineage>-township-<township>`` for a
-township, ``<lineage code>-other-<organ>`` otherwise. The lineage code keeps one id across renames (see
+township, ``<lineage code>-other-<organ>`` otherwise (the organ without its place: ``人大常委会``; a Party
+committee printed alone is ``党委``). The lineage code keeps one id across renames (see
 ``region_codes``). Without a code the id is ``name-<simplified issuer>`` and a warning is added.
 """
 
@@ -466,8 +467,7 @@ def _issuer_id(
         if kind == "department" and department:
             return f"{region.lineage}-dept-{fold(formal_department(without_level_char(department, region)))}"
         if kind == "other" and anchor is not None:
-            organ = slug(anchor.printed)[len("".join(anchor.chain)) :] or slug(anchor.printed)
-            return f"{region.lineage}-other-{organ}"
+            return f"{region.lineage}-other-{_organ_within(anchor)}"
         warnings.append("no issuer id: the organ within the region is not named")
         return None
     name = next((i for i in issuers if fold(i).endswith("政府")), issuers[0] if issuers else None)
@@ -476,6 +476,14 @@ def _issuer_id(
         return None
     warnings.append("issuer_id falls back to the issuer's name (no region code)")
     return f"name-{slug(name)}"
+
+
+def _organ_within(organ: _Organ) -> str:
+    """An organ's name after its place (长丰县人大常委会 -> 人大常委会), wherever the place is printed; the
+    Party committee is the region's ``党委`` however it is printed (中共长丰县委, 中国共产党长丰县委员会)."""
+    if organ.kind == "party":
+        return "党委"
+    return slug(organ.printed).partition("".join(organ.chain))[2]
 
 
 def _department_publisher(title: str | None, publishers: list[str]) -> list[_Organ]:
