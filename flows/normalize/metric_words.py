@@ -168,7 +168,7 @@ PERIOD_WORDS = ("季度", "年度", "年头", "学期", "星期", "周")
 
 PREFIX_QUALIFIERS = ("超过", "超", "逾", "约", "近")
 # 最近 / 就近 / 附近 are "recent" / "nearby", not "nearly".
-NOT_QUALIFYING_BEFORE_JIN = "最就附"
+NOT_QUALIFYING_BEFORE_JIN = frozenset("最就附")
 
 # A Chinese numeral + measure word naming a programme or slogan rather than counting: 三项制度,
 # 八项规定, 十项行动, 四个意识, 两个维护, 三个代表.

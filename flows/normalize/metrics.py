@@ -173,7 +173,7 @@ def _rank_after_di(page: _Page, numeral: str, start: int, end: int, arabic: bool
     if not (
         (ranked and (unit or free_after))
         or (whole_area and (unit or free_after))
-        or (unit and arabic and page.char(start - 2) not in "在于")
+        or (unit and arabic and page.char(start - 2) not in ("在", "于"))
     ):
         return None
     try:
@@ -203,7 +203,7 @@ def _rank_after_qian(page: _Page, numeral: str, start: int, end: int) -> _Found 
 def _ratio(page: _Page, start: int, end: int) -> _Found | None:
     """A:B (1.04:1), but not a clock time (17:05, 11:33:28)."""
     second = words.ARABIC_AT_RE.match(page.folded, end + 1)
-    if not second or page.char(second.end()) in ":." or page.char(second.end()).isdigit():
+    if not second or page.char(second.end()) in (":", ".") or page.char(second.end()).isdigit():
         return None
     first_text, second_text = page.folded[start:end], second.group()
     if "." not in first_text + second_text and len(second_text) == 2:
@@ -270,18 +270,18 @@ def _unit_fits(page: _Page, start: int, unit_end: int, unit: str, arabic: bool) 
         return False
     if unit == "个" and folded.startswith(words.PERIOD_WORDS, unit_end):
         return False  # 连续4个季度 is a period
-    if unit in words.SCORE_UNITS and page.char(start - 1) in "时点":
+    if unit in words.SCORE_UNITS and page.char(start - 1) in ("时", "点"):
         return False
     if unit == "位" and after == "数":  # 两位数增长
         return False
     if unit == "日":  # 在15日内 is a time limit; 3月29日, 于5日 are dates
         before = page.char(start - 1)
-        if after not in ("内", "以", "左") or before == "月" or (after != "内" and before in "于在至到"):
+        if after not in ("内", "以", "左") or before == "月" or (after != "内" and before in ("于", "在", "至", "到")):
             return False
     if unit == "次":
         if page.char(start - 1) == "届" or folded.startswith(words.SESSION_WORDS, unit_end):
             return False
-        if not arabic and page.char(start - 1) in "大会" and folded.startswith("会议", unit_end):
+        if not arabic and page.char(start - 1) in ("大", "会") and folded.startswith("会议", unit_end):
             return False
     if not arabic:
         if after != "" and after in CN_NUMERAL_CHARS:  # 四位一体, 四所一庭, 两个一百年
