@@ -5,6 +5,9 @@
 #   bench/mutation.sh                     # every module in the table below
 #   bench/mutation.sh numerals sections   # some of them
 #   MUTATION_JOBS=2 bench/mutation.sh     # parallel test processes (default 1; the machine is shared)
+#   MUTATION_TIMEOUT_MULTIPLIER=4 bench/mutation.sh metrics
+#                                         # a mutant's time-out: (its tests' time + 1 s) x this, in wall
+#                                         # seconds (mutmut's default 15); an endless loop costs less
 #
 # Each module runs in its own scratch copy of the working tree (.mutation/<name>/, ignored by git),
 # mutating that module only and running only the test files that exercise it; mutmut then runs, for
@@ -18,6 +21,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=${VENV:-$ROOT/.venv}
 JOBS=${MUTATION_JOBS:-1}
+TIMEOUT_MULTIPLIER=${MUTATION_TIMEOUT_MULTIPLIER:-15.0}
 # tests/conftest.py: Hypothesis without deadlines and with the same examples for every mutant, and
 # the parser's cached tables rebuilt by every test (so that a mutant in the code building them runs).
 export HYPOTHESIS_PROFILE=mutation FAZHI_MUTATION=1
@@ -33,7 +37,7 @@ numerals|flows/core/numerals.py|tests/core/test_numerals.py tests/normalize/test
 sections|flows/normalize/sections.py|tests/normalize/test_sections.py tests/normalize/test_generalization.py
 catalog|flows/normalize/catalog.py|tests/normalize/test_catalog.py tests/normalize/test_metric_generalization.py
 html_extract|flows/normalize/html_extract.py|tests/normalize/test_html_extract.py
-metrics|flows/normalize/metrics.py|tests/normalize/test_metrics.py tests/normalize/test_metric_generalization.py
+metrics|flows/normalize/metrics.py|tests/normalize/test_metrics.py tests/normalize/test_metric_edges.py tests/normalize/test_metric_generalization.py
 page_fields|flows/normalize/page_fields.py|tests/normalize/test_page.py tests/normalize/test_page_kinds.py tests/normalize/test_generalization.py
 page|flows/normalize/page.py|tests/normalize/test_page.py tests/normalize/test_page_edges.py tests/normalize/test_page_kinds.py tests/normalize/test_generalization.py
 regions|flows/normalize/regions.py|tests/normalize/test_regions.py tests/normalize/test_issuer_rules.py tests/normalize/test_issuer_edges.py tests/normalize/test_issuer_kinds.py tests/normalize/test_generalization.py
@@ -65,6 +69,7 @@ only_mutate = ["$module"]
 pytest_add_cli_args_test_selection = [${test_list%, }]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-k", "not fast and not quickly and not in_time"]
 also_copy = ["schemas/", "flows/schemas/", "raw/", "bench/"]
+timeout_multiplier = $TIMEOUT_MULTIPLIER
 EOF
   echo "mutation: $name ($module) against $tests"
   started=$(date +%s)
