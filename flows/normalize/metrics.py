@@ -88,11 +88,14 @@ def _left_clause(folded: str, pos: int, limit: int = 12) -> str:
 
 def _glued_before(page: _Page, start: int) -> bool:
     """Something before an Arabic number that makes it part of a code, date, period, range or
-    formula (l379250-0303, 2021-2025, 1+2+5, 5·15)."""
+    formula (l379250-0303, 2021-2025, 1+2+5, 5·15), or the later part of a clock time or of a ratio of
+    more than two (9:30分, 1:2:3)."""
     before = page.char(start - 1)
     if before in words.DASHES:
         before2 = page.char(start - 2)
         return before2.isascii() and before2.isalnum()
+    if before == ":":
+        return page.char(start - 2).isdigit()
     return (before.isascii() and before.isalnum()) or before in words.GLUE_BEFORE
 
 

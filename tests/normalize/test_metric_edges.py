@@ -73,6 +73,21 @@ def test_each_word_of_a_rule_is_read(text, expected):
     assert metrics(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    cases(
+        # the later numbers of a ratio of three or of a clock time are no ratio, and no score
+        ("three-part-ratio", "比例为1:2:3。", []),
+        ("clock-with-seconds", "时间为9:30:5。", []),
+        ("clock-then-fen", "于上午9:30分召开。", []),
+        # a colon after a label is no ratio's
+        ("label-then-count", "办理案件:518件。", [("518件", 518, "件", None, C, None)]),
+    ),
+)
+def test_the_later_numbers_of_a_clock_time_or_a_longer_ratio_are_no_metrics(text, expected):
+    assert metrics(text) == expected
+
+
 # --- numbers, units and ranks -----------------------------------------------------------------------
 
 
