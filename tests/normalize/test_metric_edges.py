@@ -290,6 +290,6 @@ def test_a_metric_starting_where_a_section_ends_is_in_its_parent():
 
 
 def test_whole_decimal_values_are_integers_in_the_record():
-    records = extract_metrics("聘请2.0万人,增长91.5%。", DOC, [])
-    assert [json.dumps(r["value"]) for r in records] == ["20000", "91.5"]
+    records = extract_metrics("比例为3:1.5,聘请2.0万人,增长91.5%。", DOC, [])
+    assert [json.dumps(r["value"]) for r in records] == ["2", "20000", "91.5"]
     assert all(contracts.errors(record, "metric") == [] for record in records)
