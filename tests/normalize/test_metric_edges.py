@@ -1,6 +1,6 @@
 """Metric rules at their edges: each case tells a surviving mutant of ``flows/normalize/metrics.py``
-apart from the code (docs/MUTATION.md, metrics). Parametrize ids are ASCII: mutmut selects tests by
-their node ids, and a non-ASCII id breaks ``mutmut run NAME``."""
+apart from the code (docs/MUTATION.md, metrics). Parametrize ids are ASCII, so that mutmut selects
+tests by their node ids without escaping (``mutmut run NAME``)."""
 
 from __future__ import annotations
 
