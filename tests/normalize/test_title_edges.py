@@ -126,3 +126,85 @@ def test_a_site_name(text, site):
 )
 def test_the_title_segment_of_an_html_title(html_title, cleaned):
     assert title.clean_site_title(html_title) == cleaned
+
+
+@pytest.mark.parametrize(
+    "line, trimmed",
+    [
+        ("朝阳市人民政府网站 " + ABOUT, ABOUT),  # an organ followed by 网站 is a site name
+        ("朝阳市人民政府 门户网站 " + ABOUT, ABOUT),
+        ("朝阳市门户网站 2022年度法治政府建设情况报告", "2022年度法治政府建设情况报告"),  # a place followed by 门户网站
+        ("栏目关于转发关于2022年度法治政府建设情况的报告的通知", "关于转发关于2022年度法治政府建设情况的报告的通知"),
+    ],
+    ids=["organ-site", "organ-portal", "place-portal", "first-guanyu"],
+)
+def test_a_site_name_before_the_title_is_not_its_start(line, trimmed):
+    assert title.trim_title(line) == trimmed
+
+
+@pytest.mark.parametrize(
+    "block, printed",
+    [
+        (["2023年01月05日的工作报告"], None),  # a date line of 16 characters is not a title
+        (["2023年01月05日工作情况报告"], "2023年01月05日工作情况报告"),  # 17
+        (["朝阳市人民政府", "朝政发〔2023〕5号", ABOUT], ABOUT),  # a document number cuts the issuer off
+        (["朝阳市人民政府", ABOUT], "朝阳市人民政府" + ABOUT),
+        (["区人大常委会:", "法治政府建设情况报告"], "法治政府建设情况报告"),  # the addressee is not part of it
+        (["朝政发〔2023〕5号", "法治政府建设情况报告"], "法治政府建设情况报告"),
+        (["关于2022年度法治政府建设"], "关于2022年度法治政府建设"),  # 关于 opens a title without its ending
+        (
+            ["朝阳市人民政府", "关于2022年度  法治政府建设情况的报告"],
+            "朝阳市人民政府关于2022年度 法治政府建设情况的报告",
+        ),
+    ],
+    ids=[
+        "date-16",
+        "date-17",
+        "document-number",
+        "issuer-line",
+        "addressee",
+        "document-number-alone",
+        "guanyu-only",
+        "spaces",
+    ],
+)
+def test_the_title_of_a_block_of_header_lines(block, printed):
+    assert title._block_title(block) == printed
+
+
+def test_a_later_block_wins_only_by_adding_the_issuer_in_front():
+    assert title._pick_title([["首页"], [ABOUT], ["朝阳市人民政府" + ABOUT]]) == "朝阳市人民政府" + ABOUT
+    assert title._pick_title([[ABOUT], ["法治政府建设工作报告"]]) == ABOUT
+
+
+@pytest.mark.parametrize(
+    "folded, addressee",
+    [
+        ("区人大常委会:", True),
+        ("区人大常委会", False),
+        ("区人大常委会。区政府:", False),
+        ("朝阳,区政府:", False),
+        ("区政府," * 29 + "区政府:", True),  # 120 characters
+        ("各" + "区政府," * 29 + "区政府:", False),  # 121
+    ],
+    ids=["organ", "no-colon", "sentence", "part-not-organ", "120-chars", "121-chars"],
+)
+def test_an_addressee_line(folded, addressee):
+    assert title._is_addressee(folded) is addressee
+
+
+@pytest.mark.parametrize(
+    "line, unwrapped",
+    [
+        ("《" + ABOUT + "》", ABOUT),
+        ("《条例》实施情况的报告", "《条例》实施情况的报告"),
+        ("《民法典》《条例》", "《民法典》《条例》"),
+    ],
+    ids=["wrapped", "book-title-first", "two-book-titles"],
+)
+def test_a_title_in_book_title_marks(line, unwrapped):
+    assert title._unwrap_title(line) == unwrapped
+
+
+def test_an_address_is_a_site_name():
+    assert title.is_site_name("chaoyang.cn") and title.is_site_name("www.chaoyang")
