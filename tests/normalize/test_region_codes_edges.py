@@ -72,6 +72,7 @@ def test_unit_names_found_in_text(text, min_length, found):
 def test_place_names_holds_every_name_ending_at_a_suffix():
     assert region_codes.place_names("北京市朝阳区人民政府") == {"北京市", "朝阳区"}
     assert region_codes.place_names("城区郊区", min_length=2) == {"城区", "郊区"}
+    assert region_codes.place_names("我市") == frozenset()  # a suffix that ends no name
 
 
 def test_province_short_names_not_followed_by_their_suffix():
@@ -105,6 +106,12 @@ def test_candidates_come_from_the_nearest_table_that_has_the_name():
     found, year = region_codes._candidates(["长春市", "朝阳区"], 1990)
     assert [r.full_name for r in found] == ["吉林省长春市朝阳区"]
     assert region_codes._candidates([], 2022) == ([], 2022)
+    # a parent named by an alias (恩施州) or a short name (北京), or by no unit at all
+    found, _ = region_codes._candidates(["湖北省", "恩施州", "利川市"], 2022)
+    assert [r.full_name for r in found] == ["湖北省恩施土家族苗族自治州利川市"]
+    found, _ = region_codes._candidates(["北京", "朝阳区"], 2022)
+    assert [r.full_name for r in found] == ["北京市朝阳区"]
+    assert region_codes._candidates(["火星市", "朝阳区"], 2022) == ([], 2022)
     assert region_codes._candidates(["火星市"], 2022) == ([], 2022)
 
 
