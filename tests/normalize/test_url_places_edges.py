@@ -23,8 +23,23 @@ from flows.normalize.url_places import url_place_score, url_province, url_region
         ("http://a.b/qd-sf/jxx/", ("qd", "sf", "jxx")),
         ("http://a1b.cn", ()),  # letter runs of two or more
         ("cn", ()),  # a single label is kept, and cn is never a place
+        ("http://laobian.top/", ("laobian",)),  # the top-level domain of two labels is dropped
+        ("laobian.top/abc", ("laobian", "abc")),
+        ("/laobian/x.html", ("laobian",)),  # no host
     ],
-    ids=["none", "empty", "no-scheme", "case-and-tld", "port-and-underscore", "path-words", "digits", "one-label"],
+    ids=[
+        "none",
+        "empty",
+        "no-scheme",
+        "case-and-tld",
+        "port-and-underscore",
+        "path-words",
+        "digits",
+        "one-label",
+        "two-labels",
+        "two-labels-no-scheme",
+        "path-only",
+    ],
 )
 def test_the_tokens_of_an_address(url, tokens):
     assert url_tokens(url) == tokens
@@ -59,6 +74,9 @@ def _unit(name: str) -> region_codes.Region:
     [
         ("老边区", ("yklb",), 4.0),  # city initials + unit initials
         ("老边区", ("yingkoulaobian",), 4.0),
+        ("老边区", ("yingkoushilaobian",), 4.0),  # the parent's full name
+        ("老边区", ("ykslb",), 4.0),
+        ("安溪县", ("anxi",), 3.0),  # a full spelling of four letters
         ("老边区", ("laobian",), 3.0),
         ("老边区", ("lbq", "laobian"), 3.0),  # the best token counts
         ("老边区", ("laobian", "lbq"), 3.0),
@@ -74,6 +92,9 @@ def _unit(name: str) -> region_codes.Region:
     ids=[
         "compound-initials",
         "compound-full",
+        "compound-parent-full-name",
+        "compound-parent-name-initials",
+        "full-4-letters",
         "full",
         "full-after-initials",
         "full-before-initials",
@@ -99,11 +120,27 @@ def test_how_strongly_a_token_spells_a_unit(name, tokens, score):
         (("yklaobian",), ["辽宁省营口市老边区"]),
         (("xlaobian",), []),
         (("wlmqx",), ["新疆维吾尔自治区乌鲁木齐市乌鲁木齐县"]),  # initials with the suffix, 4 letters or more
+        (("akss",), ["新疆维吾尔自治区阿克苏地区阿克苏市"]),
+        (
+            ("zhaoyang", "cczy"),  # strongest first (a compound 4, a full spelling 3), then by code
+            ["吉林省长春市朝阳区", "北京市朝阳区", "辽宁省朝阳市", "辽宁省朝阳市朝阳县", "云南省昭通市昭阳区"],
+        ),
         (("jxx",), []),  # three letters
         (("qd",), []),
         (("xiangshan",), ["浙江省宁波市象山县", "安徽省淮北市相山区", "广西壮族自治区桂林市象山区"]),  # by code
     ],
-    ids=["full", "full-with-suffix", "compound", "unknown-prefix", "initials-5", "initials-3", "bare-initials", "ties"],
+    ids=[
+        "full",
+        "full-with-suffix",
+        "compound",
+        "unknown-prefix",
+        "initials-5",
+        "initials-4",
+        "strongest-first",
+        "initials-3",
+        "bare-initials",
+        "ties",
+    ],
 )
 def test_the_units_an_address_names_on_its_own(tokens, regions):
     assert [r.full_name for r in url_regions(tokens, 2023)] == regions
