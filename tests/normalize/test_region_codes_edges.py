@@ -88,10 +88,22 @@ def test_province_short_names_not_followed_by_their_suffix():
         ("秦皇岛市海港区人民政府", 0, ["秦皇岛市", "海港区"], 7),
         ("朝阳市广东", 0, ["朝阳市"], 3),  # but does not go on one
         ("x北京市", 1, ["北京市"], 4),
+        ("关于广东2022年", 2, ["广东省"], 4),  # a short name at the start offset
+        ("广东深圳市坚持", 0, ["广东省", "深圳市"], 5),  # a chain goes on after a short name
         ("大同市城区人民政府", 0, ["大同市", "城区"], 5),  # two-character names go on a chain
         ("关于", 0, [], 0),
     ],
-    ids=["province-short", "province", "city-and-district", "short-after-name", "from-offset", "two-char-name", "none"],
+    ids=[
+        "province-short",
+        "province",
+        "city-and-district",
+        "short-after-name",
+        "from-offset",
+        "short-at-offset",
+        "short-then-city",
+        "two-char-name",
+        "none",
+    ],
 )
 def test_the_chain_a_text_opens_with(text, start, chain, end):
     assert region_codes._parse_chain(text, start) == (chain, end)
