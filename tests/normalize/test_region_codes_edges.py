@@ -78,6 +78,8 @@ def test_place_names_holds_every_name_ending_at_a_suffix():
 def test_province_short_names_not_followed_by_their_suffix():
     counts = region_codes._province_short_mentions("法治广东,广东省,视察江西,江西,内蒙古")
     assert counts == {"广东省": 1, "江西省": 2, "内蒙古自治区": 1}
+    assert region_codes._province_short_mentions("广东坚持") == {"广东省": 1}  # at the text's first character
+    assert region_codes._province_short_mentions("广东省,广东") == {"广东省": 1}
 
 
 @pytest.mark.parametrize(
