@@ -42,11 +42,14 @@ class DateRead:
     valid: bool
 
 
-def _cn_number(chars: str) -> int:
-    if "十" in chars:
-        tens, _, ones = chars.partition("十")
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-    return int("".join(str(_CN_DIGITS[c]) for c in chars))
+def _cn_number(chars: str) -> int | None:
+    """一 -> 1, 十二 -> 12, 二十 -> 20, 三十一 -> 31; None for what is no numeral (十十, 一二: typos on a page)."""
+    tens, ten, ones = chars.partition("十")
+    if not ten:
+        return _CN_DIGITS[chars] if len(chars) == 1 else None
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
 def parse_date(value: str) -> DateRead | None:
@@ -67,8 +70,8 @@ def parse_date(value: str) -> DateRead | None:
     else:
         year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
     try:
-        iso = _dt.date(year, month, day).isoformat()
-    except ValueError:
+        iso = _dt.date(year, month, day).isoformat()  # a TypeError: a month or day that is no numeral
+    except (TypeError, ValueError):
         return DateRead(None, value[match.start() : match.end()], False)
     return DateRead(iso, value[match.start() : match.end()], True)
 

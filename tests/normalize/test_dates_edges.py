@@ -31,6 +31,13 @@ def test_a_date_read_keeps_its_printed_text_and_an_impossible_one_is_not_valid()
     assert parse_date("二〇二三年二月三十日") == DateRead(None, "二〇二三年二月三十日", False)
     assert parse_date("见25.02.2016与2023-03-07") == DateRead("2016-02-25", "25.02.2016", True)  # the first printed
     assert parse_date("没有日期") is None
+    # a typo that is no numeral: not a date, and no crash of the page's parse
+    assert parse_date("二〇二三年十十月一日") == DateRead(None, "二〇二三年十十月一日", False)
+    assert parse_date("二〇二三年三月十十日") == DateRead(None, "二〇二三年三月十十日", False)
+    assert parse_date("二〇二三年一二月五日") == DateRead(None, "二〇二三年一二月五日", False)
+    assert parse_date("二〇二三年三月一十一日") == DateRead(
+        "2023-03-11", "二〇二三年三月一十一日", True
+    )  # formal 一十一
 
 
 @pytest.mark.parametrize(
@@ -42,6 +49,7 @@ def test_a_date_read_keeps_its_printed_text_and_an_impossible_one_is_not_valid()
         ("http://www.x.gov.cn/2023-03/07/a.html", "2023-03-07"),
         ("www.x.gov.cn/2023/3/7/a.html", "2023-03-07"),  # no scheme
         ("http://www.x.gov.cn/a//2023/3/7/b.html", "2023-03-07"),  # // inside the path
+        ("http://www.x.gov.cn/2023/3/7//a.html", "2023-03-07"),
         ("http://www.x.gov.cn/20231399/x/20230307/a.html", "2023-03-07"),  # an impossible date, then a real one
         ("http://t20230307_x.example.cn/news/a.html", None),  # the host is not the path
         ("http://t20230307_x.example.cn", None),
@@ -57,6 +65,7 @@ def test_a_date_read_keeps_its_printed_text_and_an_impossible_one_is_not_valid()
         "year-month-dir",
         "no-scheme",
         "double-slash",
+        "double-slash-last",
         "impossible-first",
         "dated-host",
         "dated-host-alone",
