@@ -35,6 +35,8 @@ def test_a_date_read_keeps_its_printed_text_and_an_impossible_one_is_not_valid()
     assert parse_date("二〇二三年十十月一日") == DateRead(None, "二〇二三年十十月一日", False)
     assert parse_date("二〇二三年三月十十日") == DateRead(None, "二〇二三年三月十十日", False)
     assert parse_date("二〇二三年一二月五日") == DateRead(None, "二〇二三年一二月五日", False)
+    assert parse_date("二〇二三年三月一二十日") == DateRead(None, "二〇二三年三月一二十日", False)
+    assert parse_date("二〇二三年三月十一二日") == DateRead(None, "二〇二三年三月十一二日", False)
     assert parse_date("二〇二三年三月一十一日") == DateRead(
         "2023-03-11", "二〇二三年三月一十一日", True
     )  # formal 一十一
