@@ -51,8 +51,8 @@ def parse_breadcrumb(line: str) -> list[str] | None:
     """The items of a breadcrumb line (``您现在的位置:首页 > 要闻动态>通知公告``, ``首页/ 公开 / …``),
     without the location label and a trailing ``正文``; None when the line is not a breadcrumb."""
     stripped = line.strip()
-    # the opener (up to 4 characters, --> or =>), spaces, the first item's first character
-    goes_on = _CRUMB_GOES_ON_RE.match(fold(stripped[:8])) if stripped[:1] in _CRUMB_OPENERS else None
+    # only a line opening with a separator is folded whole (the opener can be ----> and spaces)
+    goes_on = _CRUMB_GOES_ON_RE.match(fold(stripped)) if stripped[:1] in _CRUMB_OPENERS else None
     original = stripped[goes_on.end() :] if goes_on else stripped.lstrip(_BULLETS).strip()
     folded = fold(original)  # same length: offsets found here are valid in ``original``
     label = _LOCATION_RE.match(folded)

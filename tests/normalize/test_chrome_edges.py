@@ -53,6 +53,7 @@ def test_bullets_are_stripped_from_a_line_start_only():
         ("> 一二三四五六七八九十一二三", None),  # 13 without a separator: not a breadcrumb
         ("—> 政务公开 > 法治", ["政务公开", "法治"]),  # a two-character opener and a space
         ("--> 政务公开 > 法治", ["政务公开", "法治"]),
+        ("------>     政务公开 > 法治", ["政务公开", "法治"]),  # however long the opener and its spaces
         ("• 首页 > 政务公开", ["首页", "政务公开"]),  # a bullet before the home item
         ("首页 > 政务公开 >", ["首页", "政务公开"]),
         ("当前位置: 首页 > 政务公开 > 正文", ["首页", "政务公开"]),
@@ -60,7 +61,7 @@ def test_bullets_are_stripped_from_a_line_start_only():
         ("首页" + " > 栏目" * 12, None),  # thirteen: not a breadcrumb
         ("政务公开 > 法治", None),  # no label, no home item, not going on
     ],
-    ids=[f"crumb{i:02d}" for i in range(12)],
+    ids=[f"crumb{i:02d}" for i in range(13)],
 )
 def test_breadcrumbs_at_the_edges_of_their_rules(line, items):
     assert parse_breadcrumb(line) == items
@@ -68,4 +69,5 @@ def test_breadcrumbs_at_the_edges_of_their_rules(line, items):
 
 def test_a_breadcrumb_label_then_items_after_a_separator_in_the_label_line():
     assert parse_breadcrumb("当前位置:首页/政务公开") == ["首页", "政务公开"]
+    assert parse_breadcrumb("当前位置:> 首页 > 政务公开") == ["首页", "政务公开"]  # the label is no item
     assert parse_breadcrumb("/ 首页 / 政务公开") is None  # a slash cannot open a continuation line
