@@ -48,7 +48,7 @@ url_places|flows/normalize/url_places.py|tests/normalize/test_url_places_edges.p
 dates|flows/normalize/dates.py|tests/normalize/test_dates_edges.py tests/normalize/test_page.py tests/normalize/test_page_edges.py tests/normalize/test_page_kinds.py tests/normalize/test_generalization.py
 chrome|flows/normalize/chrome.py|tests/normalize/test_chrome_edges.py tests/normalize/test_page.py tests/normalize/test_page_edges.py tests/normalize/test_page_kinds.py tests/normalize/test_generalization.py
 report_kind|flows/normalize/report_kind.py|tests/normalize/test_report_kind_edges.py tests/normalize/test_page.py tests/normalize/test_page_edges.py tests/normalize/test_page_kinds.py tests/normalize/test_generalization.py
-issuer_names|flows/normalize/issuer_names.py|tests/normalize/test_regions.py tests/normalize/test_issuer_rules.py tests/normalize/test_issuer_kinds.py
+issuer_names|flows/normalize/issuer_names.py|tests/normalize/test_issuer_names_edges.py tests/normalize/test_regions.py tests/normalize/test_issuer_rules.py tests/normalize/test_issuer_kinds.py
 '
 
 selected=("$@")
