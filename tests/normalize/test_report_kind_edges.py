@@ -77,3 +77,41 @@ def test_the_combined_cue_pattern_matches_where_any_cue_does_with_each_cues_flag
     combined = report_kind._any_of(cues)
     assert combined.pattern == "(?m)(?:^下载$)|(?:白皮书)"
     assert combined.search("说明\n下载\n正文") and combined.search("年度白皮书") and not combined.search("下载全文")
+
+
+def _judge(title, body, header_lines=()):
+    return report_kind.judge_report(title, body, list(header_lines), body)
+
+
+def test_each_report_body_rule_on_its_own():
+    words = "我市坚持法治政府建设,推进依法行政。现将有关情况报告如下。"  # report words, no opening year
+    assert _judge(None, words) == (True, "report body")
+    assert _judge(None, "我市推进依法行政。现将有关情况报告如下。") == (
+        False,
+        "no report title and no report-like body",
+    )
+    opening = "2022年,我市推进法治政府建设,深化依法行政改革。"  # an opening year, no report words
+    assert _judge(None, opening) == (True, "report body")
+    assert _judge(None, "2022年,我市深化依法行政改革。") == (False, "no report title and no report-like body")
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("关于《法治政府建设实施纲要》落实情况的报告", (True, "report title")),  # a cited plan keeps its words
+        ("《法治政府建设实施纲要》解读", (False, "interpretation of a report, not the report")),
+        ("关于印发法治政府建设实施纲要的通知", (False, "plan, notice or rules")),
+        ("法治政府建设示范创建工作情况的报告", (True, "report title")),
+    ],
+    ids=["cited-plan", "interpretation", "notice", "model"],
+)
+def test_the_title_names_what_the_page_is_outside_its_citations(title, expected):
+    assert _judge(title, BODY) == expected
+
+
+def test_a_column_name_before_a_look_alike_header_line_does_not_stop_the_search():
+    # the first named line has no cue (a column name), the second is an explainer's label
+    assert _judge(None, BODY, ["区内新闻", "政策解读:法治政府建设情况"]) == (
+        False,
+        "interpretation of a report, not the report",
+    )
