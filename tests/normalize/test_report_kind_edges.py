@@ -102,8 +102,10 @@ def test_each_report_body_rule_on_its_own():
         ("《法治政府建设实施纲要》解读", (False, "interpretation of a report, not the report")),
         ("关于印发法治政府建设实施纲要的通知", (False, "plan, notice or rules")),
         ("法治政府建设示范创建工作情况的报告", (True, "report title")),
+        ("关于落实《法治政府建设白皮书》情况的报告", (True, "report title")),  # a cue inside the citation
+        ("《法治政府建设白皮书》解读", (False, "white paper")),  # an explainer's title keeps its citation
     ],
-    ids=["cited-plan", "interpretation", "notice", "model"],
+    ids=["cited-plan", "interpretation", "notice", "model", "cited-cue", "explained-citation"],
 )
 def test_the_title_names_what_the_page_is_outside_its_citations(title, expected):
     assert _judge(title, BODY) == expected
