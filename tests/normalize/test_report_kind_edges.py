@@ -57,8 +57,9 @@ def test_the_report_body_needs_two_mentions_of_the_subject():
         ("我市坚持依法行政。", None, None, "report_year unknown"),
         ("一年来,全市上下坚持依法行政。2021年以来,成效明显。2022年,继续推进。", None, None, "report_year unknown"),
         ("2022年以来,全市上下坚持依法行政。2021年,成效明显。", None, 2022, None),  # the first sentence's year
+        ("全市上下2022年以来,坚持依法行政。", None, 2022, None),  # inside the first sentence
     ],
-    ids=["publish-year", "event", "unknown", "year-after-first-sentence", "first-sentence"],
+    ids=["publish-year", "event", "unknown", "year-after-first-sentence", "first-sentence", "inside-first-sentence"],
 )
 def test_the_report_year_fallbacks_and_their_warnings(body, publish_date, year, warning):
     warnings: list[str] = []
@@ -116,4 +117,15 @@ def test_a_column_name_before_a_look_alike_header_line_does_not_stop_the_search(
     assert _judge(None, BODY, ["区内新闻", "政策解读:法治政府建设情况"]) == (
         False,
         "interpretation of a report, not the report",
+    )
+
+
+def test_latin_letters_count_as_english_only_beyond_the_han_after_inline_pinyin():
+    # 10 Han, 15 Latin letters of which 5 are inline pinyin: 10 left, not more than the Han
+    text = "法治政府建设情况报告 abcdefghij (abcde)"
+    assert report_kind.judge_report(None, text, [], text)[1] != "mostly English text (catalogue or translation page)"
+    more = "法治政府建设情况报告 abcdefghijk (abcde)"  # 11 left
+    assert report_kind.judge_report(None, more, [], more) == (
+        False,
+        "mostly English text (catalogue or translation page)",
     )
