@@ -49,12 +49,15 @@ def test_the_formal_name_of_a_party_committee(prefix, name):
         ("长丰县人力资源社会保障局", "长丰县人力资源和社会保障局"),
         ("卫生健康委", "卫生健康委员会"),
         ("发展改革委", "发展和改革委员会"),
-        ("教育委", "教育委员会"),  # four characters with 委: a commission
-        ("农委", "农委"),  # three: too short to tell
+        ("教育委", "教育委员会"),  # listed
+        ("教科体委", "教科体委员会"),  # not listed: from four characters ending in 委, a commission
+        ("民族宗教委", "民族宗教委员会"),
+        ("体育委", "体育委"),  # three: too short to tell
+        ("农委", "农委"),
         ("市委", "市委"),  # a Party committee, not a commission
         ("司法局", "司法局"),
     ],
-    ids=["short", "prefixed", "health", "development", "four-chars", "three-chars", "party", "unchanged"],
+    ids=["short", "prefixed", "health", "development", "listed", "four", "five", "three", "two", "party", "unchanged"],
 )
 def test_a_departments_formal_name(printed, formal):
     assert issuer_names.formal_department(printed) == formal
@@ -99,4 +102,6 @@ def test_the_full_name_of_an_issuer():
         "中共北京市朝阳区委 北京市朝阳区人民政府"
     )
     assert issuer_names.full_name(chaoyang, "other", None, None, ["朝阳区人大常委会"]) == "朝阳区人大常委会"
+    assert issuer_names.full_name(chaoyang, "other", None, None, ["甲单位", "乙单位"]) == "甲单位 乙单位"
+    assert issuer_names.full_name(region("340121"), "government", None, None, []) == "合肥市长丰县人民政府"
     assert issuer_names.full_name(chaoyang, "other", None, "朝阳门街道", []) == "北京市朝阳区朝阳门街道办事处"
