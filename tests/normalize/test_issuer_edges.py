@@ -561,3 +561,20 @@ def test_a_province_missing_from_the_report_years_table_is_no_candidate():
         "no jurisdiction named on the page (self-reference 省)",
         "no issuer id: neither a region code nor an issuer name",
     ]
+
+
+def test_a_body_calling_itself_a_hall_looks_for_the_hall_in_its_first_4000_characters():
+    from flows.normalize.organs import _Self
+    from flows.normalize.region_codes import region_by_code
+
+    hebei = region_by_code("130000", 2022)
+    bureau, hall = "河北省生态环境局", "河北省生态环境厅"
+
+    def body(hall_at: int) -> str:
+        head = f"{bureau}。{bureau}。"
+        return head + "正" * (hall_at - 1 - len(head)) + "我厅" + f"。{hall}。"
+
+    # the first 厅 at character 3,999 (inside the window): only printed halls count
+    assert regions._printed_department(body(3999), hebei, None, _Self()) == "生态环境厅"
+    # at character 4,000 (outside it): the department printed most
+    assert regions._printed_department(body(4000), hebei, None, _Self()) == "生态环境局"
