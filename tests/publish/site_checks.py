@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_release_page import CHROMIUM, DevTools  # noqa: E402
+from test_release_page import CHROMIUM, DevTools, wait_for_devtools  # noqa: E402
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
@@ -97,15 +97,9 @@ def launch(profile: Path, width: int) -> tuple[subprocess.Popen, DevTools]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: stopped whole if it fails to start
     )
-    port_file = profile / "DevToolsActivePort"
-    deadline = time.monotonic() + 20
-    while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
-        if browser.poll() is not None or time.monotonic() > deadline:
-            browser.kill()
-            pytest.fail(f"chromium did not start: {browser.stderr.read().decode(errors='replace')[-2000:]}")
-        time.sleep(0.05)
-    port, path = port_file.read_text().splitlines()[:2]
+    port, path = wait_for_devtools(browser, profile)
     return browser, DevTools(f"ws://127.0.0.1:{port}{path}")
 
 

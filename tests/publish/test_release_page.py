@@ -4,9 +4,12 @@ headless Chromium (DevTools protocol over the ``websockets`` client) served from
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -151,6 +154,26 @@ class DevTools:
         self.ws.close()
 
 
+def wait_for_devtools(browser: subprocess.Popen, profile: Path, seconds: float = 60) -> tuple[str, str]:
+    """Chromium's DevTools port and path once it has written them (a cold start on a loaded machine can take
+    tens of seconds). On failure the browser's whole session is killed before its stderr is read: its child
+    processes keep the pipe open, so reading it while they live would block for ever."""
+    port_file = profile / "DevToolsActivePort"
+    deadline = time.monotonic() + seconds
+    while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
+        if browser.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(browser.pid, signal.SIGKILL)
+            try:
+                _, err = browser.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                err = b"(no output)"
+            pytest.fail(f"chromium did not start within {seconds:.0f} s: {err.decode(errors='replace')[-2000:]}")
+        time.sleep(0.05)
+    port, path = port_file.read_text().splitlines()[:2]
+    return port, path
+
+
 @pytest.fixture
 def served(releases):
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(releases)))
@@ -185,15 +208,10 @@ def test_index_in_headless_chromium(served, tmp_path):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: stopped whole if it fails to start
     )
     try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 15
-        while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
-            if browser.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chromium did not start: {browser.stderr.read().decode(errors='replace')[-2000:]}")
-            time.sleep(0.05)
-        port, path = port_file.read_text().splitlines()[:2]
+        port, path = wait_for_devtools(browser, profile)
         devtools = DevTools(f"ws://127.0.0.1:{port}{path}")
         try:
             target = devtools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
