@@ -5,25 +5,15 @@ the record ``as_dict`` gives (found by mutation testing of flows/normalize/regio
 
 from __future__ import annotations
 
+import functools
+
+import issuer_pages
 import pytest
+from issuer_pages import BODY, INFERRED, who
 
-from flows.normalize import regions
-
-BODY = (
-    "{year}年,{subject}坚持以习近平新时代中国特色社会主义思想为指导,深入推进法治政府建设。{extra}现将有关情况报告如下。"
-)
 NO_PLACE = "no jurisdiction named on the page"
 NO_ID = "no issuer id: neither a region code nor an issuer name"
-INFERRED = "issuer not printed as an organ; inferred from the body and the page: "
-
-
-def resolve(*, title=None, text=None, subject="我们", extra="", year=2022, source_org=None, url=None, **hints):
-    text = BODY.format(year=year, subject=subject, extra=extra) if text is None else text
-    return regions.resolve_issuer(title=title, text=text, url=url, source_org=source_org, report_year=year, **hints)
-
-
-def who(info) -> tuple:
-    return (info.issuers, info.issuer_type, info.issuer_id, info.region_name, info.region_level)
+resolve = functools.partial(issuer_pages.resolve, year=2022)  # the report year of most cases here
 
 
 def test_as_dict_holds_every_field():
