@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import results_section  # bench/ is the script's own directory, first on sys.path
@@ -79,20 +76,13 @@ def main() -> None:
         write_section(rows, args)
 
 
-def _commit(checkout: Path) -> str:
-    out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return out.stdout.strip() or "?"
-
-
 def write_section(rows: list[tuple[Path, float]], args) -> None:
     results = HERE / "RESULTS.md"
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
         "<!-- parse:begin -->",
         "## Parse speed (`parse_snapshot`, what `fazhi parse` runs per page)",
         "",
-        f"Written by `bench/parse_speed.py` on {stamp} (Python {platform.python_version()}, load average {load}); "
+        f"Written by `bench/parse_speed.py` {results_section.written_when()}; "
         f"{args.pages} synthetic HTML pages, best of {args.rounds} rounds in fresh processes, CPU time.",
         "",
         "| checkout | commit | CPU s | ms/page |",
@@ -100,7 +90,9 @@ def write_section(rows: list[tuple[Path, float]], args) -> None:
     ]
     for checkout, seconds in rows:
         label = "this" if checkout == PROJECT else "against"
-        lines.append(f"| {label} | `{_commit(checkout)}` | {seconds:.2f} | {1000 * seconds / args.pages:.1f} |")
+        lines.append(
+            f"| {label} | `{results_section.short_commit(checkout)}` | {seconds:.2f} | {1000 * seconds / args.pages:.1f} |"
+        )
     if len(rows) == 2:
         lines += ["", f"Ratio this / against: {rows[0][1] / rows[1][1]:.3f}."]
     lines.append("<!-- parse:end -->")

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import results_section  # bench/ is the script's own directory, first on sys.path
@@ -99,17 +96,12 @@ def main() -> None:
 
 
 def write_section(best: dict[str, dict], args, size_mb: float) -> None:
-    commit = subprocess.run(
-        ["git", "-C", str(PROJECT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     lines = [
         "<!-- registry:begin -->",
         "## Reading the registry (`registry.strict_yaml`)",
         "",
-        f"Written by `bench/registry_read.py` on {stamp} at `{commit or '?'}` (Python {platform.python_version()}, "
-        f"load average {load}); the synthetic corpus's `sources.yaml`, {args.sources:,} entries ({size_mb:.1f} MB), "
+        f"Written by `bench/registry_read.py` {results_section.written_when()} at "
+        f"`{results_section.short_commit(PROJECT)}`; the synthetic corpus's `sources.yaml`, {args.sources:,} entries ({size_mb:.1f} MB), "
         f"best of {args.rounds} alternated rounds in fresh processes. Kept: resident size after the read minus "
         "before it; peak: during the read.",
         "",

@@ -6,9 +6,25 @@ rest of the file."""
 
 from __future__ import annotations
 
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def short_commit(checkout: Path) -> str:
+    out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or "?"
+
+
+def written_when() -> str:
+    """``on <UTC time> (Python x.y.z, load average a, b, c)``: when and under what a section was measured."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"on {stamp} (Python {platform.python_version()}, load average {load})"
 
 
 def markers(name: str) -> tuple[str, str]:
