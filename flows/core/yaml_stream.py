@@ -22,6 +22,9 @@ _PLAIN_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002
 _KEY_TAGS_FOR_THE_LOADER = {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
 
 
+_NO_KEY = object()  # a mapping's frame awaiting its next key
+
+
 class _ForTheLoader(Exception):
     """The document uses a construct only the full loader handles."""
 
@@ -87,9 +90,6 @@ def _document_root(parser, unique_keys: bool) -> object:
         else:
             container[frame[1]] = value
             frame[1] = _NO_KEY
-
-
-_NO_KEY = object()
 
 
 def _scalar(parser, event: yaml.ScalarEvent) -> object:

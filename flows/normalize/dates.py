@@ -69,9 +69,11 @@ def parse_date(value: str) -> DateRead | None:
         month, day = _cn_number(match["m"]), _cn_number(match["d"])
     else:
         year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+    if month is None or day is None:  # printed as no numeral
+        return DateRead(None, value[match.start() : match.end()], False)
     try:
-        iso = _dt.date(year, month, day).isoformat()  # a TypeError: a month or day that is no numeral
-    except (TypeError, ValueError):
+        iso = _dt.date(year, month, day).isoformat()
+    except ValueError:
         return DateRead(None, value[match.start() : match.end()], False)
     return DateRead(iso, value[match.start() : match.end()], True)
 
