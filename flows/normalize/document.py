@@ -21,7 +21,7 @@ from flows.normalize.attachments.formats import describe_not_pdf as _describe_no
 from flows.normalize.attachments.reading_text import page_at
 
 # Bump whenever parsing output can change: staged results made by another version are reparsed.
-PARSER_VERSION = "0.3.6"
+PARSER_VERSION = "0.3.7"
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)

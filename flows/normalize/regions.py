@@ -381,14 +381,15 @@ def _printed_department(folded: str, region: Region, department: str | None, sel
     itself (我厅 -> a 厅)."""
     ends = "厅" if self_ref.char is None and "厅" in folded[:4000] and re.search(r"我厅|本厅", folded) else None
     wanted = department or ""
-    names = {region.name}
-    if region.short and len(region.short) >= 2:
-        names.add(region.short)
+    # the short name never matches where the full name is printed: 河北|省生态环境厅 would count the hall
+    # a second time under another name, and which of the two won would depend on set order
+    places = [re.escape(region.name)]
+    if region.short and len(region.short) >= 2 and region.short != region.name:
+        rest = region.name[len(region.short) :] if region.name.startswith(region.short) else ""
+        places.append(re.escape(region.short) + (f"(?!{re.escape(rest)})" if rest else ""))
     counts: Counter = Counter()
-    for name in names:
-        for match in re.finditer(
-            re.escape(name) + rf"(?P<dept>[{_HAN}]{{2,12}}?(?:委员会|管理局|局|厅|(?<![党工])委))", folded
-        ):
+    for place in places:
+        for match in re.finditer(place + rf"(?P<dept>[{_HAN}]{{2,12}}?(?:委员会|管理局|局|厅|(?<![党工])委))", folded):
             dept = match.group("dept")
             if ends and not dept.endswith(ends):
                 continue
