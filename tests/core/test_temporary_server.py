@@ -72,3 +72,20 @@ def test_a_server_that_fails_or_is_slow_is_a_one_line_error(prefect_env, tmp_pat
             RunFailed, match=r"^Prefect's temporary API server exited with code \d+ before it answered$"
         ):
             server.wait_ready(120)
+
+
+def test_the_server_runs_without_the_services_a_one_command_server_never_uses(prefect_env, monkeypatch):
+    # automations and stream-out events off (0.5 s of its start); runs still recorded, old events still
+    # vacuumed; what the user exported wins
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_EVENT_LOGGER_ENABLED", "true")
+    with early_api_server() as server:
+        temporary_server.ready(server)
+        with urllib.request.urlopen(f"{server.url}/admin/settings", timeout=10) as response:
+            settings = json.loads(response.read())
+    services = settings["server"]["services"]
+    assert services["triggers"]["enabled"] is False
+    assert settings["server"]["events"]["stream_out_enabled"] is False
+    assert services["event_logger"]["enabled"] is True
+    assert services["db_vacuum"]["enabled"] == ["events"]
+    assert services["task_run_recorder"]["enabled"] is True
+    assert services["event_persister"]["enabled"] is True
