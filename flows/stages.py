@@ -26,7 +26,7 @@ from flows.core.errors import UserError
 from flows.core.lock import run_lock
 from flows.core.progress import Progress
 from flows.fetch import registry
-from flows.fetch.archive import Archive
+from flows.fetch.archive import Archive, ManifestRows
 from flows.fetch.discover.listings import LISTINGS_NAME, load_listings
 from flows.fetch.discover.run import discover
 from flows.fetch.http import FetchOptions, fetch_sources
@@ -323,7 +323,7 @@ def load_inputs(settings: Settings, *, run: dict, allow_drop: bool = False) -> L
     return LoadInputs(
         staged=StagedFiles(settings.warehouse_dir),
         registry=list(registry.load_sources(settings.registry_path)),
-        fetches=list(archive.rows()),
+        fetches=ManifestRows(archive),
         catalog=list(catalog_rows()),
         region_table=region_table,
         roster=roster_rows,

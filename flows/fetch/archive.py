@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -77,28 +78,45 @@ def fetch_id(source_id: str, fetched_at: str, url: str) -> str:
 def read_manifest(path: Path) -> ManifestRead:
     """Rows of a manifest file; a torn (unterminated) last line is returned apart, not parsed. Rows
     written before attachments were fetched get ``parent_sha256`` null."""
+    torn: list[str] = []
     try:
-        data = Path(path).read_bytes()
+        rows = list(iter_manifest(path, torn))
     except FileNotFoundError:
         return ManifestRead([], None)
-    torn = None
-    if data and not data.endswith(b"\n"):
-        cut = data.rfind(b"\n") + 1
-        torn = data[cut:].decode("utf-8", errors="replace")
-        data = data[:cut]
-    rows = []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ArchiveError(f"{path}: line {number} is not JSON: {error.msg}") from None
-        if not isinstance(row, dict):
-            raise ArchiveError(f"{path}: line {number} is not a JSON object")
-        row.setdefault("parent_sha256", None)  # rows from before attachments were fetched
-        rows.append(row)
-    return ManifestRead(rows, torn)
+    return ManifestRead(rows, torn[0] if torn else None)
+
+
+def iter_manifest(path: Path, torn: list[str]) -> Iterator[dict]:
+    """``read_manifest``'s rows one at a time, never all in memory (50,000 rows hold ~150 MB as
+    dicts); a torn last line is appended to ``torn``. Lines end at ``\n`` only: a row's text may hold
+    other line separators (U+2028)."""
+    with Path(path).open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                torn.append(raw.decode("utf-8", errors="replace"))
+                return
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                reason = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
+                raise ArchiveError(f"{path}: line {number} is not JSON: {reason}") from None
+            if not isinstance(row, dict):
+                raise ArchiveError(f"{path}: line {number} is not a JSON object")
+            row.setdefault("parent_sha256", None)  # rows from before attachments were fetched
+            yield row
+
+
+class ManifestRows:
+    """The manifest's rows read from disk on every pass, never all held in memory (the load's handle,
+    like ``StagedFiles``)."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+
+    def __iter__(self) -> Iterator[dict]:
+        return self.archive.iter_rows()
 
 
 class Archive:
@@ -235,6 +253,20 @@ class Archive:
                 len(read.torn_tail),
             )
         return read.rows
+
+    def iter_rows(self) -> Iterator[dict]:
+        """``rows`` one at a time (``iter_manifest``); a missing manifest has none."""
+        torn: list[str] = []
+        try:
+            yield from iter_manifest(self.manifest_path, torn)
+        except FileNotFoundError:
+            return
+        if torn:
+            log.warning(
+                "%s: ignoring a torn last line (%d characters) left by an interrupted append",
+                self.manifest_path,
+                len(torn[0]),
+            )
 
     def latest_snapshot(self, source_id: str, rows: list[dict] | None = None) -> dict | None:
         """The latest row of ``source_id`` that names a snapshot, or None."""

@@ -55,7 +55,7 @@ class LoadInputs:
 
     staged: Iterable[dict] = ()  # StagedFiles (read again on each pass) or a list of staged results
     registry: list[dict] = field(default_factory=list)  # raw/sources.yaml, parsed
-    fetches: list[dict] = field(default_factory=list)  # raw/manifest.jsonl rows, in append order
+    fetches: Iterable[dict] = ()  # raw/manifest.jsonl rows in append order: ManifestRows (read on each pass) or a list
     catalog: list[dict] = field(default_factory=list)  # the metric catalog's rows
     region_table: Callable[[int | None], list[dict]] | None = None  # a report year's region code rows
     roster: Callable[[Iterable[int | None]], list[dict]] | None = None  # roster rows given the report years

@@ -54,7 +54,7 @@ def with_source_flags(
     return document
 
 
-def text_origins(fetches: list[dict]) -> dict[str, tuple[str, str | None]]:
+def text_origins(fetches: Iterable[dict]) -> dict[str, tuple[str, str | None]]:
     """``doc_id -> (text_origin, capture_note)`` from the manifest rows: a snapshot fetched over HTTP
     is a fetched page (or, with ``parent_sha256``, a fetched attachment) even if the same bytes were
     also imported; one only ever imported is a captured text, with the note of its latest import that
@@ -80,7 +80,7 @@ def quarantine_id(row: dict) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
-def pick_latest(staged: Iterable[dict], fetches: list[dict]) -> tuple[list[dict], list[dict]]:
+def pick_latest(staged: Iterable[dict], fetches: Iterable[dict]) -> tuple[list[dict], list[dict]]:
     """Per source, the staged result to load (latest snapshot that parsed into a document) and the
     results whose quarantine rows still matter (that one and newer snapshots that failed to parse).
 

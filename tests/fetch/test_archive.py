@@ -9,7 +9,7 @@ import pytest
 
 from flows.core.config import PROJECT_DIR
 from flows.core.contracts import SchemaError, errors
-from flows.fetch.archive import Archive, ArchiveError, fetch_id, import_captured_text, read_manifest
+from flows.fetch.archive import Archive, ArchiveError, ManifestRows, fetch_id, import_captured_text, read_manifest
 from flows.fetch.registry import load_registry
 
 SEED_TEXT = PROJECT_DIR / "tests/fixtures/corpus/seed/chaoyang-2022.txt"
@@ -130,6 +130,34 @@ def test_corrupt_line_in_the_middle_is_an_error_naming_the_line(tmp_path):
     archive.manifest_path.write_text(json.dumps(error_row()) + "\nnot json\n" + json.dumps(error_row()) + "\n")
     with pytest.raises(ArchiveError, match="line 2 is not JSON"):
         archive.rows()
+
+
+def test_a_row_holding_other_line_separators_reads_back_whole(tmp_path):
+    # rows are written with ensure_ascii=False, so U+2028 and friends stay raw inside a line: only \n
+    # ends one (reading by str.splitlines cut such a row in two and refused the whole manifest)
+    archive = Archive(tmp_path)
+    error = "连接被重置\u2028retry\u2029\x1c\x85"
+    archive.append(error_row(error=error))
+    archive.append(error_row(fetched_at="2024-01-02T00:00:00Z"))
+    assert [row["error"] for row in archive.rows()] == [error, "connect timed out"]
+    assert list(archive.iter_rows()) == archive.rows()
+
+
+def test_a_line_that_is_not_utf8_is_an_error_naming_the_line(tmp_path):
+    archive = Archive(tmp_path)
+    archive.manifest_path.write_bytes(json.dumps(error_row()).encode() + b'\n{"error": "\xff"}\n')
+    with pytest.raises(ArchiveError, match="line 2 is not JSON: not UTF-8"):
+        archive.rows()
+
+
+def test_manifest_rows_reads_the_file_on_every_pass(tmp_path):
+    archive = Archive(tmp_path)
+    rows = ManifestRows(archive)
+    assert list(rows) == []  # no manifest yet
+    archive.append(error_row())
+    assert [row["fetched_at"] for row in rows] == ["2024-01-01T00:00:00Z"]
+    archive.append(error_row(fetched_at="2024-01-02T00:00:00Z"))
+    assert [row["fetched_at"] for row in rows] == ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"]
 
 
 def test_killed_write_leaves_no_object_and_no_row(tmp_path):
