@@ -68,6 +68,7 @@ SAMPLE_BITS = 4  # a shingle is sampled when the top SAMPLE_BITS bits of its has
 ANCHORS = 8  # a document's rarest sampled shingles, through which its candidates are found
 COMMON = 400  # a sampled shingle held by more documents (of a report year) is never an anchor
 MIN_SHARED = 4  # of a document's anchors another must hold to be measured with it
+PAIR_ENTRIES = 250_000  # (anchor, holder) entries expanded at once when pairing candidates
 MIN_SAMPLE = 8  # texts with a smaller sample (about 130 characters) are matched exactly only
 
 NEAR_JACCARD = 0.80
@@ -230,21 +231,41 @@ def _candidates(prints: list[Fingerprint]) -> list[tuple[int, int]]:
     owner_of = owners[by_owner]
     first = np.r_[True, owner_of[1:] != owner_of[:-1]]
     rank = np.arange(len(by_owner)) - np.maximum.accumulate(np.where(first, np.arange(len(by_owner)), 0))
-    anchors = by_owner[rank < ANCHORS]
-    # Every holder of each anchor, paired with the anchor's owner.
-    anchor_groups = group[anchors]
+    anchors = by_owner[rank < ANCHORS]  # in owner order
+    anchor_owners, anchor_groups = owners[anchors], group[anchors]
     lengths = counts[anchor_groups]
-    member_at = np.repeat(starts[anchor_groups] - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(lengths.sum())
-    members = owners[member_at]
-    holders = np.repeat(owners[anchors], lengths)
-    keep = members != holders
-    codes, shared = np.unique(holders[keep] * n + members[keep], return_counts=True)
     # A document with fewer anchors (its other shingles all common) needs half of them held.
-    own_anchors = np.bincount(owners[anchors], minlength=n)
-    codes = codes[shared >= np.minimum(MIN_SHARED, (own_anchors[codes // n] + 1) // 2)]
+    own_anchors = np.bincount(anchor_owners, minlength=n)
+    found = []
+    # Every holder of each anchor, paired with the anchor's owner; a few owners at a time, so the
+    # pairs expanded stay near PAIR_ENTRIES (all at once, the 10,000 documents of a year took 360 MB;
+    # in chunks of 250,000, 70 MB and half the time).
+    for lo, hi in _owner_chunks(anchor_owners, lengths, PAIR_ENTRIES):
+        sizes_ = lengths[lo:hi]
+        member_at = np.repeat(starts[anchor_groups[lo:hi]] - np.cumsum(np.r_[0, sizes_[:-1]]), sizes_)
+        members = owners[member_at + np.arange(sizes_.sum())]
+        holders = np.repeat(anchor_owners[lo:hi], sizes_)
+        keep = members != holders
+        codes, shared = np.unique(holders[keep] * n + members[keep], return_counts=True)
+        found.append(codes[shared >= np.minimum(MIN_SHARED, (own_anchors[codes // n] + 1) // 2)])
+    codes = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
     a, b = codes // n, codes % n
     pairs = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
     return [(int(c // n), int(c % n)) for c in pairs]
+
+
+def _owner_chunks(owners: np.ndarray, lengths: np.ndarray, limit: int):
+    """(lo, hi) slices of ``owners`` (sorted) whose ``lengths`` add up to about ``limit``, never
+    splitting one owner's run: its anchors' pairs are counted together."""
+    runs = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else owners
+    ends = np.cumsum(lengths)
+    lo = 0
+    while lo < len(owners):
+        cut = int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + limit, side="right"))
+        at = int(np.searchsorted(runs, max(cut, lo + 1)))
+        hi = int(runs[at]) if at < len(runs) else len(owners)
+        yield lo, hi
+        lo = hi
 
 
 def _blocked_candidates(prints: list[Fingerprint]) -> list[tuple[int, int]]:

@@ -269,3 +269,29 @@ def test_empty_and_single_inputs():
     empty = [_doc(c * 16, "", url=None, publish_date=None) for c in "12"]
     assert _run(*empty) == {}  # two empty texts are not one report
     assert _run(_doc("1" * 16, SEED, url=None, publish_date=None)) == {}
+
+
+@pytest.mark.parametrize("entries", [1, 500])
+def test_candidates_paired_a_few_owners_at_a_time_are_those_paired_at_once(monkeypatch, entries):
+    # every owner in its own chunk (1) or a few (500): the same candidates as all expanded together
+    from flows.load import duplicates
+
+    documents, _ = labelled()
+    prints = [fingerprint(d) for d in documents.values()]
+    at_once = duplicates._candidates(prints)
+    assert len(at_once) > 20
+    monkeypatch.setattr(duplicates, "PAIR_ENTRIES", entries)
+    assert duplicates._candidates(prints) == at_once
+
+
+def test_owner_chunks_cover_every_anchor_and_never_split_an_owner():
+    import numpy as np
+
+    from flows.load.duplicates import _owner_chunks
+
+    owners = np.array([0, 0, 0, 1, 2, 2, 5, 5, 5, 5, 6])
+    lengths = np.array([3, 3, 3, 10, 1, 1, 2, 2, 2, 2, 4])
+    assert list(_owner_chunks(owners, lengths, 10)) == [(0, 3), (3, 4), (4, 10), (10, 11)]
+    assert list(_owner_chunks(owners, lengths, 1)) == [(0, 3), (3, 4), (4, 6), (6, 10), (10, 11)]
+    assert list(_owner_chunks(owners, lengths, 1000)) == [(0, 11)]
+    assert list(_owner_chunks(owners[:0], lengths[:0], 10)) == []
