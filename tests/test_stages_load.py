@@ -36,7 +36,7 @@ def test_unchanged_inputs_are_not_read_and_only_the_run_is_recorded(tmp_path, co
 
     monkeypatch.setattr(stages.registry, "load_sources", unread)
     inputs = stages.load_inputs(settings, run=_run("r2"))
-    assert inputs.unchanged and inputs.registry == [] and inputs.fetches == []
+    assert inputs.unchanged and inputs.registry == [] and list(inputs.fetches) == []
     assert inputs.previous.counts == {k: v for k, v in first.items() if k != "runs"}
     second = stages.load_stage(settings, run=_run("r2"))
     assert second == {**first, "runs": 2}
@@ -50,7 +50,7 @@ def test_unchanged_inputs_are_not_read_and_only_the_run_is_recorded(tmp_path, co
     monkeypatch.undo()  # an edited registry changes the digest: the inputs are read again
     settings.registry_path.write_text(settings.registry_path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     inputs = stages.load_inputs(settings, run=_run("r3"))
-    assert not inputs.unchanged and len(inputs.registry) == 2 and len(inputs.fetches) == 2
+    assert not inputs.unchanged and len(inputs.registry) == 2 and len(list(inputs.fetches)) == 2
 
 
 def test_documents_say_where_their_text_came_from_and_the_latest_import_note(tmp_path, corpus_dir):

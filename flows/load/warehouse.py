@@ -24,6 +24,7 @@ from pathlib import Path
 
 from flows import __version__
 from flows.core import layout
+from flows.core.memory import give_back
 from flows.core.progress import Progress
 from flows.load.checks import DEFAULT_DROP_THRESHOLD, check_datasets
 from flows.load.columns import TableSpec
@@ -112,6 +113,7 @@ def _rebuild(
             write_dataset(specs[name], rows, dirs[name], code_version=code_version)
         # written: the rows (50,000 fetches and sources: ~250 MB as dicts) must not sit beside DuckDB
         del tables, assembled
+        give_back()
         say("load: checking")
         check_datasets(
             specs,
