@@ -33,6 +33,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -314,15 +315,24 @@ class TableSpec:
 
     def to_arrow(self, rows: list[dict], metadata: dict[str, str] | None = None) -> pa.Table:
         arrays = []
-        for c in self.columns:
-            name = c.name
+        for c, values in zip(self.columns, _columns_of(rows, self.column_names)):
             if c.kind in _CONVERTED_KINDS:
                 convert = c.to_arrow_value
-                values = [convert(row.get(name)) for row in rows]
-            else:  # pyarrow takes these values as they are: no call per cell
-                values = [row.get(name) for row in rows]
+                values = [convert(value) for value in values]
             arrays.append(pa.array(values, type=c.arrow_type))
         return pa.Table.from_arrays(arrays, schema=self.arrow_schema(metadata))
+
+
+def _columns_of(rows: list[dict], names: list[str]) -> list:
+    """The values of each named column, None where a row lacks it. Rows that hold every column are
+    transposed in C (itemgetter and zip: the 1.55 million sections of 50,000 documents in a
+    fraction of the time one ``dict.get`` per cell takes)."""
+    if len(names) >= 2 and rows:
+        try:
+            return list(zip(*map(itemgetter(*names), rows)))
+        except KeyError:
+            pass
+    return [[row.get(name) for row in rows] for name in names]
 
 
 def bilingual(title_zh: str, description_zh: str, title_en: str, description_en: str) -> str:

@@ -803,6 +803,14 @@ def test_spec_of_a_small_schema():
     row = table.to_pylist()[0]
     assert row["seen_at"].isoformat() == "2024-05-01T00:00:00+00:00"
     assert row["parts"] == '[{"a":"甲","b":1}]' and row["either"] == "3"
+    # rows that lack a column (the fast transposition needs every one) and rows in any key order
+    rows = [{"either": "x", "thing_id": "u", "tags": [], "parts": [], "seen_at": None}, {"thing_id": "v"}]
+    assert spec.to_arrow(rows).to_pylist() == [
+        {"thing_id": "u", "seen_at": None, "tags": [], "parts": "[]", "either": "x"},
+        {"thing_id": "v", "seen_at": None, "tags": None, "parts": None, "either": None},
+    ]
+    assert spec.to_arrow(rows[:1]).to_pylist() == spec.to_arrow(rows).to_pylist()[:1]
+    assert spec.to_arrow([]).num_rows == 0
 
 
 def test_year_directories_read_with_default_readers(world):
