@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,11 +85,17 @@ def read_staged(warehouse_dir: Path, doc_id: str) -> dict | None:
 
 
 def is_staged(warehouse_dir: Path, doc_id: str, parser_version: str) -> bool:
+    """Whether ``doc_id`` is staged by ``parser_version`` (its marker says so and its file is there).
+    Asked of every document on every run: plain strings, not ``Path`` objects (the no-change rerun of
+    50,000 documents spent 2.8 of its 4.7 s here building paths); a marker that is not the version's
+    bytes, torn or not UTF-8, is simply out of date."""
+    base = os.path.join(warehouse_dir, layout.STAGING, doc_id[:2], doc_id)
     try:
-        marker = _version_marker(staged_path(warehouse_dir, doc_id)).read_text(encoding="utf-8")
+        with open(base + ".version", "rb") as handle:
+            marker = handle.read()
     except FileNotFoundError:
         return False
-    return marker == parser_version and staged_path(warehouse_dir, doc_id).is_file()
+    return marker == parser_version.encode("utf-8") and os.path.isfile(base + ".json")
 
 
 def iter_staged(warehouse_dir: Path) -> Iterator[dict]:

@@ -55,3 +55,18 @@ def test_results_read_back_as_the_standard_json_reader_reads_them(tmp_path):
     write_staged(tmp_path, result)
     path = staged_path(tmp_path, "aa00000000000001")
     assert next(iter_staged(tmp_path)) == json.loads(path.read_bytes()) == result
+
+
+def test_a_marker_torn_garbled_or_without_its_file_is_out_of_date(tmp_path):
+    write_staged(tmp_path, _result("aa00000000000001"))
+    path = staged_path(tmp_path, "aa00000000000001")
+    marker = path.with_suffix(".version")
+    assert is_staged(str(tmp_path), "aa00000000000001", "9.9.9")  # a str root as well as a Path
+    marker.write_bytes(b"9.9.")  # torn mid-write
+    assert not is_staged(tmp_path, "aa00000000000001", "9.9.9")
+    marker.write_bytes(b"9.9.9\xff")  # not UTF-8: out of date, never an error
+    assert not is_staged(tmp_path, "aa00000000000001", "9.9.9")
+    marker.write_bytes(b"9.9.9")
+    path.unlink()  # the marker outlived its file
+    assert not is_staged(tmp_path, "aa00000000000001", "9.9.9")
+    assert not is_staged(tmp_path, "cc00000000000001", "9.9.9")  # never staged
