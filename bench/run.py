@@ -114,6 +114,29 @@ def _ru_maxrss_mb() -> dict:
     }
 
 
+def _cpu_now() -> dict:
+    """CPU seconds so far: this process, its children already reaped (a stage's worker pool, once
+    shut down), and the live Prefect API server child, if any (the command's temporary server)."""
+    import resource
+
+    import psutil
+
+    me, reaped = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = {"process_s": me.ru_utime + me.ru_stime, "workers_s": reaped.ru_utime + reaped.ru_stime}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "uvicorn" in " ".join(child.cmdline()):
+                times = child.cpu_times()
+                out["server_s"] = times.user + times.system
+        except psutil.Error:  # a child that just exited
+            pass
+    return out
+
+
+def _cpu_since(before: dict) -> dict:
+    return {key: value - before.get(key, 0.0) for key, value in _cpu_now().items()}
+
+
 class Timer:
     def __init__(self, sampler: RssSampler | None, results: dict):
         self.sampler, self.results = sampler, results
@@ -176,9 +199,11 @@ def child_plain(args) -> dict:
     results: dict = {}
     with RssSampler() as sampler:
         timer = Timer(sampler, results)
+        before = _cpu_now()
         timer.stage("fetch", stages.fetch_stage, settings, offline=True)
         timer.stage("normalize", stages.normalize_stage, settings, batch_size=args.batch_size)
         timer.stage("load", stages.load_stage, settings, run=_run_dict())
+        results["cpu"] = _cpu_since(before)
         timer.stage("publish", stages.publish_stage, settings)
         timer.stage("rerun_fetch", stages.fetch_stage, settings, offline=True)
         timer.stage("rerun_normalize", stages.normalize_stage, settings, batch_size=args.batch_size)
@@ -207,9 +232,11 @@ def child_etl(args) -> dict:
     with RssSampler() as sampler:
         timer = Timer(sampler, results)
         with _as_a_command(timer) as pipeline:
+            before = _cpu_now()
             timer.stage(
                 "etl", pipeline.etl_flow, root=args.root, offline=True, publish=False, batch_size=args.batch_size
             )
+            results["cpu"] = _cpu_since(before)  # the server still runs: its CPU is read live
     results["rss_peaks"] = sampler.peaks
     return results
 
@@ -521,6 +548,18 @@ def render(info: dict, runs: list[dict], trivial: dict, fetch: dict | None, args
             f"- {r['size']:,}: fetch {_s(p['rerun_fetch']['wall_s'])}, normalize {_s(p['rerun_normalize']['wall_s'])} "
             f"({json.dumps(p['rerun_normalize']['counts'])}), load {_s(p['rerun_load']['wall_s'])}"
         )
+
+    cpu_lines = []
+    for r in runs:
+        plain_cpu, etl_cpu = r["plain"].get("cpu"), (r.get("etl") or {}).get("cpu")
+        if plain_cpu and etl_cpu:
+            cpu_lines.append(
+                f"- {r['size']:,}: plain: process {_s(plain_cpu['process_s'])}, normalize workers "
+                f"{_s(plain_cpu['workers_s'])}; etl: flow process {_s(etl_cpu['process_s'])}, normalize workers "
+                f"{_s(etl_cpu['workers_s'])}, Prefect server {_s(etl_cpu.get('server_s'))}"
+            )
+    if cpu_lines:
+        lines += ["", "CPU of the first run (s; fetch + normalize + load, or the etl flow):", "", *cpu_lines]
 
     lines += targets_table(runs, trivial)
     cold, warm = trivial["cold"], trivial["warm"]
