@@ -23,7 +23,6 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
 
 from flows.core import contracts, layout, storage
 from flows.core.atomic import TEMP_PREFIX, fsync_dir
@@ -52,11 +51,6 @@ class ArchiveError(FazhiError, RuntimeError):
     """The archive is inconsistent (a manifest line that is not a row, a missing object)."""
 
 
-class ManifestRead(NamedTuple):
-    rows: list[dict]
-    torn_tail: str | None  # the unterminated last line, if the last append was interrupted
-
-
 def media_type(content_type: str | None) -> str:
     """``text/html; charset=gbk`` -> ``text/html``."""
     return (content_type or "").split(";", 1)[0].strip().lower()
@@ -75,21 +69,11 @@ def fetch_id(source_id: str, fetched_at: str, url: str) -> str:
     return hashlib.sha256(f"{source_id}\n{fetched_at}\n{url}".encode()).hexdigest()[:16]
 
 
-def read_manifest(path: Path) -> ManifestRead:
-    """Rows of a manifest file; a torn (unterminated) last line is returned apart, not parsed. Rows
-    written before attachments were fetched get ``parent_sha256`` null."""
-    torn: list[str] = []
-    try:
-        rows = list(iter_manifest(path, torn))
-    except FileNotFoundError:
-        return ManifestRead([], None)
-    return ManifestRead(rows, torn[0] if torn else None)
-
-
 def iter_manifest(path: Path, torn: list[str]) -> Iterator[dict]:
-    """``read_manifest``'s rows one at a time, never all in memory (50,000 rows hold ~150 MB as
-    dicts); a torn last line is appended to ``torn``. Lines end at ``\n`` only: a row's text may hold
-    other line separators (U+2028)."""
+    """The rows of a manifest file one at a time, never all in memory (50,000 rows hold ~150 MB as
+    dicts). A torn (unterminated) last line, left by an interrupted append, is not parsed but appended
+    to ``torn``. Lines end at ``\n`` only: a row's text may hold other line separators (U+2028). Rows
+    written before attachments were fetched get ``parent_sha256`` null."""
     with Path(path).open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n"):
@@ -245,17 +229,11 @@ class Archive:
 
     def rows(self) -> list[dict]:
         """Every committed manifest row in append order. A torn last line is logged and skipped."""
-        read = read_manifest(self.manifest_path)
-        if read.torn_tail is not None:
-            log.warning(
-                "%s: ignoring a torn last line (%d characters) left by an interrupted append",
-                self.manifest_path,
-                len(read.torn_tail),
-            )
-        return read.rows
+        return list(self.iter_rows())
 
     def iter_rows(self) -> Iterator[dict]:
-        """``rows`` one at a time (``iter_manifest``); a missing manifest has none."""
+        """``rows`` one at a time (``iter_manifest``); a missing manifest has none, a torn last line
+        is logged and skipped."""
         torn: list[str] = []
         try:
             yield from iter_manifest(self.manifest_path, torn)
