@@ -18,3 +18,8 @@ def resolve(*, year: int, title=None, text=None, subject="我们", extra="", sou
 
 def who(info) -> tuple:
     return (info.issuers, info.issuer_type, info.issuer_id, info.region_name, info.region_level)
+
+
+def suining_department(department: str) -> tuple:
+    """``who`` of a 遂宁市 department the body names only by its line of work (我局 + 生态环境系统)."""
+    return ([f"遂宁市{department}"], "department", f"510900-dept-{department}", "四川省遂宁市", "department")

@@ -9,7 +9,7 @@ import functools
 
 import issuer_pages
 import pytest
-from issuer_pages import INFERRED, who
+from issuer_pages import INFERRED, suining_department, who
 
 from flows.normalize import regions
 
@@ -342,13 +342,7 @@ def test_wo_ting_picks_the_ting_printed_after_a_ju():
 )
 def test_the_line_of_work_named_most(counted, system, department):
     info = resolve(text="2023年,我局推进法治遂宁建设。" + counted)
-    assert who(info) == (
-        [f"遂宁市{department}"],
-        "department",
-        f"510900-dept-{department}",
-        "四川省遂宁市",
-        "department",
-    )
+    assert who(info) == suining_department(department)
     assert info.warnings == [
         f"department inferred from the line of work the body names ({system}): {department}",
         INFERRED + f"遂宁市{department}",

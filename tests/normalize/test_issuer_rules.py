@@ -9,7 +9,7 @@ import functools
 
 import issuer_pages
 import pytest
-from issuer_pages import BODY, INFERRED, who
+from issuer_pages import BODY, INFERRED, suining_department, who
 
 NO_PLACE = "no jurisdiction named on the page"
 NO_ID = "no issuer id: neither a region code nor an issuer name"
@@ -116,13 +116,7 @@ def test_the_department_the_body_names_picks_among_the_printed_ones():
 )
 def test_a_department_named_by_its_line_of_work(text, department):
     info = resolve(text=text)
-    assert who(info) == (
-        [f"遂宁市{department}"],
-        "department",
-        f"510900-dept-{department}",
-        "四川省遂宁市",
-        "department",
-    )
+    assert who(info) == suining_department(department)
 
 
 def test_a_department_without_a_place_or_a_name_has_no_issuer():
